@@ -1,0 +1,45 @@
+# Thinline: `make run` runs the nightly pipeline on the demo; `make test` passes the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: setup run test lint fix bench stop clean
+
+setup: $(INSTALLED)
+
+# The environment is exactly requirements.lock (uv pip compile of pyproject.toml), plus Thinline.
+$(INSTALLED): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Thinline needs Python 3.11 (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
+	@touch $@
+
+run: $(INSTALLED)
+	$(BIN)/thinline run --demo
+
+test: $(INSTALLED)
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+fix: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+stop: $(INSTALLED)
+	$(BIN)/thinline warehouse stop
+
+# Regenerate the lock after editing pyproject.toml dependencies.
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile pyproject.toml --group dev --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 -o requirements.lock

@@ -1,0 +1,111 @@
+"""
+### thinline_nightly
+
+Every night at 02:00 UTC, for the previous UTC day:
+
+`extract` (one task per enabled source, into `raw_<source>`) → `validate_raw` (GX raw suites;
+a critical failure stops the run) → `transform` (dbt seed + build into `analytics_build`,
+models tested as they build) → `validate_marts` (GX reconciliations) → `publish` (atomic swap
+into `analytics`) → `report` (run summary).
+
+Manual runs whose interval is empty cover the previous full day. Configuration comes from
+`THINLINE_*` environment variables (see README); this file only wires tasks together.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
+
+DEFAULT_SOURCES = "hubspot,google_ads"
+
+
+def enabled_sources() -> list[str]:
+    """Sources from ``THINLINE_SOURCES``; the CLI validates names before a run starts."""
+    raw = os.environ.get("THINLINE_SOURCES") or DEFAULT_SOURCES
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+@dag(
+    dag_id="thinline_nightly",
+    schedule=CronDataIntervalTimetable("0 2 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "retries": int(os.environ.get("THINLINE_TASK_RETRIES", "2")),
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": 2.0,  # a float multiplier in Airflow 3.3
+        "max_retry_delay": timedelta(minutes=30),
+    },
+    tags=["thinline", "nightly"],
+    doc_md=__doc__,
+)
+def thinline_nightly() -> None:
+    sources = enabled_sources()
+
+    @task_group(group_id="extract")
+    def extract_group() -> list:
+        results = []
+        for source in sources:
+
+            @task(task_id=f"extract_{source}")
+            def extract_one(source: str = source, **context) -> dict:
+                from thinline.interval import window_from_context
+                from thinline.pipeline import extract
+
+                return extract(source, window_from_context(context), context["run_id"])
+
+            results.append(extract_one())
+        return results
+
+    @task
+    def validate_raw(extracts: list[dict], **context) -> dict:
+        from thinline.pipeline import validate_raw as run
+
+        return run(context["run_id"], [item["source"] for item in extracts])
+
+    @task
+    def transform(raw_quality: dict) -> dict:
+        from thinline.pipeline import transform as run
+
+        return run()
+
+    @task
+    def validate_marts(built: dict, **context) -> dict:
+        from thinline.pipeline import validate_marts as run
+
+        return run(context["run_id"])
+
+    @task
+    def publish(marts_quality: dict) -> dict:
+        from thinline.pipeline import publish_marts
+
+        return publish_marts()
+
+    @task
+    def report(
+        extracts: list[dict], raw_quality: dict, marts_quality: dict, published: dict, **context
+    ) -> dict:
+        from thinline.interval import window_from_context
+        from thinline.pipeline import write_summary
+
+        return write_summary(
+            context["run_id"],
+            window_from_context(context),
+            extracts,
+            raw_quality,
+            marts_quality,
+            published,
+        )
+
+    extracts = extract_group()
+    raw_quality = validate_raw(extracts)
+    marts_quality = validate_marts(transform(raw_quality))
+    report(extracts, raw_quality, marts_quality, publish(marts_quality))
+
+
+thinline_nightly()

@@ -1,0 +1,81 @@
+"""The contract between a source connector and the loader.
+
+A connector turns one window of a source API into :class:`RawRow` values, stream by
+stream; the loader decides how those rows land in ``raw_<source>.<entity>``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
+
+
+class SourceError(Exception):
+    """A source call failed for good; the message is one line naming source and fix."""
+
+
+class ConfigError(Exception):
+    """Settings are missing or invalid; the message is one line naming the setting."""
+
+
+def midnight(day: date) -> datetime:
+    """Start of ``day`` in UTC."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open UTC time window ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+    def days(self) -> list[date]:
+        """Calendar days that start inside the window (``end`` exclusive)."""
+        first, last = self.start.date(), self.end.date()
+        if self.end.time() != datetime.min.time():
+            last = last + timedelta(days=1)
+        return [first + timedelta(days=offset) for offset in range((last - first).days)]
+
+
+class LoadMode(enum.Enum):
+    """How the loader lands a stream's rows."""
+
+    # Upsert on the key; the watermark (max window end) moves with the rows.
+    MERGE = "merge"
+    # Delete the window's days (``day_column``) then insert: restated days replace earlier values.
+    REPLACE_DAYS = "replace_days"
+    # Full read every run; upsert, and flag rows the source no longer returns as deleted.
+    SNAPSHOT = "snapshot"
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One source record: its typed key values (in ``Stream.key_columns`` order) and the whole payload."""
+
+    keys: tuple[Any, ...]
+    record: dict[str, Any]
+    is_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One entity of a source, landing in ``raw_<source>.<entity>``."""
+
+    entity: str
+    key_columns: dict[str, str]  # column name -> PostgreSQL type, in key order
+    load_mode: LoadMode
+    fetch: Callable[[Window], Iterator[RawRow]]
+    day_column: str | None = None  # REPLACE_DAYS: the key column that holds the day
+    lookback: timedelta = field(default=timedelta(0))  # re-read this much before the watermark
+
+
+class Connector(Protocol):
+    """What every source sub-package's ``build_connector(settings)`` returns."""
+
+    source: str
+
+    def streams(self) -> list[Stream]: ...

@@ -1,0 +1,59 @@
+"""Shared fixtures: a real embedded PostgreSQL for the session, a fresh database per test.
+
+`make test` must pass on a machine with nothing but Python, so tests use the embedded
+warehouse; the machine's PostgreSQL 15 is used only by the compatibility test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from thinline.warehouse import EmbeddedWarehouse
+
+# Airflow reads its config on first import: give the test session its own home.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="thinline-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+@pytest.fixture(scope="session")
+def embedded_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedWarehouse]:
+    warehouse = EmbeddedWarehouse(tmp_path_factory.mktemp("thinline-home"))
+    warehouse.start()
+    yield warehouse
+    warehouse.stop()
+
+
+def create_database(server_url: str) -> str:
+    """Create an empty database on the server of ``server_url``; return its URL."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    server_url, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def fresh_database(embedded_warehouse: EmbeddedWarehouse) -> Iterator[str]:
+    """URL of a new, empty database on the embedded warehouse."""
+    url = create_database(embedded_warehouse.url())
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""Thinline: the revenue warehouse for the thin line between marketing and sales."""

@@ -1,0 +1,64 @@
+"""Run dbt with Thinline's committed profile, wired to the warehouse URL."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+BUILD_SCHEMA = "analytics_build"
+
+
+class DbtError(Exception):
+    """dbt exited non-zero; the message holds the failing lines."""
+
+
+def dbt_env(warehouse_url: str, schema: str = BUILD_SCHEMA) -> dict[str, str]:
+    """The ``THINLINE_PG_*`` variables ``dbt_project/profiles.yml`` reads."""
+    parts = urlsplit(warehouse_url)
+    return {
+        "THINLINE_PG_HOST": parts.hostname or "127.0.0.1",
+        "THINLINE_PG_PORT": str(parts.port or 5432),
+        "THINLINE_PG_USER": unquote(parts.username or ""),
+        "THINLINE_PG_PASSWORD": unquote(parts.password or ""),
+        "THINLINE_PG_DATABASE": parts.path.lstrip("/") or "postgres",
+        "THINLINE_DBT_SCHEMA": schema,
+    }
+
+
+def run_dbt(args: list[str], warehouse_url: str, schema: str = BUILD_SCHEMA) -> str:
+    """Run ``dbt <args>`` in a subprocess; return its output or raise :class:`DbtError`."""
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [
+        str(dbt),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
+    env = {
+        **os.environ,
+        **dbt_env(warehouse_url, schema),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    log.info("running dbt %s", " ".join(args))
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    for line in result.stdout.splitlines():
+        log.info("dbt | %s", line)
+    if result.returncode != 0:
+        failing = [
+            line
+            for line in result.stdout.splitlines()
+            if "ERROR" in line or "FAIL" in line or "Error" in line
+        ]
+        raise DbtError(
+            f"dbt {args[0]} failed: " + ("; ".join(failing[-5:]) or result.stderr[-500:])
+        )
+    return result.stdout

@@ -1,0 +1,123 @@
+"""The nightly run's steps, as plain functions the Airflow tasks call.
+
+Each takes the window or run id it needs and returns a small JSON-able dict (an XCom);
+none imports Airflow, so every step can also run and be tested without it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from extract.base import ConfigError, Window
+from extract.runner import extract_source
+from thinline.dbt import BUILD_SCHEMA, run_dbt
+from thinline.publish import publish
+from thinline.settings import Settings, load_settings
+from thinline.warehouse import EmbeddedWarehouse, check_reachable
+
+log = logging.getLogger(__name__)
+
+
+def warehouse_url(settings: Settings) -> str:
+    """``THINLINE_WAREHOUSE_URL`` if set, else the embedded warehouse's URL."""
+    if settings.warehouse_url is not None:
+        url = settings.warehouse_url.get_secret_value()
+    else:
+        url = EmbeddedWarehouse(settings.home).url()
+    check_reachable(url)
+    return url
+
+
+def extract(source: str, window: Window, run_id: str) -> dict[str, Any]:
+    settings = load_settings()
+    summary = extract_source(
+        source,
+        settings.source_settings(source),
+        window,
+        warehouse_url(settings),
+        settings.start_date,
+        run_id=run_id,
+    )
+    log.info("thinline | extracted %s: %d rows", source, summary.total_rows)
+    return summary.as_dict()
+
+
+def validate_raw(run_id: str, sources: list[str]) -> dict[str, Any]:
+    from quality import validate_raw as run_suites  # GX is heavy: import inside the task
+
+    report = run_suites(warehouse_url(load_settings()), run_id, tables=None)
+    log.info("thinline | raw quality: %s", report.summary_line())
+    return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
+
+
+def transform() -> dict[str, Any]:
+    url = warehouse_url(load_settings())
+    run_dbt(["seed"], url)
+    output = run_dbt(["build", "--exclude", "resource_type:seed"], url)
+    done = [line for line in output.splitlines() if "Done. PASS=" in line]
+    log.info("thinline | dbt: %s", done[-1].strip() if done else "done")
+    return {"dbt": done[-1].split("Done. ", 1)[-1].strip() if done else ""}
+
+
+def validate_marts(run_id: str) -> dict[str, Any]:
+    from quality import validate_marts as run_suites
+
+    report = run_suites(warehouse_url(load_settings()), run_id, schema=BUILD_SCHEMA)
+    log.info("thinline | marts quality: %s", report.summary_line())
+    return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
+
+
+def publish_marts() -> dict[str, Any]:
+    tables = publish(warehouse_url(load_settings()), BUILD_SCHEMA)
+    log.info("thinline | published %d tables to analytics", len(tables))
+    return {"tables": tables}
+
+
+def write_summary(
+    run_id: str,
+    window: Window,
+    extracts: list[dict[str, Any]],
+    raw_quality: dict[str, Any],
+    marts_quality: dict[str, Any],
+    published: dict[str, Any],
+) -> dict[str, Any]:
+    """Write the run summary to ``<state>/runs/latest.json`` (the HTML report comes later)."""
+    settings = load_settings()
+    summary = {
+        "run_id": run_id,
+        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+        "finished_at": datetime.now(UTC).isoformat(),
+        "rows_loaded": {item["source"]: item["rows"] for item in extracts},
+        "checks": {"raw": raw_quality, "marts": marts_quality},
+        "published_tables": published["tables"],
+    }
+    runs = Path(settings.home).resolve() / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    (runs / "latest.json").write_text(json.dumps(summary, indent=2))
+    log.info("thinline | run summary written to %s", runs / "latest.json")
+    return summary
+
+
+def require_settings() -> Settings:
+    """Load settings and check them before any work; raises one-line :class:`ConfigError`."""
+    settings = load_settings()
+    for name in settings.source_names():
+        settings.source_settings(name).check_credentials()
+    return settings
+
+
+__all__ = [
+    "ConfigError",
+    "extract",
+    "publish_marts",
+    "require_settings",
+    "transform",
+    "validate_marts",
+    "validate_raw",
+    "warehouse_url",
+    "write_summary",
+]

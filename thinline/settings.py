@@ -1,0 +1,73 @@
+"""Thinline's settings, read from the environment (``THINLINE_*``) with pydantic-settings.
+
+Per-source settings nest under ``THINLINE_<SOURCE>__<FIELD>``, e.g.
+``THINLINE_HUBSPOT__TOKEN`` or ``THINLINE_GOOGLE_ADS__CUSTOMER_IDS``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from extract.base import ConfigError
+from extract.google_ads import GoogleAdsSettings
+from extract.hubspot import HubSpotSettings
+from extract.registry import SOURCES
+
+DEMO_SOURCES = ("hubspot", "google_ads")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="THINLINE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    home: Path = Field(default=Path(".thinline"), description="State folder (warehouse, logs).")
+    warehouse_url: SecretStr | None = Field(
+        default=None, description="Use this PostgreSQL instead of the embedded warehouse."
+    )
+    sources: str | None = Field(
+        default=None, description="Comma list of enabled sources; unset means the demo sources."
+    )
+    start_date: date = Field(
+        default=date(2025, 1, 1), description="History start for a stream's first load."
+    )
+    demo_scale: float = Field(default=5.0, description="Size of the demo synthetic company.")
+    demo_seed: int = Field(default=7, description="Seed of the demo synthetic company.")
+    demo_history_days: int = Field(default=120, description="Days of demo history.")
+
+    hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+    google_ads: GoogleAdsSettings = Field(default_factory=GoogleAdsSettings)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.sources is None
+
+    def source_names(self) -> list[str]:
+        """Enabled sources, validated against the registry."""
+        if self.sources is None:
+            return list(DEMO_SOURCES)
+        names = [name.strip() for name in self.sources.split(",") if name.strip()]
+        if not names:
+            raise ConfigError("THINLINE_SOURCES is empty; name at least one source")
+        for name in names:
+            if name not in SOURCES:
+                known = ", ".join(sorted(SOURCES))
+                raise ConfigError(f"unknown source '{name}' in THINLINE_SOURCES (known: {known})")
+        return names
+
+    def source_settings(self, name: str) -> HubSpotSettings | GoogleAdsSettings:
+        return getattr(self, name)
+
+
+def load_settings() -> Settings:
+    """Read settings, turning validation errors into one-line :class:`ConfigError`."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = "__".join(str(part) for part in first["loc"]).upper()
+        raise ConfigError(f"invalid setting THINLINE_{field}: {first['msg']}") from None
