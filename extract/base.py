@@ -54,7 +54,7 @@ class LoadMode(enum.Enum):
 
 @dataclass(frozen=True)
 class RawRow:
-    """One source record: its typed key values (in ``Stream.key_columns`` order) and the whole payload."""
+    """One source record: typed key values (``Stream.key_columns`` order) and the whole payload."""
 
     keys: tuple[Any, ...]
     record: dict[str, Any]

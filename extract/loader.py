@@ -160,13 +160,13 @@ def _copy_rows(
         map(sql.Identifier, [*keys, "record", "is_deleted", "_loaded_at", "_batch_id"])
     )
     count = 0
-    with conn.cursor() as cursor:
-        with cursor.copy(sql.SQL("copy _batch ({}) from stdin").format(columns)) as copy:
-            for row in rows:
-                copy.write_row((*row.keys, Jsonb(row.record), row.is_deleted, loaded_at, batch_id))
-                count += 1
-                if count % PROGRESS_EVERY == 0:
-                    log.info("%s.%s: %d rows fetched so far", source, stream.entity, count)
+    statement = sql.SQL("copy _batch ({}) from stdin").format(columns)
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row((*row.keys, Jsonb(row.record), row.is_deleted, loaded_at, batch_id))
+            count += 1
+            if count % PROGRESS_EVERY == 0:
+                log.info("%s.%s: %d rows fetched so far", source, stream.entity, count)
     return count
 
 

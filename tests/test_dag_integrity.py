@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -41,7 +42,7 @@ def test_nightly_runs_its_gates_in_order(dagbag) -> None:
     ids = set(dag.task_ids)
     assert {"extract.extract_hubspot", "extract.extract_google_ads"} <= ids
     chain = ["validate_raw", "transform", "validate_marts", "publish", "report"]
-    for upstream, downstream in zip(chain, chain[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(chain):
         assert upstream in dag.get_task(downstream).upstream_task_ids
     for task_id in ("extract.extract_hubspot", "extract.extract_google_ads"):
         assert task_id in dag.get_task("validate_raw").upstream_task_ids
@@ -71,7 +72,8 @@ def test_importing_the_dag_file_does_no_network_or_process_io() -> None:
             if event in ("socket.connect", "subprocess.Popen", "os.system", "os.exec"):
                 events.append(event)
         sys.addaudithook(hook)
-        spec = importlib.util.spec_from_file_location("nightly", {str(DAGS / "thinline_nightly.py")!r})
+        path = {str(DAGS / "thinline_nightly.py")!r}
+        spec = importlib.util.spec_from_file_location("nightly", path)
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
         heavy = sorted({{m.split(".")[0] for m in set(sys.modules) - before}}
                        & {{"dbt", "great_expectations", "psycopg", "httpx", "thinline", "extract"}})
