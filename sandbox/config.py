@@ -1,0 +1,55 @@
+"""What a synthetic world is built from, and the seeded randomness every generator shares."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sandbox.clock import day_start_ms
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """A world is a pure function of this: same config, same world, byte for byte."""
+
+    seed: int = 7
+    scale: float = 1.0  # ~1: a few hundred contacts and tens of deals; the demo uses ~5-10
+    start: date = date(2026, 1, 1)  # first day with activity
+    end: date = date(2026, 3, 31)  # last day (inclusive); servers show state as of its end, UTC
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"world end {self.end} is before its start {self.start}")
+        if self.scale <= 0:
+            raise ValueError(f"world scale must be positive, got {self.scale}")
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    @property
+    def as_of_ms(self) -> int:
+        """Exclusive cut-off: events at or after midnight following ``end`` have not happened."""
+        return day_start_ms(self.end + timedelta(days=1))
+
+
+def rng(config: WorldConfig, *parts: object) -> random.Random:
+    """A generator seeded by the world seed and a stream name (and day), never by ``end``.
+
+    Seeding per day is what lets a later ``end`` only append: earlier days draw the same values.
+    """
+    return random.Random("|".join([str(config.seed), *map(str, parts)]))
+
+
+def poisson(rnd: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth for small means, a rounded normal for large ones)."""
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rnd.gauss(mean, math.sqrt(mean))))
+    limit, count, product = math.exp(-mean), 0, rnd.random()
+    while product > limit:
+        count += 1
+        product *= rnd.random()
+    return count

@@ -1,0 +1,618 @@
+"""The synthetic company's HubSpot portal: owners, pipelines, companies, contacts and deals.
+
+Every record is planned in full the day it is created (from that day's seeded generator):
+its later changes are timestamped events, some after ``end``. The portal as of ``end`` is
+the projection of those plans, so a later ``end`` only adds records and applies more events.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sandbox.clock import DAY_MS, day_start_ms, iso
+from sandbox.config import WorldConfig, poisson, rng
+from sandbox.google_ads_data import Customer, GoogleAdsData, PaidClick
+
+Properties = dict[str, str | None]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FIRST_NAMES = _words(
+    "Ada Alan Amara Ben Chloe Dana Elif Emil Farah Grace Hugo Ines Jonas Kai Lena Liam Mia Noah "
+    "Nora Omar Paula Rafael Sara Tariq Uma Victor Wen Yara Zoe Leo"
+)
+LAST_NAMES = _words(
+    "Meyer Okafor Rossi Dubois Kowalski Tanaka Silva Novak Jensen Haddad Byrne Fischer Larsen "
+    "Moreau Patel Nguyen Schmidt Costa Walsh Bauer Ito Weber Lopez Murphy Berg Klein Varga Ahmed"
+)
+COMPANY_WORDS = _words(
+    "Northwind Bluefin Copperleaf Driftwood Evergreen Foxglove Granite Harbor Ironbark Juniper "
+    "Keystone Lighthouse Maple Nimbus Oakridge Pinecrest Quartz Redwood Silverline Tidewater "
+    "Umber Vantage Willow Xenon Yellowstone Zephyr Alder Beacon Cobalt Delta"
+)
+COMPANY_KINDS = _words("Analytics Logistics Health Retail Labs Systems Partners Foods Energy Media")
+INDUSTRIES = _words(
+    "COMPUTER_SOFTWARE FINANCIAL_SERVICES RETAIL HOSPITAL_HEALTH_CARE MARKETING_AND_ADVERTISING "
+    "LOGISTICS_AND_SUPPLY_CHAIN"
+)
+COUNTRIES = {"US": ("United States", "Canada"), "EU": ("Germany", "France", "Netherlands", "Spain")}
+JOB_TITLES = ("Head of Marketing", "VP Sales", "RevOps Manager", "CFO", "Data Analyst", "CEO")
+# (source, drill-down 1, drill-down 2, weight) for contacts not from a Google Ads click
+ORGANIC_SOURCES = (
+    ("ORGANIC_SEARCH", "google", "Keywords unavailable", 30),
+    ("DIRECT_TRAFFIC", None, None, 20),
+    ("REFERRALS", "g2.com", "https://www.g2.com/categories/revenue", 12),
+    ("EMAIL_MARKETING", "Monthly newsletter", "newsletter-2026", 10),
+    ("PAID_SOCIAL", "linkedin", "abm-decision-makers", 10),
+    ("PAID_SEARCH", "bing", "revenue analytics", 5),  # paid search without a gclid
+    ("OFFLINE", "IMPORT", "events-2026.csv", 13),
+)
+MQL_RATE = {"PAID_SEARCH": 0.55, "ORGANIC_SEARCH": 0.45, "REFERRALS": 0.5, "DIRECT_TRAFFIC": 0.35}
+
+
+@dataclass(frozen=True)
+class Stage:
+    stage_id: str
+    label: str
+    probability: str
+    is_closed: bool
+    is_won: bool
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    pipeline_id: str
+    label: str
+    stages: tuple[Stage, ...]
+
+    @property
+    def open_stages(self) -> tuple[Stage, ...]:
+        return tuple(s for s in self.stages if not s.is_closed)
+
+    def closed_stage(self, won: bool) -> Stage:
+        return next(s for s in self.stages if s.is_closed and s.is_won == won)
+
+
+PIPELINES = (
+    Pipeline(
+        "default",
+        "Sales Pipeline",
+        (
+            Stage("appointmentscheduled", "Appointment Scheduled", "0.2", False, False),
+            Stage("qualifiedtobuy", "Qualified To Buy", "0.4", False, False),
+            Stage("presentationscheduled", "Presentation Scheduled", "0.6", False, False),
+            Stage("decisionmakerboughtin", "Decision Maker Bought-In", "0.8", False, False),
+            Stage("contractsent", "Contract Sent", "0.9", False, False),
+            Stage("closedwon", "Closed Won", "1.0", True, True),
+            Stage("closedlost", "Closed Lost", "0.0", True, False),
+        ),
+    ),
+    # Portal-specific pipelines have numeric ids: consumers must map them through the API.
+    Pipeline(
+        "75318642",
+        "Partner Pipeline",
+        (
+            Stage("75318643", "Partner Referral", "0.3", False, False),
+            Stage("75318644", "Joint Demo", "0.6", False, False),
+            Stage("75318645", "Proposal", "0.85", False, False),
+            Stage("75318646", "Closed Won", "1.0", True, True),
+            Stage("75318647", "Closed Lost", "0.0", True, False),
+        ),
+    ),
+)
+TEAMS = {"US": ("1001", "NA Sales"), "EU": ("1002", "EMEA Sales")}
+
+CONTACT_PROPERTIES = _words(
+    "email firstname lastname jobtitle country createdate lastmodifieddate hs_object_id "
+    "lifecyclestage hs_lifecyclestage_subscriber_date hs_lifecyclestage_lead_date "
+    "hs_lifecyclestage_marketingqualifiedlead_date hs_lifecyclestage_salesqualifiedlead_date "
+    "hs_lifecyclestage_opportunity_date hs_lifecyclestage_customer_date hs_analytics_source "
+    "hs_analytics_source_data_1 hs_analytics_source_data_2 hs_analytics_first_url "
+    "hs_analytics_first_timestamp hs_latest_source hs_latest_source_data_1 "
+    "hs_latest_source_data_2 hs_latest_source_timestamp hs_google_click_id hs_facebook_click_id "
+    "associatedcompanyid hubspot_owner_id hs_merged_object_ids"
+)
+COMPANY_PROPERTIES = _words(
+    "name domain industry numberofemployees annualrevenue country createdate "
+    "hs_lastmodifieddate hs_object_id"
+)
+DEAL_PROPERTIES = (
+    *_words(
+        "dealname amount list_amount deal_currency_code dealstage pipeline dealtype closedate "
+        "createdate hs_lastmodifieddate hubspot_owner_id hs_is_closed hs_is_closed_won hs_object_id"
+    ),
+    *(
+        f"hs_v2_date_{kind}_{s.stage_id}"
+        for p in PIPELINES
+        for s in p.stages
+        for kind in ("entered", "exited")
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Owner:
+    owner_id: int
+    user_id: int
+    email: str
+    first_name: str
+    last_name: str
+    team_id: str
+    team_name: str
+    created_ms: int
+    archived_ms: int | None  # as of end
+
+    @property
+    def updated_ms(self) -> int:
+        return self.archived_ms or self.created_ms
+
+
+@dataclass(frozen=True)
+class CrmRecord:
+    """A contact, company or deal as of ``end``: every property key present, strings or None."""
+
+    object_id: int
+    properties: Properties
+    created_ms: int
+    updated_ms: int
+    archived_ms: int | None
+
+
+@dataclass(frozen=True)
+class HubSpotData:
+    owners: tuple[Owner, ...]
+    pipelines: tuple[Pipeline, ...]
+    companies: tuple[CrmRecord, ...]
+    contacts: tuple[CrmRecord, ...]
+    deals: tuple[CrmRecord, ...]
+    deal_contacts: tuple[tuple[int, int], ...]  # (deal_id, contact_id), both live as of end
+    paid_contacts: tuple[tuple[int, PaidClick], ...]  # contacts created from a Google Ads click
+
+
+@dataclass
+class _History:
+    """A record's plan: initial properties, then timestamped changes (some after ``end``)."""
+
+    object_id: int
+    created_ms: int
+    base: Properties
+    events: list[tuple[int, Properties]] = field(default_factory=list)
+    archived_ms: int | None = None
+    region: str = "US"
+    company_id: int | None = None
+
+    def project(self, as_of_ms: int, modified_key: str) -> CrmRecord | None:
+        if self.created_ms >= as_of_ms:
+            return None
+        archived = self.archived_ms if self.archived_ms and self.archived_ms < as_of_ms else None
+        frozen_at = archived if archived is not None else as_of_ms - 1
+        props, last = dict(self.base), self.created_ms
+        for at_ms, changes in sorted(self.events, key=lambda event: event[0]):
+            if at_ms <= frozen_at:
+                props.update(changes)
+                last = max(last, at_ms)
+        last = max(last, archived or last)
+        props.update(
+            createdate=iso(self.created_ms),
+            hs_object_id=str(self.object_id),
+            **{modified_key: iso(last)},
+        )
+        return CrmRecord(self.object_id, props, self.created_ms, last, archived)
+
+
+@dataclass
+class _Portal:
+    """Generation state carried from day to day (ids, plans, uniqueness)."""
+
+    owners: list[tuple[Owner, int | None]]  # with the planned archive time
+    companies: list[_History] = field(default_factory=list)
+    # per region, in creation order, for picking one that exists at a given time
+    companies_by_region: dict[str, list[_History]] = field(
+        default_factory=lambda: {region: [] for region in COUNTRIES}
+    )
+    contacts_by_company: dict[int, list[_History]] = field(default_factory=dict)
+    contacts: list[_History] = field(default_factory=list)
+    deals: list[_History] = field(default_factory=list)
+    deal_contacts: list[tuple[int, int]] = field(default_factory=list)
+    paid_contacts: list[tuple[int, PaidClick]] = field(default_factory=list)
+    merged_originals: set[int] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    next_company_id: int = 5_120_000_000
+    next_contact_id: int = 101
+    next_deal_id: int = 18_400_000_000
+
+    def active_owner(self, rnd: random.Random, region: str, at_ms: int, prefer: str | None) -> str:
+        team = TEAMS[region][0]
+        active = [o for o, gone in self.owners if gone is None or gone > at_ms]
+        if prefer and any(str(o.owner_id) == prefer for o in active):
+            return prefer
+        return str(rnd.choice([o for o in active if o.team_id == team] or active).owner_id)
+
+    def unique(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate in self.names:
+            n += 1
+            candidate = f"{name} {n}" if " " in name else name.replace("@", f"{n}@", 1)
+        self.names.add(candidate)
+        return candidate
+
+
+def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData) -> HubSpotData:
+    portal = _Portal(owners=_plan_owners(config))
+    regions = {c.customer_id: _region(c) for c in google_ads.customers}
+    clicks_by_day: dict[date, list[PaidClick]] = {}
+    for click in google_ads.paid_clicks:
+        clicks_by_day.setdefault(click.day, []).append(click)
+    for day in config.days():
+        rnd = rng(config, "hubspot", day.isoformat())
+        first_day = day == config.start
+        new_companies = round(30 * config.scale) if first_day else poisson(rnd, 0.4 * config.scale)
+        for company in sorted(
+            (_plan_company(rnd, portal, day) for _ in range(new_companies)),
+            key=lambda company: company.created_ms,
+        ):
+            portal.companies.append(company)
+            portal.companies_by_region[company.region].append(company)
+        arrivals = [
+            (click.at_ms + 60_000 * rnd.randint(1, 30), click)
+            for click in clicks_by_day.get(day, [])
+        ]
+        arrivals += [
+            (day_start_ms(day) + rnd.randrange(DAY_MS - 1_900_000), None)
+            for _ in range(poisson(rnd, 2.2 * config.scale))
+        ]
+        for at_ms, click in sorted(arrivals, key=lambda arrival: arrival[0]):
+            region = regions[click.customer_id] if click else rnd.choice(("US", "US", "EU"))
+            _plan_contact(portal, rnd, at_ms, region, click)
+        duplicates = poisson(rnd, 0.05 * config.scale)
+        if duplicates:
+            midnight = day_start_ms(day)
+            earlier = [c for c in portal.contacts if c.created_ms < midnight]
+            for _ in range(duplicates):
+                _plan_duplicate(portal, rnd, day, earlier)
+
+    as_of = config.as_of_ms
+
+    def project(histories: list[_History], modified_key: str) -> tuple[CrmRecord, ...]:
+        records = (h.project(as_of, modified_key) for h in histories)
+        return tuple(sorted((r for r in records if r), key=lambda r: r.object_id))
+
+    deals = project(portal.deals, "hs_lastmodifieddate")
+    live_deals = {d.object_id for d in deals if d.archived_ms is None}
+    owners = tuple(
+        replace(o, archived_ms=gone if gone and gone < as_of else None) for o, gone in portal.owners
+    )
+    contacts = project(portal.contacts, "lastmodifieddate")
+    existing = {c.object_id for c in contacts}
+    return HubSpotData(
+        owners=owners,
+        pipelines=PIPELINES,
+        companies=project(portal.companies, "hs_lastmodifieddate"),
+        contacts=contacts,
+        deals=deals,
+        deal_contacts=tuple(sorted(pair for pair in portal.deal_contacts if pair[0] in live_deals)),
+        paid_contacts=tuple(p for p in portal.paid_contacts if p[0] in existing),
+    )
+
+
+def _region(customer: Customer) -> str:
+    return "EU" if customer.currency == "EUR" else "US"
+
+
+def _plan_owners(config: WorldConfig) -> list[tuple[Owner, int | None]]:
+    rnd = rng(config, "hubspot", "owners")
+    owners: list[tuple[Owner, int | None]] = []
+    for index in range(min(40, 6 + round(2 * config.scale))):
+        first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
+        team_id, team_name = TEAMS["US" if index % 2 == 0 else "EU"]
+        # Two reps leave during the period; their deals keep pointing at them.
+        gone_day = {2: 20, 5: 55}.get(index)
+        gone = (
+            None
+            if gone_day is None
+            else day_start_ms(config.start) + gone_day * DAY_MS + 36_000_000
+        )
+        owner = Owner(
+            owner_id=41_000_000 + index * 1_379 + rnd.randrange(1_000),
+            user_id=9_500_000 + index * 37 + rnd.randrange(30),
+            email=f"{first}.{last}.{index}@thinline.example".lower(),
+            first_name=first,
+            last_name=last,
+            team_id=team_id,
+            team_name=team_name,
+            created_ms=day_start_ms(config.start) - rnd.randrange(30, 400) * DAY_MS,
+            archived_ms=None,
+        )
+        owners.append((owner, gone))
+    return owners
+
+
+def _plan_company(rnd: random.Random, portal: _Portal, day: date) -> _History:
+    portal.next_company_id += rnd.randint(1, 40)
+    region = rnd.choice(("US", "US", "EU"))
+    name = portal.unique(f"{rnd.choice(COMPANY_WORDS)} {rnd.choice(COMPANY_KINDS)}")
+    employees = rnd.choice((12, 25, 60, 140, 320, 800, 2400))
+    company = _History(
+        object_id=portal.next_company_id,
+        created_ms=day_start_ms(day) + rnd.randrange(DAY_MS - 1),
+        base=_blank(COMPANY_PROPERTIES)
+        | {
+            "name": name,
+            "domain": name.lower().replace(" ", "") + ".example",
+            "industry": rnd.choice(INDUSTRIES),
+            "numberofemployees": str(employees),
+            "annualrevenue": str(employees * rnd.randrange(80, 250) * 1000),
+            "country": rnd.choice(COUNTRIES[region]),
+        },
+        region=region,
+    )
+    if rnd.random() < 0.3:
+        company.events.append(
+            (
+                _later(rnd, company.created_ms, 1, 80),
+                {"numberofemployees": str(round(employees * 1.2))},
+            )
+        )
+    return company
+
+
+def _plan_contact(
+    portal: _Portal,
+    rnd: random.Random,
+    at_ms: int,
+    region: str,
+    click: PaidClick | None,
+) -> None:
+    portal.next_contact_id += rnd.randint(1, 60)
+    first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
+    regional = portal.companies_by_region[region]
+    existing = bisect.bisect_right(regional, at_ms, key=lambda company: company.created_ms)
+    company = regional[rnd.randrange(existing)] if existing and rnd.random() < 0.85 else None
+    domain = company.base["domain"] if company else rnd.choice(("gmail.com", "outlook.com"))
+    props = _blank(CONTACT_PROPERTIES) | {
+        "email": portal.unique(f"{first}.{last}@{domain}".lower()),
+        "firstname": first,
+        "lastname": last,
+        "jobtitle": rnd.choice(JOB_TITLES),
+        "country": company.base["country"] if company else rnd.choice(COUNTRIES[region]),
+        "associatedcompanyid": str(company.object_id) if company else None,
+        "lifecyclestage": "lead",
+        "hs_lifecyclestage_lead_date": iso(at_ms),
+    }
+    props |= _source(rnd, at_ms, click)
+    contact = _History(portal.next_contact_id, at_ms, props, region=region)
+    if company:
+        contact.company_id = company.object_id
+        portal.contacts_by_company.setdefault(company.object_id, []).append(contact)
+    if click:
+        portal.paid_contacts.append((contact.object_id, click))
+    if rnd.random() < 0.25:
+        source, data_1, data_2, _ = ORGANIC_SOURCES[rnd.choice((0, 1, 3))]
+        revisit = _later(rnd, at_ms, 1, 30)
+        contact.events.append(
+            (
+                revisit,
+                {
+                    "hs_latest_source": source,
+                    "hs_latest_source_data_1": data_1,
+                    "hs_latest_source_data_2": data_2,
+                    "hs_latest_source_timestamp": iso(revisit),
+                },
+            )
+        )
+    if rnd.random() < 0.15:
+        contact.events.append((_later(rnd, at_ms, 1, 60), {"jobtitle": rnd.choice(JOB_TITLES)}))
+    _plan_funnel(portal, rnd, contact, props["hs_analytics_source"] or "")
+    portal.contacts.append(contact)
+
+
+def _source(rnd: random.Random, at_ms: int, click: PaidClick | None) -> Properties:
+    if click:
+        campaign, term = f"gads-{click.campaign_id}", f"adgroup-{click.ad_group_id}"
+        source, data_1, data_2 = "PAID_SEARCH", campaign, term
+        url = (
+            "https://thinline.example/demo?utm_source=google&utm_medium=cpc"
+            f"&utm_campaign={campaign}&utm_term={term}&gclid={click.gclid}"
+        )
+    else:
+        weights = [entry[3] for entry in ORGANIC_SOURCES]
+        source, data_1, data_2, _ = rnd.choices(ORGANIC_SOURCES, weights)[0]
+        url = "https://thinline.example/" + ("pricing" if data_1 else "")
+    return {
+        "hs_analytics_source": source,
+        "hs_analytics_source_data_1": data_1,
+        "hs_analytics_source_data_2": data_2,
+        "hs_analytics_first_url": url,
+        "hs_analytics_first_timestamp": iso(at_ms),
+        "hs_latest_source": source,
+        "hs_latest_source_data_1": data_1,
+        "hs_latest_source_data_2": data_2,
+        "hs_latest_source_timestamp": iso(at_ms),
+        "hs_google_click_id": click.gclid if click else None,
+    }
+
+
+def _plan_funnel(portal: _Portal, rnd: random.Random, contact: _History, source: str) -> None:
+    """Lead → MQL → SQL → opportunity (a deal) → customer, each step a planned event."""
+    if rnd.random() >= MQL_RATE.get(source, 0.3):
+        if rnd.random() < 0.04:  # spam and test leads get deleted
+            contact.archived_ms = _later(rnd, contact.created_ms, 1, 30)
+        return
+    mql_ms = _later(rnd, contact.created_ms, 0.1, 6)
+    owner = portal.active_owner(rnd, contact.region, mql_ms, None)
+    contact.events.append(
+        (
+            mql_ms,
+            {
+                "lifecyclestage": "marketingqualifiedlead",
+                "hs_lifecyclestage_marketingqualifiedlead_date": iso(mql_ms),
+                "hubspot_owner_id": owner,
+            },
+        )
+    )
+    if rnd.random() >= 0.6:
+        return
+    sql_ms = _later(rnd, mql_ms, 0.5, 7)
+    contact.events.append(
+        (
+            sql_ms,
+            {
+                "lifecyclestage": "salesqualifiedlead",
+                "hs_lifecyclestage_salesqualifiedlead_date": iso(sql_ms),
+            },
+        )
+    )
+    if rnd.random() < 0.6:
+        _plan_deal(portal, rnd, contact, _later(rnd, sql_ms, 0.5, 10), owner)
+
+
+def _plan_deal(
+    portal: _Portal, rnd: random.Random, contact: _History, created_ms: int, owner: str
+) -> None:
+    portal.next_deal_id += rnd.randint(1, 500)
+    pipeline = PIPELINES[0] if rnd.random() < 0.85 else PIPELINES[1]
+    list_amount = Decimal(rnd.randrange(200_000, 6_000_000)) / 100
+    currency = "EUR" if contact.region == "EU" and rnd.random() < 0.8 else "USD"
+    company = next((c for c in portal.companies if c.object_id == contact.company_id), None)
+    account = (
+        company.base["name"]
+        if company
+        else f"{contact.base['firstname']} {contact.base['lastname']}"
+    )
+    plan = "Enterprise" if list_amount > 30_000 else "Growth" if list_amount > 10_000 else "Starter"
+    first = pipeline.open_stages[0]
+    deal = _History(
+        object_id=portal.next_deal_id,
+        created_ms=created_ms,
+        base=_blank(DEAL_PROPERTIES)
+        | {
+            "dealname": f"{account} - {plan}",
+            "amount": f"{list_amount:.2f}",
+            "list_amount": f"{list_amount:.2f}",
+            "deal_currency_code": currency,
+            "pipeline": pipeline.pipeline_id,
+            "dealtype": "newbusiness",
+            "hubspot_owner_id": portal.active_owner(rnd, contact.region, created_ms, owner),
+            # Open deals may carry an expected close date: only hs_is_closed says it closed.
+            "closedate": iso(created_ms + 30 * DAY_MS) if rnd.random() < 0.5 else None,
+            **_stage_props(first, None, created_ms),
+        },
+    )
+    contact.events.append(
+        (
+            created_ms,
+            {
+                "lifecyclestage": "opportunity",
+                "hs_lifecyclestage_opportunity_date": iso(created_ms),
+            },
+        )
+    )
+    portal.deals.append(deal)
+    portal.deal_contacts.append((deal.object_id, contact.object_id))
+    colleagues = [
+        c.object_id
+        for c in portal.contacts_by_company.get(contact.company_id or 0, [])
+        if c is not contact and c.archived_ms is None
+    ]
+    if colleagues and rnd.random() < 0.3:
+        portal.deal_contacts.append((deal.object_id, rnd.choice(colleagues)))
+    if rnd.random() < 0.04:  # created by mistake, deleted before it moves
+        deal.archived_ms = _later(rnd, created_ms, 0.5, 5)
+        return
+    for at_ms, stage, previous in _stage_path(rnd, pipeline, created_ms):
+        changes = _stage_props(stage, previous, at_ms)
+        if stage is pipeline.open_stages[-1] and rnd.random() < 0.5:
+            # A negotiated discount on the list price, agreed when the contract goes out.
+            discount = Decimal(rnd.choice((5, 10, 15, 20))) / 100
+            amount = (list_amount * (1 - discount)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            changes["amount"] = f"{amount:.2f}"
+        deal.events.append((at_ms, changes))
+        if stage.is_won:
+            contact.events.append(
+                (
+                    at_ms,
+                    {"lifecyclestage": "customer", "hs_lifecyclestage_customer_date": iso(at_ms)},
+                )
+            )
+
+
+def _stage_path(
+    rnd: random.Random, pipeline: Pipeline, created_ms: int
+) -> Iterator[tuple[int, Stage, Stage]]:
+    """Forward through the open stages; at each step the deal may be lost or stall."""
+    at_ms, current = created_ms, pipeline.open_stages[0]
+    for stage in pipeline.open_stages[1:]:
+        roll = rnd.random()
+        if roll < 0.12:
+            at_ms = _later(rnd, at_ms, 1, 8)
+            yield at_ms, pipeline.closed_stage(won=False), current
+            return
+        if roll < 0.2:
+            return  # stalls, open for good
+        at_ms = _later(rnd, at_ms, 1, 9)
+        yield at_ms, stage, current
+        current = stage
+    at_ms = _later(rnd, at_ms, 2, 14)
+    yield at_ms, pipeline.closed_stage(won=rnd.random() < 0.65), current
+
+
+def _stage_props(stage: Stage, previous: Stage | None, at_ms: int) -> Properties:
+    props: Properties = {
+        "dealstage": stage.stage_id,
+        "hs_is_closed": str(stage.is_closed).lower(),
+        "hs_is_closed_won": str(stage.is_won).lower(),
+        f"hs_v2_date_entered_{stage.stage_id}": iso(at_ms),
+    }
+    if previous:
+        props[f"hs_v2_date_exited_{previous.stage_id}"] = iso(at_ms)
+    if stage.is_closed:
+        props["closedate"] = iso(at_ms)
+    return props
+
+
+def _plan_duplicate(
+    portal: _Portal, rnd: random.Random, day: date, earlier: list[_History]
+) -> None:
+    """An imported copy of an existing contact, merged into it (archived) a few days later."""
+    candidates = [
+        c for c in earlier if c.archived_ms is None and c.object_id not in portal.merged_originals
+    ]
+    if not candidates:
+        return
+    original = rnd.choice(candidates)
+    portal.merged_originals.add(original.object_id)
+    portal.next_contact_id += rnd.randint(1, 60)
+    at_ms = day_start_ms(day) + rnd.randrange(DAY_MS - 1)
+    props = _blank(CONTACT_PROPERTIES) | {
+        key: original.base[key] for key in ("email", "firstname", "lastname", "country")
+    }
+    props |= {
+        "lifecyclestage": "lead",
+        "hs_lifecyclestage_lead_date": iso(at_ms),
+        "hs_analytics_source": "OFFLINE",
+        "hs_analytics_source_data_1": "IMPORT",
+        "hs_analytics_source_data_2": "crm-migration.csv",
+        "hs_latest_source": "OFFLINE",
+    }
+    duplicate = _History(portal.next_contact_id, at_ms, props, region=original.region)
+    duplicate.archived_ms = _later(rnd, at_ms, 0.2, 5)
+    original.events.append(
+        (duplicate.archived_ms, {"hs_merged_object_ids": str(duplicate.object_id)})
+    )
+    portal.contacts.append(duplicate)
+
+
+def _blank(names: tuple[str, ...]) -> Properties:
+    return dict.fromkeys(names)
+
+
+def _later(rnd: random.Random, after_ms: int, min_days: float, max_days: float) -> int:
+    return after_ms + round(rnd.uniform(min_days, max_days) * DAY_MS)

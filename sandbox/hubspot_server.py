@@ -1,0 +1,525 @@
+"""A local HubSpot CRM (v3 objects, search, owners, pipelines; v4 associations) for one World.
+
+Wire format per ``reference/source_apis.md`` §1: property values are strings or null, list
+paging uses an opaque ``after`` and drops ``paging`` on the last page, search pages by a
+numeric offset and fails with 400 once ``after`` reaches the 10,000-result cap.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from sandbox.clock import iso, parse_ms
+from sandbox.faults import Fault, Faults
+from sandbox.http import Request, Response, StandInServer, json_response
+from sandbox.hubspot_data import CrmRecord, Owner, Pipeline
+from sandbox.world import World
+
+TOKEN = "pat-na1-5a0d0b5e-7e11-4c4e-9a3b-sandbox00001"
+OBJECT_TYPES = ("contacts", "companies", "deals")
+DEFAULT_PROPERTIES = {
+    "contacts": (
+        "createdate",
+        "email",
+        "firstname",
+        "hs_object_id",
+        "lastmodifieddate",
+        "lastname",
+    ),
+    "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
+    "deals": (
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ),
+}
+NUMERIC_PROPERTIES = {
+    "hs_object_id",
+    "amount",
+    "list_amount",
+    "numberofemployees",
+    "annualrevenue",
+    "associatedcompanyid",
+    "hubspot_owner_id",
+}
+# v3 list ``associations=`` support: (from, to) -> association type name
+ASSOCIATION_TYPES = {
+    ("contacts", "deals"): "contact_to_deal",
+    ("deals", "contacts"): "deal_to_contact",
+    ("contacts", "companies"): "contact_to_company",
+    ("companies", "contacts"): "company_to_contact",
+}
+DEAL_TO_CONTACT_TYPE = {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
+SEARCH_CAP = 10_000
+MAX_FILTER_GROUPS, MAX_FILTERS_PER_GROUP = 5, 6
+
+
+class HubSpotError(Exception):
+    def __init__(self, status: int, category: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.category, self.message = status, category, message
+
+
+class HubSpotServer(StandInServer):
+    def __init__(
+        self,
+        world: World,
+        *,
+        token: str = TOKEN,
+        faults: Faults | None = None,
+        search_cap: int = SEARCH_CAP,
+    ) -> None:
+        super().__init__(faults)
+        self.token, self.search_cap = token, search_cap
+        data = world.hubspot
+        self.as_of_ms = world.config.as_of_ms
+        self.records = {"contacts": data.contacts, "companies": data.companies, "deals": data.deals}
+        self.by_id = {kind: {r.object_id: r for r in rs} for kind, rs in self.records.items()}
+        self.property_names = {
+            kind: set(rs[0].properties) if rs else set() for kind, rs in self.records.items()
+        }
+        self.owners = data.owners
+        self.pipelines = data.pipelines
+        self.links: dict[tuple[str, str], dict[int, list[int]]] = {
+            pair: {} for pair in ASSOCIATION_TYPES
+        }
+        for deal_id, contact_id in data.deal_contacts:
+            self.links["deals", "contacts"].setdefault(deal_id, []).append(contact_id)
+            self.links["contacts", "deals"].setdefault(contact_id, []).append(deal_id)
+        for contact in data.contacts:
+            if contact.archived_ms is not None:
+                continue
+            if company := contact.properties["associatedcompanyid"]:
+                self.links["contacts", "companies"][contact.object_id] = [int(company)]
+                self.links["companies", "contacts"].setdefault(int(company), []).append(
+                    contact.object_id
+                )
+
+    # Routing.
+    def route(self, request: Request) -> Response:
+        try:
+            self._authenticate(request)
+            return self._dispatch(request)
+        except HubSpotError as error:
+            return self._error(error.status, error.category, error.message)
+
+    def _dispatch(self, request: Request) -> Response:
+        routes: list[tuple[str, str, Callable[..., Response]]] = [
+            ("GET", r"/crm/v3/objects/(contacts|companies|deals)", self._list),
+            ("POST", r"/crm/v3/objects/(contacts|companies|deals)/search", self._search),
+            ("GET", r"/crm/v3/owners/?", self._owners),
+            ("GET", r"/crm/v3/pipelines/deals", self._pipelines),
+            ("POST", r"/crm/v4/associations/deals/contacts/batch/read", self._deal_contacts),
+        ]
+        for method, pattern, handler in routes:
+            if match := re.fullmatch(pattern, request.path):
+                if request.method != method:
+                    raise HubSpotError(
+                        405, "METHOD_NOT_ALLOWED", f"Use {method} for {request.path}"
+                    )
+                return handler(request, *match.groups())
+        raise HubSpotError(404, "OBJECT_NOT_FOUND", f"No HubSpot sandbox route for {request.path}")
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            raise HubSpotError(
+                401,
+                "INVALID_AUTHENTICATION",
+                "Authentication credentials not found. This API supports OAuth 2.0 authentication "
+                "and you can find more details at "
+                "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            )
+        if header != f"Bearer {self.token}":
+            raise HubSpotError(
+                401,
+                "INVALID_AUTHENTICATION",
+                "Authentication credentials are invalid. Check the private app access token.",
+            )
+
+    # GET /crm/v3/objects/{kind}: opaque-cursor paging by id.
+    def _list(self, request: Request, kind: str) -> Response:
+        limit = _int_param(request.param("limit"), default=10, low=1, high=100)
+        archived = _bool_param(request.param("archived"))
+        after_id = _decode_cursor(request.param("after"))
+        wanted = self._properties(kind, _csv(request.query.get("properties")))
+        associations = [
+            a for a in _csv(request.query.get("associations")) if (kind, a) in ASSOCIATION_TYPES
+        ]
+        rows = [
+            r
+            for r in self.records[kind]
+            if r.object_id > after_id and (r.archived_ms is not None) == archived
+        ][: limit + 1]
+        page = rows[:limit]
+        results = []
+        for record in page:
+            item = _record_json(record, wanted)
+            linked = {a: self.links[kind, a].get(record.object_id, []) for a in associations}
+            if any(linked.values()):
+                item["associations"] = {
+                    a: {
+                        "results": [{"id": str(i), "type": ASSOCIATION_TYPES[kind, a]} for i in ids]
+                    }
+                    for a, ids in linked.items()
+                    if ids
+                }
+            results.append(item)
+        body: dict[str, Any] = {"results": results}
+        if len(rows) > limit:
+            body["paging"] = self._next_page(request, _encode_cursor(page[-1].object_id))
+        return json_response(200, body)
+
+    def _next_page(self, request: Request, after: str) -> dict[str, Any]:
+        query = {k: v[-1] for k, v in request.query.items() if k != "after"} | {"after": after}
+        return {"next": {"after": after, "link": f"{self.url}{request.path}?{urlencode(query)}"}}
+
+    def _properties(self, kind: str, requested: list[str]) -> list[str]:
+        if not requested:
+            return list(DEFAULT_PROPERTIES[kind])
+        return [name for name in dict.fromkeys(requested) if name in self.property_names[kind]]
+
+    # POST /crm/v3/objects/{kind}/search: numeric offset paging, capped.
+    def _search(self, request: Request, kind: str) -> Response:
+        body = _json_object(request)
+        limit = _int_param(body.get("limit"), default=10, low=1, high=200)
+        after = _int_param(body.get("after"), default=0, low=0, high=None, name="after")
+        if after >= self.search_cap:
+            raise HubSpotError(
+                400,
+                "VALIDATION_ERROR",
+                f"There was a problem with the request: search cannot page past "
+                f"{self.search_cap} results; narrow the query (e.g. by time window).",
+            )
+        matches = self._compile_filters(kind, body.get("filterGroups") or [])
+        rows = [r for r in self.records[kind] if r.archived_ms is None and matches(r)]
+        for sort in reversed(body.get("sorts") or []):
+            name, descending = self._sort_spec(kind, sort)
+            present = [r for r in rows if r.properties.get(name) is not None]
+            missing = [r for r in rows if r.properties.get(name) is None]
+            present.sort(key=lambda r: _typed(name, r.properties[name]), reverse=descending)
+            rows = present + missing
+        requested = body.get("properties")
+        wanted = self._properties(kind, requested if isinstance(requested, list) else [])
+        page = rows[after : after + limit]
+        response: dict[str, Any] = {
+            "total": len(rows),
+            "results": [_record_json(r, wanted) for r in page],
+        }
+        if after + limit < len(rows):
+            following = str(after + limit)
+            response["paging"] = {"next": {"after": following, "link": f"?after={following}"}}
+        return json_response(200, response)
+
+    def _compile_filters(self, kind: str, groups: Any) -> Callable[[CrmRecord], bool]:
+        if not isinstance(groups, list) or len(groups) > MAX_FILTER_GROUPS:
+            raise HubSpotError(
+                400,
+                "VALIDATION_ERROR",
+                f"filterGroups must be a list of at most {MAX_FILTER_GROUPS}",
+            )
+        compiled = []
+        for group in groups:
+            filters = group.get("filters") if isinstance(group, dict) else None
+            if not isinstance(filters, list) or len(filters) > MAX_FILTERS_PER_GROUP:
+                raise HubSpotError(
+                    400,
+                    "VALIDATION_ERROR",
+                    f"each filter group needs 1-{MAX_FILTERS_PER_GROUP} filters",
+                )
+            compiled.append([self._compile_filter(kind, f) for f in filters])
+        if not compiled:
+            return lambda record: True
+        # Filters within a group are ANDed, groups are ORed.
+        return lambda record: any(all(test(record) for test in group) for group in compiled)
+
+    def _compile_filter(self, kind: str, spec: Any) -> Callable[[CrmRecord], bool]:
+        if not isinstance(spec, dict):
+            raise HubSpotError(400, "VALIDATION_ERROR", "each filter must be an object")
+        name, operator = spec.get("propertyName"), spec.get("operator")
+        if name not in self.property_names[kind]:
+            raise HubSpotError(
+                400, "VALIDATION_ERROR", f"Property {name!r} does not exist on {kind}"
+            )
+        if operator in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+            expect = operator == "HAS_PROPERTY"
+            return lambda r: (r.properties[name] is not None) == expect
+        if operator in ("IN", "NOT_IN"):
+            values = {_typed(name, str(v)) for v in spec.get("values") or []}
+            inside = operator == "IN"
+            return lambda r: (
+                r.properties[name] is not None
+                and (_typed(name, r.properties[name]) in values) == inside
+            )
+        compare = COMPARISONS.get(operator)
+        if compare is None:
+            raise HubSpotError(400, "VALIDATION_ERROR", f"Unsupported filter operator: {operator}")
+        if "value" not in spec:
+            raise HubSpotError(
+                400, "VALIDATION_ERROR", f"filter on {name} with {operator} needs a value"
+            )
+        wanted = _typed(name, str(spec["value"]))
+        high = _typed(name, str(spec.get("highValue"))) if operator == "BETWEEN" else None
+
+        def test(record: CrmRecord) -> bool:
+            value = record.properties[name]
+            if value is None:
+                return operator == "NEQ"
+            return compare(_typed(name, value), wanted, high)
+
+        return test
+
+    def _sort_spec(self, kind: str, sort: Any) -> tuple[str, bool]:
+        name = sort.get("propertyName") if isinstance(sort, dict) else sort
+        if name not in self.property_names[kind]:
+            raise HubSpotError(400, "VALIDATION_ERROR", f"Cannot sort by unknown property {name!r}")
+        return name, isinstance(sort, dict) and sort.get("direction") == "DESCENDING"
+
+    def _pipelines(self, request: Request) -> Response:
+        return json_response(200, {"results": [_pipeline_json(p) for p in self.pipelines]})
+
+    # GET /crm/v3/owners/
+    def _owners(self, request: Request) -> Response:
+        limit = _int_param(request.param("limit"), default=100, low=1, high=500)
+        archived = _bool_param(request.param("archived"))
+        after_id = _decode_cursor(request.param("after"))
+        email = request.param("email")
+        rows = [
+            o
+            for o in sorted(self.owners, key=lambda o: o.owner_id)
+            if o.owner_id > after_id
+            and (o.archived_ms is not None) == archived
+            and email in (None, o.email)
+        ][: limit + 1]
+        body: dict[str, Any] = {"results": [_owner_json(o) for o in rows[:limit]]}
+        if len(rows) > limit:
+            body["paging"] = self._next_page(request, _encode_cursor(rows[limit - 1].owner_id))
+        return json_response(200, body)
+
+    # POST /crm/v4/associations/deals/contacts/batch/read
+    def _deal_contacts(self, request: Request) -> Response:
+        inputs = _json_object(request).get("inputs")
+        if not isinstance(inputs, list) or not 1 <= len(inputs) <= 1000:
+            raise HubSpotError(
+                400, "VALIDATION_ERROR", "inputs must hold between 1 and 1000 objects"
+            )
+        results, errors = [], []
+        for item in inputs:
+            raw_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+            contacts = (
+                self.links["deals", "contacts"].get(int(raw_id), []) if raw_id.isdigit() else []
+            )
+            if contacts:
+                to = [
+                    {"toObjectId": c, "associationTypes": [DEAL_TO_CONTACT_TYPE]} for c in contacts
+                ]
+                results.append({"from": {"id": raw_id}, "to": to})
+            else:
+                errors.append(
+                    {
+                        "status": "error",
+                        "category": "OBJECT_NOT_FOUND",
+                        "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                        "message": f"No contacts are associated with deal {raw_id}.",
+                        "context": {"fromObjectId": [raw_id]},
+                    }
+                )
+        stamp = iso(self.as_of_ms - 1)
+        body: dict[str, Any] = {"status": "COMPLETE", "results": results}
+        if errors:  # HubSpot answers 207 Multi-Status when some inputs failed
+            body |= {"numErrors": len(errors), "errors": errors}
+        body |= {"startedAt": stamp, "completedAt": stamp}
+        return json_response(207 if errors else 200, body)
+
+    # Errors and faults.
+    @staticmethod
+    def _error(
+        status: int,
+        category: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> Response:
+        body = {
+            "status": "error",
+            "message": message,
+            "correlationId": str(uuid.uuid4()),
+            "category": category,
+        }
+        return json_response(status, body | extra, headers)
+
+    def fault_response(self, fault: Fault, nth: int, request: Request) -> Response:
+        if fault in (Fault.RATE_LIMIT, Fault.DAILY_QUOTA):
+            daily = fault is Fault.DAILY_QUOTA
+            seconds = None if daily else self.faults.retry_after_seconds
+            body = {
+                "status": "error",
+                "message": f"You have reached your {'daily' if daily else 'secondly'} limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": str(uuid.uuid4()),
+                "policyName": "DAILY" if daily else "TEN_SECONDLY_ROLLING",
+                "requestId": str(uuid.uuid4()),
+            }
+            return json_response(
+                429, body, {"Retry-After": f"{seconds:g}"} if seconds is not None else {}
+            )
+        if fault is Fault.SERVER_ERROR:
+            status = 503 if nth % 2 else 500
+            return self._error(
+                status,
+                "INTERNAL_ERROR",
+                "internal error" if status == 500 else "Service unavailable",
+            )
+        return self._error(
+            401,
+            "EXPIRED_AUTHENTICATION",
+            "The OAuth token used to make this call expired 0 second(s) ago.",
+        )
+
+
+COMPARISONS: dict[str, Callable[[Any, Any, Any], bool]] = {
+    "EQ": lambda value, wanted, _: value == wanted,
+    "NEQ": lambda value, wanted, _: value != wanted,
+    "LT": lambda value, wanted, _: value < wanted,
+    "LTE": lambda value, wanted, _: value <= wanted,
+    "GT": lambda value, wanted, _: value > wanted,
+    "GTE": lambda value, wanted, _: value >= wanted,
+    "BETWEEN": lambda value, low, high: low <= value <= high,
+}
+
+
+def _typed(name: str, value: str) -> Any:
+    """A property value (or filter value) as the type HubSpot compares it as."""
+    try:
+        if name.endswith("date") or name.startswith("hs_v2_date_") or name.endswith("timestamp"):
+            return parse_ms(value)
+        if name in NUMERIC_PROPERTIES:
+            return Decimal(value)
+    except (ValueError, InvalidOperation) as error:
+        raise HubSpotError(
+            400, "VALIDATION_ERROR", f"{value!r} is not a valid value for {name}"
+        ) from error
+    return value.lower()
+
+
+def _record_json(record: CrmRecord, properties: list[str]) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": str(record.object_id),
+        "properties": {name: record.properties.get(name) for name in properties},
+        "createdAt": iso(record.created_ms),
+        "updatedAt": iso(record.updated_ms),
+        "archived": record.archived_ms is not None,
+    }
+    if record.archived_ms is not None:
+        item["archivedAt"] = iso(record.archived_ms)
+    return item
+
+
+def _owner_json(owner: Owner) -> dict[str, Any]:
+    return {
+        "id": str(owner.owner_id),
+        "email": owner.email,
+        "type": "PERSON",
+        "firstName": owner.first_name,
+        "lastName": owner.last_name,
+        "userId": owner.user_id,
+        "userIdIncludingInactive": owner.user_id,
+        "createdAt": iso(owner.created_ms),
+        "updatedAt": iso(owner.updated_ms),
+        "archived": owner.archived_ms is not None,
+        "teams": [{"id": owner.team_id, "name": owner.team_name, "primary": True}],
+    }
+
+
+def _pipeline_json(pipeline: Pipeline) -> dict[str, Any]:
+    stamp = "2025-06-01T09:00:00.000Z"
+    return {
+        "id": pipeline.pipeline_id,
+        "label": pipeline.label,
+        "displayOrder": 0 if pipeline.pipeline_id == "default" else 1,
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "archived": False,
+        "stages": [
+            {
+                "id": stage.stage_id,
+                "label": stage.label,
+                "displayOrder": order,
+                "metadata": {
+                    "isClosed": str(stage.is_closed).lower(),
+                    "probability": stage.probability,
+                },
+                "createdAt": stamp,
+                "updatedAt": stamp,
+                "archived": False,
+                "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+            }
+            for order, stage in enumerate(pipeline.stages)
+        ],
+    }
+
+
+def _encode_cursor(object_id: int) -> str:
+    # URL-safe and unpadded, so clients can pass it back verbatim with or without encoding.
+    return base64.urlsafe_b64encode(str(object_id).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(after: str | None) -> int:
+    if not after:
+        return -1
+    text = after.replace("%3D", "").replace("=", "")
+    try:
+        return int(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode())
+    except (ValueError, binascii.Error) as error:
+        raise HubSpotError(400, "VALIDATION_ERROR", f"Invalid paging cursor: {after!r}") from error
+
+
+def _csv(values: list[str] | None) -> list[str]:
+    return [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
+
+
+def _bool_param(value: str | None) -> bool:
+    if value in (None, "", "false"):
+        return False
+    if value == "true":
+        return True
+    raise HubSpotError(400, "VALIDATION_ERROR", f"archived must be true or false, got {value!r}")
+
+
+def _int_param(value: Any, *, default: int, low: int, high: int | None, name: str = "limit") -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as error:
+        raise HubSpotError(
+            400, "VALIDATION_ERROR", f"{name} must be an integer, got {value!r}"
+        ) from error
+    if number < low or (high is not None and number > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise HubSpotError(400, "VALIDATION_ERROR", f"{name} must be {bounds}, got {number}")
+    return number
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = request.json()
+    except ValueError as error:
+        raise HubSpotError(
+            400, "VALIDATION_ERROR", "Invalid input JSON: the body is not JSON"
+        ) from error
+    if not isinstance(body, dict):
+        raise HubSpotError(400, "VALIDATION_ERROR", "Invalid input JSON: expected an object")
+    return body

@@ -1,0 +1,50 @@
+"""The entry point others use: all stand-ins for one world, and the settings to reach them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sandbox.faults import Faults
+from sandbox.google_ads_server import GoogleAdsServer
+from sandbox.hubspot_server import HubSpotServer
+from sandbox.world import World
+
+
+@dataclass
+class DemoSources:
+    hubspot: HubSpotServer
+    google_ads: GoogleAdsServer
+    env: dict[str, str]  # exactly the THINLINE_* settings an extractor needs to reach them
+
+
+@contextmanager
+def serve(
+    world: World,
+    hubspot_faults: Faults | None = None,
+    google_ads_faults: Faults | None = None,
+) -> Iterator[DemoSources]:
+    """Run the stand-ins on 127.0.0.1 (free ports) until the block exits."""
+    with (
+        HubSpotServer(world, faults=hubspot_faults) as hubspot,
+        GoogleAdsServer(world, faults=google_ads_faults) as google_ads,
+    ):
+        yield DemoSources(hubspot, google_ads, env_for(hubspot, google_ads))
+
+
+def env_for(hubspot: HubSpotServer, google_ads: GoogleAdsServer) -> dict[str, str]:
+    credentials = google_ads.credentials
+    customers = google_ads.data.customers
+    return {
+        "THINLINE_HUBSPOT__BASE_URL": hubspot.url,
+        "THINLINE_HUBSPOT__TOKEN": hubspot.token,
+        "THINLINE_GOOGLE_ADS__BASE_URL": google_ads.url,
+        "THINLINE_GOOGLE_ADS__TOKEN_URL": f"{google_ads.url}/token",
+        "THINLINE_GOOGLE_ADS__DEVELOPER_TOKEN": credentials.developer_token,
+        "THINLINE_GOOGLE_ADS__CLIENT_ID": credentials.client_id,
+        "THINLINE_GOOGLE_ADS__CLIENT_SECRET": credentials.client_secret,
+        "THINLINE_GOOGLE_ADS__REFRESH_TOKEN": credentials.refresh_token,
+        "THINLINE_GOOGLE_ADS__CUSTOMER_IDS": ",".join(str(c.customer_id) for c in customers),
+        "THINLINE_GOOGLE_ADS__LOGIN_CUSTOMER_ID": str(google_ads.data.manager.customer_id),
+    }

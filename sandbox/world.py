@@ -1,0 +1,142 @@
+"""The synthetic company as of ``end``: what every stand-in server serves, and the truth to check.
+
+Only HubSpot and Google Ads exist today; another source is one more ``build_<source>`` and
+one more field here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sandbox.clock import iso
+from sandbox.config import WorldConfig
+from sandbox.google_ads_data import RESTATEMENT_DAYS, GoogleAdsData, build_google_ads
+from sandbox.hubspot_data import CrmRecord, HubSpotData, build_hubspot
+
+__all__ = ["World", "WorldConfig", "build_world"]
+
+
+@dataclass(frozen=True)
+class World:
+    config: WorldConfig
+    hubspot: HubSpotData
+    google_ads: GoogleAdsData
+
+    def truth(self) -> dict[str, Any]:
+        """What a correct pipeline must end up with, as JSON-ready values."""
+        ads = self.google_ads
+        currency = {c.customer_id: c.currency for c in ads.customers}
+        contacts_by_deal: dict[int, list[str]] = {}
+        for deal_id, contact_id in self.hubspot.deal_contacts:
+            contacts_by_deal.setdefault(deal_id, []).append(str(contact_id))
+        return {
+            "config": {
+                "seed": self.config.seed,
+                "scale": self.config.scale,
+                "start": self.config.start.isoformat(),
+                "end": self.config.end.isoformat(),
+            },
+            "as_of": iso(self.config.as_of_ms),
+            # Conversions on these last days are provisional: a later ``end`` restates them.
+            "restatement_days": RESTATEMENT_DAYS,
+            "ad_spend": [
+                {
+                    "platform": "google_ads",
+                    "customer_id": str(m.customer_id),
+                    "currency": currency[m.customer_id],
+                    "campaign_id": str(m.campaign_id),
+                    "ad_group_id": str(m.ad_group_id),
+                    "ad_id": str(m.ad_id),
+                    "date": m.day.isoformat(),
+                    "cost_micros": m.cost_micros,
+                    "impressions": m.impressions,
+                    "clicks": m.clicks,
+                    "conversions": m.conversions,
+                    "conversions_value": m.conversions_value,
+                }
+                for m in ads.metrics
+            ],
+            "deals": [
+                _deal_truth(d, contacts_by_deal.get(d.object_id, [])) for d in self.hubspot.deals
+            ],
+            "paid_contacts": [
+                {
+                    "contact_id": str(contact_id),
+                    "gclid": click.gclid,
+                    "customer_id": str(click.customer_id),
+                    "campaign_id": str(click.campaign_id),
+                    "ad_group_id": str(click.ad_group_id),
+                    "ad_id": str(click.ad_id),
+                    "date": click.day.isoformat(),
+                }
+                for contact_id, click in self.hubspot.paid_contacts
+            ],
+            "counts": self.counts(),
+        }
+
+    def counts(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Rows per raw entity as a full extract would land them: live and archived apart."""
+        hubspot, ads = self.hubspot, self.google_ads
+
+        def split(archived: list[bool]) -> dict[str, int]:
+            return {"active": archived.count(False), "archived": archived.count(True)}
+
+        def records(items: tuple[CrmRecord, ...]) -> dict[str, int]:
+            return split([r.archived_ms is not None for r in items])
+
+        def live(n: int) -> dict[str, int]:
+            return {"active": n, "archived": 0}
+
+        return {
+            "hubspot": {
+                "contacts": records(hubspot.contacts),
+                "companies": records(hubspot.companies),
+                "deals": records(hubspot.deals),
+                "owners": split([o.archived_ms is not None for o in hubspot.owners]),
+                "deal_pipelines": live(len(hubspot.pipelines)),
+                "deal_contact_associations": live(len(hubspot.deal_contacts)),
+            },
+            "google_ads": {
+                "customers": live(len(ads.customers)),
+                "campaigns": live(len(ads.campaigns)),
+                "campaign_daily_metrics": live(_distinct(ads, "campaign_id")),
+                "ad_group_daily_metrics": live(_distinct(ads, "ad_group_id")),
+                "ad_daily_metrics": live(len(ads.metrics)),
+            },
+        }
+
+    def write_truth(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.truth(), indent=1) + "\n")
+
+
+def build_world(config: WorldConfig) -> World:
+    google_ads = build_google_ads(config)
+    return World(config=config, hubspot=build_hubspot(config, google_ads), google_ads=google_ads)
+
+
+def _deal_truth(deal: CrmRecord, contact_ids: list[str]) -> dict[str, Any]:
+    props = deal.properties
+    is_closed = props["hs_is_closed"] == "true"
+    return {
+        "deal_id": str(deal.object_id),
+        "dealname": props["dealname"],
+        "amount": props["amount"],
+        "list_amount": props["list_amount"],
+        "currency": props["deal_currency_code"],
+        "pipeline": props["pipeline"],
+        "stage": props["dealstage"],
+        "is_closed": is_closed,
+        "is_won": props["hs_is_closed_won"] == "true",
+        "archived": deal.archived_ms is not None,
+        "owner_id": props["hubspot_owner_id"],
+        "created_at": props["createdate"],
+        "closed_at": props["closedate"] if is_closed else None,
+        "contact_ids": contact_ids,
+    }
+
+
+def _distinct(ads: GoogleAdsData, level: str) -> int:
+    return len({(getattr(m, level), m.day) for m in ads.metrics})

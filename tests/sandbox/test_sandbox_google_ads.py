@@ -1,0 +1,368 @@
+"""The Google Ads stand-in: OAuth, searchStream's array of camelCase batches, and its errors."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox import DemoSources, World
+from sandbox.google_ads_server import GoogleAdsServer
+
+AD_QUERY = (
+    "SELECT customer.id, customer.currency_code, campaign.id, campaign.name, ad_group.id, "
+    "ad_group.name, ad_group_ad.ad.id, ad_group_ad.ad.name, segments.date, metrics.cost_micros, "
+    "metrics.impressions, metrics.clicks, metrics.conversions, metrics.conversions_value "
+    "FROM ad_group_ad WHERE segments.date BETWEEN '{start}' AND '{end}' ORDER BY segments.date"
+)
+GaqlRunner = Callable[..., httpx.Response]
+Headers = Callable[[GoogleAdsServer, httpx.Client], dict[str, str]]
+
+
+def rows(response: httpx.Response) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    batches = response.json()
+    assert isinstance(batches, list) and batches
+    return [row for batch in batches for row in batch.get("results", [])]
+
+
+def metric(row: dict[str, Any], name: str) -> int:
+    return int(row.get("metrics", {}).get(name, "0"))  # zero metrics may be absent
+
+
+def customers(world: World) -> list[int]:
+    return [c.customer_id for c in world.google_ads.customers]
+
+
+def test_token_endpoint_issues_bearer_tokens_for_the_right_grant(sources: DemoSources) -> None:
+    env = sources.env
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": env["THINLINE_GOOGLE_ADS__CLIENT_ID"],
+        "client_secret": env["THINLINE_GOOGLE_ADS__CLIENT_SECRET"],
+        "refresh_token": env["THINLINE_GOOGLE_ADS__REFRESH_TOKEN"],
+    }
+    granted = httpx.post(env["THINLINE_GOOGLE_ADS__TOKEN_URL"], data=form)
+    assert granted.status_code == 200
+    assert granted.json()["expires_in"] == 3599 and granted.json()["token_type"] == "Bearer"
+    refused = httpx.post(
+        env["THINLINE_GOOGLE_ADS__TOKEN_URL"], data={**form, "refresh_token": "nope"}
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+
+
+def test_ad_rows_are_camel_case_with_string_int64s_and_match_truth(
+    gaql: GaqlRunner, world: World
+) -> None:
+    truth = {(r["ad_id"], r["date"]): r for r in world.truth()["ad_spend"]}
+    served = {}
+    for customer_id in customers(world):
+        for row in rows(gaql(customer_id, AD_QUERY.format(start="2026-01-01", end="2026-03-31"))):
+            assert set(row) == {
+                "customer",
+                "campaign",
+                "adGroup",
+                "adGroupAd",
+                "segments",
+                "metrics",
+            }
+            assert row["adGroupAd"]["resourceName"].endswith(f"~{row['adGroupAd']['ad']['id']}")
+            assert isinstance(row["customer"]["id"], str) and isinstance(row["adGroup"]["id"], str)
+            if "costMicros" in row["metrics"]:
+                assert isinstance(row["metrics"]["costMicros"], str)
+                assert isinstance(row["metrics"]["impressions"], str)
+            if "conversions" in row["metrics"]:
+                assert isinstance(row["metrics"]["conversions"], float)
+            served[row["adGroupAd"]["ad"]["id"], row["segments"]["date"]] = row
+    assert served.keys() == truth.keys()
+    for key, row in served.items():
+        expected = truth[key]
+        assert metric(row, "costMicros") == expected["cost_micros"]
+        assert metric(row, "impressions") == expected["impressions"]
+        assert metric(row, "clicks") == expected["clicks"]
+        assert row["metrics"].get("conversions", 0.0) == expected["conversions"]
+        assert row["customer"]["currencyCode"] == expected["currency"]
+
+
+def test_zero_metrics_are_left_out(gaql: GaqlRunner, world: World) -> None:
+    quiet = next(m for m in world.google_ads.metrics if m.clicks == 0)
+    day = quiet.day.isoformat()
+    query = (
+        "SELECT ad_group_ad.ad.id, metrics.clicks, metrics.cost_micros, metrics.impressions "
+        f"FROM ad_group_ad WHERE segments.date = '{day}'"
+    )
+    row = next(
+        r
+        for r in rows(gaql(quiet.customer_id, query))
+        if r["adGroupAd"]["ad"]["id"] == str(quiet.ad_id)
+    )
+    assert row["metrics"] == {"impressions": str(quiet.impressions)}
+
+
+@pytest.mark.parametrize("level, key", [("campaign", "campaign_id"), ("ad_group", "ad_group_id")])
+def test_rolled_up_daily_metrics_are_the_sums_of_their_ads(
+    gaql: GaqlRunner, world: World, level: str, key: str
+) -> None:
+    expected: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in world.truth()["ad_spend"]:
+        totals = expected[r[key], r["date"]]
+        totals[0] += r["cost_micros"]
+        totals[1] += r["impressions"]
+        totals[2] += r["clicks"]
+    camel = {"campaign": "campaign", "ad_group": "adGroup"}[level]
+    query = (
+        f"SELECT {level}.id, segments.date, metrics.cost_micros, metrics.impressions, "
+        f"metrics.clicks FROM {level} "
+        "WHERE segments.date >= '2026-01-01' AND segments.date <= '2026-03-31'"
+    )
+    served = {
+        (row[camel]["id"], row["segments"]["date"]): [
+            metric(row, "costMicros"),
+            metric(row, "impressions"),
+            metric(row, "clicks"),
+        ]
+        for customer_id in customers(world)
+        for row in rows(gaql(customer_id, query))
+    }
+    assert served == dict(expected)
+    counts = world.truth()["counts"]["google_ads"][f"{level}_daily_metrics"]["active"]
+    assert len(served) == counts
+
+
+def test_only_selected_fields_come_back_with_a_field_mask(gaql: GaqlRunner, world: World) -> None:
+    query = "SELECT campaign.id, campaign.status, campaign.advertising_channel_type FROM campaign"
+    response = gaql(customers(world)[0], query)
+    batch = response.json()[0]
+    assert batch["fieldMask"] == "campaign.id,campaign.status,campaign.advertisingChannelType"
+    assert batch["requestId"] and response.headers["request-id"] == batch["requestId"]
+    for row in batch["results"]:
+        assert set(row) == {"campaign"}
+        assert set(row["campaign"]) == {"resourceName", "id", "status", "advertisingChannelType"}
+    campaigns = [c for c in world.google_ads.campaigns if c.customer_id == customers(world)[0]]
+    assert [r["campaign"]["id"] for r in batch["results"]] == [
+        str(c.campaign_id) for c in campaigns
+    ]
+
+
+def test_customer_query_reports_currency_and_time_zone(gaql: GaqlRunner, world: World) -> None:
+    query = (
+        "SELECT customer.id, customer.descriptive_name, customer.currency_code, "
+        "customer.time_zone FROM customer"
+    )
+    for customer in world.google_ads.customers:
+        (row,) = rows(gaql(customer.customer_id, query))
+        assert row["customer"] == {
+            "resourceName": f"customers/{customer.customer_id}",
+            "id": str(customer.customer_id),
+            "descriptiveName": customer.name,
+            "currencyCode": customer.currency,
+            "timeZone": customer.time_zone,
+        }
+
+
+def test_large_results_are_split_into_batches(world: World, google_ads_headers: Headers) -> None:
+    with GoogleAdsServer(world, batch_rows=100) as server, httpx.Client() as client:
+        customer_id = customers(world)[0]
+        response = client.post(
+            f"{server.url}/v21/customers/{customer_id}/googleAds:searchStream",
+            json={"query": AD_QUERY.format(start="2026-01-01", end="2026-03-31")},
+            headers=google_ads_headers(server, client),
+        )
+        batches = response.json()
+        expected = sum(1 for m in world.google_ads.metrics if m.customer_id == customer_id)
+        assert len(batches) == -(-expected // 100)
+        assert all(len(b["results"]) == 100 for b in batches[:-1])
+        assert (
+            "queryResourceConsumption" in batches[-1]
+            and "queryResourceConsumption" not in batches[0]
+        )
+        assert sum(len(b["results"]) for b in batches) == expected
+
+
+def test_an_empty_result_is_one_batch_without_results(gaql: GaqlRunner, world: World) -> None:
+    response = gaql(customers(world)[0], AD_QUERY.format(start="2025-06-01", end="2025-06-30"))
+    (batch,) = response.json()
+    assert "results" not in batch and batch["fieldMask"]
+
+
+@pytest.mark.parametrize("version, status", [("v17", 200), ("v99", 200), ("beta", 404)])
+def test_any_numbered_api_version_is_accepted(
+    gaql: GaqlRunner, world: World, version: str, status: int
+) -> None:
+    response = gaql(customers(world)[0], "SELECT customer.id FROM customer", version=version)
+    assert response.status_code == status
+
+
+def assert_ads_error(
+    response: httpx.Response, code: int, status: str, error_code: dict[str, str]
+) -> None:
+    assert response.status_code == code, response.text
+    body = response.json()
+    assert isinstance(body, list) and len(body) == 1, "searchStream errors are arrays too"
+    error = body[0]["error"]
+    assert error["code"] == code and error["status"] == status
+    (failure,) = error["details"]
+    assert failure["@type"].endswith("errors.GoogleAdsFailure")
+    assert failure["errors"][0]["errorCode"] == error_code
+
+
+def test_missing_or_unknown_bearer_is_unauthenticated(
+    gaql: GaqlRunner, sources: DemoSources, world: World
+) -> None:
+    base = {"developer-token": sources.env["THINLINE_GOOGLE_ADS__DEVELOPER_TOKEN"]}
+    for headers, reason in [
+        (base, "OAUTH_TOKEN_HEADER_INVALID"),
+        ({**base, "Authorization": "Bearer ya29.made-up"}, "OAUTH_TOKEN_INVALID"),
+    ]:
+        response = gaql(customers(world)[0], "SELECT customer.id FROM customer", headers=headers)
+        assert_ads_error(response, 401, "UNAUTHENTICATED", {"authenticationError": reason})
+
+
+@pytest.mark.parametrize(
+    "change, code, status, error_code",
+    [
+        (
+            {"developer-token": None},
+            401,
+            "UNAUTHENTICATED",
+            {"authenticationError": "DEVELOPER_TOKEN_PARAMETER_MISSING"},
+        ),
+        (
+            {"developer-token": "x" * 22},
+            401,
+            "UNAUTHENTICATED",
+            {"authenticationError": "DEVELOPER_TOKEN_INVALID"},
+        ),
+        (
+            {"login-customer-id": None},
+            403,
+            "PERMISSION_DENIED",
+            {"authorizationError": "USER_PERMISSION_DENIED"},
+        ),
+        (
+            {"login-customer-id": "123-456-7890"},
+            403,
+            "PERMISSION_DENIED",
+            {"authorizationError": "USER_PERMISSION_DENIED"},
+        ),
+    ],
+    ids=[
+        "no developer token",
+        "wrong developer token",
+        "no login-customer-id",
+        "hyphenated login-customer-id",
+    ],
+)
+def test_header_problems_get_google_ads_failures(
+    sources: DemoSources,
+    world: World,
+    google_ads_headers: Headers,
+    change: dict,
+    code: int,
+    status: str,
+    error_code: dict,
+) -> None:
+    with httpx.Client() as client:
+        headers = google_ads_headers(sources.google_ads, client)
+        for name, value in change.items():
+            headers.pop(name)
+            if value is not None:
+                headers[name] = value
+        url = f"{sources.google_ads.url}/v21/customers/{customers(world)[0]}/googleAds:searchStream"
+        response = client.post(
+            url, json={"query": "SELECT customer.id FROM customer"}, headers=headers
+        )
+    assert_ads_error(response, code, status, error_code)
+
+
+def test_login_customer_id_is_optional_when_the_server_does_not_require_it(
+    world: World, google_ads_headers: Headers
+) -> None:
+    with (
+        GoogleAdsServer(world, require_login_customer_id=False) as server,
+        httpx.Client() as client,
+    ):
+        headers = google_ads_headers(server, client)
+        assert "login-customer-id" not in headers
+        url = f"{server.url}/v21/customers/{customers(world)[0]}/googleAds:searchStream"
+        assert (
+            client.post(
+                url, json={"query": "SELECT customer.id FROM customer"}, headers=headers
+            ).status_code
+            == 200
+        )
+
+
+@pytest.mark.parametrize(
+    "customer, query, code, error_code",
+    [
+        (
+            "1234567890",
+            "SELECT customer.id FROM customer",
+            403,
+            {"authorizationError": "USER_PERMISSION_DENIED"},
+        ),
+        (
+            "manager",
+            "SELECT metrics.clicks FROM customer",
+            400,
+            {"queryError": "REQUESTED_METRICS_FOR_MANAGER"},
+        ),
+        ("client", "SELECT campaign.nope FROM campaign", 400, {"queryError": "UNRECOGNIZED_FIELD"}),
+        (
+            "client",
+            "SELECT ad_group.id FROM campaign",
+            400,
+            {"queryError": "PROHIBITED_RESOURCE_TYPE_IN_SELECT_CLAUSE"},
+        ),
+        (
+            "client",
+            "SELECT click_view.gclid FROM click_view",
+            400,
+            {"queryError": "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE"},
+        ),
+        (
+            "client",
+            "SELECT campaign.id, segments.date FROM campaign",
+            400,
+            {"queryError": "EXPECTED_FILTERS_ON_DATE_RANGE"},
+        ),
+        (
+            "client",
+            "SELECT campaign.id FROM campaign WHERE segments.date = 'yesterday'",
+            400,
+            {"queryError": "BAD_VALUE"},
+        ),
+        ("client", "DELETE everything", 400, {"queryError": "UNEXPECTED_INPUT"}),
+    ],
+)
+def test_bad_customers_and_queries_are_rejected(
+    gaql: GaqlRunner, world: World, customer: str, query: str, code: int, error_code: dict
+) -> None:
+    target = {"manager": world.google_ads.manager.customer_id, "client": customers(world)[0]}.get(
+        customer, customer
+    )
+    status = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED"}[code]
+    assert_ads_error(gaql(target, query), code, status, error_code)
+
+
+def test_where_filters_and_order_and_limit_apply(gaql: GaqlRunner, world: World) -> None:
+    customer_id = customers(world)[0]
+    query = (
+        "SELECT campaign.id, campaign.status, metrics.clicks FROM campaign "
+        "WHERE campaign.status IN ('ENABLED', 'PAUSED') "
+        "AND segments.date BETWEEN '2026-01-01' AND '2026-01-31' "
+        "ORDER BY metrics.clicks DESC LIMIT 2"
+    )
+    served = rows(gaql(customer_id, query))
+    assert len(served) == 2
+    assert metric(served[0], "clicks") >= metric(served[1], "clicks")
+    assert all(r["campaign"]["status"] in {"ENABLED", "PAUSED"} for r in served)
+    january = defaultdict(int)
+    for m in world.google_ads.metrics:
+        if m.customer_id == customer_id and m.day.month == 1:
+            january[str(m.campaign_id)] += m.clicks
+    assert metric(served[0], "clicks") == max(january.values())

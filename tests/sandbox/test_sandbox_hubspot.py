@@ -1,0 +1,271 @@
+"""The HubSpot stand-in speaks HubSpot's wire format and pages, filters and fails like it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox import World
+from sandbox.clock import parse_ms
+from sandbox.hubspot_server import TOKEN, HubSpotServer
+
+MODIFIED = {
+    "contacts": "lastmodifieddate",
+    "companies": "hs_lastmodifieddate",
+    "deals": "hs_lastmodifieddate",
+}
+
+
+def list_all(client: httpx.Client, path: str, **params: Any) -> tuple[list[dict], list[dict]]:
+    """Every record behind a paged GET, and every page body."""
+    records, pages, after = [], [], None
+    while True:
+        page = client.get(path, params={**params, **({"after": after} if after else {})})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        pages.append(body)
+        records += body["results"]
+        if "paging" not in body:
+            return records, pages
+        after = body["paging"]["next"]["after"]
+
+
+def search_all(
+    client: httpx.Client, kind: str, body: dict[str, Any]
+) -> tuple[list[dict], list[dict]]:
+    records, pages, after = [], [], None
+    while True:
+        page = client.post(
+            f"/crm/v3/objects/{kind}/search", json={**body, **({"after": after} if after else {})}
+        )
+        assert page.status_code == 200, page.text
+        pages.append(page.json())
+        records += pages[-1]["results"]
+        if "paging" not in pages[-1]:
+            return records, pages
+        after = pages[-1]["paging"]["next"]["after"]
+
+
+@pytest.mark.parametrize("kind", ["contacts", "companies", "deals"])
+@pytest.mark.parametrize("archived", [False, True])
+def test_list_paging_reaches_every_record_and_ends_without_paging(
+    hubspot: httpx.Client, world: World, kind: str, archived: bool
+) -> None:
+    records, pages = list_all(
+        hubspot, f"/crm/v3/objects/{kind}", limit=100, archived=str(archived).lower()
+    )
+    expected = [r for r in getattr(world.hubspot, kind) if (r.archived_ms is not None) == archived]
+    assert [r["id"] for r in records] == [str(r.object_id) for r in expected]
+    assert all(r["archived"] is archived for r in records)
+    assert all("paging" in p for p in pages[:-1]) and "paging" not in pages[-1]
+    if len(pages) > 1:
+        cursor = pages[0]["paging"]["next"]["after"]
+        assert not cursor.isdigit(), "list cursors are opaque, unlike search offsets"
+        assert pages[0]["paging"]["next"]["link"].startswith(str(hubspot.base_url))
+
+
+def test_list_returns_requested_properties_as_strings_or_null(
+    hubspot: httpx.Client, world: World
+) -> None:
+    wanted = "amount,dealstage,hs_is_closed_won,closedate,no_such_property"
+    body = hubspot.get("/crm/v3/objects/deals", params={"limit": 100, "properties": wanted}).json()
+    first = body["results"][0]
+    assert set(first) >= {"id", "properties", "createdAt", "updatedAt", "archived"}
+    assert set(first["properties"]) == {"amount", "dealstage", "hs_is_closed_won", "closedate"}
+    assert all(isinstance(v, str | None) for r in body["results"] for v in r["properties"].values())
+    deal = next(d for d in world.hubspot.deals if str(d.object_id) == first["id"])
+    assert first["properties"]["amount"] == deal.properties["amount"]
+    assert first["updatedAt"] == deal.properties["hs_lastmodifieddate"]
+
+
+def test_list_defaults_to_ten_records_and_rejects_limits_over_100(hubspot: httpx.Client) -> None:
+    assert len(hubspot.get("/crm/v3/objects/contacts").json()["results"]) == 10
+    rejected = hubspot.get("/crm/v3/objects/contacts", params={"limit": 101})
+    assert rejected.status_code == 400 and rejected.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_list_includes_requested_associations(hubspot: httpx.Client, world: World) -> None:
+    deals, _ = list_all(hubspot, "/crm/v3/objects/deals", limit=100, associations="contacts")
+    linked = {
+        (int(d["id"]), int(a["id"]))
+        for d in deals
+        for a in d.get("associations", {}).get("contacts", {}).get("results", [])
+    }
+    assert linked == set(world.hubspot.deal_contacts)
+    typed = next(d for d in deals if "associations" in d)["associations"]["contacts"]["results"][0]
+    assert typed["type"] == "deal_to_contact"
+
+
+@pytest.mark.parametrize("kind", ["contacts", "deals"])
+def test_search_by_modified_window_matches_the_world(
+    hubspot: httpx.Client, world: World, kind: str
+) -> None:
+    prop = MODIFIED[kind]
+    start, end = parse_ms("2026-02-01"), parse_ms("2026-03-01")
+    body = {
+        "filterGroups": [
+            {
+                "filters": [
+                    {"propertyName": prop, "operator": "GTE", "value": str(start)},
+                    {"propertyName": prop, "operator": "LT", "value": str(end)},
+                ]
+            }
+        ],
+        "sorts": [{"propertyName": prop, "direction": "ASCENDING"}],
+        "properties": [prop, "createdate"],
+        "limit": 50,
+    }
+    records, pages = search_all(hubspot, kind, body)
+    expected = [
+        r
+        for r in getattr(world.hubspot, kind)
+        if r.archived_ms is None and start <= parse_ms(r.properties[prop]) < end
+    ]
+    assert sorted(r["id"] for r in records) == sorted(str(r.object_id) for r in expected)
+    stamps = [parse_ms(r["properties"][prop]) for r in records]
+    assert stamps == sorted(stamps)
+    assert all(p["total"] == len(expected) for p in pages)
+    assert [p["paging"]["next"]["after"] for p in pages[:-1]] == [
+        str(50 * (i + 1)) for i in range(len(pages) - 1)
+    ]
+    assert "paging" not in pages[-1]
+
+
+def test_search_never_returns_archived_records(hubspot: httpx.Client, world: World) -> None:
+    records, _ = search_all(hubspot, "contacts", {"limit": 200})
+    live = [c for c in world.hubspot.contacts if c.archived_ms is None]
+    assert len(records) == len(live) < len(world.hubspot.contacts)
+
+
+def test_search_supports_or_groups_and_eq(hubspot: httpx.Client, world: World) -> None:
+    ids = [str(d.object_id) for d in world.hubspot.deals if d.archived_ms is None][:2]
+    groups = [
+        {"filters": [{"propertyName": "hs_object_id", "operator": "EQ", "value": i}]} for i in ids
+    ]
+    body = hubspot.post("/crm/v3/objects/deals/search", json={"filterGroups": groups}).json()
+    assert sorted(r["id"] for r in body["results"]) == sorted(ids) and body["total"] == 2
+
+
+def test_search_past_the_cap_is_a_400(hubspot: httpx.Client, world: World) -> None:
+    capped = hubspot.post("/crm/v3/objects/contacts/search", json={"limit": 10, "after": "10000"})
+    assert capped.status_code == 400
+    assert capped.json()["category"] == "VALIDATION_ERROR" and capped.json()["status"] == "error"
+    # A lowered cap shows a client walking into it: the last allowed page still offers a next page.
+    with (
+        HubSpotServer(world, search_cap=30) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
+        page = client.post(
+            "/crm/v3/objects/contacts/search", json={"limit": 10, "after": "20"}
+        ).json()
+        assert page["paging"]["next"]["after"] == "30"
+        refused = client.post("/crm/v3/objects/contacts/search", json={"limit": 10, "after": "30"})
+        assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"limit": 201},
+        {
+            "filterGroups": [
+                {"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "0"}]}
+            ]
+        },
+        {
+            "filterGroups": [
+                {"filters": [{"propertyName": "amount", "operator": "LIKE", "value": "1"}]}
+            ]
+        },
+        {"after": "ten"},
+    ],
+    ids=["limit", "contacts-only property on deals", "unknown operator", "non-numeric after"],
+)
+def test_search_rejects_invalid_requests(hubspot: httpx.Client, body: dict) -> None:
+    response = hubspot.post("/crm/v3/objects/deals/search", json=body)
+    assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_owners_are_paged_and_archived_ones_listed_apart(
+    hubspot: httpx.Client, world: World
+) -> None:
+    active, pages = list_all(hubspot, "/crm/v3/owners/", limit=3)
+    archived, _ = list_all(hubspot, "/crm/v3/owners/", archived="true")
+    assert len(pages) > 1 and "paging" not in pages[-1]
+    assert len(active) == 6 and len(archived) == 2
+    assert {o["id"] for o in active + archived} == {str(o.owner_id) for o in world.hubspot.owners}
+    owner = active[0]
+    assert isinstance(owner["userId"], int) and owner["teams"][0]["name"] in {
+        "NA Sales",
+        "EMEA Sales",
+    }
+    assert all(o["archived"] for o in archived)
+
+
+def test_pipelines_list_stages_with_string_metadata(hubspot: httpx.Client) -> None:
+    body = hubspot.get("/crm/v3/pipelines/deals").json()
+    assert "paging" not in body
+    default = next(p for p in body["results"] if p["id"] == "default")
+    stages = {s["id"]: s["metadata"] for s in default["stages"]}
+    assert stages["closedwon"] == {"isClosed": "true", "probability": "1.0"}
+    assert stages["appointmentscheduled"]["isClosed"] == "false"
+    assert len(body["results"]) == 2
+
+
+def test_batch_associations_return_numeric_contact_ids(hubspot: httpx.Client, world: World) -> None:
+    pairs = world.hubspot.deal_contacts
+    deal_ids = sorted({str(deal) for deal, _ in pairs})
+    response = hubspot.post(
+        "/crm/v4/associations/deals/contacts/batch/read",
+        json={"inputs": [{"id": i} for i in deal_ids]},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "COMPLETE"
+    got = set()
+    for result in body["results"]:
+        for to in result["to"]:
+            assert isinstance(to["toObjectId"], int)
+            assert to["associationTypes"] == [
+                {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
+            ]
+            got.add((int(result["from"]["id"]), to["toObjectId"]))
+    assert got == set(pairs)
+
+
+def test_batch_associations_report_unknown_deals_and_cap_inputs(hubspot: httpx.Client) -> None:
+    path = "/crm/v4/associations/deals/contacts/batch/read"
+    partial = hubspot.post(path, json={"inputs": [{"id": "1"}]})
+    assert partial.status_code == 207
+    assert partial.json()["numErrors"] == 1 and partial.json()["results"] == []
+    too_many = hubspot.post(path, json={"inputs": [{"id": str(i)} for i in range(1001)]})
+    assert too_many.status_code == 400
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", TOKEN])
+def test_bad_credentials_get_the_hubspot_401_envelope(sources, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    response = httpx.get(f"{sources.hubspot.url}/crm/v3/objects/contacts", headers=headers)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["status"] == "error" and body["category"] == "INVALID_AUTHENTICATION"
+    assert set(body) == {"status", "message", "correlationId", "category"}
+
+
+def test_unknown_routes_are_404(hubspot: httpx.Client) -> None:
+    assert hubspot.get("/crm/v3/objects/tickets").status_code == 404
+    assert hubspot.post("/crm/v3/objects/deals").status_code == 405
+
+
+def test_every_request_is_recorded(world: World) -> None:
+    with HubSpotServer(world) as server:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        httpx.get(f"{server.url}/crm/v3/owners/", headers=headers)
+        httpx.get(f"{server.url}/crm/v3/pipelines/deals")
+        assert [(r.method, r.path, r.status) for r in server.requests] == [
+            ("GET", "/crm/v3/owners/", 200),
+            ("GET", "/crm/v3/pipelines/deals", 401),
+        ]
+        assert server.requests[0].at <= server.requests[1].at

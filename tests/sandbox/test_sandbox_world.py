@@ -1,0 +1,134 @@
+"""The synthetic company: deterministic, append-only in time, internally consistent."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sandbox import World, WorldConfig, build_world
+from sandbox.google_ads_data import RESTATEMENT_DAYS
+from sandbox.hubspot_data import PIPELINES
+
+
+def test_same_config_builds_the_same_world(world: World) -> None:
+    again = build_world(replace(world.config))
+    assert json.dumps(again.truth()) == json.dumps(world.truth())
+    assert again.hubspot == world.hubspot
+
+
+def test_another_seed_builds_another_world(world: World) -> None:
+    other = build_world(replace(world.config, seed=8))
+    assert other.truth()["ad_spend"] != world.truth()["ad_spend"]
+    assert [d.object_id for d in other.hubspot.deals] != [d.object_id for d in world.hubspot.deals]
+
+
+def test_a_later_end_keeps_earlier_spend_and_only_restates_recent_conversions() -> None:
+    early = build_world(WorldConfig(end=date(2026, 2, 15)))
+    late = build_world(WorldConfig(end=date(2026, 3, 31)))
+    key = ("ad_id", "date")
+    late_rows = {tuple(r[k] for k in key): r for r in late.truth()["ad_spend"]}
+    early_rows = early.truth()["ad_spend"]
+    assert early_rows and all(r["date"] <= "2026-02-15" for r in early_rows)
+    settled = (date(2026, 2, 15) - timedelta(days=RESTATEMENT_DAYS)).isoformat()
+    restated = 0
+    for row in early_rows:
+        final = late_rows[tuple(row[k] for k in key)]
+        for metric in ("cost_micros", "impressions", "clicks"):
+            assert row[metric] == final[metric], (row, final)
+        if row["date"] <= settled:
+            assert row["conversions"] == final["conversions"]
+        else:
+            assert row["conversions"] <= final["conversions"]
+            restated += row["conversions"] != final["conversions"]
+    assert restated > 0, "recent days should be restated by a later end"
+    assert len(late_rows) > len(early_rows)
+
+
+def test_a_later_end_only_adds_crm_records_and_applies_later_changes() -> None:
+    early = build_world(WorldConfig(end=date(2026, 2, 15)))
+    late = build_world(WorldConfig(end=date(2026, 3, 31)))
+    cutoff = early.config.as_of_ms
+    for kind in ("contacts", "companies", "deals"):
+        before = {r.object_id: r for r in getattr(early.hubspot, kind)}
+        after = {r.object_id: r for r in getattr(late.hubspot, kind)}
+        assert before.keys() < after.keys(), kind
+        for object_id, record in before.items():
+            later = after[object_id]
+            assert later.created_ms == record.created_ms
+            if later.updated_ms < cutoff:  # nothing changed since: identical
+                assert later.properties == record.properties
+            else:
+                assert later.updated_ms >= record.updated_ms
+        assert all(r.created_ms >= cutoff for i, r in after.items() if i not in before)
+
+
+def test_scale_one_builds_well_under_a_second() -> None:
+    started = time.perf_counter()
+    build_world(WorldConfig(seed=11))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_truth_is_json_and_round_trips_through_a_file(world: World, tmp_path) -> None:
+    path = tmp_path / "truth.json"
+    world.write_truth(path)
+    truth = json.loads(path.read_text())
+    assert truth == json.loads(json.dumps(world.truth()))
+    assert truth["config"] == {"seed": 7, "scale": 1.0, "start": "2026-01-01", "end": "2026-03-31"}
+    counts = truth["counts"]
+    assert counts["hubspot"]["deals"]["active"] + counts["hubspot"]["deals"]["archived"] == len(
+        truth["deals"]
+    )
+    assert counts["google_ads"]["ad_daily_metrics"]["active"] == len(truth["ad_spend"])
+    assert counts["hubspot"]["owners"] == {"active": 6, "archived": 2}
+
+
+def test_small_world_has_the_promised_size_and_variety(world: World) -> None:
+    hubspot, ads = world.hubspot, world.google_ads
+    assert 200 <= len(hubspot.contacts) <= 600
+    assert 20 <= len(hubspot.deals) <= 100
+    assert {c.currency for c in ads.customers} == {"USD", "EUR"}
+    assert {c.status for c in ads.campaigns} == {"ENABLED", "PAUSED", "REMOVED"}
+    assert {o.team_name for o in hubspot.owners} == {"NA Sales", "EMEA Sales"}
+    assert any(r.archived_ms for r in hubspot.contacts)
+    assert any(r.archived_ms for r in hubspot.deals)
+    assert any(m.clicks == 0 for m in ads.metrics), "some days have impressions but no clicks"
+    currencies = {d.properties["deal_currency_code"] for d in hubspot.deals}
+    assert currencies == {"USD", "EUR"}
+
+
+def test_crm_properties_are_strings_or_null(world: World) -> None:
+    for record in (*world.hubspot.contacts, *world.hubspot.companies, *world.hubspot.deals):
+        assert all(v is None or isinstance(v, str) for v in record.properties.values())
+        assert record.properties["hs_object_id"] == str(record.object_id)
+
+
+def test_deal_flags_amounts_and_dates_agree_with_their_stage(world: World) -> None:
+    stages = {(p.pipeline_id, s.stage_id): s for p in PIPELINES for s in p.stages}
+    truth = world.truth()
+    for deal in truth["deals"]:
+        stage = stages[deal["pipeline"], deal["stage"]]
+        assert deal["is_closed"] == stage.is_closed and deal["is_won"] == stage.is_won
+        assert Decimal(deal["amount"]).as_tuple().exponent == -2
+        assert Decimal(deal["amount"]) <= Decimal(deal["list_amount"])
+        assert (deal["closed_at"] is not None) == deal["is_closed"]
+        if deal["closed_at"]:
+            assert deal["closed_at"] >= deal["created_at"]
+        assert deal["contact_ids"] or deal["archived"], "live deals have contacts"
+        assert deal["created_at"] < truth["as_of"]
+
+
+def test_paid_contacts_carry_gclids_of_clicks_on_active_ads(world: World) -> None:
+    clicked = {(m.ad_id, m.day) for m in world.google_ads.metrics if m.clicks > 0}
+    contacts = {c.object_id: c for c in world.hubspot.contacts}
+    assert len(world.hubspot.paid_contacts) > 50
+    for contact_id, click in world.hubspot.paid_contacts:
+        props = contacts[contact_id].properties
+        assert props["hs_google_click_id"] == click.gclid
+        assert props["hs_analytics_source"] == "PAID_SEARCH"
+        assert f"gclid={click.gclid}" in props["hs_analytics_first_url"]
+        assert (click.ad_id, click.day) in clicked
+    gclids = [click.gclid for _, click in world.hubspot.paid_contacts]
+    assert len(set(gclids)) == len(gclids)
