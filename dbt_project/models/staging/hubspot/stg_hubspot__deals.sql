@@ -1,0 +1,48 @@
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'deals') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        deal_id,
+        record -> 'properties' ->> 'pipeline' as pipeline_id,
+        record -> 'properties' ->> 'dealstage' as stage_id,
+        {{ string_to_number("record -> 'properties' ->> 'hubspot_owner_id'", 'bigint') }}
+            as owner_id,
+
+        -- deal
+        record -> 'properties' ->> 'dealname' as deal_name,
+        record -> 'properties' ->> 'dealtype' as deal_type,
+        {{ string_to_number("record -> 'properties' ->> 'amount'") }} as amount,
+        upper(nullif(btrim(record -> 'properties' ->> 'deal_currency_code'), ''))
+            as currency_code,
+        {{ string_to_boolean("record -> 'properties' ->> 'hs_is_closed'") }} as is_closed,
+        {{ string_to_boolean("record -> 'properties' ->> 'hs_is_closed_won'") }} as is_won,
+
+        -- timestamps
+        -- closedate: the actual close for closed deals, the expected close for open ones
+        {{ string_to_timestamp("record -> 'properties' ->> 'closedate'") }} as close_at,
+        coalesce(
+            {{ string_to_timestamp("record -> 'properties' ->> 'createdate'") }},
+            {{ string_to_timestamp("record ->> 'createdAt'") }}
+        ) as created_at,
+        coalesce(
+            {{ string_to_timestamp("record -> 'properties' ->> 'hs_lastmodifieddate'") }},
+            {{ string_to_timestamp("record ->> 'updatedAt'") }}
+        ) as updated_at,
+
+        -- flags and load metadata
+        is_deleted,
+        _loaded_at
+
+    from source
+
+)
+
+select * from renamed
