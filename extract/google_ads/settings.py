@@ -1,0 +1,56 @@
+"""Google Ads settings: ``THINLINE_GOOGLE_ADS__*``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, field_validator
+
+from extract.base import ConfigError
+from extract.settings import SourceSettings
+
+
+class GoogleAdsSettings(SourceSettings):
+    """OAuth client + refresh token, developer token and the client accounts to read."""
+
+    source: ClassVar[str] = "google_ads"
+    credentials: ClassVar[tuple[str, ...]] = (
+        "developer_token",
+        "client_id",
+        "client_secret",
+        "refresh_token",
+        "customer_ids",
+    )
+
+    base_url: str = "https://googleads.googleapis.com"
+    api_version: str = "v21"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    developer_token: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    customer_ids: str | None = None  # comma list; "123-456-7890" or "1234567890"
+    login_customer_id: str | None = None  # the manager (MCC) account, when reading through one
+    lookback_days: int = Field(default=30, ge=0)  # conversions restate inside this window
+    days_per_request: int = Field(default=31, ge=1)  # bounds one searchStream response
+
+    @field_validator("customer_ids", "login_customer_id", mode="before")
+    @classmethod
+    def _strip_hyphens(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            value = str(value)
+        if isinstance(value, str):
+            value = ",".join(part.replace("-", "").strip() for part in value.split(","))
+            return value.strip(",") or None
+        return value
+
+    def customer_id_list(self) -> list[str]:
+        """The client accounts as bare digits; a one-line :class:`ConfigError` if malformed."""
+        ids = [part for part in (self.customer_ids or "").split(",") if part]
+        bad = [part for part in ids if not part.isdigit()]
+        if bad or not ids:
+            raise ConfigError(
+                "google_ads: THINLINE_GOOGLE_ADS__CUSTOMER_IDS must list customer ids like "
+                f"123-456-7890, comma-separated; got {self.customer_ids!r}"
+            )
+        return ids

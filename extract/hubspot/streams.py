@@ -1,0 +1,354 @@
+"""HubSpot streams: what each raw_hubspot table reads, its cursor and its grain.
+
+* contacts, companies, deals (merge, cursor = the modified-date property): ``POST .../search``
+  filtered ``GTE start, LT end`` and sorted ascending. Search refuses to page past 10,000
+  results, so a window whose ``total`` exceeds ``search_cap`` is split in halves until each
+  part fits. Each part (at most ``search_cap`` records) is de-duplicated by id, keeping the
+  latest version, before it is emitted. Search never returns archived records, so those are
+  read from ``GET /crm/v3/objects/{obj}?archived=true`` and emitted, flagged ``is_deleted``,
+  when archived inside the window: emitting every archived record would re-merge the whole
+  archive on every run for no new information.
+* owners (snapshot, active then archived) and deal_pipelines (snapshot).
+* deal_contact_associations (merge): v4 batch read for the deals modified in the window.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from extract.base import LoadMode, RawRow, SourceError, Stream, Window
+from extract.http import Sleep
+from extract.hubspot.client import SEARCH_PAGE_MAX, HubSpotClient, next_after
+from extract.hubspot.settings import HubSpotSettings
+
+ASSOCIATION_BATCH = 100  # the v4 batch endpoints accept at most 100 inputs
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_T = TypeVar("_T")
+
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class CrmObject:
+    """A searchable CRM object and the raw table it lands in."""
+
+    object_type: str  # API name, also the raw table name
+    key_column: str
+    cursor: str  # the modified-date property search filters and sorts on
+    properties: tuple[str, ...]
+
+
+CONTACTS = CrmObject(
+    "contacts",
+    "contact_id",
+    "lastmodifieddate",
+    (
+        "email",
+        "firstname",
+        "lastname",
+        "createdate",
+        "lastmodifieddate",
+        "lifecyclestage",
+        *(f"hs_lifecyclestage_{stage}_date" for stage in LIFECYCLE_STAGES),
+        "hs_analytics_source",
+        "hs_analytics_source_data_1",
+        "hs_analytics_source_data_2",
+        "hs_latest_source",
+        "hs_latest_source_data_1",
+        "hs_latest_source_data_2",
+        "hs_google_click_id",
+        "hs_facebook_click_id",
+        "associatedcompanyid",
+        "hubspot_owner_id",
+    ),
+)
+COMPANIES = CrmObject(
+    "companies",
+    "company_id",
+    "hs_lastmodifieddate",
+    (
+        "name",
+        "domain",
+        "industry",
+        "numberofemployees",
+        "annualrevenue",
+        "country",
+        "createdate",
+        "hs_lastmodifieddate",
+    ),
+)
+DEALS = CrmObject(
+    "deals",
+    "deal_id",
+    "hs_lastmodifieddate",
+    (
+        "dealname",
+        "amount",
+        "deal_currency_code",
+        "dealstage",
+        "pipeline",
+        "closedate",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hubspot_owner_id",
+        "hs_is_closed",
+        "hs_is_closed_won",
+    ),
+)
+
+
+def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
+    """The raw_hubspot streams, in the order the layout lists them."""
+
+    def client() -> HubSpotClient:
+        return HubSpotClient(settings, sleep=sleep)
+
+    lookback = timedelta(minutes=settings.lookback_minutes)
+    objects = [
+        Stream(
+            entity=crm.object_type,
+            key_columns={crm.key_column: "bigint"},
+            load_mode=LoadMode.MERGE,
+            fetch=functools.partial(fetch_objects, client, crm),
+            lookback=lookback,
+        )
+        for crm in (CONTACTS, COMPANIES, DEALS)
+    ]
+    return [
+        *objects,
+        Stream(
+            entity="owners",
+            key_columns={"owner_id": "bigint"},
+            load_mode=LoadMode.SNAPSHOT,
+            fetch=functools.partial(fetch_owners, client),
+        ),
+        Stream(
+            entity="deal_pipelines",
+            key_columns={"pipeline_id": "text"},
+            load_mode=LoadMode.SNAPSHOT,
+            fetch=functools.partial(fetch_pipelines, client),
+        ),
+        Stream(
+            entity="deal_contact_associations",
+            key_columns={"deal_id": "bigint", "contact_id": "bigint"},
+            load_mode=LoadMode.MERGE,
+            fetch=functools.partial(fetch_deal_contacts, client),
+            lookback=lookback,
+        ),
+    ]
+
+
+def fetch_objects(
+    client: Callable[[], HubSpotClient], crm: CrmObject, window: Window
+) -> Iterator[RawRow]:
+    """Archived-in-window records (flagged deleted), then live records modified in the window."""
+    with client() as api:
+        archived: set[str] = set()
+        params = {"archived": "true", "properties": ",".join(crm.properties)}
+        for record in api.list_all(f"/crm/v3/objects/{crm.object_type}", params):
+            if _archived_in(record, window):
+                archived.add(str(record.get("id")))
+                yield RawRow((to_int(record.get("id")),), record, is_deleted=True)
+        for record in search_window(api, crm, crm.properties, window):
+            if str(record.get("id")) not in archived:  # archived mid-run: keep the deletion
+                yield RawRow((to_int(record.get("id")),), record)
+
+
+def fetch_owners(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:
+    """Every owner, active then archived (flagged deleted); the window does not apply."""
+    with client() as api:
+        seen: set[str] = set()  # owners are few; an owner listed twice keeps its active row
+        for archived in ("false", "true"):
+            for owner in api.list_all("/crm/v3/owners/", {"archived": archived}):
+                if str(owner.get("id")) not in seen:
+                    seen.add(str(owner.get("id")))
+                    yield RawRow((to_int(owner.get("id")),), owner, is_deleted=archived == "true")
+
+
+def fetch_pipelines(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:
+    """Every deal pipeline with its stages; the window does not apply."""
+    with client() as api:
+        for pipeline in api.list_all("/crm/v3/pipelines/deals", {}):
+            pipeline_id = pipeline.get("id")
+            keys = (None if pipeline_id is None else str(pipeline_id),)
+            yield RawRow(keys, pipeline, is_deleted=pipeline.get("archived") is True)
+
+
+def fetch_deal_contacts(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:
+    """Deal → contact associations of the deals modified in the window."""
+    with client() as api:
+        deal_ids = (
+            str(deal["id"])
+            for deal in search_window(api, DEALS, (DEALS.cursor,), window)
+            if deal.get("id") is not None
+        )
+        for chunk in chunked(deal_ids, ASSOCIATION_BATCH):
+            yield from _associations(api, chunk)
+
+
+def _associations(api: HubSpotClient, deal_ids: Sequence[str]) -> Iterator[RawRow]:
+    """One batch of deals, following per-deal paging until every deal is exhausted."""
+    inputs = [{"id": deal_id} for deal_id in deal_ids]
+    seen: set[tuple[int | None, int | None]] = set()
+    while inputs:
+        page = api.read_associations("deals", "contacts", inputs)
+        inputs = []
+        for result in page.get("results") or []:
+            origin = result.get("from") or {}
+            for target in result.get("to") or []:
+                keys = (to_int(origin.get("id")), to_int(target.get("toObjectId")))
+                if keys not in seen:
+                    seen.add(keys)
+                    yield RawRow(keys, {"from": origin, "to": target})
+            after = next_after(result)
+            if after is not None and origin.get("id") is not None:
+                inputs.append({"id": str(origin["id"]), "after": after})
+
+
+def search_window(
+    api: HubSpotClient, crm: CrmObject, properties: Sequence[str], window: Window
+) -> Iterator[dict[str, Any]]:
+    """Records whose cursor is in the window, splitting it so no query passes the cap."""
+    pending = [(to_ms(window.start), to_ms(window.end))]
+    while pending:
+        start_ms, end_ms = pending.pop()
+        if start_ms >= end_ms:
+            continue
+        records = _read_part(api, crm, properties, start_ms, end_ms)
+        if records is None:
+            if end_ms - start_ms <= 1:
+                raise SourceError(
+                    f"hubspot: more than {api.settings.search_cap} {crm.object_type} share "
+                    f"{crm.cursor} = {start_ms} ms — search cannot page them; read them by list"
+                )
+            middle = (start_ms + end_ms) // 2
+            api.log.info(
+                "hubspot: %s over the search cap in [%d, %d) ms; splitting",
+                crm.object_type,
+                start_ms,
+                end_ms,
+            )
+            pending += [(middle, end_ms), (start_ms, middle)]  # earlier half first
+            continue
+        yield from records
+
+
+def _read_part(
+    api: HubSpotClient, crm: CrmObject, properties: Sequence[str], start_ms: int, end_ms: int
+) -> list[dict[str, Any]] | None:
+    """All records of ``[start_ms, end_ms)``, de-duplicated; None if the part exceeds the cap."""
+    cap = api.settings.search_cap
+    body: dict[str, Any] = {
+        "filterGroups": [
+            {
+                "filters": [
+                    {"propertyName": crm.cursor, "operator": "GTE", "value": str(start_ms)},
+                    {"propertyName": crm.cursor, "operator": "LT", "value": str(end_ms)},
+                ]
+            }
+        ],
+        "sorts": [{"propertyName": crm.cursor, "direction": "ASCENDING"}],
+        "properties": list(properties),
+        "limit": min(api.settings.page_size, SEARCH_PAGE_MAX, cap),
+    }
+    latest: dict[str, dict[str, Any]] = {}
+    unkeyed: list[dict[str, Any]] = []  # no id: kept as-is for the quality gate to report
+    pages = 0
+    while True:
+        page = api.search(crm.object_type, body)
+        pages += 1
+        if _int_or_zero(page.get("total")) > cap:
+            return None
+        for record in page.get("results") or []:
+            record_id = record.get("id")
+            if record_id is None:
+                unkeyed.append(record)
+            elif _not_older(record, latest.get(str(record_id))):
+                latest[str(record_id)] = record
+        after = next_after(page)
+        if after is None:
+            break
+        if _int_or_zero(after) >= cap:  # the part grew past the cap while we paged
+            return None
+        body["after"] = after
+    api.log.info(
+        "hubspot: %s [%d, %d) ms: %d records in %d pages",
+        crm.object_type,
+        start_ms,
+        end_ms,
+        len(latest) + len(unkeyed),
+        pages,
+    )
+    return [*latest.values(), *unkeyed]
+
+
+def _not_older(record: dict[str, Any], previous: dict[str, Any] | None) -> bool:
+    """True if ``record`` should replace ``previous`` (later in an ascending read wins ties)."""
+    if previous is None:
+        return True
+    new, old = parse_time(record.get("updatedAt")), parse_time(previous.get("updatedAt"))
+    return new is None or old is None or new >= old
+
+
+def _archived_in(record: dict[str, Any], window: Window) -> bool:
+    when = parse_time(record.get("archivedAt")) or parse_time(record.get("updatedAt"))
+    return when is not None and _aware(window.start) <= when < _aware(window.end)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO-8601 API timestamp as an aware datetime, or None if absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return _aware(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def to_ms(moment: datetime) -> int:
+    """Epoch milliseconds, the form search filters take (naive datetimes are UTC)."""
+    return (_aware(moment) - _EPOCH) // timedelta(milliseconds=1)
+
+
+def to_int(value: Any) -> int | None:
+    """A HubSpot id (string or number) as int; None when missing or not an integer."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def chunked(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _int_or_zero(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

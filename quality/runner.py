@@ -1,0 +1,319 @@
+"""Run the suites against the warehouse: what the Airflow tasks ``validate_raw`` and
+``validate_marts`` call.
+
+Each run uses an ephemeral GX context (nothing written to disk), one PostgreSQL data source
+per schema whose connection string is only ever ``${THINLINE_GX_WAREHOUSE_URL}``, and one
+whole-table batch per table. Every result goes to ``ops.quality_results``; any failed
+``critical`` expectation then raises :class:`QualityGateError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+# As in quality/__init__.py, for callers that import this module first.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import psycopg
+from great_expectations.core import ExpectationValidationResult
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+
+from quality.results import (
+    CRITICAL,
+    SAMPLE_SIZE,
+    QualityGateError,
+    QualityReport,
+    RuleResult,
+    redact,
+    to_json,
+    write_results,
+)
+from quality.suites import MART_SUITES, RAW_SUITES
+
+log = logging.getLogger(__name__)
+# GX logs several INFO lines per metric; keep task logs to our own lines unless configured.
+if logging.getLogger("great_expectations").level == logging.NOTSET:
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+URL_ENV = "THINLINE_GX_WAREHOUSE_URL"
+# Column checks: a bounded sample of bad values. Row checks (UnexpectedRowsExpectation) only
+# return their rows under COMPLETE, which GX caps at 200 rows, so they run in a second pass.
+SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+COMPLETE = {"result_format": "COMPLETE"}
+ARGUMENTS = ("column", "column_list", "type_")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One suite to run on one table."""
+
+    suite: gx.ExpectationSuite
+    schema: str
+    table: str
+
+    @property
+    def table_name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+def validate_raw(
+    warehouse_url: str, run_id: str, tables: Sequence[str] | None = None
+) -> QualityReport:
+    """Run the raw suites on ``tables`` (``"raw_hubspot.deals"``; None = every raw table that
+    exists and has a suite). A requested table that does not exist fails every rule of its
+    suite."""
+    if tables is None:
+        names = sorted(_existing_tables(warehouse_url, RAW_SUITES))
+    else:
+        unknown = sorted(set(tables) - set(RAW_SUITES))
+        if unknown:
+            raise ValueError(
+                f"no raw quality suite for {', '.join(unknown)}; "
+                f"known tables: {', '.join(sorted(RAW_SUITES))}"
+            )
+        names = list(dict.fromkeys(tables))
+    checks = [Check(RAW_SUITES[name](), *name.split(".", 1)) for name in names]
+    return _run(warehouse_url, run_id, checks)
+
+
+def validate_marts(
+    warehouse_url: str, run_id: str, schema: str = "analytics_build"
+) -> QualityReport:
+    """Reconcile the marts in ``schema`` against raw. Suites whose raw sources are not loaded
+    are skipped; a mart table missing from ``schema`` fails every rule of its suite."""
+    sources = {source for spec in MART_SUITES.values() for source in spec.sources}
+    loaded = _existing_tables(warehouse_url, sources)
+    checks: list[Check] = []
+    for table, spec in MART_SUITES.items():
+        missing = sorted(set(spec.sources) - loaded)
+        if missing:
+            log.info("quality | skip %s.%s: %s not loaded", schema, table, ", ".join(missing))
+            continue
+        checks.append(Check(spec.build(), schema, table))
+    return _run(warehouse_url, run_id, checks)
+
+
+def driver_url(warehouse_url: str) -> str:
+    """The SQLAlchemy form (``postgresql+psycopg2://``) of a ``postgresql://`` URL."""
+    return f"postgresql+psycopg2://{_url_rest(warehouse_url)}"
+
+
+def libpq_url(warehouse_url: str) -> str:
+    """The libpq form (``postgresql://``) psycopg accepts, whatever driver the URL names."""
+    return f"postgresql://{_url_rest(warehouse_url)}"
+
+
+def _url_rest(warehouse_url: str) -> str:
+    scheme, separator, rest = warehouse_url.partition("://")
+    if not separator or not (
+        scheme in ("postgres", "postgresql") or scheme.startswith("postgresql+")
+    ):
+        # Never echo the URL: it carries the password.
+        raise ValueError(
+            "warehouse URL must look like postgresql://user:password@host:port/database"
+        )
+    return rest
+
+
+def _run(warehouse_url: str, run_id: str, checks: list[Check]) -> QualityReport:
+    checked_at = datetime.now(UTC)
+    existing = _existing_tables(warehouse_url, {check.table_name for check in checks})
+    results: list[RuleResult] = []
+    with _gx_warehouse_url(warehouse_url):
+        context = gx.get_context(mode="ephemeral", project_config=_context_config())
+        data_sources: dict[str, Any] = {}
+        try:
+            for check in checks:
+                if check.table_name in existing:
+                    table_results = _validate(context, data_sources, check, warehouse_url)
+                else:
+                    table_results = _missing_table(check)
+                _log_table(check, table_results)
+                results += table_results
+        finally:
+            for data_source in data_sources.values():
+                data_source.get_engine().dispose()
+    if results:
+        write_results(libpq_url(warehouse_url), run_id, checked_at, results)
+    report = QualityReport.of(results)
+    log.info("quality | %s", report.summary_line())
+    if report.failed:
+        raise QualityGateError(report, run_id)
+    return report
+
+
+def _context_config() -> DataContextConfig:
+    return DataContextConfig(
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+    )
+
+
+@contextmanager
+def _gx_warehouse_url(warehouse_url: str) -> Iterator[None]:
+    """Expose the URL to GX as ``${THINLINE_GX_WAREHOUSE_URL}`` for this run only."""
+    previous = os.environ.get(URL_ENV)
+    os.environ[URL_ENV] = driver_url(warehouse_url)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(URL_ENV, None)
+        else:
+            os.environ[URL_ENV] = previous
+
+
+def _existing_tables(warehouse_url: str, names: Iterable[str]) -> set[str]:
+    wanted = sorted(names)
+    with psycopg.connect(libpq_url(warehouse_url)) as conn:
+        rows = conn.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema || '.' || table_name = any(%s)",
+            (wanted,),
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _validate(
+    context: Any, data_sources: dict[str, Any], check: Check, warehouse_url: str
+) -> list[RuleResult]:
+    if check.schema not in data_sources:
+        # The schema goes in the connection's search_path (GX 1.x deprecates schema_name on
+        # table assets); queries that reach other schemas name them.
+        data_sources[check.schema] = context.data_sources.add_postgres(
+            name=check.schema,
+            connection_string="${" + URL_ENV + "}",
+            kwargs={"connect_args": {"options": f"-csearch_path={check.schema}"}},
+        )
+    asset = data_sources[check.schema].add_table_asset(name=check.table, table_name=check.table)
+    batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
+    expectations = check.suite.expectations
+    rows = [e for e in expectations if isinstance(e, gxe.UnexpectedRowsExpectation)]
+    columns = [e for e in expectations if not isinstance(e, gxe.UnexpectedRowsExpectation)]
+    validations: list[ExpectationValidationResult] = []
+    for part, result_format in ((columns, SUMMARY), (rows, COMPLETE)):
+        if part:
+            suite = gx.ExpectationSuite(name=check.suite.name, expectations=part)
+            validations += batch.validate(suite, result_format=result_format).results
+    results = [_rule_result(check, validation, warehouse_url) for validation in validations]
+    return sorted(results, key=lambda result: result.rule)  # stable: suite order within a rule
+
+
+def _rule_result(
+    check: Check, validation: ExpectationValidationResult, warehouse_url: str
+) -> RuleResult:
+    config = validation.expectation_config
+    meta = config.meta or {}
+    result: dict[str, Any] = validation.result or {}
+    error = _exception_message(validation.exception_info)
+    passed = bool(validation.success) and error is None
+    if error is not None:
+        observed: str | None = redact(f"error: {error}", warehouse_url)
+    elif "unexpected_count" in result and "element_count" in result:
+        observed = f"{result['unexpected_count']} of {result['element_count']} rows unexpected"
+    elif config.type == "unexpected_rows_expectation":
+        observed = f"{result.get('observed_value')} unexpected rows"
+    elif "observed_value" in result:
+        observed = to_json(result["observed_value"])
+    else:
+        observed = None
+    count = result.get("unexpected_count")
+    if count is None and config.type == "unexpected_rows_expectation":
+        count = result.get("observed_value")
+    return RuleResult(
+        suite=check.suite.name,
+        table_name=check.table_name,
+        rule=meta.get("rule", "UNCODED"),
+        expectation=_label(config.type, config.kwargs),
+        severity=meta.get("severity", CRITICAL),
+        passed=passed,
+        description=config.description or "",
+        observed_value=observed,
+        unexpected_count=count if isinstance(count, int) else None,
+        sample_bad_values=[] if passed else _sample(result),
+    )
+
+
+def _label(expectation_type: str, kwargs: dict[str, Any]) -> str:
+    arguments = [
+        f"{name}={', '.join(kwargs[name]) if isinstance(kwargs[name], list) else kwargs[name]}"
+        for name in ARGUMENTS
+        if name in kwargs
+    ]
+    return f"{expectation_type}({'; '.join(arguments)})" if arguments else expectation_type
+
+
+def _sample(result: dict[str, Any]) -> list[Any]:
+    """At most SAMPLE_SIZE distinct bad values, as plain JSON values."""
+    details = result.get("details") or {}
+    if "partial_unexpected_list" in result:
+        values = result["partial_unexpected_list"]
+    elif "unexpected_rows" in details:
+        values = details["unexpected_rows"]
+    elif "mismatched" in details:
+        values = (details["mismatched"] or {}).get("missing") or []
+    elif "observed_value" in result:
+        values = [result["observed_value"]]
+    else:
+        values = []
+    distinct = {to_json(value): value for value in values}
+    return [_plain(value) for value in list(distinct.values())[:SAMPLE_SIZE]]
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(to_json(value))
+
+
+def _exception_message(info: dict[str, Any] | None) -> str | None:
+    """The first exception GX caught, from either shape of ``exception_info``."""
+    if not info:
+        return None
+    candidates = [info] if "raised_exception" in info else list(info.values())
+    for candidate in candidates:
+        if isinstance(candidate, dict) and candidate.get("raised_exception"):
+            message = str(candidate.get("exception_message") or "unknown error")
+            return message.strip().splitlines()[0]
+    return None
+
+
+def _missing_table(check: Check) -> list[RuleResult]:
+    return [
+        RuleResult(
+            suite=check.suite.name,
+            table_name=check.table_name,
+            rule=(expectation.meta or {}).get("rule", "UNCODED"),
+            expectation=_label(expectation.expectation_type, expectation.configuration.kwargs),
+            severity=(expectation.meta or {}).get("severity", CRITICAL),
+            passed=False,
+            description=expectation.description or "",
+            observed_value="table does not exist",
+        )
+        for expectation in check.suite.expectations
+    ]
+
+
+def _log_table(check: Check, results: list[RuleResult]) -> None:
+    failed = [result for result in results if not result.passed]
+    log.info(
+        "quality | %s: %d checks, %d not passed",
+        check.table_name,
+        len(results),
+        len(failed),
+    )
+    for result in failed:
+        level = logging.ERROR if result.severity == CRITICAL else logging.WARNING
+        log.log(level, "quality | %s", result.line())

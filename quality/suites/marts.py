@@ -1,0 +1,150 @@
+"""Suites for the marts dbt builds aside (``analytics_build``) before publish: reconciliations
+of mart totals against the raw JSON, by a path independent of the dbt models.
+
+Keys, not-nulls and relationships inside the marts are dbt tests and are not repeated here.
+Each suite names the raw tables it reads; the runner skips a suite whose source is not
+loaded in this warehouse (a disabled source has no raw tables and no mart rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import great_expectations as gx
+
+from quality.results import CRITICAL, WARNING
+from quality.suites.rules import INTEGER, LIVE, NUMBER, rows_check
+
+GOOGLE_ADS = "google_ads"  # fct_ad_spend_daily.platform
+HUBSPOT = "hubspot"  # fct_deals.crm
+
+
+def _raw_cost(table: str, columns: list[str]) -> str:
+    """Micros per group of live raw rows (absent costMicros is 0; malformed ones fail raw)."""
+    cost = "record->'metrics'->>'costMicros'"
+    positions = ", ".join(str(position) for position in range(1, len(columns) + 1))
+    return (
+        f"select {', '.join(columns)}, sum(coalesce(case when {cost} ~ '{INTEGER}' "
+        f"then ({cost})::numeric end, 0)) as cost_micros "
+        f"from {table} where {LIVE} group by {positions}"
+    )
+
+
+def _daily_mismatch(mart_filter: str, raw_daily: str) -> str:
+    """Days where the mart's Google Ads spend and the raw spend differ (either side missing=0)."""
+    return (
+        "select coalesce(mart.spend_date, raw.spend_date) as spend_date, "
+        "mart.spend as mart_spend, raw.spend as raw_spend "
+        "from (select fct.spend_date, sum(fct.spend) as spend from {batch} as fct "
+        f"where fct.platform = '{GOOGLE_ADS}'{mart_filter} group by fct.spend_date) as mart "
+        f"full outer join ({raw_daily}) as raw on mart.spend_date = raw.spend_date "
+        "where coalesce(mart.spend, 0) <> coalesce(raw.spend, 0) "
+        "order by 1"
+    )
+
+
+def build_ad_spend_suite() -> gx.ExpectationSuite:
+    ad_level = (
+        "select metric_date as spend_date, sum(cost_micros) / 1000000 as spend "
+        f"from ({_raw_cost('raw_google_ads.ad_daily_metrics', ['metric_date'])}) as ad "
+        "group by metric_date"
+    )
+    # The mart adds a campaign-level remainder row where the campaign report exceeds its ads
+    # (e.g. Performance Max), so a day's total is each campaign's report when it has one,
+    # else the sum of its ads.
+    campaign_level = (
+        "select coalesce(campaign.metric_date, ad.metric_date) as spend_date, "
+        "sum(coalesce(campaign.cost_micros, ad.cost_micros)) / 1000000 as spend "
+        "from ("
+        + _raw_cost(
+            "raw_google_ads.campaign_daily_metrics",
+            ["customer_id", "campaign_id::text as campaign_id", "metric_date"],
+        )
+        + ") as campaign full outer join ("
+        + _raw_cost(
+            "raw_google_ads.ad_daily_metrics",
+            ["customer_id", "record->'campaign'->>'id' as campaign_id", "metric_date"],
+        )
+        + ") as ad on campaign.customer_id = ad.customer_id "
+        "and campaign.campaign_id = ad.campaign_id and campaign.metric_date = ad.metric_date "
+        "group by 1"
+    )
+    return gx.ExpectationSuite(
+        name="marts.fct_ad_spend_daily",
+        expectations=[
+            rows_check(
+                "MART-SPEND-001",
+                CRITICAL,
+                "Google Ads ad-level spend per day equals raw ad_daily_metrics costMicros / 1e6",
+                _daily_mismatch(" and fct.ad_id is not null", ad_level),
+            ),
+            rows_check(
+                "MART-SPEND-002",
+                CRITICAL,
+                "Google Ads spend per day equals the raw campaign report "
+                "(ad rows where a campaign has no report row)",
+                _daily_mismatch("", campaign_level),
+            ),
+        ],
+    )
+
+
+def build_deals_suite() -> gx.ExpectationSuite:
+    amount = "record->'properties'->>'amount'"
+    raw_deals = (
+        "select count(*) as deal_count, "
+        f"sum(case when {amount} ~ '{NUMBER}' then ({amount})::numeric end) as amount "
+        f"from raw_hubspot.deals where {LIVE}"
+    )
+    mart_deals = (
+        "select count(*) as deal_count, sum(fct.amount) as amount "
+        f"from {{batch}} as fct where fct.crm = '{HUBSPOT}'"
+    )
+    totals = f"from ({mart_deals}) as mart cross join ({raw_deals}) as raw "
+    return gx.ExpectationSuite(
+        name="marts.fct_deals",
+        expectations=[
+            rows_check(
+                "MART-DEAL-001",
+                CRITICAL,
+                "HubSpot deal count equals live raw_hubspot.deals rows",
+                "select mart.deal_count as mart_deal_count, raw.deal_count as raw_deal_count "
+                + totals
+                + "where mart.deal_count <> raw.deal_count",
+            ),
+            rows_check(
+                "MART-DEAL-002",
+                CRITICAL,
+                "HubSpot deal amount total equals the sum of live raw amounts",
+                "select mart.amount as mart_amount, raw.amount as raw_amount "
+                + totals
+                + "where coalesce(mart.amount, 0) <> coalesce(raw.amount, 0)",
+            ),
+            rows_check(
+                "MART-DEAL-003",
+                WARNING,
+                "every HubSpot deal owner exists in raw_hubspot.owners",
+                "select fct.deal_id, fct.owner_id from {batch} as fct "
+                "left join raw_hubspot.owners as owners "
+                "on owners.owner_id::text = fct.owner_id::text "
+                f"where fct.crm = '{HUBSPOT}' and fct.owner_id is not null "
+                "and owners.owner_id is null order by fct.deal_id",
+            ),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class MartSuite:
+    build: Callable[[], gx.ExpectationSuite]
+    sources: tuple[str, ...]  # raw tables the reconciliation reads
+
+
+SUITES: dict[str, MartSuite] = {
+    "fct_ad_spend_daily": MartSuite(
+        build_ad_spend_suite,
+        ("raw_google_ads.ad_daily_metrics", "raw_google_ads.campaign_daily_metrics"),
+    ),
+    "fct_deals": MartSuite(build_deals_suite, ("raw_hubspot.deals", "raw_hubspot.owners")),
+}

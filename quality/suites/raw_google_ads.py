@@ -1,0 +1,194 @@
+"""Suites for ``raw_google_ads``: searchStream result rows, lowerCamelCase, int64 as strings.
+
+Metric keys that are zero may be absent (treated as 0), so metric rules only judge values
+that are present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from quality.results import CRITICAL, WARNING
+from quality.suites.rules import (
+    CURRENCY,
+    INTEGER,
+    LIVE,
+    NUMBER,
+    raw_table_expectations,
+    rows_check,
+)
+
+SCHEMA = "raw_google_ads"
+CAMPAIGN_STATUSES = ("ENABLED", "PAUSED", "REMOVED", "UNKNOWN", "UNSPECIFIED")
+ID_SOURCES = {
+    "customer_id": "record->'customer'->>'id'",
+    "campaign_id": "record->'campaign'->>'id'",
+    "ad_group_id": "record->'adGroup'->>'id'",
+    "ad_id": "record->'adGroupAd'->'ad'->>'id'",
+    "metric_date": "record->'segments'->>'date'",
+}
+
+
+def field(resource: str, name: str) -> str:
+    return f"record->'{resource}'->>'{name}'"
+
+
+def build_suite(entity: str, expectations: list[gxe.Expectation]) -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(name=f"{SCHEMA}.{entity}", expectations=expectations)
+
+
+def key_expectations(prefix: str, keys: dict[str, str]) -> list[gxe.Expectation]:
+    return raw_table_expectations(prefix, keys, {key: ID_SOURCES[key] for key in keys})
+
+
+def metric_expectations(prefix: str, keys: dict[str, str]) -> list[gxe.Expectation]:
+    """The daily metric rules shared by campaign, ad group and ad grain."""
+    key_list = ", ".join(keys)
+    cost, clicks, impressions = (
+        field("metrics", name) for name in ("costMicros", "clicks", "impressions")
+    )
+    conversions = [field("metrics", name) for name in ("conversions", "conversionsValue")]
+    currency = field("customer", "currencyCode")
+    return [
+        rows_check(
+            f"{prefix}-010",
+            CRITICAL,
+            "costMicros is an integer (money x 1,000,000)",
+            f"select {key_list}, {cost} as cost_micros from {{batch}} "
+            f"where {LIVE} and {cost} !~ '{INTEGER}'",
+        ),
+        rows_check(
+            f"{prefix}-011",
+            CRITICAL,
+            "costMicros is >= 0",
+            f"select {key_list}, {cost} as cost_micros from {{batch}} "
+            f"where {LIVE} and case when {cost} ~ '{INTEGER}' then ({cost})::numeric end < 0",
+        ),
+        rows_check(
+            f"{prefix}-012",
+            CRITICAL,
+            "impressions and clicks are integers >= 0",
+            f"select {key_list}, {impressions} as impressions, {clicks} as clicks "
+            f"from {{batch}} where {LIVE} "
+            f"and ({impressions} !~ '^[0-9]+$' or {clicks} !~ '^[0-9]+$')",
+        ),
+        rows_check(
+            f"{prefix}-013",
+            WARNING,
+            "clicks <= impressions",
+            f"select {key_list}, {impressions} as impressions, {clicks} as clicks "
+            f"from {{batch}} where {LIVE} "
+            f"and case when {clicks} ~ '^[0-9]+$' and coalesce({impressions}, '0') ~ '^[0-9]+$' "
+            f"then ({clicks})::numeric > coalesce({impressions}, '0')::numeric end",
+        ),
+        rows_check(
+            f"{prefix}-014",
+            CRITICAL,
+            # One day of slack: segments.date is in the account time zone, ahead of UTC east.
+            "metric_date is not in the future (one day of time-zone slack)",
+            f"select {key_list} from {{batch}} "
+            "where metric_date > (now() at time zone 'utc')::date + 1",
+        ),
+        rows_check(
+            f"{prefix}-015",
+            CRITICAL,
+            "customer.currencyCode is a 3-letter code when present",
+            f"select {key_list}, {currency} as currency_code from {{batch}} "
+            f"where {LIVE} and {currency} !~ '{CURRENCY}'",
+        ),
+        rows_check(
+            f"{prefix}-016",
+            WARNING,
+            "conversions and conversionsValue are numbers >= 0",
+            f"select {key_list}, {conversions[0]} as conversions, "
+            f"{conversions[1]} as conversions_value from {{batch}} where {LIVE} and ("
+            + " or ".join(
+                f"{value} !~ '{NUMBER}' or case when {value} ~ '{NUMBER}' "
+                f"then ({value})::numeric < 0 end"
+                for value in conversions
+            )
+            + ")",
+        ),
+    ]
+
+
+def build_customers_suite() -> gx.ExpectationSuite:
+    prefix, keys = "GADS-CUST", {"customer_id": "bigint"}
+    return build_suite(
+        "customers",
+        [
+            *key_expectations(prefix, keys),
+            rows_check(
+                f"{prefix}-010",
+                CRITICAL,
+                "currencyCode is present and a 3-letter code",
+                f"select customer_id, {field('customer', 'currencyCode')} as currency_code "
+                f"from {{batch}} where {LIVE} "
+                f"and coalesce({field('customer', 'currencyCode')}, '') !~ '{CURRENCY}'",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                WARNING,
+                "timeZone is present",
+                f"select customer_id from {{batch}} "
+                f"where {LIVE} and coalesce({field('customer', 'timeZone')}, '') = ''",
+            ),
+        ],
+    )
+
+
+def build_campaigns_suite() -> gx.ExpectationSuite:
+    prefix, keys = "GADS-CAMP", {"customer_id": "bigint", "campaign_id": "bigint"}
+    statuses = ", ".join(f"'{status}'" for status in CAMPAIGN_STATUSES)
+    return build_suite(
+        "campaigns",
+        [
+            *key_expectations(prefix, keys),
+            rows_check(
+                f"{prefix}-010",
+                WARNING,
+                "campaign.status is a known status",
+                f"select customer_id, campaign_id, {field('campaign', 'status')} as status "
+                f"from {{batch}} where {LIVE} "
+                f"and coalesce({field('campaign', 'status')}, '') not in ({statuses})",
+            ),
+        ],
+    )
+
+
+def build_daily_suite(entity: str, prefix: str, keys: dict[str, str]) -> gx.ExpectationSuite:
+    return build_suite(
+        entity, [*key_expectations(prefix, keys), *metric_expectations(prefix, keys)]
+    )
+
+
+def build_campaign_daily_metrics_suite() -> gx.ExpectationSuite:
+    keys = {"customer_id": "bigint", "campaign_id": "bigint", "metric_date": "date"}
+    return build_daily_suite("campaign_daily_metrics", "GADS-CAMPDAY", keys)
+
+
+def build_ad_group_daily_metrics_suite() -> gx.ExpectationSuite:
+    keys = {"customer_id": "bigint", "ad_group_id": "bigint", "metric_date": "date"}
+    return build_daily_suite("ad_group_daily_metrics", "GADS-AGDAY", keys)
+
+
+def build_ad_daily_metrics_suite() -> gx.ExpectationSuite:
+    keys = {
+        "customer_id": "bigint",
+        "ad_group_id": "bigint",
+        "ad_id": "bigint",
+        "metric_date": "date",
+    }
+    return build_daily_suite("ad_daily_metrics", "GADS-ADDAY", keys)
+
+
+SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
+    f"{SCHEMA}.customers": build_customers_suite,
+    f"{SCHEMA}.campaigns": build_campaigns_suite,
+    f"{SCHEMA}.campaign_daily_metrics": build_campaign_daily_metrics_suite,
+    f"{SCHEMA}.ad_group_daily_metrics": build_ad_group_daily_metrics_suite,
+    f"{SCHEMA}.ad_daily_metrics": build_ad_daily_metrics_suite,
+}

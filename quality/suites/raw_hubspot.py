@@ -1,0 +1,234 @@
+"""Suites for ``raw_hubspot``: CRM v3/v4 objects, every property value a string or null."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from quality.results import CRITICAL, WARNING
+from quality.suites.rules import (
+    CURRENCY,
+    LIVE,
+    NUMBER,
+    TOMORROW_UTC,
+    day_of,
+    is_datetime,
+    raw_table_expectations,
+    rows_check,
+)
+
+SCHEMA = "raw_hubspot"
+OBJECT_ID = "record->>'id'"
+
+
+def prop(name: str) -> str:
+    return f"record->'properties'->>'{name}'"
+
+
+def build_suite(entity: str, expectations: list[gxe.Expectation]) -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(name=f"{SCHEMA}.{entity}", expectations=expectations)
+
+
+def datetime_rule(
+    rule: str, severity: str, key: str, name: str, *, required: bool
+) -> gxe.UnexpectedRowsExpectation:
+    value = f"coalesce({prop(name)}, '')" if required else f"nullif({prop(name)}, '')"
+    return rows_check(
+        rule,
+        severity,
+        f"{name} is present and an ISO date-time"
+        if required
+        else f"{name} is an ISO date-time when set",
+        f"select {key}, {prop(name)} as {name} from {{batch}} "
+        f"where {LIVE} and not {is_datetime(value)}",
+    )
+
+
+def not_future_rule(rule: str, key: str, name: str) -> gxe.UnexpectedRowsExpectation:
+    return rows_check(
+        rule,
+        WARNING,
+        f"{name} is not more than a day in the future",
+        f"select {key}, {prop(name)} as {name} from {{batch}} "
+        f"where {LIVE} and {is_datetime(prop(name))} and {day_of(prop(name))} > {TOMORROW_UTC}",
+    )
+
+
+def build_contacts_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-CONTACT", "contact_id"
+    stage_date = r"^hs_lifecyclestage_[a-z]+_date$"
+    stage_value = "nullif(stage_date.value, '')"
+    return build_suite(
+        "contacts",
+        [
+            *raw_table_expectations(prefix, {key: "bigint"}, {key: OBJECT_ID}),
+            datetime_rule(f"{prefix}-010", CRITICAL, key, "createdate", required=True),
+            not_future_rule(f"{prefix}-011", key, "createdate"),
+            datetime_rule(f"{prefix}-012", CRITICAL, key, "lastmodifieddate", required=True),
+            rows_check(
+                f"{prefix}-013",
+                WARNING,
+                "lifecycle stage dates are ISO date-times",
+                f"select {key}, stage_date.key as property, stage_date.value "
+                "from {batch}, jsonb_each_text(case when jsonb_typeof(record->'properties') "
+                "= 'object' then record->'properties' else jsonb_build_object() end) as stage_date "
+                f"where {LIVE} and stage_date.key ~ '{stage_date}' "
+                f"and not {is_datetime(stage_value)}",
+            ),
+        ],
+    )
+
+
+def build_companies_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-COMPANY", "company_id"
+    numbers = ("numberofemployees", "annualrevenue")
+    bad_number = " or ".join(
+        f"nullif({prop(name)}, '') !~ '{NUMBER}' "
+        f"or case when {prop(name)} ~ '{NUMBER}' then ({prop(name)})::numeric end < 0"
+        for name in numbers
+    )
+    return build_suite(
+        "companies",
+        [
+            *raw_table_expectations(prefix, {key: "bigint"}, {key: OBJECT_ID}),
+            datetime_rule(f"{prefix}-010", CRITICAL, key, "createdate", required=True),
+            not_future_rule(f"{prefix}-011", key, "createdate"),
+            rows_check(
+                f"{prefix}-012",
+                WARNING,
+                "numberofemployees and annualrevenue are numbers >= 0",
+                f"select {key}, {', '.join(f'{prop(n)} as {n}' for n in numbers)} "
+                f"from {{batch}} where {LIVE} and ({bad_number})",
+            ),
+        ],
+    )
+
+
+def build_deals_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-DEAL", "deal_id"
+    amount = prop("amount")
+    flags = ("hs_is_closed_won", "hs_is_closed")
+    return build_suite(
+        "deals",
+        [
+            *raw_table_expectations(prefix, {key: "bigint"}, {key: OBJECT_ID}),
+            rows_check(
+                f"{prefix}-010",
+                CRITICAL,
+                "amount is a number when set",
+                f"select {key}, {amount} as amount from {{batch}} "
+                f"where {LIVE} and nullif({amount}, '') !~ '{NUMBER}'",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                CRITICAL,
+                "amount is >= 0",
+                f"select {key}, {amount} as amount from {{batch}} "
+                f"where {LIVE} "
+                f"and case when {amount} ~ '{NUMBER}' then ({amount})::numeric end < 0",
+            ),
+            datetime_rule(f"{prefix}-012", CRITICAL, key, "createdate", required=True),
+            not_future_rule(f"{prefix}-013", key, "createdate"),
+            rows_check(
+                f"{prefix}-014",
+                CRITICAL,
+                "hs_is_closed_won and hs_is_closed are 'true', 'false' or null",
+                f"select {key}, {', '.join(f'{prop(f)} as {f}' for f in flags)} from {{batch}} "
+                f"where {LIVE} and ("
+                + " or ".join(f"{prop(f)} not in ('true', 'false')" for f in flags)
+                + ")",
+            ),
+            datetime_rule(f"{prefix}-015", WARNING, key, "closedate", required=False),
+            rows_check(
+                f"{prefix}-016",
+                CRITICAL,
+                "deal_currency_code is a 3-letter code when set",
+                f"select {key}, {prop('deal_currency_code')} as deal_currency_code "
+                f"from {{batch}} where {LIVE} "
+                f"and nullif({prop('deal_currency_code')}, '') !~ '{CURRENCY}'",
+            ),
+        ],
+    )
+
+
+def build_owners_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-OWNER", "owner_id"
+    return build_suite(
+        "owners",
+        [
+            *raw_table_expectations(prefix, {key: "bigint"}, {key: OBJECT_ID}),
+            # The sample shows only the id: owner emails are personal data.
+            rows_check(
+                f"{prefix}-010",
+                WARNING,
+                "active owners have an email",
+                f"select {key} from {{batch}} where {LIVE} and coalesce(record->>'email', '') = ''",
+            ),
+        ],
+    )
+
+
+def build_deal_pipelines_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-PIPELINE", "pipeline_id"
+    stages = (
+        "case when jsonb_typeof(record->'stages') = 'array' "
+        "then record->'stages' else '[]'::jsonb end"
+    )
+    return build_suite(
+        "deal_pipelines",
+        [
+            *raw_table_expectations(prefix, {key: "text"}, {key: OBJECT_ID}),
+            rows_check(
+                f"{prefix}-010",
+                CRITICAL,
+                "a pipeline has a non-empty stages array",
+                f"select {key}, record->'stages' as stages from {{batch}} "
+                f"where {LIVE} and jsonb_array_length({stages}) = 0",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                WARNING,
+                "every stage has an id, isClosed 'true'/'false' and a probability in [0, 1]",
+                f"select {key}, stage->>'id' as stage_id, stage->'metadata' as metadata "
+                f"from {{batch}}, jsonb_array_elements({stages}) as stage "
+                f"where {LIVE} and (coalesce(stage->>'id', '') = '' "
+                "or coalesce(stage->'metadata'->>'isClosed', '') not in ('true', 'false') "
+                f"or coalesce(stage->'metadata'->>'probability', '') !~ '{NUMBER}' "
+                f"or case when stage->'metadata'->>'probability' ~ '{NUMBER}' "
+                "then (stage->'metadata'->>'probability')::numeric not between 0 and 1 end)",
+            ),
+        ],
+    )
+
+
+def build_deal_contact_associations_suite() -> gx.ExpectationSuite:
+    prefix = "HS-ASSOC"
+    keys = {"deal_id": "bigint", "contact_id": "bigint"}
+    sources = {"deal_id": "record->'from'->>'id'", "contact_id": "record->'to'->>'toObjectId'"}
+    return build_suite(
+        "deal_contact_associations",
+        [
+            *raw_table_expectations(prefix, keys, sources),
+            rows_check(
+                f"{prefix}-010",
+                WARNING,
+                "an association has at least one association type",
+                "select deal_id, contact_id, record->'to'->'associationTypes' as association_types "
+                f"from {{batch}} where {LIVE} "
+                "and case when jsonb_typeof(record->'to'->'associationTypes') = 'array' "
+                "then jsonb_array_length(record->'to'->'associationTypes') = 0 else true end",
+            ),
+        ],
+    )
+
+
+SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
+    f"{SCHEMA}.contacts": build_contacts_suite,
+    f"{SCHEMA}.companies": build_companies_suite,
+    f"{SCHEMA}.deals": build_deals_suite,
+    f"{SCHEMA}.owners": build_owners_suite,
+    f"{SCHEMA}.deal_pipelines": build_deal_pipelines_suite,
+    f"{SCHEMA}.deal_contact_associations": build_deal_contact_associations_suite,
+}

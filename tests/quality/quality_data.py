@@ -1,0 +1,447 @@
+"""A small, consistent warehouse: raw tables per docs/raw_layout.md holding records in the
+sources' wire formats (source_apis.md §1 and §3), and marts that reconcile with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import psycopg.rows
+from psycopg.types.json import Jsonb
+
+BATCH = "test-batch-1"
+# Given to a trust-auth server (which ignores it) so the runner has a password to hide.
+PASSWORD = "gx-Secret-pw-7f3a"
+
+RAW_KEYS: dict[str, dict[str, str]] = {
+    "raw_hubspot.contacts": {"contact_id": "bigint"},
+    "raw_hubspot.companies": {"company_id": "bigint"},
+    "raw_hubspot.deals": {"deal_id": "bigint"},
+    "raw_hubspot.owners": {"owner_id": "bigint"},
+    "raw_hubspot.deal_pipelines": {"pipeline_id": "text"},
+    "raw_hubspot.deal_contact_associations": {"deal_id": "bigint", "contact_id": "bigint"},
+    "raw_google_ads.customers": {"customer_id": "bigint"},
+    "raw_google_ads.campaigns": {"customer_id": "bigint", "campaign_id": "bigint"},
+    "raw_google_ads.campaign_daily_metrics": {
+        "customer_id": "bigint",
+        "campaign_id": "bigint",
+        "metric_date": "date",
+    },
+    "raw_google_ads.ad_group_daily_metrics": {
+        "customer_id": "bigint",
+        "ad_group_id": "bigint",
+        "metric_date": "date",
+    },
+    "raw_google_ads.ad_daily_metrics": {
+        "customer_id": "bigint",
+        "ad_group_id": "bigint",
+        "ad_id": "bigint",
+        "metric_date": "date",
+    },
+}
+
+MARTS_DDL = """
+create schema analytics_build;
+create table analytics_build.fct_ad_spend_daily (
+    ad_spend_key text, spend_date date, platform text, account_id text, campaign_key text,
+    campaign_id text, ad_group_id text, ad_id text, currency_code text, spend numeric,
+    spend_reporting numeric, impressions bigint, clicks bigint
+);
+create table analytics_build.fct_deals (
+    deal_key text, crm text, deal_id text, owner_id text, amount numeric, currency_code text,
+    is_won boolean, is_closed boolean
+);
+"""
+
+
+@dataclass
+class Database:
+    """The throwaway test database: the URL the runner gets and a connection."""
+
+    url: str
+    password: str  # in ``url``; must never show up in messages, logs or stored results
+    conn: psycopg.Connection
+
+    def results(self, run_id: str) -> list[dict[str, Any]]:
+        with self.conn.cursor(row_factory=psycopg.rows.dict_row) as cursor:
+            return cursor.execute(
+                "select * from ops.quality_results where run_id = %s order by result_id",
+                (run_id,),
+            ).fetchall()
+
+
+@dataclass
+class Row:
+    table: str
+    keys: tuple[Any, ...]
+    record: dict[str, Any] | None
+    is_deleted: bool = False
+    batch_id: str | None = BATCH
+
+
+@dataclass
+class RawData:
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, table: str, keys: tuple[Any, ...], record: dict[str, Any], **extra: Any) -> Row:
+        row = Row(table, keys, record, **extra)
+        self.rows.append(row)
+        return row
+
+
+def hubspot_object(object_id: str, properties: dict[str, str | None], **extra: Any) -> dict:
+    return {
+        "id": object_id,
+        "properties": {"hs_object_id": object_id, **properties},
+        "createdAt": properties.get("createdate") or "2024-05-01T09:00:00.000Z",
+        "updatedAt": "2024-06-01T08:03:11.902Z",
+        "archived": False,
+        **extra,
+    }
+
+
+def ads_row(customer: str, campaign: str, day: str, metrics: dict[str, Any], **extra: Any) -> dict:
+    return {
+        "customer": {
+            "resourceName": f"customers/{customer}",
+            "id": customer,
+            "currencyCode": CUSTOMERS[customer][0],
+        },
+        "campaign": {
+            "resourceName": f"customers/{customer}/campaigns/{campaign}",
+            "id": campaign,
+            "name": CAMPAIGNS[(customer, campaign)][0],
+        },
+        "segments": {"date": day},
+        "metrics": metrics,
+        **extra,
+    }
+
+
+EUR_ACCOUNT, USD_ACCOUNT = "1234567890", "2345678901"
+BRAND, PMAX_CAMPAIGN, GENERIC = "20123456789", "20123456790", "30123456789"
+EUR_GROUP, USD_GROUP = "150123456789", "250123456789"
+CUSTOMERS = {EUR_ACCOUNT: ("EUR", "Europe/Paris"), USD_ACCOUNT: ("USD", "America/New_York")}
+CAMPAIGNS = {
+    (EUR_ACCOUNT, BRAND): ("Brand - Search", "SEARCH"),
+    (EUR_ACCOUNT, PMAX_CAMPAIGN): ("PMax - All products", "PERFORMANCE_MAX"),
+    (USD_ACCOUNT, GENERIC): ("Generic - Search", "SEARCH"),
+}
+# (customer, campaign, ad group, ad, day, costMicros, impressions, clicks, conversions)
+ADS = [
+    (EUR_ACCOUNT, BRAND, EUR_GROUP, "690123456789", "2024-06-01", "18230000", "1310", "42", 3.0),
+    (EUR_ACCOUNT, BRAND, EUR_GROUP, "690123456790", "2024-06-01", "6010000", "544", "9", None),
+    (EUR_ACCOUNT, BRAND, EUR_GROUP, "690123456789", "2024-06-02", "16012000", "1198", "37", 2.5),
+    (USD_ACCOUNT, GENERIC, USD_GROUP, "790123456789", "2024-06-02", "9990001", "802", "15", 1.0),
+    # a zero-spend ad: zero metrics are absent from the row
+    (USD_ACCOUNT, GENERIC, USD_GROUP, "790123456790", "2024-06-02", None, "12", None, None),
+]
+PMAX = (EUR_ACCOUNT, PMAX_CAMPAIGN, "2024-06-01", "5000000", "2500", "30")  # no ad rows
+DEALS = [  # id, amount, currency, stage, closed, won, owner, archived
+    ("8078784221", "12500", "EUR", "closedwon", "true", "true", "41629779", False),
+    ("8078784222", "4800.50", "EUR", "appointmentscheduled", "false", "false", "41629780", False),
+    ("8078784223", None, None, "appointmentscheduled", "false", "false", None, False),
+    ("8078784224", "999", "EUR", "closedlost", "true", "false", "41629779", True),
+]
+
+
+def good_raw_data() -> RawData:
+    """Clean raw rows for every raw table."""
+    w = RawData()
+    w.add(
+        "raw_hubspot.owners",
+        (41629779,),
+        {
+            "id": "41629779",
+            "email": "jane.doe@example.com",
+            "type": "PERSON",
+            "firstName": "Jane",
+            "lastName": "Doe",
+            "userId": 9586504,
+            "createdAt": "2023-01-10T14:02:11.201Z",
+            "updatedAt": "2024-02-01T09:00:00.000Z",
+            "archived": False,
+            "teams": [{"id": "1234", "name": "EMEA Sales", "primary": True}],
+        },
+    )
+    w.add(
+        "raw_hubspot.owners",
+        (41629780,),
+        {"id": "41629780", "email": "max.roe@example.com", "firstName": "Max", "archived": True},
+        is_deleted=True,
+    )
+    stages = [
+        ("appointmentscheduled", "Appointment Scheduled", "false", "0.2"),
+        ("closedwon", "Closed Won", "true", "1.0"),
+        ("closedlost", "Closed Lost", "true", "0.0"),
+    ]
+    w.add(
+        "raw_hubspot.deal_pipelines",
+        ("default",),
+        {
+            "id": "default",
+            "label": "Sales Pipeline",
+            "displayOrder": 0,
+            "archived": False,
+            "stages": [
+                {
+                    "id": stage_id,
+                    "label": label,
+                    "displayOrder": order,
+                    "metadata": {"isClosed": closed, "probability": probability},
+                    "archived": False,
+                }
+                for order, (stage_id, label, closed, probability) in enumerate(stages)
+            ],
+        },
+    )
+    for company_id, name, employees, revenue in (
+        ("101", "Acme", "250", "12000000"),
+        ("102", "Globex", None, None),
+    ):
+        w.add(
+            "raw_hubspot.companies",
+            (int(company_id),),
+            hubspot_object(
+                company_id,
+                {
+                    "name": name,
+                    "domain": f"{name.lower()}.example",
+                    "numberofemployees": employees,
+                    "annualrevenue": revenue,
+                    "createdate": "2023-11-02T10:00:00Z",
+                    "hs_lastmodifieddate": "2024-06-01T08:00:00.000Z",
+                },
+            ),
+        )
+    for contact_id, company_id in (("1", "101"), ("2", "102"), ("3", None)):
+        w.add(
+            "raw_hubspot.contacts",
+            (int(contact_id),),
+            hubspot_object(
+                contact_id,
+                {
+                    "email": f"person{contact_id}@example.com",
+                    "createdate": "2023-06-28T13:55:47.572Z",
+                    "lastmodifieddate": "2024-07-01T21:28:22.147Z",
+                    "lifecyclestage": "opportunity",
+                    "hs_lifecyclestage_lead_date": "2023-06-28T13:55:47.558Z",
+                    "hs_lifecyclestage_opportunity_date": "2023-07-01T21:28:01.332Z",
+                    "hs_lifecyclestage_customer_date": None,
+                    "hs_analytics_source": "PAID_SEARCH",
+                    "hs_google_click_id": "Cj0KCQjwexampleGCLID",
+                    "associatedcompanyid": company_id,
+                },
+            ),
+        )
+    for deal_id, amount, currency, stage, closed, won, owner, archived in DEALS:
+        w.add(
+            "raw_hubspot.deals",
+            (int(deal_id),),
+            hubspot_object(
+                deal_id,
+                {
+                    "dealname": f"Deal {deal_id}",
+                    "amount": amount,
+                    "deal_currency_code": currency,
+                    "dealstage": stage,
+                    "pipeline": "default",
+                    "closedate": "2024-06-28T15:00:00Z",
+                    "createdate": "2024-05-02T09:12:44.120Z",
+                    "hs_lastmodifieddate": "2024-06-01T08:03:11.902Z",
+                    "hubspot_owner_id": owner,
+                    "hs_is_closed": closed,
+                    "hs_is_closed_won": won,
+                },
+                archived=archived,
+            ),
+            is_deleted=archived,
+        )
+    for deal_id, contact_id in (("8078784221", 1), ("8078784222", 2)):
+        w.add(
+            "raw_hubspot.deal_contact_associations",
+            (int(deal_id), contact_id),
+            {
+                "from": {"id": deal_id},
+                "to": {
+                    "toObjectId": contact_id,
+                    "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 3}],
+                },
+            },
+        )
+    for customer, (currency, time_zone) in CUSTOMERS.items():
+        w.add(
+            "raw_google_ads.customers",
+            (int(customer),),
+            {
+                "customer": {
+                    "resourceName": f"customers/{customer}",
+                    "id": customer,
+                    "descriptiveName": f"Account {customer}",
+                    "currencyCode": currency,
+                    "timeZone": time_zone,
+                }
+            },
+        )
+    for (customer, campaign), (name, channel) in CAMPAIGNS.items():
+        w.add(
+            "raw_google_ads.campaigns",
+            (int(customer), int(campaign)),
+            {
+                "customer": {"resourceName": f"customers/{customer}", "id": customer},
+                "campaign": {
+                    "resourceName": f"customers/{customer}/campaigns/{campaign}",
+                    "id": campaign,
+                    "name": name,
+                    "status": "ENABLED",
+                    "advertisingChannelType": channel,
+                },
+            },
+        )
+    _add_metrics(w)
+    return w
+
+
+def _metrics(cost: str | None, impressions: str | None, clicks: str | None, conv: Any) -> dict:
+    values = {
+        "costMicros": cost,
+        "impressions": impressions,
+        "clicks": clicks,
+        "conversions": conv,
+        "conversionsValue": None if conv is None else conv * 150.0,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _totals(ads: list[tuple]) -> tuple[str, ...]:
+    """costMicros, impressions and clicks of ``ads`` added up, as int64 strings."""
+    return tuple(str(sum(int(ad[i] or 0) for ad in ads)) for i in (5, 6, 7))
+
+
+def _add_metrics(w: RawData) -> None:
+    for customer, campaign, ad_group, ad, day, cost, impressions, clicks, conv in ADS:
+        w.add(
+            "raw_google_ads.ad_daily_metrics",
+            (int(customer), int(ad_group), int(ad), day),
+            ads_row(
+                customer,
+                campaign,
+                day,
+                _metrics(cost, impressions, clicks, conv),
+                adGroup={"id": ad_group, "name": "Ad group"},
+                adGroupAd={"ad": {"id": ad, "name": f"Ad {ad}"}},
+            ),
+        )
+    groups: dict[tuple[str, str, str, str], list[tuple]] = {}
+    campaigns: dict[tuple[str, str, str], list[tuple]] = {}
+    for ad in ADS:
+        groups.setdefault((ad[0], ad[1], ad[2], ad[4]), []).append(ad)
+        campaigns.setdefault((ad[0], ad[1], ad[4]), []).append(ad)
+    for (customer, campaign, ad_group, day), ads in groups.items():
+        w.add(
+            "raw_google_ads.ad_group_daily_metrics",
+            (int(customer), int(ad_group), day),
+            ads_row(
+                customer,
+                campaign,
+                day,
+                _metrics(*_totals(ads), None),
+                adGroup={"id": ad_group, "name": "Ad group"},
+            ),
+        )
+    for (customer, campaign, day), ads in campaigns.items():
+        w.add(
+            "raw_google_ads.campaign_daily_metrics",
+            (int(customer), int(campaign), day),
+            ads_row(
+                customer,
+                campaign,
+                day,
+                _metrics(*_totals(ads), None),
+            ),
+        )
+    customer, campaign, day, cost, impressions, clicks = PMAX
+    w.add(
+        "raw_google_ads.campaign_daily_metrics",
+        (int(customer), int(campaign), day),
+        ads_row(customer, campaign, day, _metrics(cost, impressions, clicks, 2.0)),
+    )
+
+
+def create_raw(conn: psycopg.Connection, raw: RawData) -> None:
+    """Raw tables as the loader makes them, minus NOT NULL so bad batches can land."""
+    for table, keys in RAW_KEYS.items():
+        schema = table.split(".")[0]
+        columns = ", ".join(f"{name} {pg_type}" for name, pg_type in keys.items())
+        conn.execute(f"create schema if not exists {schema}")
+        conn.execute(
+            f"create table {table} ({columns}, record jsonb, is_deleted boolean not null "
+            "default false, _loaded_at timestamptz not null default now(), _batch_id text)"
+        )
+    insert_rows(conn, raw.rows)
+
+
+def insert_rows(conn: psycopg.Connection, rows: list[Row]) -> None:
+    for row in rows:
+        keys = list(RAW_KEYS[row.table])
+        placeholders = ", ".join(["%s"] * (len(keys) + 3))
+        conn.execute(
+            f"insert into {row.table} ({', '.join(keys)}, record, is_deleted, _batch_id) "
+            f"values ({placeholders})",
+            (
+                *row.keys,
+                None if row.record is None else Jsonb(row.record),
+                row.is_deleted,
+                row.batch_id,
+            ),
+        )
+
+
+def create_marts(conn: psycopg.Connection) -> None:
+    """The marts dbt would build from good_raw_data(), computed here in Python."""
+    conn.execute(MARTS_DDL)
+    spend_rows = [
+        (customer, campaign, ad_group, ad, day, cost, impressions, clicks)
+        for customer, campaign, ad_group, ad, day, cost, impressions, clicks, _ in ADS
+    ]
+    customer, campaign, day, cost, impressions, clicks = PMAX
+    spend_rows.append((customer, campaign, None, None, day, cost, impressions, clicks))
+    for customer, campaign, ad_group, ad, day, cost, impressions, clicks in spend_rows:
+        spend = Decimal(cost or 0) / Decimal(1_000_000)
+        conn.execute(
+            "insert into analytics_build.fct_ad_spend_daily (ad_spend_key, spend_date, platform, "
+            "account_id, campaign_key, campaign_id, ad_group_id, ad_id, currency_code, spend, "
+            "spend_reporting, impressions, clicks) "
+            "values (%s, %s, 'google_ads', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                f"google_ads:{day}:{campaign}:{ad_group or ''}:{ad or ''}",
+                day,
+                customer,
+                f"google_ads:{campaign}",
+                campaign,
+                ad_group,
+                ad,
+                CUSTOMERS[customer][0],
+                spend,
+                spend,
+                int(impressions or 0),
+                int(clicks or 0),
+            ),
+        )
+    for deal_id, amount, currency, _, closed, won, owner, archived in DEALS:
+        if archived:
+            continue
+        conn.execute(
+            "insert into analytics_build.fct_deals values (%s, 'hubspot', %s, %s, %s, %s, %s, %s)",
+            (
+                f"hubspot:{deal_id}",
+                deal_id,
+                owner,
+                None if amount is None else Decimal(amount),
+                currency or "EUR",
+                won == "true",
+                closed == "true",
+            ),
+        )

@@ -1,0 +1,96 @@
+"""The marts suite against hand-made ``analytics_build`` tables: reconciled marts pass, a
+broken reconciliation stops the gate with the rule it breaks."""
+
+from __future__ import annotations
+
+import pytest
+
+from quality.results import QualityGateError
+from quality.runner import validate_marts
+from tests.quality import quality_data as data
+from tests.quality.quality_data import Database
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def marts(warehouse: Database) -> Database:
+    data.create_marts(warehouse.conn)
+    return warehouse
+
+
+def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
+    report = error.report
+    return (
+        {failure.rule for failure in report.critical_failures},
+        {failure.rule for failure in report.warning_failures},
+    )
+
+
+def test_reconciled_marts_pass(marts: Database) -> None:
+    report = validate_marts(marts.url, "run-marts")
+
+    assert (report.passed, report.failed, report.warnings) == (5, 0, 0)
+    assert {result.table_name for result in report.results} == {
+        "analytics_build.fct_ad_spend_daily",
+        "analytics_build.fct_deals",
+    }
+    assert len(marts.results("run-marts")) == 5
+
+
+def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
+    marts.conn.execute(
+        "update analytics_build.fct_ad_spend_daily set spend = spend + 0.01 "
+        "where ad_id = '690123456789' and spend_date = '2024-06-02'"
+    )
+    marts.conn.execute(
+        "update analytics_build.fct_deals set amount = 12000 where deal_id = '8078784221'"
+    )
+    marts.conn.execute(
+        "update analytics_build.fct_deals set owner_id = '99999' where deal_id = '8078784222'"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-broken")
+
+    assert failing(raised.value) == (
+        {"MART-SPEND-001", "MART-SPEND-002", "MART-DEAL-002"},
+        {"MART-DEAL-003"},
+    )
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.results if not r.passed}
+    assert samples["MART-SPEND-001"] == [
+        {"spend_date": "2024-06-02", "mart_spend": "26.012001", "raw_spend": "26.0020010000000000"}
+    ]
+    assert samples["MART-DEAL-002"] == [{"mart_amount": "16800.50", "raw_amount": "17300.50"}]
+    assert samples["MART-DEAL-003"] == [{"deal_id": "8078784222", "owner_id": "99999"}]
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 4  # summary + the three critical failures, not the warning
+    stored = {row["rule"]: row for row in marts.results("run-broken") if not row["passed"]}
+    assert stored["MART-SPEND-001"]["sample_bad_values"][0]["spend_date"] == "2024-06-02"
+    assert stored["MART-DEAL-003"]["severity"] == "warning"
+
+
+def test_campaign_remainder_and_deal_count_are_reconciled(marts: Database) -> None:
+    # Without the Performance Max remainder row, ad-level spend still matches but the day's
+    # total no longer equals the campaign report; without the amount-less deal only the
+    # count is off.
+    marts.conn.execute("delete from analytics_build.fct_ad_spend_daily where ad_id is null")
+    marts.conn.execute("delete from analytics_build.fct_deals where deal_id = '8078784223'")
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-remainder")
+
+    assert failing(raised.value) == ({"MART-SPEND-002", "MART-DEAL-001"}, set())
+
+
+def test_missing_mart_fails_and_unloaded_source_is_skipped(marts: Database) -> None:
+    marts.conn.execute("drop table analytics_build.fct_deals")
+    marts.conn.execute("drop schema raw_google_ads cascade")  # source not enabled
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-missing")
+
+    report = raised.value.report
+    assert {result.table_name for result in report.results} == {"analytics_build.fct_deals"}
+    assert failing(raised.value) == ({"MART-DEAL-001", "MART-DEAL-002"}, {"MART-DEAL-003"})
+    assert {result.observed_value for result in report.results} == {"table does not exist"}
