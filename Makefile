@@ -26,12 +26,12 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project
+	$(BIN)/python -m thinline.sql_lint lint
 
 fix: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/sqlfluff fix dbt_project
+	$(BIN)/python -m thinline.sql_lint fix
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench

@@ -85,8 +85,13 @@ def first_run(home: Path, world) -> dict:
         before = snapshot(url)
         rerun_output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
         after = snapshot(url)
-    return {"output": output, "rerun_output": rerun_output, "url": url, "before": before,
-            "after": after}
+    return {
+        "output": output,
+        "rerun_output": rerun_output,
+        "url": url,
+        "before": before,
+        "after": after,
+    }
 
 
 def test_run_ends_with_a_summary(first_run: dict) -> None:

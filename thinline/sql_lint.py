@@ -1,0 +1,38 @@
+"""Run sqlfluff on the dbt project with the database variables dbt's templater needs.
+
+sqlfluff's dbt templater renders models exactly as dbt runs them, which needs a reachable
+database for dbt's relation cache: the configured warehouse, or the embedded one.
+Usage: ``python -m thinline.sql_lint lint|fix [paths...]``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from extract.base import ConfigError
+from thinline.dbt import PROJECT_DIR, dbt_env
+from thinline.settings import load_settings
+from thinline.warehouse import EmbeddedWarehouse
+
+
+def main(argv: list[str]) -> int:
+    command, paths = (argv[0] if argv else "lint"), (argv[1:] or [str(PROJECT_DIR / "models")])
+    try:
+        settings = load_settings()
+        if settings.warehouse_url is not None:
+            url = settings.warehouse_url.get_secret_value()
+        else:
+            url = EmbeddedWarehouse(settings.home).start()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    sqlfluff = Path(sys.executable).parent / "sqlfluff"
+    env = {**os.environ, **dbt_env(url)}
+    return subprocess.run([str(sqlfluff), command, *paths], env=env, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
