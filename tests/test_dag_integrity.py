@@ -20,9 +20,11 @@ def dagbag():
     return DagBag(dag_folder=str(DAGS))
 
 
-def test_dags_import_without_errors(dagbag) -> None:
+def test_dags_import_without_errors_or_cycles(dagbag) -> None:
     assert dagbag.import_errors == {}
     assert "thinline_nightly" in dagbag.dags
+    for dag in dagbag.dags.values():
+        dag.check_cycle()  # raises on a cycle
 
 
 def test_nightly_schedule_retries_and_tags(dagbag) -> None:

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from sandbox import WorldConfig, build_world, serve
+from tests.conftest import create_database, drop_database
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +166,30 @@ def test_the_next_night_is_incremental(first_run: dict, home: Path) -> None:
     assert first_start.date() == date(2026, 1, 1)  # the first load read the whole history
     assert last_start.date() == date(2026, 3, 10) and last_end.date() == date(2026, 3, 12)
     assert 0 < last_rows < first_rows
+
+
+def test_runs_on_postgresql_15_too(tmp_path: Path, world) -> None:
+    """The machine's PostgreSQL 15 (if any) as THINLINE_WAREHOUSE_URL: the same numbers."""
+    server = os.environ.get(
+        "THINLINE_TEST_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    try:
+        url = create_database(server)
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL 15 reachable (compatibility check only)")
+    try:
+        with serve(world) as sources:
+            env = {
+                **sources.env,
+                "THINLINE_SOURCES": "hubspot,google_ads",
+                "THINLINE_WAREHOUSE_URL": url,
+            }
+            run_thinline(tmp_path, "run", "--date", DAY.isoformat(), extra_env=env)
+        with psycopg.connect(url) as conn:
+            version = conn.execute("show server_version_num").fetchone()[0]
+            deals = conn.execute("select count(*), sum(amount) from analytics.fct_deals").fetchone()
+        truth = [Decimal(d["amount"]) for d in world.truth()["deals"] if not d["archived"]]
+        assert version.startswith("15")
+        assert deals == (len(truth), sum(truth))
+    finally:
+        drop_database(url)
