@@ -70,13 +70,21 @@ class Check:
 
 
 def validate_raw(
-    warehouse_url: str, run_id: str, tables: Sequence[str] | None = None
+    warehouse_url: str,
+    run_id: str,
+    tables: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
 ) -> QualityReport:
     """Run the raw suites on ``tables`` (``"raw_hubspot.deals"``; None = every raw table that
-    exists and has a suite). A requested table that does not exist fails every rule of its
-    suite."""
+    exists and has a suite, of ``sources`` only if given). A requested table that does not
+    exist fails every rule of its suite."""
     if tables is None:
-        names = sorted(_existing_tables(warehouse_url, RAW_SUITES))
+        schemas = None if sources is None else {f"raw_{source}" for source in sources}
+        names = sorted(
+            name
+            for name in _existing_tables(warehouse_url, RAW_SUITES)
+            if schemas is None or name.split(".", 1)[0] in schemas
+        )
     else:
         unknown = sorted(set(tables) - set(RAW_SUITES))
         if unknown:

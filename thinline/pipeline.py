@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from extract.base import ConfigError, Window
+from extract.base import Window
 from extract.runner import extract_source
 from thinline.dbt import BUILD_SCHEMA, run_dbt
 from thinline.publish import publish
@@ -49,7 +49,7 @@ def extract(source: str, window: Window, run_id: str) -> dict[str, Any]:
 def validate_raw(run_id: str, sources: list[str]) -> dict[str, Any]:
     from quality import validate_raw as run_suites  # GX is heavy: import inside the task
 
-    report = run_suites(warehouse_url(load_settings()), run_id, tables=None)
+    report = run_suites(warehouse_url(load_settings()), run_id, sources=sources)
     log.info("thinline | raw quality: %s", report.summary_line())
     return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
 
@@ -108,16 +108,3 @@ def require_settings() -> Settings:
     for name in settings.source_names():
         settings.source_settings(name).check_credentials()
     return settings
-
-
-__all__ = [
-    "ConfigError",
-    "extract",
-    "publish_marts",
-    "require_settings",
-    "transform",
-    "validate_marts",
-    "validate_raw",
-    "warehouse_url",
-    "write_summary",
-]
