@@ -173,7 +173,12 @@ def _demo_sources(settings: Any, run_day: date) -> Iterator[dict[str, str]]:
         seed=settings.demo_seed, scale=settings.demo_scale, start=start, end=run_day
     )
     typer.echo(f"starting demo sources (synthetic company, scale {settings.demo_scale}) …")
-    with serve(build_world(config)) as sources:
+    world = build_world(config)
+    truth = Path(settings.home).resolve() / "demo" / "truth.json"
+    truth.parent.mkdir(parents=True, exist_ok=True)
+    world.write_truth(truth)  # what the generator planted, to compare the warehouse against
+    typer.echo(f"demo truth written to {truth}")
+    with serve(world) as sources:
         yield {**sources.env, "THINLINE_START_DATE": start.isoformat()}
 
 
