@@ -1,0 +1,323 @@
+"""Suites for ``raw_salesforce``: SOQL records with native JSON numbers and booleans, dates as
+``YYYY-MM-DD`` and datetimes as ``2026-03-10T12:00:00.000+0000``, keyed by the 18-character Id.
+
+Rules 010 and 011 are the same on every table (the merge cursor and the creation time);
+012 and up are per object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from quality.results import CRITICAL, WARNING
+from quality.suites.rules import CURRENCY, LIVE, is_datetime, raw_table_expectations, rows_check
+
+SCHEMA = "raw_salesforce"
+RECORD_ID = "record->>'Id'"
+DATE = r"^[0-9][0-9][0-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+EMAIL = r"^[^@ ]+@[^@ ]+\.[^@ ]+$"
+
+
+def value(name: str) -> str:
+    return f"record->>'{name}'"
+
+
+def jtype(name: str) -> str:
+    return f"jsonb_typeof(record->'{name}')"
+
+
+def build_suite(
+    entity: str, prefix: str, key: str, expectations: list[gxe.Expectation]
+) -> gx.ExpectationSuite:
+    """The raw-layout checks, the cursor and creation-time rules, then ``expectations``."""
+    common = [
+        *raw_table_expectations(prefix, {key: "text"}, {key: RECORD_ID}),
+        datetime_rule(f"{prefix}-010", key, "SystemModstamp", "the merge cursor"),
+        datetime_rule(f"{prefix}-011", key, "CreatedDate", "when the record was created"),
+    ]
+    return gx.ExpectationSuite(name=f"{SCHEMA}.{entity}", expectations=[*common, *expectations])
+
+
+def datetime_rule(rule: str, key: str, name: str, meaning: str) -> gxe.UnexpectedRowsExpectation:
+    text = f"coalesce({value(name)}, '')"
+    return rows_check(
+        rule,
+        CRITICAL,
+        f"{name} ({meaning}) is present and an ISO date-time",
+        f"select {key}, {value(name)} as {name.lower()} from {{batch}} "
+        f"where {LIVE} and not {is_datetime(text)}",
+    )
+
+
+def present_rule(rule: str, severity: str, key: str, *names: str) -> gxe.UnexpectedRowsExpectation:
+    missing = " or ".join(f"coalesce(btrim({value(name)}), '') = ''" for name in names)
+    shown = ", ".join(f"{value(name)} as {name.lower()}" for name in names)
+    return rows_check(
+        rule,
+        severity,
+        f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} present",
+        f"select {key}, {shown} from {{batch}} where {LIVE} and ({missing})",
+    )
+
+
+def boolean_rule(rule: str, severity: str, key: str, *names: str) -> gxe.UnexpectedRowsExpectation:
+    bad = " or ".join(f"{jtype(name)} is distinct from 'boolean'" for name in names)
+    shown = ", ".join(f"record->'{name}' as {name.lower()}" for name in names)
+    return rows_check(
+        rule,
+        severity,
+        f"{' and '.join(names)} {'is a' if len(names) == 1 else 'are'} JSON boolean"
+        + ("" if len(names) == 1 else "s"),
+        f"select {key}, {shown} from {{batch}} where {LIVE} and ({bad})",
+    )
+
+
+def money_rules(
+    prefix: str, first: int, key: str, *names: str, severity: str = CRITICAL
+) -> list[gxe.UnexpectedRowsExpectation]:
+    """``<first>``: each of ``names`` is a JSON number when set; ``<first + 1>``: it is >= 0."""
+    shown = ", ".join(f"record->'{name}' as {name.lower()}" for name in names)
+    not_number = " or ".join(f"{jtype(name)} not in ('number', 'null')" for name in names)
+    negative = " or ".join(
+        f"case when {jtype(name)} = 'number' then ({value(name)})::numeric end < 0"
+        for name in names
+    )
+    label = " and ".join(names)
+    return [
+        rows_check(
+            f"{prefix}-{first:03d}",
+            severity,
+            f"{label} is a JSON number when set",
+            f"select {key}, {shown} from {{batch}} where {LIVE} and ({not_number})",
+        ),
+        rows_check(
+            f"{prefix}-{first + 1:03d}",
+            severity,
+            f"{label} is >= 0",
+            f"select {key}, {shown} from {{batch}} where {LIVE} and ({negative})",
+        ),
+    ]
+
+
+def date_rule(
+    rule: str, severity: str, key: str, name: str, *, required: bool
+) -> gxe.UnexpectedRowsExpectation:
+    text = f"coalesce({value(name)}, '')" if required else f"nullif({value(name)}, '')"
+    return rows_check(
+        rule,
+        severity,
+        f"{name} is {'present and ' if required else ''}a date (YYYY-MM-DD)"
+        + ("" if required else " when set"),
+        f"select {key}, {value(name)} as {name.lower()} from {{batch}} "
+        f"where {LIVE} and {text} !~ '{DATE}'",
+    )
+
+
+def build_opportunities_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-OPP", "opportunity_id"
+    return build_suite(
+        "opportunities",
+        prefix,
+        key,
+        [
+            *money_rules(prefix, 12, key, "Amount"),
+            present_rule(f"{prefix}-014", CRITICAL, key, "StageName"),
+            date_rule(f"{prefix}-015", CRITICAL, key, "CloseDate", required=True),
+            boolean_rule(f"{prefix}-016", CRITICAL, key, "IsClosed", "IsWon"),
+            rows_check(
+                f"{prefix}-017",
+                CRITICAL,
+                "a won opportunity is closed",
+                f"select {key}, record->'IsClosed' as is_closed, record->'IsWon' as is_won "
+                f"from {{batch}} where {LIVE} and record->'IsWon' = 'true'::jsonb "
+                "and record->'IsClosed' is distinct from 'true'::jsonb",
+            ),
+            rows_check(
+                f"{prefix}-018",
+                CRITICAL,
+                "CurrencyIsoCode is a 3-letter code when set",
+                f"select {key}, {value('CurrencyIsoCode')} as currency_iso_code from {{batch}} "
+                f"where {LIVE} and nullif({value('CurrencyIsoCode')}, '') !~ '{CURRENCY}'",
+            ),
+            rows_check(
+                f"{prefix}-019",
+                WARNING,
+                "Probability is a number in [0, 100] when set",
+                f"select {key}, record->'Probability' as probability from {{batch}} "
+                f"where {LIVE} and ({jtype('Probability')} not in ('number', 'null') "
+                f"or case when {jtype('Probability')} = 'number' "
+                f"then ({value('Probability')})::numeric not between 0 and 100 end)",
+            ),
+        ],
+    )
+
+
+def build_opportunity_histories_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-OPPHIST", "opportunity_history_id"
+    return build_suite(
+        "opportunity_histories",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "OpportunityId"),
+            present_rule(f"{prefix}-013", CRITICAL, key, "StageName"),
+            *money_rules(prefix, 14, key, "Amount"),
+            date_rule(f"{prefix}-016", WARNING, key, "CloseDate", required=False),
+        ],
+    )
+
+
+def build_leads_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-LEAD", "lead_id"
+    return build_suite(
+        "leads",
+        prefix,
+        key,
+        [
+            boolean_rule(f"{prefix}-012", CRITICAL, key, "IsConverted"),
+            rows_check(
+                f"{prefix}-013",
+                WARNING,
+                "a converted lead names its contact and conversion date",
+                f"select {key}, {value('ConvertedContactId')} as converted_contact_id, "
+                f"{value('ConvertedDate')} as converted_date from {{batch}} "
+                f"where {LIVE} and record->'IsConverted' = 'true'::jsonb "
+                f"and (coalesce({value('ConvertedContactId')}, '') = '' "
+                f"or coalesce({value('ConvertedDate')}, '') !~ '{DATE}')",
+            ),
+            present_rule(f"{prefix}-014", WARNING, key, "Status"),
+        ],
+    )
+
+
+def build_contacts_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-CONTACT", "contact_id"
+    # The sample shows only the id: emails are personal data.
+    return build_suite(
+        "contacts",
+        prefix,
+        key,
+        [
+            rows_check(
+                f"{prefix}-012",
+                WARNING,
+                "Email looks like an email address when set",
+                f"select {key} from {{batch}} "
+                f"where {LIVE} and nullif(btrim({value('Email')}), '') !~ '{EMAIL}'",
+            ),
+        ],
+    )
+
+
+def build_accounts_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-ACCOUNT", "account_id"
+    return build_suite(
+        "accounts",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "Name"),
+            rows_check(
+                f"{prefix}-013",
+                WARNING,
+                "NumberOfEmployees is a whole number >= 0 when set",
+                f"select {key}, record->'NumberOfEmployees' as number_of_employees "
+                f"from {{batch}} where {LIVE} "
+                f"and ({jtype('NumberOfEmployees')} not in ('number', 'null') "
+                f"or ({jtype('NumberOfEmployees')} = 'number' "
+                f"and {value('NumberOfEmployees')} !~ '^[0-9]+$'))",
+            ),
+        ],
+    )
+
+
+def build_users_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-USER", "user_id"
+    return build_suite(
+        "users",
+        prefix,
+        key,
+        [
+            boolean_rule(f"{prefix}-012", CRITICAL, key, "IsActive"),
+            rows_check(  # the sample shows only the id: user emails are personal data
+                f"{prefix}-013",
+                WARNING,
+                "active users have an email",
+                f"select {key} from {{batch}} where {LIVE} "
+                f"and record->'IsActive' = 'true'::jsonb and coalesce({value('Email')}, '') = ''",
+            ),
+        ],
+    )
+
+
+def build_campaigns_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-CAMPAIGN", "campaign_id"
+    start, end = value("StartDate"), value("EndDate")
+    return build_suite(
+        "campaigns",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "Name"),
+            *money_rules(prefix, 13, key, "BudgetedCost", "ActualCost", severity=WARNING),
+            rows_check(
+                f"{prefix}-015",
+                WARNING,
+                "StartDate and EndDate are dates when set, StartDate not after EndDate",
+                f"select {key}, {start} as start_date, {end} as end_date from {{batch}} "
+                f"where {LIVE} and (nullif({start}, '') !~ '{DATE}' "
+                f"or nullif({end}, '') !~ '{DATE}' "
+                f"or ({start} ~ '{DATE}' and {end} ~ '{DATE}' and {start} > {end}))",
+            ),
+        ],
+    )
+
+
+def build_campaign_members_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-CAMPMEMBER", "campaign_member_id"
+    return build_suite(
+        "campaign_members",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "CampaignId"),
+            rows_check(
+                f"{prefix}-013",
+                CRITICAL,
+                "a member is a lead or a contact",
+                f"select {key}, {value('LeadId')} as lead_id, {value('ContactId')} as contact_id "
+                f"from {{batch}} where {LIVE} and coalesce({value('LeadId')}, '') = '' "
+                f"and coalesce({value('ContactId')}, '') = ''",
+            ),
+            date_rule(f"{prefix}-014", WARNING, key, "FirstRespondedDate", required=False),
+        ],
+    )
+
+
+def build_opportunity_contact_roles_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-OCR", "opportunity_contact_role_id"
+    return build_suite(
+        "opportunity_contact_roles",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "OpportunityId", "ContactId"),
+            boolean_rule(f"{prefix}-013", WARNING, key, "IsPrimary"),
+        ],
+    )
+
+
+SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
+    f"{SCHEMA}.leads": build_leads_suite,
+    f"{SCHEMA}.contacts": build_contacts_suite,
+    f"{SCHEMA}.accounts": build_accounts_suite,
+    f"{SCHEMA}.opportunities": build_opportunities_suite,
+    f"{SCHEMA}.opportunity_histories": build_opportunity_histories_suite,
+    f"{SCHEMA}.opportunity_contact_roles": build_opportunity_contact_roles_suite,
+    f"{SCHEMA}.users": build_users_suite,
+    f"{SCHEMA}.campaigns": build_campaigns_suite,
+    f"{SCHEMA}.campaign_members": build_campaign_members_suite,
+}

@@ -1,0 +1,832 @@
+"""The synthetic company's Salesforce org: the same reps, some of the same companies and people.
+
+The enterprise team works in Salesforce while marketing runs HubSpot, so the org mirrors the
+HubSpot owners as Users (same names and emails), some HubSpot companies as Accounts (same
+name and domain) and some HubSpot contacts as Contacts (same email: identity stitching has
+duplicates to resolve). Leads arrive daily, some from campaigns; converted leads become a
+Contact, an Account and usually an Opportunity. Opportunities move through the standard
+stages, each change logged in OpportunityHistory; a few are deleted (``IsDeleted``, visible
+only to ``queryAll``).
+
+As in :mod:`sandbox.hubspot_data`, every record is planned in full on the day it starts (from
+that day's seeded generator) and the org as of ``end`` is the projection of those plans.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sandbox.clock import DAY_MS, day_start_ms
+from sandbox.config import WorldConfig, poisson, rng
+from sandbox.hubspot_data import (
+    COMPANY_KINDS,
+    COMPANY_WORDS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    CrmRecord,
+    HubSpotData,
+    Owner,
+)
+
+# Key prefixes of the standard objects (the first three characters of every id).
+KEY_PREFIXES = {
+    "User": "005",
+    "UserRole": "00E",
+    "Account": "001",
+    "Lead": "00Q",
+    "Contact": "003",
+    "Opportunity": "006",
+    "OpportunityHistory": "008",
+    "OpportunityContactRole": "00K",
+    "Campaign": "701",
+    "CampaignMember": "00v",
+}
+_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_CHECKSUM = string.ascii_uppercase + "012345"
+
+# Queryable fields per object (a relationship field is "Relationship.Field").
+_AUDIT = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
+FIELDS: dict[str, tuple[str, ...]] = {
+    "User": (
+        "Id",
+        "Username",
+        "Name",
+        "FirstName",
+        "LastName",
+        "Email",
+        "IsActive",
+        "UserRoleId",
+        "UserRole.Name",
+        "ManagerId",
+        "Department",
+        *_AUDIT,
+    ),
+    "Account": (
+        "Id",
+        "Name",
+        "Website",
+        "Industry",
+        "NumberOfEmployees",
+        "BillingCountry",
+        "OwnerId",
+        "CurrencyIsoCode",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+    "Lead": (
+        "Id",
+        "FirstName",
+        "LastName",
+        "Email",
+        "Company",
+        "Country",
+        "Status",
+        "LeadSource",
+        "OwnerId",
+        "IsConverted",
+        "ConvertedDate",
+        "ConvertedAccountId",
+        "ConvertedContactId",
+        "ConvertedOpportunityId",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+    "Contact": (
+        "Id",
+        "AccountId",
+        "FirstName",
+        "LastName",
+        "Email",
+        "Title",
+        "LeadSource",
+        "OwnerId",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+    "Opportunity": (
+        "Id",
+        "AccountId",
+        "Name",
+        "Amount",
+        "CurrencyIsoCode",
+        "StageName",
+        "Probability",
+        "ForecastCategoryName",
+        "CloseDate",
+        "IsClosed",
+        "IsWon",
+        "OwnerId",
+        "LeadSource",
+        "CampaignId",
+        "Type",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+    # History rows are never edited: no LastModifiedDate.
+    "OpportunityHistory": (
+        "Id",
+        "OpportunityId",
+        "StageName",
+        "Amount",
+        "CloseDate",
+        "Probability",
+        "ForecastCategory",
+        "CreatedById",
+        "CreatedDate",
+        "SystemModstamp",
+        "IsDeleted",
+    ),
+    "OpportunityContactRole": (
+        "Id",
+        "OpportunityId",
+        "ContactId",
+        "Role",
+        "IsPrimary",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+    "Campaign": (
+        "Id",
+        "Name",
+        "Type",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "IsActive",
+        "BudgetedCost",
+        "ActualCost",
+        "CurrencyIsoCode",
+        "ParentId",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+    "CampaignMember": (
+        "Id",
+        "CampaignId",
+        "LeadId",
+        "ContactId",
+        "LeadOrContactId",
+        "Status",
+        "HasResponded",
+        "FirstRespondedDate",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+}
+RELATIONSHIPS = {("User", "UserRole"): "UserRole"}  # (object, relationship) -> related object
+
+# (stage, probability %, forecast category); the last two are closed.
+OPEN_STAGES = (
+    ("Prospecting", 10, "Pipeline"),
+    ("Qualification", 20, "Pipeline"),
+    ("Needs Analysis", 40, "Pipeline"),
+    ("Proposal/Price Quote", 75, "BestCase"),
+    ("Negotiation/Review", 90, "Commit"),
+)
+WON, LOST = ("Closed Won", 100, "Closed"), ("Closed Lost", 0, "Omitted")
+FORECAST_NAMES = {
+    "Pipeline": "Pipeline",
+    "BestCase": "Best Case",
+    "Commit": "Commit",
+    "Closed": "Closed",
+    "Omitted": "Omitted",
+}
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+HUBSPOT_SOURCES = {  # hs_analytics_source -> LeadSource, for contacts synced from HubSpot
+    "PAID_SEARCH": "Advertisement",
+    "PAID_SOCIAL": "Advertisement",
+    "ORGANIC_SEARCH": "Web",
+    "DIRECT_TRAFFIC": "Web",
+    "REFERRALS": "Partner Referral",
+    "EMAIL_MARKETING": "Email",
+    "OFFLINE": "Other",
+}
+INDUSTRIES = {
+    "COMPUTER_SOFTWARE": "Technology",
+    "FINANCIAL_SERVICES": "Finance",
+    "RETAIL": "Retail",
+    "HOSPITAL_HEALTH_CARE": "Healthcare",
+    "MARKETING_AND_ADVERTISING": "Media",
+    "LOGISTICS_AND_SUPPLY_CHAIN": "Transportation",
+}
+EU_COUNTRIES = ("Germany", "France", "Netherlands", "Spain")
+ROLES = {"NA Sales": "00E5g000000NaSlEAG", "EMEA Sales": "00E5g000000EmEaEAG"}
+# name, type, lead source of its members, first day (from start), days, budget (USD)
+CAMPAIGNS = (
+    ("Webinar - Revenue Analytics 101", "Webinar", "Webinar", 0, 45, 6000),
+    ("Email - Q1 Nurture", "Email", "Email", 0, 90, 2500),
+    ("Trade Show - SaaStr Europe", "Trade Show", "Trade Show", 25, 4, 28000),
+    ("Google Ads - Search", "Advertisement", "Advertisement", 0, 120, 40000),
+    ("LinkedIn - ABM Decision Makers", "Advertisement", "Advertisement", 30, 60, 15000),
+    ("Partner - Referral Program", "Partners", "Partner Referral", 10, 150, 5000),
+)
+EMPLOYEES = (15, 40, 120, 400, 1500, 5000)
+TITLES = ("Head of Sales", "VP Revenue", "RevOps Lead", "CFO", "Sales Director", "COO")
+
+
+def sf_id(sobject: str, number: int) -> str:
+    """An 18-character id: key prefix, pod, base-62 number and the case-safe checksum."""
+    digits = ""
+    while number:
+        number, remainder = divmod(number, 62)
+        digits = _BASE62[remainder] + digits
+    id15 = KEY_PREFIXES[sobject] + "5g0" + digits.rjust(9, "0")
+    suffix = ""
+    for start in (0, 5, 10):
+        bits = sum(1 << i for i, char in enumerate(id15[start : start + 5]) if char.isupper())
+        suffix += _CHECKSUM[bits]
+    return id15 + suffix
+
+
+def sf_datetime(ms: int) -> str:
+    """Salesforce's datetime form, e.g. ``2026-03-10T12:00:00.000+0000``."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}+0000"
+
+
+def sf_date(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).date().isoformat()
+
+
+@dataclass(frozen=True)
+class SObject:
+    """One record as of ``end``: every queryable field of its object (relationships nested)."""
+
+    sobject: str
+    record_id: str
+    fields: dict[str, Any]  # JSON values; money as Decimal, dates and datetimes as strings
+    created_ms: int
+    modstamp_ms: int
+    is_deleted: bool
+
+
+@dataclass(frozen=True)
+class SalesforceData:
+    objects: dict[str, tuple[SObject, ...]]  # by object name, in id order
+
+    def of(self, sobject: str) -> tuple[SObject, ...]:
+        return self.objects[sobject]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Rows per raw table as a full ``queryAll`` extract lands them: live and deleted."""
+        return {
+            table: {
+                "active": sum(not r.is_deleted for r in self.objects[sobject]),
+                "archived": sum(r.is_deleted for r in self.objects[sobject]),
+            }
+            for sobject, table in RAW_TABLES.items()
+        }
+
+    def opportunity_truth(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "opportunity_id": o.record_id,
+                "account_id": o.fields["AccountId"],
+                "owner_id": o.fields["OwnerId"],
+                "amount": f"{o.fields['Amount']:.2f}",
+                "currency": o.fields["CurrencyIsoCode"],
+                "stage": o.fields["StageName"],
+                "is_closed": o.fields["IsClosed"],
+                "is_won": o.fields["IsWon"],
+                "is_deleted": o.is_deleted,
+                "created_at": o.fields["CreatedDate"],
+                "close_date": o.fields["CloseDate"],
+                "lead_source": o.fields["LeadSource"],
+                "campaign_id": o.fields["CampaignId"],
+            }
+            for o in self.objects["Opportunity"]
+        ]
+
+
+RAW_TABLES = {
+    "Lead": "leads",
+    "Contact": "contacts",
+    "Account": "accounts",
+    "Opportunity": "opportunities",
+    "OpportunityHistory": "opportunity_histories",
+    "OpportunityContactRole": "opportunity_contact_roles",
+    "User": "users",
+    "Campaign": "campaigns",
+    "CampaignMember": "campaign_members",
+}
+
+
+@dataclass
+class _Plan:
+    """A record's plan: initial fields, then timestamped changes (some after ``end``)."""
+
+    sobject: str
+    record_id: str
+    created_ms: int
+    base: dict[str, Any]
+    events: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    deleted_ms: int | None = None
+    region: str = "US"
+
+    def project(self, as_of_ms: int) -> SObject | None:
+        if self.created_ms >= as_of_ms:
+            return None
+        deleted = self.deleted_ms if self.deleted_ms and self.deleted_ms < as_of_ms else None
+        frozen_at = deleted if deleted is not None else as_of_ms - 1
+        values, last = dict(self.base), self.created_ms
+        for at_ms, changes in sorted(self.events, key=lambda event: event[0]):
+            if at_ms <= frozen_at:
+                values.update(changes)
+                last = max(last, at_ms)
+        last = max(last, deleted or last)
+        audit = {
+            "Id": self.record_id,
+            "CreatedDate": sf_datetime(self.created_ms),
+            "LastModifiedDate": sf_datetime(last),
+            "SystemModstamp": sf_datetime(last),
+            "IsDeleted": deleted is not None,
+        }
+        names = FIELDS[self.sobject]
+        values |= {name: value for name, value in audit.items() if name in names}
+        fields = {name.split(".")[0]: values.get(name.split(".")[0]) for name in names}
+        return SObject(self.sobject, self.record_id, fields, self.created_ms, last, bool(deleted))
+
+
+@dataclass
+class _Org:
+    """Generation state carried from day to day."""
+
+    users: list[tuple[Owner, str]]  # HubSpot owner and its User id
+    plans: dict[str, list[_Plan]] = field(default_factory=lambda: {o: [] for o in FIELDS})
+    numbers: dict[str, int] = field(default_factory=dict)
+    accounts_by_company: dict[int, _Plan] = field(default_factory=dict)
+    accounts_by_region: dict[str, list[_Plan]] = field(default_factory=lambda: {"US": [], "EU": []})
+    contacts_by_account: dict[str, list[_Plan]] = field(default_factory=dict)
+    emails: set[str] = field(default_factory=set)
+
+    def new(self, sobject: str, created_ms: int, base: dict[str, Any], region: str) -> _Plan:
+        self.numbers[sobject] = self.numbers.get(sobject, 0) + 1
+        plan = _Plan(sobject, sf_id(sobject, 7_000 + self.numbers[sobject]), created_ms, base)
+        plan.region = region
+        self.plans[sobject].append(plan)
+        return plan
+
+    def owner(self, rnd: random.Random, region: str, at_ms: int, prefer: str | None = None) -> str:
+        """An active rep of the region's team (one random draw, whatever the candidates)."""
+        team = "EMEA Sales" if region == "EU" else "NA Sales"
+        active = [
+            (o, user_id)
+            for o, user_id in self.users
+            if o.archived_ms is None or o.archived_ms > at_ms
+        ]
+        draw = rnd.random()
+        if prefer and any(user_id == prefer for _, user_id in active):
+            return prefer
+        pool = [user_id for o, user_id in active if o.team_name == team] or [u for _, u in active]
+        return pool[int(draw * len(pool))]
+
+
+def build_salesforce(config: WorldConfig, hubspot: HubSpotData) -> SalesforceData:
+    org = _Org(users=[(o, sf_id("User", 7_000 + n)) for n, o in enumerate(hubspot.owners, 1)])
+    _plan_users(org)
+    campaigns = _plan_campaigns(config, org)
+    companies = _by_day(hubspot.companies)
+    contacts = _by_day(hubspot.contacts)
+    for day in config.days():
+        rnd = rng(config, "salesforce", day.isoformat())
+        for company in companies.get(day, []):
+            if rnd.random() < 0.5:
+                _plan_mirrored_account(org, rnd, company)
+        for contact in contacts.get(day, []):
+            account = org.accounts_by_company.get(_int(contact.properties["associatedcompanyid"]))
+            if account is not None and rnd.random() < 0.35:
+                _plan_mirrored_contact(org, rnd, contact, account)
+        midnight = day_start_ms(day)
+        arrivals = sorted(
+            midnight + rnd.randrange(DAY_MS - 1) for _ in range(poisson(rnd, 1.6 * config.scale))
+        )
+        for at_ms in arrivals:
+            _plan_lead(org, rnd, at_ms, campaigns)
+    as_of = config.as_of_ms
+    objects = {}
+    for sobject, plans in org.plans.items():
+        records = (plan.project(as_of) for plan in plans)
+        objects[sobject] = tuple(sorted((r for r in records if r), key=lambda r: r.record_id))
+    return SalesforceData(objects)
+
+
+def _by_day(records: tuple[CrmRecord, ...]) -> dict[date, list[CrmRecord]]:
+    """HubSpot records by the day they were created (a fact no later ``end`` changes)."""
+    days: dict[date, list[CrmRecord]] = {}
+    for record in sorted(records, key=lambda r: (r.created_ms, r.object_id)):
+        day = datetime.fromtimestamp(record.created_ms / 1000, tz=UTC).date()
+        days.setdefault(day, []).append(record)
+    return days
+
+
+def _plan_users(org: _Org) -> None:
+    managers: dict[str, str] = {}
+    for owner, user_id in org.users:
+        managers.setdefault(owner.team_name, user_id)
+        manager = managers[owner.team_name]
+        plan = _Plan(
+            "User",
+            user_id,
+            owner.created_ms,
+            {
+                "Username": f"{owner.email}.thinline",
+                "Name": f"{owner.first_name} {owner.last_name}",
+                "FirstName": owner.first_name,
+                "LastName": owner.last_name,
+                "Email": owner.email,
+                "IsActive": True,
+                "UserRoleId": ROLES[owner.team_name],
+                "UserRole": {"Id": ROLES[owner.team_name], "Name": owner.team_name},
+                "ManagerId": None if manager == user_id else manager,
+                "Department": "Sales",
+            },
+        )
+        if owner.archived_ms is not None:  # the rep left: deactivated, never deleted
+            plan.events.append((owner.archived_ms, {"IsActive": False}))
+        org.plans["User"].append(plan)
+
+
+def _plan_campaigns(config: WorldConfig, org: _Org) -> list[tuple[_Plan, str, date, date]]:
+    rnd = rng(config, "salesforce", "campaigns")
+    created_ms = day_start_ms(config.start) - 14 * DAY_MS
+    planned = []
+    for name, kind, lead_source, offset, days, budget in CAMPAIGNS:
+        first = config.start + timedelta(days=offset)
+        last = first + timedelta(days=days - 1)
+        campaign = org.new(
+            "Campaign",
+            created_ms + rnd.randrange(DAY_MS),
+            {
+                "Name": name,
+                "Type": kind,
+                "Status": "Planned",
+                "StartDate": first.isoformat(),
+                "EndDate": last.isoformat(),
+                "IsActive": True,
+                "BudgetedCost": Decimal(budget),
+                "ActualCost": None,
+                "CurrencyIsoCode": "USD",
+                "ParentId": None,
+            },
+            "US",
+        )
+        actual = (Decimal(budget) * Decimal(rnd.randrange(70, 115)) / 100).quantize(Decimal("1"))
+        campaign.events += [
+            (day_start_ms(first) + 3_600_000, {"Status": "In Progress"}),
+            (
+                day_start_ms(last + timedelta(days=1)) + 3_600_000,
+                {"Status": "Completed", "IsActive": False, "ActualCost": actual},
+            ),
+        ]
+        planned.append((campaign, lead_source, first, last))
+    return planned
+
+
+def _plan_mirrored_account(org: _Org, rnd: random.Random, company: CrmRecord) -> None:
+    props = company.properties
+    region = "EU" if props["country"] in EU_COUNTRIES else "US"
+    created_ms = _later(rnd, company.created_ms, 0.1, 3)
+    account = org.new(
+        "Account",
+        created_ms,
+        {
+            "Name": props["name"],
+            "Website": props["domain"],
+            "Industry": INDUSTRIES.get(props["industry"] or "", "Other"),
+            "NumberOfEmployees": rnd.choice(EMPLOYEES),  # HubSpot's changes over time
+            "BillingCountry": props["country"],
+            "OwnerId": org.owner(rnd, region, created_ms),
+            "CurrencyIsoCode": "EUR" if region == "EU" else "USD",
+        },
+        region,
+    )
+    org.accounts_by_company[company.object_id] = account
+    org.accounts_by_region[region].append(account)
+
+
+def _plan_mirrored_contact(
+    org: _Org, rnd: random.Random, contact: CrmRecord, account: _Plan
+) -> None:
+    """A HubSpot contact synced into Salesforce: same person, same email, a new id."""
+    props = contact.properties
+    created_ms = _later(rnd, max(contact.created_ms, account.created_ms), 0.5, 5)
+    plan = org.new(
+        "Contact",
+        created_ms,
+        {
+            "AccountId": account.record_id,
+            "FirstName": props["firstname"],
+            "LastName": props["lastname"],
+            "Email": props["email"],
+            "Title": rnd.choice(TITLES),  # HubSpot's jobtitle changes over time
+            "LeadSource": HUBSPOT_SOURCES.get(props["hs_analytics_source"] or "", "Other"),
+            "OwnerId": account.base["OwnerId"],
+        },
+        account.region,
+    )
+    org.contacts_by_account.setdefault(account.record_id, []).append(plan)
+    if rnd.random() < 0.35:  # the rep opens an opportunity: sales-sourced pipeline
+        _plan_opportunity(org, rnd, _later(rnd, created_ms, 1, 15), account, plan, None)
+
+
+def _plan_lead(
+    org: _Org, rnd: random.Random, at_ms: int, campaigns: list[tuple[_Plan, str, date, date]]
+) -> None:
+    region = "EU" if rnd.random() < 0.35 else "US"
+    first = FIRST_NAMES[rnd.randrange(len(FIRST_NAMES))]
+    last = LAST_NAMES[rnd.randrange(len(LAST_NAMES))]
+    regional = [a for a in org.accounts_by_region[region] if a.created_ms < at_ms]
+    account = regional[rnd.randrange(len(regional))] if regional and rnd.random() < 0.3 else None
+    if account is not None:
+        company, domain = account.base["Name"], account.base["Website"]
+    else:
+        company = f"{rnd.choice(COMPANY_WORDS)} {rnd.choice(COMPANY_KINDS)}"
+        domain = company.lower().replace(" ", "-") + ".example"  # never a HubSpot domain
+    email = _unique(org, f"{first}.{last}@{domain}".lower())
+    day = datetime.fromtimestamp(at_ms / 1000, tz=UTC).date()
+    running = [c for c in campaigns if c[2] <= day <= c[3]]
+    campaign = running[rnd.randrange(len(running))] if running and rnd.random() < 0.5 else None
+    source = campaign[1] if campaign else LEAD_SOURCES[rnd.randrange(len(LEAD_SOURCES))]
+    lead = org.new(
+        "Lead",
+        at_ms,
+        {
+            "FirstName": first,
+            "LastName": last,
+            "Email": email,
+            "Company": company,
+            "Country": rnd.choice(EU_COUNTRIES) if region == "EU" else "United States",
+            "Status": "Open - Not Contacted",
+            "LeadSource": source,
+            "OwnerId": org.owner(rnd, region, at_ms),
+            "IsConverted": False,
+            "ConvertedDate": None,
+            "ConvertedAccountId": None,
+            "ConvertedContactId": None,
+            "ConvertedOpportunityId": None,
+        },
+        region,
+    )
+    member = None
+    if campaign is not None:
+        member = org.new(
+            "CampaignMember",
+            at_ms + 60_000 * rnd.randint(1, 30),
+            {
+                "CampaignId": campaign[0].record_id,
+                "LeadId": lead.record_id,
+                "ContactId": None,
+                "LeadOrContactId": lead.record_id,
+                "Status": "Sent",
+                "HasResponded": False,
+                "FirstRespondedDate": None,
+            },
+            region,
+        )
+        if rnd.random() < 0.6:
+            responded = _later(rnd, member.created_ms, 0.01, 3)
+            member.events.append(
+                (
+                    responded,
+                    {
+                        "Status": "Responded",
+                        "HasResponded": True,
+                        "FirstRespondedDate": sf_date(responded),
+                    },
+                )
+            )
+    if rnd.random() < 0.05:  # spam: deleted
+        lead.deleted_ms = _later(rnd, at_ms, 0.5, 10)
+        return
+    contacted = _later(rnd, at_ms, 0.2, 3)
+    lead.events.append((contacted, {"Status": "Working - Contacted"}))
+    roll = rnd.random()
+    if roll < 0.4:
+        _convert(org, rnd, lead, _later(rnd, contacted, 0.5, 10), account, member, campaign)
+    elif roll < 0.7:
+        lead.events.append((_later(rnd, contacted, 1, 20), {"Status": "Closed - Not Converted"}))
+
+
+def _convert(
+    org: _Org,
+    rnd: random.Random,
+    lead: _Plan,
+    at_ms: int,
+    account: _Plan | None,
+    member: _Plan | None,
+    campaign: tuple[_Plan, str, date, date] | None,
+) -> None:
+    """Lead conversion: a Contact, the Account (new unless it matched one) and an Opportunity."""
+    base = lead.base
+    if account is None:
+        domain = base["Email"].split("@")[1]
+        account = org.new(
+            "Account",
+            at_ms,
+            {
+                "Name": base["Company"],
+                "Website": domain,
+                "Industry": rnd.choice(tuple(INDUSTRIES.values())),
+                "NumberOfEmployees": rnd.choice(EMPLOYEES),
+                "BillingCountry": base["Country"],
+                "OwnerId": base["OwnerId"],
+                "CurrencyIsoCode": "EUR" if lead.region == "EU" else "USD",
+            },
+            lead.region,
+        )
+        org.accounts_by_region[lead.region].append(account)
+    contact = org.new(
+        "Contact",
+        at_ms,
+        {
+            "AccountId": account.record_id,
+            "FirstName": base["FirstName"],
+            "LastName": base["LastName"],
+            "Email": base["Email"],
+            "Title": rnd.choice(TITLES),
+            "LeadSource": base["LeadSource"],
+            "OwnerId": base["OwnerId"],
+        },
+        lead.region,
+    )
+    org.contacts_by_account.setdefault(account.record_id, []).append(contact)
+    opportunity = None
+    if rnd.random() < 0.8:
+        campaign_id = campaign[0].record_id if campaign else None
+        opportunity = _plan_opportunity(org, rnd, at_ms, account, contact, campaign_id, lead)
+    lead.events.append(
+        (
+            at_ms,
+            {
+                "Status": "Closed - Converted",
+                "IsConverted": True,
+                "ConvertedDate": sf_date(at_ms),
+                "ConvertedAccountId": account.record_id,
+                "ConvertedContactId": contact.record_id,
+                "ConvertedOpportunityId": opportunity.record_id if opportunity else None,
+            },
+        )
+    )
+    if member is not None:  # conversion fills the member's contact
+        member.events.append((at_ms, {"ContactId": contact.record_id}))
+
+
+def _plan_opportunity(
+    org: _Org,
+    rnd: random.Random,
+    created_ms: int,
+    account: _Plan,
+    contact: _Plan,
+    campaign_id: str | None,
+    lead: _Plan | None = None,
+) -> _Plan:
+    list_amount = Decimal(rnd.randrange(300_000, 8_000_000)) / 100
+    currency = "EUR" if account.region == "EU" and rnd.random() < 0.8 else "USD"
+    plan = "Enterprise" if list_amount > 40_000 else "Growth" if list_amount > 12_000 else "Team"
+    owner = org.owner(rnd, account.region, created_ms, lead.base["OwnerId"] if lead else None)
+    stage, probability, forecast = OPEN_STAGES[0]
+    opportunity = org.new(
+        "Opportunity",
+        created_ms,
+        {
+            "AccountId": account.record_id,
+            "Name": f"{account.base['Name']} - {plan}",
+            "Amount": list_amount,
+            "CurrencyIsoCode": currency,
+            "StageName": stage,
+            "Probability": probability,
+            "ForecastCategoryName": FORECAST_NAMES[forecast],
+            "CloseDate": sf_date(created_ms + 45 * DAY_MS),  # expected until it closes
+            "IsClosed": False,
+            "IsWon": False,
+            "OwnerId": owner,
+            "LeadSource": (lead or contact).base["LeadSource"],
+            "CampaignId": campaign_id,
+            "Type": "New Business",
+        },
+        account.region,
+    )
+    role = org.new(
+        "OpportunityContactRole",
+        created_ms,
+        {
+            "OpportunityId": opportunity.record_id,
+            "ContactId": contact.record_id,
+            "Role": "Decision Maker",
+            "IsPrimary": True,
+        },
+        account.region,
+    )
+    roles = [role]
+    colleagues = [
+        c
+        for c in org.contacts_by_account.get(account.record_id, [])
+        if c is not contact and c.created_ms < created_ms
+    ]
+    if colleagues and rnd.random() < 0.3:
+        colleague = colleagues[rnd.randrange(len(colleagues))]
+        roles.append(
+            org.new(
+                "OpportunityContactRole",
+                created_ms + 600_000,
+                {
+                    "OpportunityId": opportunity.record_id,
+                    "ContactId": colleague.record_id,
+                    "Role": "Evaluator",
+                    "IsPrimary": False,
+                },
+                account.region,
+            )
+        )
+    history = [_history(org, opportunity, created_ms, opportunity.base, owner)]
+    if rnd.random() < 0.04:  # entered by mistake: deleted, with its history and roles
+        deleted = _later(rnd, created_ms, 0.5, 5)
+        for plan_ in (opportunity, *history, *roles):
+            plan_.deleted_ms = deleted
+        return opportunity
+    current = dict(opportunity.base)
+    for at_ms, changes in _stage_path(rnd, created_ms, list_amount):
+        opportunity.events.append((at_ms, changes))
+        current |= changes
+        history.append(_history(org, opportunity, at_ms, current, owner))
+    return opportunity
+
+
+def _stage_path(
+    rnd: random.Random, created_ms: int, list_amount: Decimal
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Forward through the open stages; at each step the deal may be lost or stall."""
+    at_ms = created_ms
+    for stage in OPEN_STAGES[1:]:
+        roll = rnd.random()
+        if roll < 0.08:
+            at_ms = _later(rnd, at_ms, 1, 8)
+            yield at_ms, _stage(LOST, at_ms)
+            return
+        if roll < 0.15:
+            return  # stalls, open for good
+        at_ms = _later(rnd, at_ms, 1, 9)
+        changes = _stage(stage, at_ms)
+        if stage is OPEN_STAGES[-1] and rnd.random() < 0.5:  # negotiated discount
+            discount = Decimal(rnd.choice((5, 10, 15, 20))) / 100
+            amount = (list_amount * (1 - discount)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            changes["Amount"] = amount
+        yield at_ms, changes
+    at_ms = _later(rnd, at_ms, 2, 14)
+    yield at_ms, _stage(WON if rnd.random() < 0.65 else LOST, at_ms)
+
+
+def _stage(stage: tuple[str, int, str], at_ms: int) -> dict[str, Any]:
+    name, probability, forecast = stage
+    changes: dict[str, Any] = {
+        "StageName": name,
+        "Probability": probability,
+        "ForecastCategoryName": FORECAST_NAMES[forecast],
+    }
+    if stage in (WON, LOST):
+        changes |= {"IsClosed": True, "IsWon": stage is WON, "CloseDate": sf_date(at_ms)}
+    return changes
+
+
+def _history(
+    org: _Org, opportunity: _Plan, at_ms: int, values: dict[str, Any], owner: str
+) -> _Plan:
+    """One OpportunityHistory row: the opportunity's stage, amount and close date at ``at_ms``."""
+    forecast = next(k for k, v in FORECAST_NAMES.items() if v == values["ForecastCategoryName"])
+    return org.new(
+        "OpportunityHistory",
+        at_ms,
+        {
+            "OpportunityId": opportunity.record_id,
+            "StageName": values["StageName"],
+            "Amount": values["Amount"],
+            "CloseDate": values["CloseDate"],
+            "Probability": values["Probability"],
+            "ForecastCategory": forecast,
+            "CreatedById": owner,
+        },
+        opportunity.region,
+    )
+
+
+def _unique(org: _Org, email: str) -> str:
+    candidate, n = email, 1
+    while candidate in org.emails:
+        n += 1
+        candidate = email.replace("@", f"{n}@", 1)
+    org.emails.add(candidate)
+    return candidate
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _later(rnd: random.Random, after_ms: int, min_days: float, max_days: float) -> int:
+    return after_ms + round(rnd.uniform(min_days, max_days) * DAY_MS)
