@@ -1,0 +1,45 @@
+"""Meta Ads settings: ``THINLINE_META_ADS__*``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, field_validator
+
+from extract.base import ConfigError
+from extract.settings import SourceSettings
+
+
+class MetaAdsSettings(SourceSettings):
+    """A long-lived access token (``ads_read``) and the ad accounts to read."""
+
+    source: ClassVar[str] = "meta_ads"
+    credentials: ClassVar[tuple[str, ...]] = ("access_token", "account_ids")
+
+    base_url: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+    access_token: SecretStr | None = None
+    account_ids: str | None = None  # comma list; "act_1234567890" or "1234567890"
+    lookback_days: int = Field(default=28, ge=0)  # Meta restates insights for 28 days
+    days_per_request: int = Field(default=7, ge=1)  # halved further when Meta says "too much"
+    page_size: int = Field(default=500, ge=1, le=5000)  # a smaller limit means more throttling
+
+    @field_validator("account_ids", mode="before")
+    @classmethod
+    def _strip_prefix(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            value = str(value)
+        if isinstance(value, str):
+            parts = (part.strip().removeprefix("act_") for part in value.split(","))
+            return ",".join(part for part in parts if part) or None
+        return value
+
+    def account_id_list(self) -> list[str]:
+        """The ad accounts as bare digits; a one-line :class:`ConfigError` if malformed."""
+        ids = [part for part in (self.account_ids or "").split(",") if part]
+        if not ids or not all(part.isdigit() for part in ids):
+            raise ConfigError(
+                "meta_ads: THINLINE_META_ADS__ACCOUNT_IDS must list ad account ids like "
+                f"act_1234567890, comma-separated; got {self.account_ids!r}"
+            )
+        return ids

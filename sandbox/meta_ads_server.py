@@ -1,0 +1,460 @@
+"""A local Meta Graph API (Marketing API: ad accounts, campaigns, ad sets, ads, insights).
+
+Wire format per ``reference/source_apis.md`` §4: ``GET /{version}/act_{id}/insights`` with
+``level=ad``, ``time_increment=1`` and a JSON ``time_range``; every metric is a string; pages
+carry ``paging.cursors`` and an absolute ``paging.next`` except on the last page. Errors are
+``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`` and rate limits
+come back as HTTP **400** with codes 17 / 80004 and an ``x-business-use-case-usage`` header
+saying how many minutes until the account regains access.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from sandbox.faults import Fault, Faults
+from sandbox.http import Request, Response, StandInServer, json_response
+from sandbox.meta_ads_data import LEAD, PURCHASE, Ad, AdSet, Campaign, InsightDay, MetaAdsData
+from sandbox.world import World
+
+TOKEN = "EAABsandboxMETA0ads0long0lived0token0000000000ZDZD"
+ROUTE = re.compile(r"/(v\d+\.\d+)/act_([^/]+)(?:/(insights|campaigns|adsets|ads))?/?")
+DEFAULT_LIMIT, MAX_LIMIT = 25, 5000
+# A synchronous insights query over more rows than this "times out": the client must split it.
+MAX_ROWS = 2500
+ALL_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DELETED", "IN_PROCESS", "WITH_ISSUES")
+DEFAULT_STATUSES = ("ACTIVE", "PAUSED", "IN_PROCESS", "WITH_ISSUES")  # not archived or deleted
+ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status")
+INSIGHT_FIELDS = (
+    "account_id",
+    "account_name",
+    "account_currency",
+    "campaign_id",
+    "campaign_name",
+    "adset_id",
+    "adset_name",
+    "ad_id",
+    "ad_name",
+    "objective",
+    "date_start",
+    "date_stop",
+    "spend",
+    "impressions",
+    "clicks",
+    "inline_link_clicks",
+    "reach",
+    "frequency",
+    "ctr",
+    "cpc",
+    "cpm",
+    "actions",
+    "action_values",
+)
+DEFAULT_INSIGHT_FIELDS = ("spend", "impressions")
+ABOUT_LIMITS = "https://developers.facebook.com/docs/graph-api/overview/rate-limiting"
+THROTTLED_ACCOUNT = (
+    "(#80004) There have been too many calls to this ad-account. Wait a bit and try again. "
+    f"For more info, please refer to {ABOUT_LIMITS}."
+)
+TOO_MUCH_DATA = (
+    "Request timed out. Please reduce the amount of data you're asking for, then retry your request"
+)
+
+
+class GraphError(Exception):
+    def __init__(self, status: int, code: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+class MetaAdsServer(StandInServer):
+    def __init__(
+        self,
+        world: World,
+        *,
+        token: str = TOKEN,
+        faults: Faults | None = None,
+        max_rows: int = MAX_ROWS,
+    ) -> None:
+        super().__init__(faults)
+        self.data: MetaAdsData = world.meta_ads
+        self.token = token
+        self.max_rows = max_rows
+        campaigns = {c.campaign_id: c for c in self.data.campaigns}
+        self._campaigns = campaigns
+        self._ad_sets = {s.ad_set_id: s for s in self.data.ad_sets}
+        self._ads = {a.ad_id: a for a in self.data.ads}
+        self._insights: dict[int, list[InsightDay]] = {}
+        for row in self.data.insights:  # day-major, a stable order for cursors
+            self._insights.setdefault(row.account_id, []).append(row)
+
+    def env(self) -> dict[str, str]:
+        """The THINLINE_META_ADS__* settings an extractor needs to reach this server."""
+        return {
+            "THINLINE_META_ADS__BASE_URL": self.url,
+            "THINLINE_META_ADS__ACCESS_TOKEN": self.token,
+            "THINLINE_META_ADS__ACCOUNT_IDS": ",".join(
+                f"act_{account.account_id}" for account in self.data.accounts
+            ),
+        }
+
+    def route(self, request: Request) -> Response:
+        match = ROUTE.fullmatch(request.path)
+        try:
+            if not match:
+                raise GraphError(400, 2500, f"Unknown path components: {request.path}")
+            if request.method != "GET":
+                raise GraphError(400, 100, f"Unsupported {request.method.lower()} request.")
+            self._authorize(request)
+            _, account_id, edge = match.groups()
+            account = self._account(account_id)
+            headers = self._usage_headers(account, edge)
+            if edge is None:
+                return json_response(200, self._account_object(request, account), headers)
+            if edge == "insights":
+                return json_response(200, self._insights_page(request, account), headers)
+            return json_response(200, self._objects_page(request, account, edge), headers)
+        except GraphError as error:
+            return _error(error)
+
+    # Auth and lookup.
+    def _authorize(self, request: Request) -> None:
+        header = request.headers.get("Authorization", "")
+        token = request.param("access_token") or re.sub(r"^(Bearer|OAuth) ", "", header)
+        if not token:
+            raise GraphError(400, 104, "An access token is required to request this resource.")
+        if token != self.token:
+            # [inferred] HTTP 401 for code 190; the code is what clients must branch on.
+            message = "Invalid OAuth access token - Cannot parse access token"
+            raise GraphError(401, 190, message)
+
+    def _account(self, account_id: str) -> int:
+        account = self.data.account(int(account_id)) if account_id.isdigit() else None
+        if account is None:
+            raise GraphError(
+                400,
+                100,
+                f"Unsupported get request. Object with ID 'act_{account_id}' does not exist, "
+                "cannot be loaded due to missing permissions, or does not support this "
+                "operation. Please read the Graph API documentation at "
+                "https://developers.facebook.com/docs/graph-api",
+                error_subcode=33,
+            )
+        return account.account_id
+
+    # GET /act_{id}
+    def _account_object(self, request: Request, account_id: int) -> dict[str, Any]:
+        account = self.data.account(account_id)
+        assert account is not None
+        values = {
+            "id": f"act_{account.account_id}",
+            "account_id": str(account.account_id),
+            "name": account.name,
+            "currency": account.currency,
+            "timezone_name": account.timezone_name,
+            "account_status": account.account_status,
+        }
+        fields = _fields(request, ACCOUNT_FIELDS, ("id",), "AdAccount")
+        return {"id": values["id"], **{name: values[name] for name in fields}}
+
+    # GET /act_{id}/campaigns|adsets|ads
+    def _objects_page(self, request: Request, account_id: int, edge: str) -> dict[str, Any]:
+        objects: Sequence[Campaign | AdSet | Ad] = {
+            "campaigns": self.data.campaigns,
+            "adsets": self.data.ad_sets,
+            "ads": self.data.ads,
+        }[edge]
+        node = {"campaigns": "Campaign", "adsets": "AdSet", "ads": "Ad"}[edge]
+        statuses = _json_param(request, "effective_status", list(DEFAULT_STATUSES))
+        if not isinstance(statuses, list) or not set(statuses) <= set(ALL_STATUSES) | {
+            "CAMPAIGN_PAUSED",
+            "ADSET_PAUSED",
+        }:
+            raise GraphError(400, 100, "(#100) Param effective_status must be an array of statuses")
+        rows = []
+        for item in objects:
+            if item.account_id != account_id:
+                continue
+            values = self._object_values(item)
+            if values["effective_status"] in statuses:
+                rows.append(values)
+        fields = ["id", *_fields(request, _object_fields(edge), ("id",), node)]
+        return self._page(request, rows, lambda row: {k: row[k] for k in fields if k in row})
+
+    def _object_values(self, item: Campaign | AdSet | Ad) -> dict[str, Any]:
+        campaign = self._campaigns[item.campaign_id]
+        created = f"{campaign.created_day.isoformat()}T09:00:00+0000"
+        values: dict[str, Any] = {"id": "", "account_id": str(item.account_id)}
+        if isinstance(item, Campaign):
+            values |= {
+                "id": str(item.campaign_id),
+                "name": item.name,
+                "objective": item.objective,
+                "status": item.status,
+                "configured_status": item.status,
+                "effective_status": item.status,
+                "created_time": created,
+                "start_time": created,
+                "updated_time": created,
+            }
+            if item.stop_day is not None and item.status != "ACTIVE":
+                values["stop_time"] = f"{item.stop_day.isoformat()}T00:00:00+0000"
+                values["updated_time"] = values["stop_time"]
+            return values
+        inherited = campaign.status in ("ARCHIVED", "DELETED")
+        status = campaign.status if inherited else "ACTIVE"
+        effective = {"ACTIVE": "ACTIVE", "PAUSED": "CAMPAIGN_PAUSED"}.get(campaign.status, status)
+        values |= {
+            "campaign_id": str(item.campaign_id),
+            "status": status,
+            "configured_status": status,
+            "effective_status": effective,
+            "created_time": created,
+            "updated_time": created,
+        }
+        if isinstance(item, AdSet):
+            return values | {"id": str(item.ad_set_id), "name": item.name}
+        return values | {"id": str(item.ad_id), "adset_id": str(item.ad_set_id), "name": item.name}
+
+    # GET /act_{id}/insights
+    def _insights_page(self, request: Request, account_id: int) -> dict[str, Any]:
+        level = request.param("level") or "account"
+        if level != "ad":
+            raise GraphError(400, 100, f"(#100) The sandbox serves level=ad only, not {level}")
+        if request.param("time_increment") != "1":
+            raise GraphError(400, 100, "(#100) The sandbox serves time_increment=1 only")
+        since, until = _time_range(request)
+        fields = _fields(request, INSIGHT_FIELDS, DEFAULT_INSIGHT_FIELDS, "AdsInsights")
+        rows = [r for r in self._insights.get(account_id, []) if since <= r.day <= until]
+        if len(rows) > self.max_rows:
+            raise GraphError(
+                400,
+                100,
+                TOO_MUCH_DATA,
+                error_subcode=1504018,
+                is_transient=False,
+                error_user_title="Request timed out",
+            )
+        wanted = [f for f in fields if f not in ("date_start", "date_stop")]
+        return self._page(request, rows, lambda row: self._insight(row, wanted))
+
+    def _insight(self, row: InsightDay, fields: list[str]) -> dict[str, Any]:
+        account = self.data.account(row.account_id)
+        campaign = self._campaigns[row.campaign_id]
+        spend = Decimal(row.spend)
+        actions = [
+            {"action_type": kind, "value": str(count)}
+            for kind, count in (
+                ("link_click", row.link_clicks),
+                (LEAD, row.leads),
+                (PURCHASE, row.purchases),
+            )
+            if count
+        ]
+        action_values = [{"action_type": PURCHASE, "value": str(row.purchase_value)}]
+        values: dict[str, Any] = {
+            "account_id": str(row.account_id),
+            "account_name": account.name if account else None,
+            "account_currency": account.currency if account else None,
+            "campaign_id": str(row.campaign_id),
+            "campaign_name": campaign.name,
+            "adset_id": str(row.ad_set_id),
+            "adset_name": self._ad_sets[row.ad_set_id].name,
+            "ad_id": str(row.ad_id),
+            "ad_name": self._ads[row.ad_id].name,
+            "objective": campaign.objective,
+            "spend": row.spend,
+            "impressions": str(row.impressions),
+            "clicks": str(row.clicks),
+            "inline_link_clicks": str(row.link_clicks),
+            "reach": str(row.reach),
+            "frequency": _ratio(Decimal(row.impressions), Decimal(row.reach)),
+            "ctr": _ratio(Decimal(row.clicks * 100), Decimal(row.impressions)),
+            "cpc": _ratio(spend, Decimal(row.clicks)),
+            "cpm": _ratio(spend * 1000, Decimal(row.impressions)),
+        }
+        record = {name: values[name] for name in fields if values.get(name) is not None}
+        if "actions" in fields and actions:  # absent when there are none
+            record["actions"] = actions
+        if "action_values" in fields and row.purchases:
+            record["action_values"] = action_values
+        day = row.day.isoformat()
+        return {**record, "date_start": day, "date_stop": day}
+
+    # Paging: ``after`` names the last row served; ``next`` is absent on the last page.
+    def _page(
+        self, request: Request, rows: Sequence[Any], render: Callable[[Any], dict[str, Any]]
+    ) -> dict[str, Any]:
+        limit_text = request.param("limit") or str(DEFAULT_LIMIT)
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+            raise GraphError(400, 100, f"(#100) Param limit must be between 1 and {MAX_LIMIT}")
+        limit = int(limit_text)
+        start = _decode_cursor(request.param("after")) + 1 if request.param("after") else 0
+        chunk = rows[start : start + limit]
+        if not chunk:
+            return {"data": []}
+        last = start + len(chunk) - 1
+        paging: dict[str, Any] = {
+            "cursors": {"before": _encode_cursor(start), "after": _encode_cursor(last)}
+        }
+        if last + 1 < len(rows):
+            query = {name: values[-1] for name, values in request.query.items()}
+            query["after"] = _encode_cursor(last)
+            paging["next"] = f"{self.url}{request.path}?{urlencode(query)}"
+        return {"data": [render(row) for row in chunk], "paging": paging}
+
+    def _usage_headers(self, account_id: int, edge: str | None, regain: int = 0) -> dict[str, str]:
+        calls = min(100, len(self.requests) + 1)
+        kind = "ads_insights" if edge == "insights" else "ads_management"
+        usage = {
+            str(account_id): [
+                {
+                    "type": kind,
+                    "call_count": calls,
+                    "total_cputime": max(1, calls // 2),
+                    "total_time": max(1, calls // 2),
+                    "estimated_time_to_regain_access": regain,
+                }
+            ]
+        }
+        headers = {"x-business-use-case-usage": json.dumps(usage)}
+        if edge == "insights":
+            throttle = {
+                "app_id_util_pct": 0.0,
+                "acc_id_util_pct": 100.0 if regain else float(calls),
+                "ads_api_access_tier": "standard_access",
+            }
+            headers["x-fb-ads-insights-throttle"] = json.dumps(throttle)
+        return headers
+
+    # Faults.
+    def fault_response(self, fault: Fault, nth: int, request: Request) -> Response:
+        match = ROUTE.fullmatch(request.path)
+        account_id = int(match[2]) if match and match[2].isdigit() else 0
+        edge = match[3] if match else None
+        if fault is Fault.RATE_LIMIT:
+            seconds = self.faults.retry_after_seconds
+            minutes = math.ceil(seconds / 60) if seconds else 0
+            if nth % 2:
+                error = GraphError(400, 80004, THROTTLED_ACCOUNT, error_subcode=2446079)
+            else:
+                error = GraphError(
+                    400, 17, "(#17) User request limit reached", error_subcode=2446079
+                )
+            error.extra["is_transient"] = True
+            return _error(error, self._usage_headers(account_id, edge, regain=minutes))
+        if fault is Fault.DAILY_QUOTA:  # a long per-account block: backing off briefly is futile
+            error = GraphError(
+                400,
+                17,
+                "(#17) User request limit reached",
+                error_subcode=2446079,
+                is_transient=False,
+                error_user_title="Ad Account Has Too Many API Calls",
+                error_user_msg=(
+                    "There have been too many calls from this ad-account. Please wait a bit "
+                    "and try again."
+                ),
+            )
+            return _error(error, self._usage_headers(account_id, edge, regain=60))
+        if fault is Fault.SERVER_ERROR:
+            if nth % 2:
+                error = GraphError(503, 2, "Service temporarily unavailable", is_transient=True)
+            else:
+                error = GraphError(
+                    500, 1, "An unknown error occurred", error_subcode=99, is_transient=True
+                )
+            return _error(error)
+        error = GraphError(  # EXPIRED_TOKEN
+            401,
+            190,
+            "Error validating access token: Session has expired on Thursday, 26-Nov-26 "
+            "16:00:00 PST. The current time is Thursday, 26-Nov-26 17:02:11 PST.",
+            error_subcode=463,
+        )
+        return _error(error)
+
+
+def _error(error: GraphError, headers: dict[str, str] | None = None) -> Response:
+    body = {
+        "message": error.message,
+        "type": "OAuthException" if error.code not in (1, 2) else "GraphMethodException",
+        "code": error.code,
+        **error.extra,
+        "fbtrace_id": "A" + uuid.uuid4().hex[:22],
+    }
+    headers = dict(headers or {})
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'OAuth "Facebook Platform" "invalid_token"'
+    return json_response(error.status, {"error": body}, headers)
+
+
+def _object_fields(edge: str) -> tuple[str, ...]:
+    common = ("id", "account_id", "name", "status", "configured_status", "effective_status")
+    times = ("created_time", "updated_time")
+    return {
+        "campaigns": (*common, "objective", *times, "start_time", "stop_time"),
+        "adsets": (*common, "campaign_id", *times),
+        "ads": (*common, "campaign_id", "adset_id", *times),
+    }[edge]
+
+
+def _fields(request: Request, known: Sequence[str], default: Sequence[str], node: str) -> list[str]:
+    """The requested ``fields`` (CSV); an unknown one is the Graph API's (#100) error."""
+    text = request.param("fields")
+    fields = [f.strip() for f in text.split(",") if f.strip()] if text else list(default)
+    for name in fields:
+        if name not in known:
+            raise GraphError(
+                400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node})"
+            )
+    return fields
+
+
+def _json_param(request: Request, name: str, default: Any) -> Any:
+    text = request.param(name)
+    if text is None:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise GraphError(400, 100, f"(#100) Param {name} must be JSON") from error
+
+
+def _time_range(request: Request) -> tuple[date, date]:
+    value = _json_param(request, "time_range", None)
+    if not isinstance(value, dict):
+        raise GraphError(400, 100, "(#100) The sandbox needs time_range={since, until}")
+    try:
+        since, until = date.fromisoformat(value["since"]), date.fromisoformat(value["until"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise GraphError(400, 100, "(#100) Param time_range[since] must be a date") from error
+    if since > until:
+        raise GraphError(400, 100, "(#100) time_range: since must not be after until")
+    return since, until
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> str:
+    return str((numerator / denominator).quantize(Decimal("0.000001"))) if denominator else "0"
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    try:
+        text = base64.urlsafe_b64decode((cursor or "") + "=" * (-len(cursor or "") % 4)).decode()
+        return int(text.removeprefix("offset:"))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise GraphError(400, 100, "(#100) Invalid cursor") from error
