@@ -1,0 +1,31 @@
+with
+
+source as (
+
+    select * from {{ source('linkedin_ads', 'creatives') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids (URNs: urn:li:sponsoredCampaign:<id>)
+        account_id,
+        creative_id,
+        {{ string_to_number("split_part(record ->> 'campaign', ':', 4)", 'bigint') }}
+            as campaign_id,
+
+        -- creative
+        record ->> 'name' as creative_name,
+        record ->> 'intendedStatus' as intended_status,
+        {{ string_to_boolean("record ->> 'isServing'") }} as is_serving,
+
+        -- flags and load metadata
+        is_deleted,
+        _loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,58 @@
+"""LinkedIn Ads settings: ``THINLINE_LINKEDIN_ADS__*``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, field_validator
+
+from extract.base import ConfigError
+from extract.settings import SourceSettings
+
+ACCOUNT_URN = "urn:li:sponsoredAccount:"
+
+
+class LinkedInAdsSettings(SourceSettings):
+    """An access token (optionally refreshable) and the sponsored ad accounts to read."""
+
+    source: ClassVar[str] = "linkedin_ads"
+    credentials: ClassVar[tuple[str, ...]] = ("access_token", "account_ids")
+
+    base_url: str = "https://api.linkedin.com"
+    token_url: str = "https://www.linkedin.com/oauth/v2/accessToken"
+    linkedin_version: str = "202510"  # monthly; old versions are sunset, so keep it configurable
+    access_token: SecretStr | None = None
+    # Refresh tokens exist for approved partners only; with all three, a 401 refreshes once.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    account_ids: str | None = None  # comma list; "507123456" or "urn:li:sponsoredAccount:507123456"
+    lookback_days: int = Field(default=7, ge=0)  # LinkedIn restates about a week
+    days_per_request: int = Field(default=14, ge=1)  # halved while a response hits element_cap
+    element_cap: int = Field(default=15_000, ge=1)  # adAnalytics truncates silently at this
+    page_size: int = Field(default=1000, ge=1, le=1000)  # entity finders
+
+    @field_validator("account_ids", mode="before")
+    @classmethod
+    def _strip_urns(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            value = str(value)
+        if isinstance(value, str):
+            parts = (part.strip().removeprefix(ACCOUNT_URN) for part in value.split(","))
+            return ",".join(part for part in parts if part) or None
+        return value
+
+    def can_refresh(self) -> bool:
+        secret = self.client_secret.get_secret_value() if self.client_secret else ""
+        refresh = self.refresh_token.get_secret_value() if self.refresh_token else ""
+        return bool(self.client_id and secret and refresh)
+
+    def account_id_list(self) -> list[int]:
+        """The sponsored accounts as ints; a one-line :class:`ConfigError` if malformed."""
+        ids = [part for part in (self.account_ids or "").split(",") if part]
+        if not ids or not all(part.isdigit() for part in ids):
+            raise ConfigError(
+                "linkedin_ads: THINLINE_LINKEDIN_ADS__ACCOUNT_IDS must list sponsored account ids "
+                f"like 507123456, comma-separated; got {self.account_ids!r}"
+            )
+        return [int(part) for part in ids]
