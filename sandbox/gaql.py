@@ -14,11 +14,12 @@ Literal = str | int | float
 
 
 class GaqlError(Exception):
-    """A query the API would reject: ``code`` is the ``QueryError`` enum name."""
+    """A query the API would reject: ``code`` is the enum name in ``category`` (``queryError``,
+    ``clickViewError``, ...), as the ``errorCode`` of a ``GoogleAdsFailure`` names it."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, category: str = "queryError") -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.category = code, message, category
 
 
 @dataclass(frozen=True)

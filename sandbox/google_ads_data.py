@@ -17,7 +17,9 @@ from sandbox.clock import day_start_ms
 from sandbox.config import WorldConfig, poisson, rng
 
 RESTATEMENT_DAYS = 3
+CLICK_VIEW_DAYS = 90  # click_view serves dates back to 90 days before the request
 GCLID_ALPHABET = string.ascii_letters + string.digits + "-_"
+DEVICES = ("DESKTOP", "DESKTOP", "MOBILE", "MOBILE", "MOBILE", "TABLET")  # click_view devices
 
 # name, channel, ad group themes
 CAMPAIGN_TEMPLATES = [
@@ -106,6 +108,17 @@ class PaidClick:
     ad_id: int
     day: date
     at_ms: int
+    platform: str = "google_ads"
+
+    @property
+    def click_id(self) -> str:
+        """The platform-neutral name other ad platforms' clicks use."""
+        return self.gclid
+
+    @property
+    def device(self) -> str:
+        """``segments.device``, derived from the gclid so no random draw is added."""
+        return DEVICES[sum(map(ord, self.gclid)) % len(DEVICES)]
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,11 @@ class GoogleAdsData:
         return next(
             (c for c in (self.manager, *self.customers) if c.customer_id == customer_id), None
         )
+
+    def click_view_clicks(self, today: date) -> tuple[PaidClick, ...]:
+        """The clicks ``FROM click_view`` still serves to a request made on ``today``."""
+        oldest = today - timedelta(days=CLICK_VIEW_DAYS)
+        return tuple(c for c in self.paid_clicks if c.day >= oldest)
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,36 @@
 Rows nest by resource in lowerCamelCase (``adGroupAd.ad.id``), int64 values are strings,
 doubles are numbers, zero metrics are left out, and each selected resource carries its
 ``resourceName``. Metrics of a campaign or ad group are the sums of its ads' metrics.
+
+``FROM click_view`` (reference §3.4) returns one row per click of one day: the clicks whose
+visitors became contacts (``GoogleAdsData.paid_clicks``), not every click in the metrics. It
+needs a filter on a single day, no older than ``CLICK_VIEW_DAYS`` before ``today``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sandbox.gaql import Condition, GaqlError, Literal, Query
-from sandbox.google_ads_data import Ad, AdDay, AdGroup, Campaign, Customer, GoogleAdsData
+from sandbox.google_ads_data import (
+    CLICK_VIEW_DAYS,
+    Ad,
+    AdDay,
+    AdGroup,
+    Campaign,
+    Customer,
+    GoogleAdsData,
+    PaidClick,
+)
 
 LEVELS = ("customer", "campaign", "ad_group", "ad_group_ad")  # FROM resources, coarse to fine
 METRICS = ("impressions", "clicks", "cost_micros", "conversions", "conversions_value")
+CLICK_VIEW = "click_view"
+# Fields only a click row has: selectable with FROM click_view alone.
+CLICK_ONLY = ("click_view.", "segments.click_type", "segments.device")
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class Row:
     scope: Scope
     day: date | None = None
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    click: PaidClick | None = None  # FROM click_view: the click this row is
 
     def add(self, metrics: AdDay) -> None:
         for name in METRICS:
@@ -60,6 +77,8 @@ def _name(resource: str, row: Row) -> str | None:
         return f"{base}/adGroupAds/{s.ad.ad_group_id}~{s.ad.ad_id}"
     if resource == "ad_group_ad.ad" and s.ad:
         return f"{base}/ads/{s.ad.ad_id}"
+    if resource == CLICK_VIEW and row.click:
+        return f"{base}/clickViews/{row.click.day.isoformat()}~{row.click.gclid}"
     return None
 
 
@@ -88,13 +107,17 @@ FIELDS: dict[str, Field] = {
     "ad_group_ad.ad.type": Field("string", _attr("ad", "ad_type")),
     "ad_group_ad.ad.final_urls": Field("list", lambda r: [r.scope.ad.final_url]),
     "segments.date": Field("string", lambda r: r.day.isoformat() if r.day else None),
+    "segments.click_type": Field("string", lambda r: "URL_CLICKS"),
+    "segments.device": Field("string", lambda r: r.click.device if r.click else None),
+    "click_view.gclid": Field("string", lambda r: r.click.gclid if r.click else None),
+    "click_view.ad_group_ad": Field("string", lambda r: _name("ad_group_ad", r)),
     "metrics.impressions": Field("int64", lambda r: r.totals["impressions"]),
     "metrics.clicks": Field("int64", lambda r: r.totals["clicks"]),
     "metrics.cost_micros": Field("int64", lambda r: r.totals["cost_micros"]),
     "metrics.conversions": Field("double", lambda r: r.totals["conversions"]),
     "metrics.conversions_value": Field("double", lambda r: r.totals["conversions_value"]),
 }
-for _resource in (*LEVELS, "ad_group_ad.ad"):
+for _resource in (*LEVELS, "ad_group_ad.ad", CLICK_VIEW):
     FIELDS[f"{_resource}.resource_name"] = Field(
         "string", lambda r, resource=_resource: _name(resource, r)
     )
@@ -109,17 +132,27 @@ def field_mask(query: Query) -> str:
     return ",".join(".".join(camel(part) for part in name.split(".")) for name in query.fields)
 
 
-def run(data: GoogleAdsData, customer: Customer, query: Query) -> list[dict[str, Any]]:
-    """The result rows of ``query`` on ``customer``, JSON-ready."""
+def run(
+    data: GoogleAdsData, customer: Customer, query: Query, today: date | None = None
+) -> list[dict[str, Any]]:
+    """The result rows of ``query`` on ``customer``, JSON-ready; ``today`` is the request day."""
+    if query.resource == CLICK_VIEW:
+        return _click_view(data, customer, query, today)
     if query.resource not in LEVELS:
+        served = ", ".join((*LEVELS, CLICK_VIEW))
         raise GaqlError(
             "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE",
-            f"Error in FROM clause: the sandbox serves {', '.join(LEVELS)}; not {query.resource}.",
+            f"Error in FROM clause: the sandbox serves {served}; not {query.resource}.",
         )
     level = LEVELS.index(query.resource)
     used = [*query.fields, *(c.field for c in query.conditions), *(f for f, _ in query.order_by)]
     for name in used:
         _check_field(name, level)
+        if name.startswith(CLICK_ONLY):
+            raise GaqlError(
+                "PROHIBITED_FIELD_IN_SELECT_CLAUSE",
+                f"The field {name!r} can only be selected with FROM click_view in the sandbox.",
+            )
     by_day = "segments.date" in query.fields
     metric_rows = by_day or any(n.split(".")[0] in ("metrics", "segments") for n in used)
     if metric_rows and customer.is_manager:
@@ -149,13 +182,72 @@ def run(data: GoogleAdsData, customer: Customer, query: Query) -> list[dict[str,
         ordered = [rows[k] for k in sorted(rows, key=lambda k: (position[k[0]], k[1]))]
     else:
         ordered = [Row(scope) for scope in scopes.values()]
+    return _finish(ordered, query)
+
+
+def _finish(rows: list[Row], query: Query) -> list[dict[str, Any]]:
+    """Non-date filters, ORDER BY and LIMIT, then the JSON shape."""
     others = [c for c in query.conditions if c.field != "segments.date"]
-    ordered = [r for r in ordered if all(_matches(c, FIELDS[c.field].get(r)) for c in others)]
+    rows = [r for r in rows if all(_matches(c, FIELDS[c.field].get(r)) for c in others)]
     for name, descending in reversed(query.order_by):
-        ordered.sort(key=lambda r, name=name: _sortable(FIELDS[name].get(r)), reverse=descending)
+        rows.sort(key=lambda r, name=name: _sortable(FIELDS[name].get(r)), reverse=descending)
     if query.limit is not None:
-        ordered = ordered[: query.limit]
-    return [_encode(row, query) for row in ordered]
+        rows = rows[: query.limit]
+    return [_encode(row, query) for row in rows]
+
+
+def _click_view(
+    data: GoogleAdsData, customer: Customer, query: Query, today: date | None
+) -> list[dict[str, Any]]:
+    """One row per click on one day, as ``FROM click_view`` answers."""
+    used = [*query.fields, *(c.field for c in query.conditions), *(f for f, _ in query.order_by)]
+    for name in used:
+        _check_field(name, LEVELS.index("ad_group_ad"))
+        if name.startswith("metrics.") and name != "metrics.clicks":
+            raise GaqlError(
+                "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
+                f"The metric {name!r} cannot be selected with the resource click_view.",
+            )
+    if customer.is_manager:
+        raise GaqlError(
+            "REQUESTED_METRICS_FOR_MANAGER",
+            "Metrics cannot be requested for a manager account. Query each client account instead.",
+        )
+    day = _single_day([c for c in query.conditions if c.field == "segments.date"])
+    if day is None:
+        raise GaqlError(
+            "EXPECTED_FILTER_ON_A_SINGLE_DAY",
+            "Queries including ClickView must have a filter limiting the results to one day.",
+            category="clickViewError",
+        )
+    if today is not None and day < today - timedelta(days=CLICK_VIEW_DAYS):
+        raise GaqlError(
+            "DATE_TOO_OLD",
+            f"The requested date is too old: click_view serves {CLICK_VIEW_DAYS} days back.",
+            category="clickViewError",
+        )
+    scopes = _scopes(data, customer, LEVELS.index("ad_group_ad"))
+    clicks = sorted(
+        (c for c in data.paid_clicks if c.customer_id == customer.customer_id and c.day == day),
+        key=lambda click: (click.at_ms, click.gclid),
+    )
+    rows = []
+    for click in clicks:
+        row = Row(scopes[click.ad_id], click.day, click=click)
+        row.totals["clicks"] = 1
+        rows.append(row)
+    return _finish(rows, query)
+
+
+def _single_day(conditions: list[Condition]) -> date | None:
+    """The one day ``segments.date`` conditions pin (``=``, or a one-day BETWEEN / IN)."""
+    if len(conditions) != 1:
+        return None
+    (condition,) = conditions
+    values = {_coerce(None, value, "segments.date") for value in condition.values}
+    if condition.operator not in ("=", "BETWEEN", "IN") or len(values) != 1:
+        return None
+    return date.fromisoformat(values.pop())
 
 
 def _check_field(name: str, level: int) -> None:
@@ -243,7 +335,7 @@ def _encode(row: Row, query: Query) -> dict[str, Any]:
     # The FROM resource and every selected resource carry their resourceName.
     for name in (f"{query.resource}.resource_name", *query.fields):
         resource = name.split(".")[0]
-        if resource in LEVELS:
+        if resource in LEVELS or resource == CLICK_VIEW:
             result.setdefault(camel(resource), {"resourceName": _name(resource, row)})
         if name.startswith("ad_group_ad.ad."):
             result["adGroupAd"].setdefault("ad", {"resourceName": _name("ad_group_ad.ad", row)})

@@ -14,6 +14,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -70,6 +71,8 @@ class GoogleAdsServer(StandInServer):
     ) -> None:
         super().__init__(faults)
         self.data = world.google_ads
+        # The day requests are "made": the as-of day after ``end`` (click_view's 90 days end here).
+        self.today = world.config.end + timedelta(days=1)
         self.credentials = credentials or GoogleAdsCredentials()
         manager = str(self.data.manager.customer_id)
         self.login_customer_id = manager if require_login_customer_id else None
@@ -136,13 +139,13 @@ class GoogleAdsServer(StandInServer):
         try:
             body = request.json()
             query = parse(body["query"])
-            rows = run(self.data, customer, query)
+            rows = run(self.data, customer, query, today=self.today)
         except (ValueError, TypeError, KeyError) as error:
             raise AdsError(
                 400, {"requestError": "BAD_REQUEST_BODY"}, 'The body must be {"query": "<GAQL>"}.'
             ) from error
         except GaqlError as error:
-            raise AdsError(400, {"queryError": error.code}, error.message) from error
+            raise AdsError(400, {error.category: error.code}, error.message) from error
         mask = field_mask(query)
         batches: list[dict[str, Any]] = [
             {

@@ -3,6 +3,11 @@
 Every record is planned in full the day it is created (from that day's seeded generator):
 its later changes are timestamped events, some after ``end``. The portal as of ``end`` is
 the projection of those plans, so a later ``end`` only adds records and applies more events.
+
+Ad clicks of every platform the world has (Google Ads, Meta, LinkedIn: each platform's
+``paid_clicks``) become contacts carrying that platform's click id. Channel quality is
+planted: ``CHANNEL_RATES`` sets each channel's funnel rates and deal size, and each sales
+rep has a planted win probability and discount habit (``RepProfile``).
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sandbox.clock import DAY_MS, day_start_ms, iso
 from sandbox.config import WorldConfig, poisson, rng
@@ -55,7 +61,72 @@ ORGANIC_SOURCES = (
     ("PAID_SEARCH", "bing", "revenue analytics", 5),  # paid search without a gclid
     ("OFFLINE", "IMPORT", "events-2026.csv", 13),
 )
-MQL_RATE = {"PAID_SEARCH": 0.55, "ORGANIC_SEARCH": 0.45, "REFERRALS": 0.5, "DIRECT_TRAFFIC": 0.35}
+
+
+@dataclass(frozen=True)
+class ChannelRates:
+    """A channel's planted funnel: each step's probability, and a list-price multiplier."""
+
+    lead_to_mql: float
+    mql_to_sql: float
+    sql_to_opportunity: float
+    # P(won | the deal is decided) for a rep of REFERENCE_WIN_PROBABILITY; see deal_win_rule
+    opportunity_to_won: float
+    deal_size: float
+
+
+# Paid search converts best; LinkedIn brings the largest deals; Meta is cheap but converts
+# worst; organic, referral and direct sit in between.
+CHANNEL_RATES = {
+    "paid_search": ChannelRates(0.55, 0.70, 0.65, 0.55, 1.0),
+    "paid_social_linkedin": ChannelRates(0.45, 0.60, 0.60, 0.45, 1.8),
+    "paid_social_meta": ChannelRates(0.25, 0.40, 0.40, 0.25, 0.6),
+    "organic_search": ChannelRates(0.45, 0.60, 0.55, 0.45, 1.0),
+    "referral": ChannelRates(0.50, 0.65, 0.60, 0.50, 1.1),
+    "direct": ChannelRates(0.35, 0.55, 0.55, 0.40, 1.0),
+    "email": ChannelRates(0.30, 0.50, 0.50, 0.40, 0.9),
+    "offline": ChannelRates(0.30, 0.50, 0.50, 0.40, 1.0),
+}
+CHANNEL_OF_SOURCE = {
+    "PAID_SEARCH": "paid_search",
+    "ORGANIC_SEARCH": "organic_search",
+    "REFERRALS": "referral",
+    "DIRECT_TRAFFIC": "direct",
+    "EMAIL_MARKETING": "email",
+    "OFFLINE": "offline",
+}
+SOCIAL_CHANNELS = {"facebook": "paid_social_meta", "linkedin": "paid_social_linkedin"}
+REFERENCE_WIN_PROBABILITY = 0.5  # the rep skill CHANNEL_RATES.opportunity_to_won is quoted for
+MAX_WIN_PROBABILITY = 0.95
+STALL_RATE = 0.15  # opportunities that stall at some open stage and never close
+DISCOUNT_HABITS = ((5, 10), (10, 15), (10, 15, 20), (15, 20, 25), (5, 10, 15, 20))
+
+
+@dataclass(frozen=True)
+class ClickPlatform:
+    """How a platform's ad click shows on the contact it becomes."""
+
+    source: str  # hs_analytics_source
+    network: str  # hs_analytics_source_data_1 for paid social, and utm_source
+    medium: str  # utm_medium
+    click_property: str  # the contact property holding the click id
+    url_parameter: str  # the click id's name in the landing URL
+    campaign_prefix: str  # utm_campaign is <prefix>-<campaign id>
+    content_prefix: str  # utm_content (utm_term for Google) is <prefix>-<ad group/set/creative>
+
+
+CLICK_PLATFORMS = {
+    "google_ads": ClickPlatform(
+        "PAID_SEARCH", "google", "cpc", "hs_google_click_id", "gclid", "gads", "adgroup"
+    ),
+    "meta_ads": ClickPlatform(
+        "PAID_SOCIAL", "facebook", "paid_social", "hs_facebook_click_id", "fbclid", "meta", "adset"
+    ),
+    # HubSpot has no standard LinkedIn click id: li_fat_id is this portal's custom property.
+    "linkedin_ads": ClickPlatform(
+        "PAID_SOCIAL", "linkedin", "paid_social", "li_fat_id", "li_fat_id", "li", "creative"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -118,7 +189,7 @@ CONTACT_PROPERTIES = _words(
     "hs_analytics_source_data_1 hs_analytics_source_data_2 hs_analytics_first_url "
     "hs_analytics_first_timestamp hs_latest_source hs_latest_source_data_1 "
     "hs_latest_source_data_2 hs_latest_source_timestamp hs_google_click_id hs_facebook_click_id "
-    "associatedcompanyid hubspot_owner_id hs_merged_object_ids"
+    "li_fat_id associatedcompanyid hubspot_owner_id hs_merged_object_ids"
 )
 COMPANY_PROPERTIES = _words(
     "name domain industry numberofemployees annualrevenue country createdate "
@@ -156,6 +227,21 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class RepProfile:
+    """A sales rep's planted habits: how often they win, how often and how much they discount."""
+
+    owner_id: int
+    win_probability: float  # P(won | decided) on a deal whose channel rate is the reference
+    discount_probability: float  # P(discount) when a deal reaches its last open stage
+    discount_levels: tuple[int, ...]  # percent, one drawn uniformly when discounting
+
+    @property
+    def average_discount(self) -> float:
+        """The mean discount (fraction of list price) of a discounted deal."""
+        return sum(self.discount_levels) / len(self.discount_levels) / 100
+
+
+@dataclass(frozen=True)
 class CrmRecord:
     """A contact, company or deal as of ``end``: every property key present, strings or None."""
 
@@ -175,6 +261,42 @@ class HubSpotData:
     deals: tuple[CrmRecord, ...]
     deal_contacts: tuple[tuple[int, int], ...]  # (deal_id, contact_id), both live as of end
     paid_contacts: tuple[tuple[int, PaidClick], ...]  # contacts created from a Google Ads click
+    # contacts created from an ad click of any platform: (contact_id, that platform's click)
+    ad_contacts: tuple[tuple[int, Any], ...] = ()
+    rep_profiles: tuple[RepProfile, ...] = ()
+
+    def planted_truth(self) -> dict[str, Any]:
+        """The knobs behind the funnel, for checking what the models measure."""
+        return {
+            "channel_rates": {name: asdict(rates) for name, rates in CHANNEL_RATES.items()},
+            "deal_win_rule": (
+                "P(won | decided) = min(channel opportunity_to_won * rep win_probability / "
+                f"{REFERENCE_WIN_PROBABILITY}, {MAX_WIN_PROBABILITY}); "
+                f"{STALL_RATE} of opportunities stall open"
+            ),
+            "rep_profiles": {
+                str(rep.owner_id): {
+                    "win_probability": rep.win_probability,
+                    "discount_probability": rep.discount_probability,
+                    "discount_levels": [level / 100 for level in rep.discount_levels],
+                    "average_discount": rep.average_discount,
+                }
+                for rep in self.rep_profiles
+            },
+            "ad_click_contacts": [
+                {
+                    "contact_id": str(contact_id),
+                    "platform": click.platform,
+                    "click_id": click.click_id,
+                    "click_property": CLICK_PLATFORMS[click.platform].click_property,
+                    "account_id": str(_account_id(click)),
+                    "campaign_id": str(click.campaign_id),
+                    "ad_group_id": str(_ad_group_id(click)),
+                    "date": click.day.isoformat(),
+                }
+                for contact_id, click in self.ad_contacts
+            ],
+        }
 
 
 @dataclass
@@ -213,6 +335,7 @@ class _Portal:
     """Generation state carried from day to day (ids, plans, uniqueness)."""
 
     owners: list[tuple[Owner, int | None]]  # with the planned archive time
+    reps: dict[str, RepProfile] = field(default_factory=dict)  # by owner id (a string)
     companies: list[_History] = field(default_factory=list)
     # per region, in creation order, for picking one that exists at a given time
     companies_by_region: dict[str, list[_History]] = field(
@@ -223,6 +346,7 @@ class _Portal:
     deals: list[_History] = field(default_factory=list)
     deal_contacts: list[tuple[int, int]] = field(default_factory=list)
     paid_contacts: list[tuple[int, PaidClick]] = field(default_factory=list)
+    ad_contacts: list[tuple[int, Any]] = field(default_factory=list)
     merged_originals: set[int] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     next_company_id: int = 5_120_000_000
@@ -245,12 +369,28 @@ class _Portal:
         return candidate
 
 
-def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData) -> HubSpotData:
-    portal = _Portal(owners=_plan_owners(config))
-    regions = {c.customer_id: _region(c) for c in google_ads.customers}
+def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: Any) -> HubSpotData:
+    """The portal; ``social_ads`` are the other ad platforms' data (Meta, LinkedIn), if any.
+
+    Each has ``paid_clicks`` (``platform``, ``click_id``, ``day``, ``at_ms``, ``account_id``,
+    ``campaign_id``, an ad set or creative id) and its ``account`` or ``accounts`` (with a
+    ``currency``, which places the contact in a region).
+    """
+    owners = _plan_owners(config)
+    portal = _Portal(owners=owners, reps=_plan_reps(config, [owner for owner, _ in owners]))
+    regions = {("google_ads", c.customer_id): _region(c) for c in google_ads.customers}
     clicks_by_day: dict[date, list[PaidClick]] = {}
     for click in google_ads.paid_clicks:
         clicks_by_day.setdefault(click.day, []).append(click)
+    social_by_day: dict[date, list[Any]] = {}
+    for data in social_ads:
+        accounts = getattr(data, "accounts", None) or (data.account,)
+        platforms = {click.platform for click in data.paid_clicks}
+        regions |= {
+            (p, account.account_id): _region(account) for p in platforms for account in accounts
+        }
+        for click in data.paid_clicks:
+            social_by_day.setdefault(click.day, []).append(click)
     for day in config.days():
         rnd = rng(config, "hubspot", day.isoformat())
         first_day = day == config.start
@@ -269,8 +409,18 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData) -> HubSpotData
             (day_start_ms(day) + rnd.randrange(DAY_MS - 1_900_000), None)
             for _ in range(poisson(rnd, 2.2 * config.scale))
         ]
+        # Other platforms' clicks are drawn last, so Google's and organic arrival times do not
+        # depend on which other platforms exist.
+        arrivals += [
+            (click.at_ms + 60_000 * rnd.randint(1, 30), click)
+            for click in social_by_day.get(day, [])
+        ]
         for at_ms, click in sorted(arrivals, key=lambda arrival: arrival[0]):
-            region = regions[click.customer_id] if click else rnd.choice(("US", "US", "EU"))
+            region = (
+                regions[click.platform, _account_id(click)]
+                if click
+                else rnd.choice(("US", "US", "EU"))
+            )
             _plan_contact(portal, rnd, at_ms, region, click)
         duplicates = poisson(rnd, 0.05 * config.scale)
         if duplicates:
@@ -300,11 +450,27 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData) -> HubSpotData
         deals=deals,
         deal_contacts=tuple(sorted(pair for pair in portal.deal_contacts if pair[0] in live_deals)),
         paid_contacts=tuple(p for p in portal.paid_contacts if p[0] in existing),
+        ad_contacts=tuple(p for p in portal.ad_contacts if p[0] in existing),
+        rep_profiles=tuple(portal.reps.values()),
     )
 
 
-def _region(customer: Customer) -> str:
-    return "EU" if customer.currency == "EUR" else "US"
+def _account_id(click: Any) -> int:
+    """The ad account of any platform's click (Google calls it the customer)."""
+    return click.customer_id if isinstance(click, PaidClick) else click.account_id
+
+
+def _ad_group_id(click: Any) -> int:
+    """The ad group (Google), ad set (Meta) or creative (LinkedIn) of a click."""
+    for name in ("ad_group_id", "ad_set_id", "creative_id"):
+        if (value := getattr(click, name, None)) is not None:
+            return int(value)
+    raise ValueError(f"a {click.platform} click names no ad group, ad set or creative")
+
+
+def _region(account: Customer | Any) -> str:
+    """An ad account's region: US for USD accounts, else EU (EUR, GBP)."""
+    return "US" if account.currency == "USD" else "EU"
 
 
 def _plan_owners(config: WorldConfig) -> list[tuple[Owner, int | None]]:
@@ -333,6 +499,20 @@ def _plan_owners(config: WorldConfig) -> list[tuple[Owner, int | None]]:
         )
         owners.append((owner, gone))
     return owners
+
+
+def _plan_reps(config: WorldConfig, owners: list[Owner]) -> dict[str, RepProfile]:
+    """Each rep's win probability and discount habit, from its own seeded generator."""
+    rnd = rng(config, "hubspot", "reps")
+    return {
+        str(owner.owner_id): RepProfile(
+            owner_id=owner.owner_id,
+            win_probability=rnd.choice((0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)),
+            discount_probability=rnd.choice((0.2, 0.35, 0.5, 0.65, 0.8)),
+            discount_levels=rnd.choice(DISCOUNT_HABITS),
+        )
+        for owner in owners
+    }
 
 
 def _plan_company(rnd: random.Random, portal: _Portal, day: date) -> _History:
@@ -369,7 +549,7 @@ def _plan_contact(
     rnd: random.Random,
     at_ms: int,
     region: str,
-    click: PaidClick | None,
+    click: Any | None,
 ) -> None:
     portal.next_contact_id += rnd.randint(1, 60)
     first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
@@ -393,7 +573,9 @@ def _plan_contact(
         contact.company_id = company.object_id
         portal.contacts_by_company.setdefault(company.object_id, []).append(contact)
     if click:
-        portal.paid_contacts.append((contact.object_id, click))
+        portal.ad_contacts.append((contact.object_id, click))
+        if isinstance(click, PaidClick):
+            portal.paid_contacts.append((contact.object_id, click))
     if rnd.random() < 0.25:
         source, data_1, data_2, _ = ORGANIC_SOURCES[rnd.choice((0, 1, 3))]
         revisit = _later(rnd, at_ms, 1, 30)
@@ -410,18 +592,37 @@ def _plan_contact(
         )
     if rnd.random() < 0.15:
         contact.events.append((_later(rnd, at_ms, 1, 60), {"jobtitle": rnd.choice(JOB_TITLES)}))
-    _plan_funnel(portal, rnd, contact, props["hs_analytics_source"] or "")
+    _plan_funnel(portal, rnd, contact, _channel(props))
     portal.contacts.append(contact)
 
 
-def _source(rnd: random.Random, at_ms: int, click: PaidClick | None) -> Properties:
+def _channel(props: Properties) -> str:
+    """The contact's original channel: the key of its planted CHANNEL_RATES."""
+    source = props["hs_analytics_source"] or ""
+    if source == "PAID_SOCIAL":
+        return SOCIAL_CHANNELS.get(props["hs_analytics_source_data_1"] or "", "paid_social_meta")
+    return CHANNEL_OF_SOURCE.get(source, "offline")
+
+
+def _source(rnd: random.Random, at_ms: int, click: Any | None) -> Properties:
+    click_ids: Properties = {}
     if click:
-        campaign, term = f"gads-{click.campaign_id}", f"adgroup-{click.ad_group_id}"
-        source, data_1, data_2 = "PAID_SEARCH", campaign, term
-        url = (
-            "https://thinline.example/demo?utm_source=google&utm_medium=cpc"
-            f"&utm_campaign={campaign}&utm_term={term}&gclid={click.gclid}"
+        platform = CLICK_PLATFORMS[click.platform]
+        campaign = f"{platform.campaign_prefix}-{click.campaign_id}"
+        content = f"{platform.content_prefix}-{_ad_group_id(click)}"
+        source = platform.source
+        # Google's drill-downs are the campaign and ad group; paid social's the network and
+        # campaign, as HubSpot reports them.
+        data_1, data_2 = (
+            (campaign, content) if source == "PAID_SEARCH" else (platform.network, campaign)
         )
+        content_parameter = "utm_term" if source == "PAID_SEARCH" else "utm_content"
+        url = (
+            f"https://thinline.example/demo?utm_source={platform.network}"
+            f"&utm_medium={platform.medium}&utm_campaign={campaign}"
+            f"&{content_parameter}={content}&{platform.url_parameter}={click.click_id}"
+        )
+        click_ids[platform.click_property] = click.click_id
     else:
         weights = [entry[3] for entry in ORGANIC_SOURCES]
         source, data_1, data_2, _ = rnd.choices(ORGANIC_SOURCES, weights)[0]
@@ -436,13 +637,15 @@ def _source(rnd: random.Random, at_ms: int, click: PaidClick | None) -> Properti
         "hs_latest_source_data_1": data_1,
         "hs_latest_source_data_2": data_2,
         "hs_latest_source_timestamp": iso(at_ms),
-        "hs_google_click_id": click.gclid if click else None,
+        "hs_google_click_id": None,
+        **click_ids,
     }
 
 
-def _plan_funnel(portal: _Portal, rnd: random.Random, contact: _History, source: str) -> None:
+def _plan_funnel(portal: _Portal, rnd: random.Random, contact: _History, channel: str) -> None:
     """Lead → MQL → SQL → opportunity (a deal) → customer, each step a planned event."""
-    if rnd.random() >= MQL_RATE.get(source, 0.3):
+    rates = CHANNEL_RATES[channel]
+    if rnd.random() >= rates.lead_to_mql:
         if rnd.random() < 0.04:  # spam and test leads get deleted
             contact.archived_ms = _later(rnd, contact.created_ms, 1, 30)
         return
@@ -458,7 +661,7 @@ def _plan_funnel(portal: _Portal, rnd: random.Random, contact: _History, source:
             },
         )
     )
-    if rnd.random() >= 0.6:
+    if rnd.random() >= rates.mql_to_sql:
         return
     sql_ms = _later(rnd, mql_ms, 0.5, 7)
     contact.events.append(
@@ -470,16 +673,22 @@ def _plan_funnel(portal: _Portal, rnd: random.Random, contact: _History, source:
             },
         )
     )
-    if rnd.random() < 0.6:
-        _plan_deal(portal, rnd, contact, _later(rnd, sql_ms, 0.5, 10), owner)
+    if rnd.random() < rates.sql_to_opportunity:
+        _plan_deal(portal, rnd, contact, _later(rnd, sql_ms, 0.5, 10), owner, rates)
 
 
 def _plan_deal(
-    portal: _Portal, rnd: random.Random, contact: _History, created_ms: int, owner: str
+    portal: _Portal,
+    rnd: random.Random,
+    contact: _History,
+    created_ms: int,
+    owner: str,
+    rates: ChannelRates,
 ) -> None:
     portal.next_deal_id += rnd.randint(1, 500)
     pipeline = PIPELINES[0] if rnd.random() < 0.85 else PIPELINES[1]
-    list_amount = Decimal(rnd.randrange(200_000, 6_000_000)) / 100
+    low, high = round(200_000 * rates.deal_size), round(6_000_000 * rates.deal_size)
+    list_amount = Decimal(rnd.randrange(low, high)) / 100
     currency = "EUR" if contact.region == "EU" and rnd.random() < 0.8 else "USD"
     company = next((c for c in portal.companies if c.object_id == contact.company_id), None)
     account = (
@@ -489,6 +698,8 @@ def _plan_deal(
     )
     plan = "Enterprise" if list_amount > 30_000 else "Growth" if list_amount > 10_000 else "Starter"
     first = pipeline.open_stages[0]
+    deal_owner = portal.active_owner(rnd, contact.region, created_ms, owner)
+    rep = portal.reps[deal_owner]
     deal = _History(
         object_id=portal.next_deal_id,
         created_ms=created_ms,
@@ -500,7 +711,7 @@ def _plan_deal(
             "deal_currency_code": currency,
             "pipeline": pipeline.pipeline_id,
             "dealtype": "newbusiness",
-            "hubspot_owner_id": portal.active_owner(rnd, contact.region, created_ms, owner),
+            "hubspot_owner_id": deal_owner,
             # Open deals may carry an expected close date: only hs_is_closed says it closed.
             "closedate": iso(created_ms + 30 * DAY_MS) if rnd.random() < 0.5 else None,
             **_stage_props(first, None, created_ms),
@@ -527,11 +738,14 @@ def _plan_deal(
     if rnd.random() < 0.04:  # created by mistake, deleted before it moves
         deal.archived_ms = _later(rnd, created_ms, 0.5, 5)
         return
-    for at_ms, stage, previous in _stage_path(rnd, pipeline, created_ms):
+    win = rates.opportunity_to_won * rep.win_probability / REFERENCE_WIN_PROBABILITY
+    for at_ms, stage, previous in _stage_path(
+        rnd, pipeline, created_ms, min(win, MAX_WIN_PROBABILITY)
+    ):
         changes = _stage_props(stage, previous, at_ms)
-        if stage is pipeline.open_stages[-1] and rnd.random() < 0.5:
+        if stage is pipeline.open_stages[-1] and rnd.random() < rep.discount_probability:
             # A negotiated discount on the list price, agreed when the contract goes out.
-            discount = Decimal(rnd.choice((5, 10, 15, 20))) / 100
+            discount = Decimal(rnd.choice(rep.discount_levels)) / 100
             amount = (list_amount * (1 - discount)).quantize(Decimal("0.01"), ROUND_HALF_UP)
             changes["amount"] = f"{amount:.2f}"
         deal.events.append((at_ms, changes))
@@ -545,23 +759,21 @@ def _plan_deal(
 
 
 def _stage_path(
-    rnd: random.Random, pipeline: Pipeline, created_ms: int
+    rnd: random.Random, pipeline: Pipeline, created_ms: int, win_probability: float
 ) -> Iterator[tuple[int, Stage, Stage]]:
-    """Forward through the open stages; at each step the deal may be lost or stall."""
-    at_ms, current = created_ms, pipeline.open_stages[0]
-    for stage in pipeline.open_stages[1:]:
-        roll = rnd.random()
-        if roll < 0.12:
-            at_ms = _later(rnd, at_ms, 1, 8)
-            yield at_ms, pipeline.closed_stage(won=False), current
-            return
-        if roll < 0.2:
-            return  # stalls, open for good
+    """Forward through the open stages to the planned outcome: won (every stage), lost (after
+    some stages) or stalled open for good; P(won | not stalled) is ``win_probability``."""
+    won, stalls = rnd.random() < win_probability, rnd.random() < STALL_RATE
+    stages = pipeline.open_stages
+    reached = len(stages) - 1 if won and not stalls else rnd.randrange(len(stages))
+    at_ms, current = created_ms, stages[0]
+    for stage in stages[1 : reached + 1]:
         at_ms = _later(rnd, at_ms, 1, 9)
         yield at_ms, stage, current
         current = stage
-    at_ms = _later(rnd, at_ms, 2, 14)
-    yield at_ms, pipeline.closed_stage(won=rnd.random() < 0.65), current
+    if not stalls:
+        at_ms = _later(rnd, at_ms, 2, 14) if won else _later(rnd, at_ms, 1, 8)
+        yield at_ms, pipeline.closed_stage(won=won), current
 
 
 def _stage_props(stage: Stage, previous: Stage | None, at_ms: int) -> Properties:

@@ -1,4 +1,4 @@
-"""Google Ads REST (searchStream) → ``raw_google_ads``: accounts, campaigns and daily metrics.
+"""Google Ads REST (searchStream) → ``raw_google_ads``: accounts, campaigns, daily metrics, clicks.
 
 Cursors and grain per stream are documented in :mod:`extract.google_ads.streams`.
 """

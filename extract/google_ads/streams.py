@@ -7,6 +7,11 @@
   BETWEEN first AND last`` over the window's days, at most ``days_per_request`` days per
   call, re-reading ``lookback_days`` because conversions restate inside that window. Each
   row carries ``customer.currency_code``: ``costMicros`` is in the account's currency.
+* click_views (replace_days on ``click_date``): ``FROM click_view``, one row per click with
+  its ``gclid`` (the key that joins an ad click to a CRM contact's ``hs_google_click_id``).
+  The API answers one day per query and only the last ``CLICK_VIEW_DAYS`` days, so the
+  stream sends ``segments.date = 'D'`` for each day of the window (lookback included) and
+  skips days older than 90 days before the window's end, with an INFO line, not an error.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from extract.base import LoadMode, RawRow, Stream, Window
+from extract.base import LoadMode, RawRow, Stream, Window, midnight
 from extract.google_ads.client import AccessToken, GoogleAdsClient
 from extract.google_ads.settings import GoogleAdsSettings
 from extract.http import Sleep
@@ -31,6 +36,7 @@ METRICS = (
     "metrics.conversions_value",
 )
 DAILY = ("customer.id", "customer.currency_code", "campaign.id", "campaign.name", "segments.date")
+CLICK_VIEW_DAYS = 90  # click_view serves dates back to 90 days before the request
 
 
 @dataclass(frozen=True)
@@ -41,10 +47,12 @@ class Key:
     pg_type: str
     path: tuple[str, ...]
 
-    def read(self, row: dict[str, Any]) -> int | date | None:
+    def read(self, row: dict[str, Any]) -> int | str | date | None:
         value: Any = row
         for step in self.path:
             value = value.get(step) if isinstance(value, dict) else None
+        if self.pg_type == "text":
+            return value if isinstance(value, str) and value else None
         try:
             return date.fromisoformat(value) if self.pg_type == "date" else int(str(value))
         except (TypeError, ValueError):
@@ -56,6 +64,8 @@ CAMPAIGN = Key("campaign_id", "bigint", ("campaign", "id"))
 AD_GROUP = Key("ad_group_id", "bigint", ("adGroup", "id"))
 AD = Key("ad_id", "bigint", ("adGroupAd", "ad", "id"))
 METRIC_DATE = Key("metric_date", "date", ("segments", "date"))
+GCLID = Key("gclid", "text", ("clickView", "gclid"))
+CLICK_DATE = Key("click_date", "date", ("segments", "date"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,9 @@ class Report:
 
     def query(self, first: date | None = None, last: date | None = None) -> str:
         gaql = f"SELECT {', '.join(self.fields)} FROM {self.resource}"
-        if first is not None and last is not None:
+        if first is not None and first == last and self.resource == "click_view":
+            gaql += f" WHERE segments.date = '{first.isoformat()}'"  # the one form it accepts
+        elif first is not None and last is not None:
             gaql += f" WHERE segments.date BETWEEN '{first.isoformat()}' AND '{last.isoformat()}'"
         return gaql
 
@@ -127,6 +139,24 @@ REPORTS = (
 )
 
 
+CLICK_VIEWS = Report(
+    "click_views",
+    "click_view",
+    (
+        "customer.id",
+        "click_view.gclid",
+        "click_view.ad_group_ad",
+        "campaign.id",
+        "ad_group.id",
+        "segments.date",
+        "segments.click_type",
+        "segments.device",
+        "metrics.clicks",
+    ),
+    (CUSTOMER, GCLID, CLICK_DATE),
+)
+
+
 def build_streams(settings: GoogleAdsSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
     """The raw_google_ads streams; they share one cached OAuth access token."""
     token = AccessToken()
@@ -134,6 +164,14 @@ def build_streams(settings: GoogleAdsSettings, *, sleep: Sleep = time.sleep) -> 
     def client() -> GoogleAdsClient:
         return GoogleAdsClient(settings, token, sleep=sleep)
 
+    click_views = Stream(
+        entity=CLICK_VIEWS.entity,
+        key_columns={key.column: key.pg_type for key in CLICK_VIEWS.keys},
+        load_mode=LoadMode.REPLACE_DAYS,
+        fetch=functools.partial(fetch_click_views, client),
+        day_column=CLICK_DATE.column,
+        lookback=timedelta(days=settings.lookback_days),
+    )
     return [
         Stream(
             entity=report.entity,
@@ -144,7 +182,7 @@ def build_streams(settings: GoogleAdsSettings, *, sleep: Sleep = time.sleep) -> 
             lookback=timedelta(days=settings.lookback_days) if report.daily else timedelta(0),
         )
         for report in REPORTS
-    ]
+    ] + [click_views]
 
 
 def fetch_report(
@@ -165,6 +203,41 @@ def fetch_report(
                 api.log.info(
                     "google_ads: %s customer %s%s: %d rows", report.entity, customer_id, span, rows
                 )
+
+
+def fetch_click_views(client: Callable[[], GoogleAdsClient], window: Window) -> Iterator[RawRow]:
+    """Every click of the window's servable days, one query per account and day."""
+    with client() as api:
+        days = click_view_days(window)
+        skipped = len(window.days()) - len(days)
+        if skipped:
+            api.log.info(
+                "google_ads: click_views: skipping %d days before %s: click_view serves only "
+                "the last %d days",
+                skipped,
+                days[0] if days else window.end.date(),
+                CLICK_VIEW_DAYS,
+            )
+        for customer_id in api.customer_ids:
+            rows = 0
+            for day in days:
+                for row in api.search_stream(customer_id, CLICK_VIEWS.query(day, day)):
+                    rows += 1
+                    yield RawRow(tuple(key.read(row) for key in CLICK_VIEWS.keys), row)
+            api.log.info(
+                "google_ads: click_views customer %s: %d rows in %d days",
+                customer_id,
+                rows,
+                len(days),
+            )
+
+
+def click_view_days(window: Window) -> list[date]:
+    """The window's days that click_view still serves: the last 90 before the window's end."""
+    oldest = midnight(window.end.date()) - timedelta(days=CLICK_VIEW_DAYS)
+    if window.end > midnight(window.end.date()):  # the end day itself is partly inside
+        oldest += timedelta(days=1)
+    return [day for day in window.days() if day >= oldest.date()]
 
 
 def day_ranges(days: list[date], size: int) -> list[tuple[date, date]]:

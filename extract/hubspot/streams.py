@@ -10,6 +10,15 @@
   archive on every run for no new information.
 * owners (snapshot, active then archived) and deal_pipelines (snapshot).
 * deal_contact_associations (merge): v4 batch read for the deals modified in the window.
+
+Properties: each object's list below plus the portal-specific custom properties in settings
+(unknown names are ignored by HubSpot). Contacts carry their merge list
+(``hs_merged_object_ids``) and click ids (``hs_google_click_id``, ``hs_facebook_click_id``,
+custom ``li_fat_id``); merged-away contacts are archived, so they land ``is_deleted``. Deals
+carry their stage history as ``hs_v2_date_entered_<stage>`` / ``hs_v2_date_exited_<stage>``,
+named after the stage ids of ``GET /crm/v3/pipelines/deals``, read at the start of each run:
+stage ids are portal-specific. (``propertiesWithHistory=dealstage`` would give every entry,
+but only on list / batch-read endpoints, not on the search the incremental read uses.)
 """
 
 from __future__ import annotations
@@ -67,11 +76,23 @@ CONTACTS = CrmObject(
         "hs_analytics_source",
         "hs_analytics_source_data_1",
         "hs_analytics_source_data_2",
+        "hs_analytics_first_url",
+        "hs_analytics_first_referrer",
+        "hs_analytics_first_timestamp",
+        "hs_analytics_last_url",
+        "hs_analytics_last_referrer",
+        "hs_analytics_num_visits",
+        "hs_analytics_first_touch_converting_campaign",
+        "hs_analytics_last_touch_converting_campaign",
         "hs_latest_source",
         "hs_latest_source_data_1",
         "hs_latest_source_data_2",
+        "hs_latest_source_timestamp",
         "hs_google_click_id",
         "hs_facebook_click_id",
+        "hs_merged_object_ids",
+        "jobtitle",
+        "country",
         "associatedcompanyid",
         "hubspot_owner_id",
     ),
@@ -97,6 +118,7 @@ DEALS = CrmObject(
     "hs_lastmodifieddate",
     (
         "dealname",
+        "dealtype",
         "amount",
         "deal_currency_code",
         "dealstage",
@@ -157,15 +179,34 @@ def fetch_objects(
 ) -> Iterator[RawRow]:
     """Archived-in-window records (flagged deleted), then live records modified in the window."""
     with client() as api:
+        properties = read_properties(api, crm)
         archived: set[str] = set()
-        params = {"archived": "true", "properties": ",".join(crm.properties)}
+        params = {"archived": "true", "properties": ",".join(properties)}
         for record in api.list_all(f"/crm/v3/objects/{crm.object_type}", params):
             if _archived_in(record, window):
                 archived.add(str(record.get("id")))
                 yield RawRow((to_int(record.get("id")),), record, is_deleted=True)
-        for record in search_window(api, crm, crm.properties, window):
+        for record in search_window(api, crm, properties, window):
             if str(record.get("id")) not in archived:  # archived mid-run: keep the deletion
                 yield RawRow((to_int(record.get("id")),), record)
+
+
+def read_properties(api: HubSpotClient, crm: CrmObject) -> tuple[str, ...]:
+    """The properties to request: the object's list, custom ones, deals' stage dates."""
+    names = [*crm.properties, *api.settings.custom_properties(crm.object_type)]
+    if crm is DEALS:
+        names += stage_date_properties(api)
+    return tuple(dict.fromkeys(names))
+
+
+def stage_date_properties(api: HubSpotClient) -> list[str]:
+    """``hs_v2_date_{entered,exited}_<stage id>`` for every stage of every deal pipeline."""
+    names = []
+    for pipeline in api.list_all("/crm/v3/pipelines/deals", {}):
+        for stage in pipeline.get("stages") or []:
+            if isinstance(stage, dict) and stage.get("id") not in (None, ""):
+                names += [f"hs_v2_date_{kind}_{stage['id']}" for kind in ("entered", "exited")]
+    return names
 
 
 def fetch_owners(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:

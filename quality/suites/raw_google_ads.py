@@ -1,5 +1,7 @@
 """Suites for ``raw_google_ads``: searchStream result rows, lowerCamelCase, int64 as strings.
 
+``click_views`` holds one row per click (``FROM click_view``), keyed by its ``gclid``.
+
 Metric keys that are zero may be absent (treated as 0), so metric rules only judge values
 that are present.
 """
@@ -29,7 +31,11 @@ ID_SOURCES = {
     "ad_group_id": "record->'adGroup'->>'id'",
     "ad_id": "record->'adGroupAd'->'ad'->>'id'",
     "metric_date": "record->'segments'->>'date'",
+    "gclid": "record->'clickView'->>'gclid'",
+    "click_date": "record->'segments'->>'date'",
 }
+# customers/<customer>/adGroupAds/<ad group>~<ad>: how a click names its ad
+AD_GROUP_AD_NAME = "^customers/[0-9]+/adGroupAds/[0-9]+~[0-9]+$"
 
 
 def field(resource: str, name: str) -> str:
@@ -185,10 +191,56 @@ def build_ad_daily_metrics_suite() -> gx.ExpectationSuite:
     return build_daily_suite("ad_daily_metrics", "GADS-ADDAY", keys)
 
 
+def build_click_views_suite() -> gx.ExpectationSuite:
+    prefix = "GADS-CLICK"
+    keys = {"customer_id": "bigint", "gclid": "text", "click_date": "date"}
+    key_list = ", ".join(keys)
+    ad_group_ad, clicks = field("clickView", "adGroupAd"), field("metrics", "clicks")
+    ids = [field("campaign", "id"), field("adGroup", "id")]
+    return build_suite(
+        "click_views",
+        [
+            *key_expectations(prefix, keys),
+            rows_check(
+                f"{prefix}-010",
+                CRITICAL,
+                # One day of slack: segments.date is in the account time zone, ahead of UTC east.
+                "click_date is not in the future (one day of time-zone slack)",
+                f"select {key_list} from {{batch}} "
+                "where click_date > (now() at time zone 'utc')::date + 1",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                CRITICAL,
+                "campaign.id and adGroup.id are present integers (the click's ad joins on them)",
+                f"select {key_list}, {ids[0]} as campaign_id, {ids[1]} as ad_group_id "
+                f"from {{batch}} where {LIVE} and ("
+                + " or ".join(f"coalesce({value}, '') !~ '{INTEGER}'" for value in ids)
+                + ")",
+            ),
+            rows_check(
+                f"{prefix}-012",
+                WARNING,
+                "clickView.adGroupAd is an ad group ad resource name",
+                f"select {key_list}, {ad_group_ad} as ad_group_ad from {{batch}} "
+                f"where {LIVE} and coalesce({ad_group_ad}, '') !~ '{AD_GROUP_AD_NAME}'",
+            ),
+            rows_check(
+                f"{prefix}-013",
+                WARNING,
+                "metrics.clicks is an integer >= 0 when present",
+                f"select {key_list}, {clicks} as clicks from {{batch}} "
+                f"where {LIVE} and {clicks} !~ '^[0-9]+$'",
+            ),
+        ],
+    )
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.customers": build_customers_suite,
     f"{SCHEMA}.campaigns": build_campaigns_suite,
     f"{SCHEMA}.campaign_daily_metrics": build_campaign_daily_metrics_suite,
     f"{SCHEMA}.ad_group_daily_metrics": build_ad_group_daily_metrics_suite,
     f"{SCHEMA}.ad_daily_metrics": build_ad_daily_metrics_suite,
+    f"{SCHEMA}.click_views": build_click_views_suite,
 }

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from extract.base import ConfigError, RawRow, SourceError, Stream, Window
+from extract.base import ConfigError, LoadMode, RawRow, SourceError, Stream, Window
 from extract.google_ads import GoogleAdsSettings, build_connector
+from extract.google_ads.streams import CLICK_VIEWS, click_view_days
 from sandbox import Faults, serve
 from sandbox.faults import Fault
 
@@ -48,7 +50,8 @@ def test_spend_per_campaign_and_day_equals_truth(
         assert len(rows[entity]) == expected["active"], entity
     expected_spend: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     currency = {}
-    for ad_day in truth["ad_spend"]:
+    google = [row for row in truth["ad_spend"] if row["platform"] == "google_ads"]
+    for ad_day in google:
         key = (int(ad_day["campaign_id"]), date.fromisoformat(ad_day["date"]))
         expected_spend[key] += Decimal(ad_day["cost_micros"]) / MICROS
         currency[int(ad_day["customer_id"])] = ad_day["currency"]
@@ -68,7 +71,7 @@ def test_spend_per_campaign_and_day_equals_truth(
             int(r["ad_id"]),
             date.fromisoformat(r["date"]),
         )
-        for r in truth["ad_spend"]
+        for r in google
     }
     assert token_calls(sources) == 1  # one access token serves every stream
     assert sleeps == []
@@ -210,3 +213,67 @@ def test_missing_credentials_are_config_errors(world_window, sleeps) -> None:
     stream = streams(GoogleAdsSettings(), sleeps)["customers"]
     with pytest.raises(ConfigError, match=r"THINLINE_GOOGLE_ADS__DEVELOPER_TOKEN is not set$"):
         next(stream.fetch(world_window))
+
+
+def test_click_views_land_the_gclids_of_contacts_one_day_per_query(
+    world, truth, make_settings, sleeps, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    end = world.config.end
+    window = Window(datetime(2025, 12, 1, tzinfo=UTC), world_end(world))  # 121 days
+    with serve(world) as sources:
+        settings = make_settings(GoogleAdsSettings, sources.env)
+        rows = read(streams(settings, sleeps)["click_views"], window)
+        calls = api_calls(sources)
+
+    oldest = end - timedelta(days=89)  # 90 days, the last one included
+    expected = {
+        (int(c["customer_id"]), c["gclid"], date.fromisoformat(c["date"])): c
+        for c in truth["paid_contacts"]
+        if date.fromisoformat(c["date"]) >= oldest
+    }
+    assert {row.keys for row in rows} == set(expected)
+    assert len(rows) == truth["counts"]["google_ads"]["click_views"]["active"]
+    for row in rows:
+        click = expected[row.keys]
+        assert row.record["campaign"]["id"] == click["campaign_id"]
+        assert row.record["adGroup"]["id"] == click["ad_group_id"]
+        assert row.record["clickView"]["adGroupAd"].endswith(f"~{click['ad_id']}")
+        assert row.record["metrics"]["clicks"] == "1"
+        assert row.record["segments"]["device"] in ("DESKTOP", "MOBILE", "TABLET")
+    # one query per account and servable day, each accepted (the stand-in 400s a bad one)
+    assert len(calls) == 2 * 90
+    assert all(call.status == 200 for call in calls)
+    assert min(key[2] for key in expected) < oldest + timedelta(days=7), "clicks span the range"
+    messages = [r.getMessage() for r in caplog.records if r.name == "extract.google_ads"]
+    assert (
+        "google_ads: click_views: skipping 31 days before 2026-01-01: click_view serves only "
+        "the last 90 days" in messages
+    )
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_click_view_query_names_a_single_day() -> None:
+    day = date(2026, 3, 1)
+    query = CLICK_VIEWS.query(day, day)
+    assert query.endswith("FROM click_view WHERE segments.date = '2026-03-01'")
+    assert "click_view.gclid" in query and "BETWEEN" not in query
+    end = datetime(2026, 4, 1, tzinfo=UTC)
+    assert click_view_days(Window(datetime(2025, 1, 1, tzinfo=UTC), end))[0] == date(2026, 1, 1)
+    late = Window(datetime(2026, 3, 30, tzinfo=UTC), datetime(2026, 4, 1, 6, tzinfo=UTC))
+    assert click_view_days(late) == [date(2026, 3, 30), date(2026, 3, 31), date(2026, 4, 1)]
+    assert click_view_days(Window(end, end)) == []
+
+
+def test_click_views_replace_their_days(world, make_settings, sleeps) -> None:
+    with serve(world) as sources:
+        settings = make_settings(GoogleAdsSettings, sources.env, lookback_days=7)
+        (stream,) = [s for s in streams(settings, sleeps).values() if s.entity == "click_views"]
+    assert stream.load_mode is LoadMode.REPLACE_DAYS
+    assert stream.day_column == "click_date"
+    assert stream.key_columns == {"customer_id": "bigint", "gclid": "text", "click_date": "date"}
+    assert stream.lookback == timedelta(days=7)
+
+
+def world_end(world: Any) -> datetime:
+    return datetime.fromtimestamp(world.config.as_of_ms / 1000, tz=UTC)

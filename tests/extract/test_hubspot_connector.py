@@ -60,7 +60,12 @@ def test_every_stream_reads_to_the_end(
     assert sleeps == []
     assert [q["archived"] for q in owner_pages] == [["false"], ["false"], ["true"]]  # 6 + 2 owners
     progress = [r.getMessage() for r in caplog.records if r.name == "extract.hubspot"]
-    assert "hubspot: deals [1767225600000, 1775001600000) ms: 45 records in 9 pages" in progress
+    live_deals = sum(deal.archived_ms is None for deal in world.hubspot.deals)
+    pages = -(-live_deals // 5)
+    assert (
+        f"hubspot: deals [1767225600000, 1775001600000) ms: {live_deals} records in {pages} pages"
+        in progress
+    )
     assert len(progress) < 20  # progress per query, never per row
     assert token not in caplog.text
 
@@ -118,7 +123,7 @@ def test_persistent_server_errors_end_in_one_line_error(
     assert sleeps == [1.0, 2.0, 4.0]
     assert "\n" not in message
     assert re.fullmatch(
-        r"hubspot: 50[03] INTERNAL_ERROR: [^—]+ from GET /crm/v3/objects/deals — "
+        r"hubspot: 50[03] INTERNAL_ERROR: [^—]+ from GET /crm/v3/pipelines/deals — "
         r"gave up after 4 tries; rerun later or raise THINLINE_HUBSPOT__MAX_RETRIES",
         message,
     )
@@ -127,7 +132,9 @@ def test_persistent_server_errors_end_in_one_line_error(
 def test_malformed_page_is_retried_then_fails(world, world_window, make_settings, sleeps) -> None:
     with serve(world, hubspot_faults=Faults(malformed_pages=1)) as sources:
         settings = make_settings(HubSpotSettings, sources.env)
-        assert len(read(streams(settings, sleeps)["deals"], world_window)) == 49
+        assert len(read(streams(settings, sleeps)["deals"], world_window)) == len(
+            world.hubspot.deals
+        )
     with serve(world, hubspot_faults=Faults(malformed_pages=10)) as sources:
         settings = make_settings(HubSpotSettings, sources.env, max_retries=2)
         with pytest.raises(
@@ -147,7 +154,8 @@ def test_rejected_token_names_the_setting_and_hides_the_token(
 
     message = str(caught.value)
     assert message.startswith("hubspot: 401 EXPIRED_AUTHENTICATION: ")
-    assert message.endswith(f"from GET /crm/v3/objects/deals — check {TOKEN_ENV}")
+    # the deals stream starts with the pipelines: their stage ids name the stage-date properties
+    assert message.endswith(f"from GET /crm/v3/pipelines/deals — check {TOKEN_ENV}")
     assert token not in message
     assert sleeps == []
 
@@ -184,3 +192,117 @@ def test_missing_token_is_a_config_error(world_window, sleeps) -> None:
     stream = streams(HubSpotSettings(), sleeps)["deals"]
     with pytest.raises(ConfigError, match=f"^hubspot: credential {TOKEN_ENV} is not set$"):
         next(stream.fetch(world_window))
+
+
+def test_deals_land_their_stage_history_named_by_the_pipelines(
+    world, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        deals = {row.keys[0]: row for row in read(streams(settings, sleeps)["deals"], world_window)}
+        first = sources.hubspot.requests[0].path
+
+    assert first == "/crm/v3/pipelines/deals"  # stage ids are read before the deals
+    assert len(deals) == len(world.hubspot.deals)
+    for deal in world.hubspot.deals:
+        planted = {
+            name: value
+            for name, value in deal.properties.items()
+            if name.startswith("hs_v2_date_") and value is not None
+        }
+        assert planted, "every deal has entered its first stage"
+        landed = deals[deal.object_id].record["properties"]
+        assert {name: landed[name] for name in planted} == planted
+        assert landed["list_amount"] == deal.properties["list_amount"]  # a custom property
+        stage = deal.properties["dealstage"]
+        assert landed[f"hs_v2_date_entered_{stage}"] is not None
+
+
+def test_merged_contacts_are_flagged_and_survivors_keep_the_merge_list(
+    world, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        rows = read(streams(settings, sleeps)["contacts"], world_window)
+
+    contacts = {row.keys[0]: row for row in rows}
+    survivors = [
+        row
+        for row in rows
+        if not row.is_deleted and row.record["properties"]["hs_merged_object_ids"]
+    ]
+    assert survivors
+    for survivor in survivors:
+        for merged_id in survivor.record["properties"]["hs_merged_object_ids"].split(";"):
+            merged = contacts[int(merged_id)]
+            assert merged.is_deleted and merged.record["archived"] is True
+    planted = {
+        c.object_id: c.properties["hs_merged_object_ids"]
+        for c in world.hubspot.contacts
+        if c.archived_ms is None and c.properties["hs_merged_object_ids"]
+    }
+    assert {r.keys[0]: r.record["properties"]["hs_merged_object_ids"] for r in survivors} == planted
+
+
+def test_contacts_carry_click_ids_sources_and_lifecycle_dates(
+    world, truth, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        rows = read(streams(settings, sleeps)["contacts"], world_window)
+
+    live = {row.keys[0]: row.record["properties"] for row in rows if not row.is_deleted}
+    wanted = {
+        "hs_google_click_id",
+        "hs_facebook_click_id",
+        "li_fat_id",  # custom (portal-specific): HubSpot has no standard LinkedIn click id
+        "hs_analytics_source",
+        "hs_analytics_source_data_1",
+        "hs_analytics_first_url",
+        "hs_analytics_first_timestamp",
+        "hs_latest_source",
+        "hs_latest_source_timestamp",
+        "hs_lifecyclestage_lead_date",
+        "hs_lifecyclestage_marketingqualifiedlead_date",
+        "hs_lifecyclestage_salesqualifiedlead_date",
+        "hs_lifecyclestage_opportunity_date",
+        "hs_lifecyclestage_customer_date",
+        "hs_merged_object_ids",
+    }
+    assert all(wanted <= set(properties) for properties in live.values())
+    for paid in truth["paid_contacts"]:
+        if int(paid["contact_id"]) in live:
+            properties = live[int(paid["contact_id"])]
+            assert properties["hs_google_click_id"] == paid["gclid"]
+            assert f"gclid={paid['gclid']}" in properties["hs_analytics_first_url"]
+    for contact in world.hubspot.contacts:
+        if contact.object_id in live:
+            for name in wanted:
+                assert live[contact.object_id][name] == contact.properties[name], name
+
+
+def test_custom_properties_are_configurable() -> None:
+    settings = HubSpotSettings(contact_custom_properties=" li_fat_id , utm_term,", token="x")
+    assert settings.custom_properties("contacts") == ("li_fat_id", "utm_term")
+    assert settings.custom_properties("deals") == ("list_amount",)
+    assert settings.custom_properties("companies") == ()
+
+
+def test_contacts_from_meta_and_linkedin_clicks_land_their_click_ids(
+    truth, world_window, world, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        rows = read(streams(settings, sleeps)["contacts"], world_window)
+
+    live = {row.keys[0]: row.record["properties"] for row in rows if not row.is_deleted}
+    landed: Counter[str] = Counter()
+    for click in truth["ad_click_contacts"]:
+        properties = live.get(int(click["contact_id"]))
+        if properties is None:
+            continue  # archived as spam
+        assert properties[click["click_property"]] == click["click_id"]
+        assert click["click_id"] in properties["hs_analytics_first_url"]
+        landed[click["platform"]] += 1
+    assert set(landed) == {"google_ads", "meta_ads", "linkedin_ads"}
+    assert landed["meta_ads"] > 20 and landed["linkedin_ads"] > 20

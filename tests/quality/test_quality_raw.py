@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from psycopg.types.json import Jsonb
 
 from quality.results import QualityGateError, QualityReport
 from quality.runner import validate_raw
@@ -15,6 +17,48 @@ from tests.quality import quality_data as data
 from tests.quality.quality_data import EUR_ACCOUNT, EUR_GROUP, Database, Row
 
 pytestmark = pytest.mark.integration
+
+CLICK_VIEWS = "raw_google_ads.click_views"
+GCLID = "Cj0KCQjwexampleGCLID"
+
+
+def click_record(gclid: str, day: str, **extra: Any) -> dict[str, Any]:
+    """A ``FROM click_view`` result row (source_apis.md §3.4) in the EUR account."""
+    customer = f"customers/{EUR_ACCOUNT}"
+    return {
+        "customer": {"resourceName": customer, "id": EUR_ACCOUNT},
+        "campaign": {"resourceName": f"{customer}/campaigns/{data.BRAND}", "id": data.BRAND},
+        "adGroup": {"resourceName": f"{customer}/adGroups/{EUR_GROUP}", "id": EUR_GROUP},
+        "clickView": {
+            "resourceName": f"{customer}/clickViews/{day}~{gclid}",
+            "gclid": gclid,
+            "adGroupAd": f"{customer}/adGroupAds/{EUR_GROUP}~690123456789",
+        },
+        "metrics": {"clicks": "1"},
+        "segments": {"date": day, "clickType": "URL_CLICKS", "device": "MOBILE"},
+        **extra,
+    }
+
+
+def insert_clicks(warehouse: Database, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+    for gclid, day, record in rows:
+        warehouse.conn.execute(
+            f"insert into {CLICK_VIEWS} (customer_id, gclid, click_date, record, _batch_id) "
+            "values (%s, %s, %s, %s, %s)",
+            (int(EUR_ACCOUNT), gclid, day, Jsonb(record), data.BATCH),
+        )
+
+
+@pytest.fixture
+def warehouse(warehouse: Database) -> Database:
+    """The shared good raw data plus raw_google_ads.click_views, which it does not hold."""
+    warehouse.conn.execute(
+        f"create table {CLICK_VIEWS} (customer_id bigint, gclid text, click_date date, "
+        "record jsonb, is_deleted boolean not null default false, "
+        "_loaded_at timestamptz not null default now(), _batch_id text)"
+    )
+    insert_clicks(warehouse, [(GCLID, "2024-06-01", click_record(GCLID, "2024-06-01"))])
+    return warehouse
 
 
 def codes(report: QualityReport, severity: str) -> set[str]:
@@ -53,7 +97,10 @@ def test_good_raw_data_passes_every_suite(warehouse: Database) -> None:
 
     assert (report.failed, report.warnings) == (0, 0)
     assert report.passed == len(report.results) > 0
-    assert {result.table_name for result in report.results} == set(RAW_SUITES)
+    # every raw table of the good data (other sources' suites are tested with their own data)
+    loaded = {*data.RAW_KEYS, CLICK_VIEWS}
+    assert {result.table_name for result in report.results} == loaded
+    assert loaded <= set(RAW_SUITES)
     rows = warehouse.results("run-good")
     assert len(rows) == len(report.results)
     assert all(row["passed"] and row["sample_bad_values"] is None for row in rows)
@@ -199,3 +246,34 @@ def test_requested_tables_only_and_missing_tables(warehouse: Database) -> None:
     assert codes(report, "critical") == {f"HS-OWNER-00{n}" for n in range(7)}
     assert codes(report, "warning") == {"HS-OWNER-010"}
     assert {result.observed_value for result in report.results} == {"table does not exist"}
+
+
+def test_click_views_rules(warehouse: Database) -> None:
+    day = "2024-06-02"
+    no_campaign = click_record("Cj0KCQjwNoCampaign", day)
+    del no_campaign["campaign"]
+    no_campaign["clickView"]["adGroupAd"] = "adGroupAds/1"
+    insert_clicks(
+        warehouse,
+        [
+            (GCLID, "2024-06-01", click_record(GCLID, "2024-06-01")),  # a second copy
+            ("Cj0KCQjwNoCampaign", day, no_campaign),
+            ("Cj0KCQjwTypedKey", day, click_record("Cj0KCQjwInRecord", day)),
+        ],
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_raw(warehouse.url, "run-clicks", tables=[CLICK_VIEWS])
+
+    report = raised.value.report
+    assert codes(report, "critical") == {"GADS-CLICK-002", "GADS-CLICK-006", "GADS-CLICK-011"}
+    assert codes(report, "warning") == {"GADS-CLICK-012"}
+    assert sample(report, "GADS-CLICK-011") == [
+        {
+            "customer_id": int(EUR_ACCOUNT),
+            "gclid": "Cj0KCQjwNoCampaign",
+            "click_date": day,
+            "campaign_id": None,
+            "ad_group_id": EUR_GROUP,
+        }
+    ]

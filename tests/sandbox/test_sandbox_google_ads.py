@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -33,6 +34,11 @@ def metric(row: dict[str, Any], name: str) -> int:
     return int(row.get("metrics", {}).get(name, "0"))  # zero metrics may be absent
 
 
+def google_spend(world: World) -> list[dict[str, Any]]:
+    """The truth's ad spend rows of Google Ads (other platforms' rows sit beside them)."""
+    return [r for r in world.truth()["ad_spend"] if r["platform"] == "google_ads"]
+
+
 def customers(world: World) -> list[int]:
     return [c.customer_id for c in world.google_ads.customers]
 
@@ -57,7 +63,7 @@ def test_token_endpoint_issues_bearer_tokens_for_the_right_grant(sources: DemoSo
 def test_ad_rows_are_camel_case_with_string_int64s_and_match_truth(
     gaql: GaqlRunner, world: World
 ) -> None:
-    truth = {(r["ad_id"], r["date"]): r for r in world.truth()["ad_spend"]}
+    truth = {(r["ad_id"], r["date"]): r for r in google_spend(world)}
     served = {}
     for customer_id in customers(world):
         for row in rows(gaql(customer_id, AD_QUERY.format(start="2026-01-01", end="2026-03-31"))):
@@ -107,7 +113,7 @@ def test_rolled_up_daily_metrics_are_the_sums_of_their_ads(
     gaql: GaqlRunner, world: World, level: str, key: str
 ) -> None:
     expected: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for r in world.truth()["ad_spend"]:
+    for r in google_spend(world):
         totals = expected[r[key], r["date"]]
         totals[0] += r["cost_micros"]
         totals[1] += r["impressions"]
@@ -320,9 +326,21 @@ def test_login_customer_id_is_optional_when_the_server_does_not_require_it(
         ),
         (
             "client",
-            "SELECT click_view.gclid FROM click_view",
+            "SELECT campaign.id FROM keyword_view",
             400,
             {"queryError": "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE"},
+        ),
+        (
+            "client",
+            "SELECT click_view.gclid FROM click_view",
+            400,
+            {"clickViewError": "EXPECTED_FILTER_ON_A_SINGLE_DAY"},
+        ),
+        (
+            "client",
+            "SELECT campaign.id, segments.device FROM campaign WHERE segments.date = '2026-03-01'",
+            400,
+            {"queryError": "PROHIBITED_FIELD_IN_SELECT_CLAUSE"},
         ),
         (
             "client",
@@ -366,3 +384,78 @@ def test_where_filters_and_order_and_limit_apply(gaql: GaqlRunner, world: World)
         if m.customer_id == customer_id and m.day.month == 1:
             january[str(m.campaign_id)] += m.clicks
     assert metric(served[0], "clicks") == max(january.values())
+
+
+CLICK_QUERY = (
+    "SELECT customer.id, click_view.gclid, click_view.ad_group_ad, campaign.id, ad_group.id, "
+    "segments.date, segments.click_type, segments.device, metrics.clicks FROM click_view "
+    "WHERE {where}"
+)
+
+
+def test_click_view_serves_the_gclids_of_one_day(gaql: GaqlRunner, world: World) -> None:
+    end = world.config.end
+    for customer_id in customers(world):
+        day = max(c.day for c in world.google_ads.paid_clicks if c.customer_id == customer_id)
+        served = rows(gaql(customer_id, CLICK_QUERY.format(where=f"segments.date = '{day}'")))
+        clicks = [
+            c for c in world.google_ads.paid_clicks if c.customer_id == customer_id and c.day == day
+        ]
+        assert [r["clickView"]["gclid"] for r in served] == [c.gclid for c in clicks]
+        for row, click in zip(served, clicks, strict=True):
+            assert row["clickView"]["resourceName"] == (
+                f"customers/{customer_id}/clickViews/{day}~{click.gclid}"
+            )
+            assert row["clickView"]["adGroupAd"] == (
+                f"customers/{customer_id}/adGroupAds/{click.ad_group_id}~{click.ad_id}"
+            )
+            assert row["campaign"]["id"] == str(click.campaign_id)
+            assert row["adGroup"]["id"] == str(click.ad_group_id)
+            assert row["metrics"] == {"clicks": "1"}
+            assert row["segments"] == {
+                "date": day.isoformat(),
+                "clickType": "URL_CLICKS",
+                "device": click.device,
+            }
+    # the oldest servable day: 90 days before the request day (the day after ``end``)
+    oldest, customer_id = end - timedelta(days=89), customers(world)[0]
+    on_day = rows(gaql(customer_id, CLICK_QUERY.format(where=f"segments.date = '{oldest}'")))
+    one_day = f"segments.date BETWEEN '{oldest}' AND '{oldest}'"
+    assert rows(gaql(customer_id, CLICK_QUERY.format(where=one_day))) == on_day
+
+
+@pytest.mark.parametrize(
+    "where, error_code",
+    [
+        ("segments.date BETWEEN '2026-03-01' AND '2026-03-02'", "EXPECTED_FILTER_ON_A_SINGLE_DAY"),
+        (
+            "segments.date >= '2026-03-01' AND segments.date <= '2026-03-01'",
+            "EXPECTED_FILTER_ON_A_SINGLE_DAY",
+        ),
+        ("segments.date IN ('2026-03-01', '2026-03-02')", "EXPECTED_FILTER_ON_A_SINGLE_DAY"),
+        ("campaign.id > 0", "EXPECTED_FILTER_ON_A_SINGLE_DAY"),
+        ("segments.date = '2025-12-31'", "DATE_TOO_OLD"),  # 91 days before the request day
+        ("segments.date = '2025-06-01'", "DATE_TOO_OLD"),
+    ],
+)
+def test_click_view_rejects_multi_day_and_old_queries(
+    gaql: GaqlRunner, world: World, where: str, error_code: str
+) -> None:
+    assert world.config.end == date(2026, 3, 31)
+    response = gaql(customers(world)[0], CLICK_QUERY.format(where=where))
+    assert_ads_error(response, 400, "INVALID_ARGUMENT", {"clickViewError": error_code})
+    assert isinstance(response.json(), list)  # searchStream errors are arrays
+
+
+def test_click_view_takes_only_the_clicks_metric(gaql: GaqlRunner, world: World) -> None:
+    query = (
+        "SELECT click_view.gclid, metrics.cost_micros FROM click_view "
+        "WHERE segments.date = '2026-03-01'"
+    )
+    response = gaql(customers(world)[0], query)
+    assert_ads_error(
+        response,
+        400,
+        "INVALID_ARGUMENT",
+        {"queryError": "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE"},
+    )

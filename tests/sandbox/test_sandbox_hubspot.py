@@ -269,3 +269,49 @@ def test_every_request_is_recorded(world: World) -> None:
             ("GET", "/crm/v3/pipelines/deals", 401),
         ]
         assert server.requests[0].at <= server.requests[1].at
+
+
+def test_merged_away_contacts_are_archived_and_listed_on_their_survivor(
+    hubspot: httpx.Client,
+) -> None:
+    wanted = "email,hs_merged_object_ids,lastmodifieddate"
+    live, _ = list_all(hubspot, "/crm/v3/objects/contacts", limit=100, properties=wanted)
+    archived, _ = list_all(
+        hubspot, "/crm/v3/objects/contacts", limit=100, properties=wanted, archived="true"
+    )
+    archived_by_id = {r["id"]: r for r in archived}
+    survivors = [r for r in live if r["properties"]["hs_merged_object_ids"]]
+    assert survivors, "the world merges some duplicates"
+    for survivor in survivors:
+        for merged_id in survivor["properties"]["hs_merged_object_ids"].split(";"):
+            merged = archived_by_id[merged_id]  # archived, not gone
+            assert merged["properties"]["email"] == survivor["properties"]["email"]
+            # the merge touched the survivor, so an incremental read picks the list up
+            assert survivor["properties"]["lastmodifieddate"] >= merged["archivedAt"]
+
+
+def test_deals_carry_their_stage_dates_per_pipeline_stage(
+    hubspot: httpx.Client, world: World
+) -> None:
+    pipelines = hubspot.get("/crm/v3/pipelines/deals").json()["results"]
+    names = [
+        f"hs_v2_date_{kind}_{stage['id']}"
+        for pipeline in pipelines
+        for stage in pipeline["stages"]
+        for kind in ("entered", "exited")
+    ]
+    body = {"properties": ["dealstage", "pipeline", *names], "limit": 200}
+    deals, _ = search_all(hubspot, "deals", body)
+    assert deals
+    for deal in deals:
+        props = deal["properties"]
+        entered = {n: v for n, v in props.items() if n.startswith("hs_v2_date_entered_") and v}
+        assert f"hs_v2_date_entered_{props['dealstage']}" in entered  # the current stage
+        stage_ids = {
+            s["id"] for p in pipelines if p["id"] == props["pipeline"] for s in p["stages"]
+        }
+        assert {n.removeprefix("hs_v2_date_entered_") for n in entered} <= stage_ids
+        for name, value in props.items():
+            if name.startswith("hs_v2_date_exited_") and value:
+                stage = name.removeprefix("hs_v2_date_exited_")
+                assert props[f"hs_v2_date_entered_{stage}"] <= value

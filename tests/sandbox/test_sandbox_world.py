@@ -7,10 +7,17 @@ import time
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from sandbox import World, WorldConfig, build_world
 from sandbox.google_ads_data import RESTATEMENT_DAYS
-from sandbox.hubspot_data import PIPELINES
+from sandbox.hubspot_data import PIPELINES, build_hubspot
+
+
+def google_spend(world: World) -> list[dict[str, Any]]:
+    return [r for r in world.truth()["ad_spend"] if r["platform"] == "google_ads"]
 
 
 def test_same_config_builds_the_same_world(world: World) -> None:
@@ -29,8 +36,8 @@ def test_a_later_end_keeps_earlier_spend_and_only_restates_recent_conversions() 
     early = build_world(WorldConfig(end=date(2026, 2, 15)))
     late = build_world(WorldConfig(end=date(2026, 3, 31)))
     key = ("ad_id", "date")
-    late_rows = {tuple(r[k] for k in key): r for r in late.truth()["ad_spend"]}
-    early_rows = early.truth()["ad_spend"]
+    late_rows = {tuple(r[k] for k in key): r for r in google_spend(late)}
+    early_rows = google_spend(early)
     assert early_rows and all(r["date"] <= "2026-02-15" for r in early_rows)
     settled = (date(2026, 2, 15) - timedelta(days=RESTATEMENT_DAYS)).isoformat()
     restated = 0
@@ -81,7 +88,7 @@ def test_truth_is_json_and_round_trips_through_a_file(world: World, tmp_path) ->
     assert counts["hubspot"]["deals"]["active"] + counts["hubspot"]["deals"]["archived"] == len(
         truth["deals"]
     )
-    assert counts["google_ads"]["ad_daily_metrics"]["active"] == len(truth["ad_spend"])
+    assert counts["google_ads"]["ad_daily_metrics"]["active"] == len(google_spend(world))
     assert counts["hubspot"]["owners"] == {"active": 6, "archived": 2}
 
 
@@ -132,3 +139,98 @@ def test_paid_contacts_carry_gclids_of_clicks_on_active_ads(world: World) -> Non
         assert (click.ad_id, click.day) in clicked
     gclids = [click.gclid for _, click in world.hubspot.paid_contacts]
     assert len(set(gclids)) == len(gclids)
+
+
+CLICK_PROPERTY = {
+    "google_ads": "hs_google_click_id",
+    "meta_ads": "hs_facebook_click_id",
+    "linkedin_ads": "li_fat_id",  # a custom property: HubSpot has no standard LinkedIn one
+}
+
+
+def test_ad_clicks_of_every_platform_become_contacts_with_their_click_ids(world: World) -> None:
+    contacts = {c.object_id: c.properties for c in world.hubspot.contacts}
+    platforms = {click.platform for _, click in world.hubspot.ad_contacts}
+    assert platforms == {"google_ads", "meta_ads", "linkedin_ads"}
+    campaigns = {
+        "google_ads": {c.campaign_id for c in world.google_ads.campaigns},
+        "meta_ads": {c.campaign_id for c in world.meta_ads.campaigns},
+        "linkedin_ads": {c.campaign_id for c in world.linkedin_ads.campaigns},
+    }
+    for contact_id, click in world.hubspot.ad_contacts:
+        props = contacts[contact_id]
+        assert props[CLICK_PROPERTY[click.platform]] == click.click_id
+        others = set(CLICK_PROPERTY.values()) - {CLICK_PROPERTY[click.platform]}
+        assert all(props[name] is None for name in others)
+        assert click.campaign_id in campaigns[click.platform]
+        url, google = props["hs_analytics_first_url"], click.platform == "google_ads"
+        if google:
+            assert props["hs_analytics_source"] == "PAID_SEARCH"
+            assert "utm_source=google&utm_medium=cpc" in url
+        else:
+            network = "facebook" if click.platform == "meta_ads" else "linkedin"
+            assert props["hs_analytics_source"] == "PAID_SOCIAL"
+            assert props["hs_analytics_source_data_1"] == network
+            assert f"utm_source={network}&utm_medium=paid_social" in url
+        campaign = props["hs_analytics_source_data_1" if google else "hs_analytics_source_data_2"]
+        assert f"utm_campaign={campaign}" in url
+        assert url.endswith(f"={click.click_id}")
+    truth = world.truth()["ad_click_contacts"]
+    assert len(truth) == len(world.hubspot.ad_contacts)
+    assert [c["click_id"] for c in truth] == [c.click_id for _, c in world.hubspot.ad_contacts]
+    assert len({c["click_id"] for c in truth}) == len(truth)
+
+
+def test_a_google_only_portal_has_no_social_clicks(world: World) -> None:
+    alone = build_hubspot(world.config, world.google_ads)
+    assert alone == build_hubspot(world.config, world.google_ads)  # deterministic
+    assert [click for _, click in alone.ad_contacts] == [c for _, c in alone.paid_contacts]
+    assert {c.gclid for _, c in alone.paid_contacts} == {
+        c.gclid for _, c in world.hubspot.paid_contacts
+    }
+    for contact in alone.contacts:
+        assert contact.properties["hs_facebook_click_id"] is None
+        assert contact.properties["li_fat_id"] is None
+
+
+def test_channel_quality_and_rep_habits_are_planted_and_in_the_truth(world: World) -> None:
+    truth = world.truth()
+    rates = truth["channel_rates"]
+    search, meta, linkedin = (
+        rates[name] for name in ("paid_search", "paid_social_meta", "paid_social_linkedin")
+    )
+    steps = ("lead_to_mql", "mql_to_sql", "sql_to_opportunity", "opportunity_to_won")
+    for step in steps:
+        assert search[step] == max(r[step] for r in rates.values())  # paid search converts best
+        assert meta[step] == min(r[step] for r in rates.values())  # Meta converts worst
+        for organic in ("organic_search", "direct"):
+            assert meta[step] < rates[organic][step] <= search[step]
+    assert linkedin["deal_size"] == max(r["deal_size"] for r in rates.values())
+
+    # the contacts' MQL rate follows the planted order (a fixed seed: no flakiness)
+    contacts = {c.object_id: c.properties for c in world.hubspot.contacts}
+    mql = {"google_ads": [], "meta_ads": []}
+    for contact_id, click in world.hubspot.ad_contacts:
+        if click.platform in mql and click.day < world.config.end - timedelta(days=10):
+            mql[click.platform].append(
+                contacts[contact_id]["hs_lifecyclestage_marketingqualifiedlead_date"] is not None
+            )
+    assert sum(mql["google_ads"]) / len(mql["google_ads"]) > 0.4
+    assert sum(mql["meta_ads"]) / len(mql["meta_ads"]) < 0.35
+
+    reps = truth["rep_profiles"]
+    assert set(reps) == {str(o.owner_id) for o in world.hubspot.owners}
+    assert len({rep["win_probability"] for rep in reps.values()}) > 2  # reps differ
+    discounted = 0
+    for deal in world.hubspot.deals:
+        props = deal.properties
+        rep = reps[props["hubspot_owner_id"]]
+        assert 0 < rep["win_probability"] < 1 and 0 < rep["discount_probability"] < 1
+        levels = rep["discount_levels"]
+        assert rep["average_discount"] == pytest.approx(sum(levels) / len(levels))
+        amount, list_amount = Decimal(props["amount"]), Decimal(props["list_amount"])
+        if amount < list_amount:
+            discounted += 1
+            discount = float(round(1 - amount / list_amount, 2))
+            assert discount in rep["discount_levels"], (deal.object_id, discount)
+    assert discounted > 0

@@ -22,6 +22,8 @@ renamed as (
         record -> 'properties' ->> 'firstname' as first_name,
         record -> 'properties' ->> 'lastname' as last_name,
         record -> 'properties' ->> 'lifecyclestage' as lifecycle_stage,
+        record -> 'properties' ->> 'jobtitle' as job_title,
+        record -> 'properties' ->> 'country' as country,
 
         -- source of the contact
         record -> 'properties' ->> 'hs_analytics_source' as original_source,
@@ -39,6 +41,8 @@ renamed as (
         record -> 'properties' ->> 'utm_campaign' as utm_campaign,
         record -> 'properties' ->> 'hs_google_click_id' as google_click_id,
         record -> 'properties' ->> 'hs_facebook_click_id' as facebook_click_id,
+        -- portal-specific custom property: HubSpot has no standard LinkedIn click id
+        record -> 'properties' ->> 'li_fat_id' as linkedin_click_id,
 
         -- timestamps
         {{ string_to_timestamp("record -> 'properties' ->> 'hs_analytics_first_timestamp'") }}

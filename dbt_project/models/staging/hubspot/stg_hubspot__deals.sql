@@ -20,6 +20,8 @@ renamed as (
         record -> 'properties' ->> 'dealname' as deal_name,
         record -> 'properties' ->> 'dealtype' as deal_type,
         {{ string_to_number("record -> 'properties' ->> 'amount'") }} as amount,
+        -- portal-specific custom property: the price before discount
+        {{ string_to_number("record -> 'properties' ->> 'list_amount'") }} as list_amount,
         upper(nullif(btrim(record -> 'properties' ->> 'deal_currency_code'), ''))
             as currency_code,
         {{ string_to_boolean("record -> 'properties' ->> 'hs_is_closed'") }} as is_closed,
