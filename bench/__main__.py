@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from bench import transform
+from bench import extract, memory, transform
 
-BENCHMARKS = {"transform": transform.main}
+BENCHMARKS = {"transform": transform.main, "extract": extract.main, "memory": memory.main}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
