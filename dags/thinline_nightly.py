@@ -20,7 +20,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
-DEFAULT_SOURCES = "hubspot,google_ads"
+DEFAULT_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
 
 
 def enabled_sources() -> list[str]:

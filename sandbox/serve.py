@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from sandbox.faults import Faults
 from sandbox.google_ads_server import GoogleAdsServer
 from sandbox.hubspot_server import HubSpotServer
+from sandbox.linkedin_ads_server import LinkedInAdsServer
+from sandbox.meta_ads_server import MetaAdsServer
+from sandbox.salesforce_server import SalesforceServer
 from sandbox.world import World
 
 
@@ -17,6 +20,9 @@ class DemoSources:
     hubspot: HubSpotServer
     google_ads: GoogleAdsServer
     env: dict[str, str]  # exactly the THINLINE_* settings an extractor needs to reach them
+    salesforce: SalesforceServer | None = None  # a default keeps positional construction
+    linkedin_ads: LinkedInAdsServer | None = None
+    meta_ads: MetaAdsServer | None = None
 
 
 @contextmanager
@@ -24,13 +30,28 @@ def serve(
     world: World,
     hubspot_faults: Faults | None = None,
     google_ads_faults: Faults | None = None,
+    salesforce_faults: Faults | None = None,
+    linkedin_ads_faults: Faults | None = None,
+    meta_ads_faults: Faults | None = None,
 ) -> Iterator[DemoSources]:
     """Run the stand-ins on 127.0.0.1 (free ports) until the block exits."""
     with (
         HubSpotServer(world, faults=hubspot_faults) as hubspot,
         GoogleAdsServer(world, faults=google_ads_faults) as google_ads,
+        SalesforceServer(world, faults=salesforce_faults) as salesforce,
+        LinkedInAdsServer(world, faults=linkedin_ads_faults) as linkedin_ads,
+        MetaAdsServer(world, faults=meta_ads_faults) as meta_ads,
     ):
-        yield DemoSources(hubspot, google_ads, env_for(hubspot, google_ads))
+        env = env_for(hubspot, google_ads) | salesforce_env(salesforce) | linkedin_ads.env()
+        env |= meta_ads.env()
+        yield DemoSources(
+            hubspot,
+            google_ads,
+            env,
+            salesforce=salesforce,
+            linkedin_ads=linkedin_ads,
+            meta_ads=meta_ads,
+        )
 
 
 def env_for(hubspot: HubSpotServer, google_ads: GoogleAdsServer) -> dict[str, str]:
@@ -47,4 +68,15 @@ def env_for(hubspot: HubSpotServer, google_ads: GoogleAdsServer) -> dict[str, st
         "THINLINE_GOOGLE_ADS__REFRESH_TOKEN": credentials.refresh_token,
         "THINLINE_GOOGLE_ADS__CUSTOMER_IDS": ",".join(str(c.customer_id) for c in customers),
         "THINLINE_GOOGLE_ADS__LOGIN_CUSTOMER_ID": str(google_ads.data.manager.customer_id),
+    }
+
+
+def salesforce_env(salesforce: SalesforceServer) -> dict[str, str]:
+    credentials = salesforce.credentials
+    return {
+        "THINLINE_SALESFORCE__BASE_URL": salesforce.url,
+        "THINLINE_SALESFORCE__TOKEN_URL": salesforce.token_url,
+        "THINLINE_SALESFORCE__CLIENT_ID": credentials.client_id,
+        "THINLINE_SALESFORCE__CLIENT_SECRET": credentials.client_secret,
+        "THINLINE_SALESFORCE__REFRESH_TOKEN": credentials.refresh_token,
     }

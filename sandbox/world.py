@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ from sandbox.clock import iso
 from sandbox.config import WorldConfig
 from sandbox.google_ads_data import RESTATEMENT_DAYS, GoogleAdsData, build_google_ads
 from sandbox.hubspot_data import CrmRecord, HubSpotData, build_hubspot
+from sandbox.linkedin_ads_data import LinkedInAdsData, build_linkedin_ads
+from sandbox.meta_ads_data import MetaAdsData, build_meta_ads
+from sandbox.salesforce_data import SalesforceData, build_salesforce
 
 __all__ = ["World", "WorldConfig", "build_world"]
 
@@ -24,6 +28,9 @@ class World:
     config: WorldConfig
     hubspot: HubSpotData
     google_ads: GoogleAdsData
+    meta_ads: MetaAdsData
+    salesforce: SalesforceData
+    linkedin_ads: LinkedInAdsData
 
     def truth(self) -> dict[str, Any]:
         """What a correct pipeline must end up with, as JSON-ready values."""
@@ -58,7 +65,9 @@ class World:
                     "conversions_value": m.conversions_value,
                 }
                 for m in ads.metrics
-            ],
+            ]
+            + self.meta_ads.ad_spend()
+            + self.linkedin_ads.spend_truth(),
             "deals": [
                 _deal_truth(d, contacts_by_deal.get(d.object_id, [])) for d in self.hubspot.deals
             ],
@@ -74,6 +83,11 @@ class World:
                 }
                 for contact_id, click in self.hubspot.paid_contacts
             ],
+            # HubSpot's planted knobs: channel_rates, deal_win_rule, rep_profiles, and
+            # ad_click_contacts (the contacts of every platform's ad clicks, with click ids).
+            **self.hubspot.planted_truth(),
+            # Salesforce opportunities, deleted ones included (is_deleted: only queryAll sees them).
+            "salesforce_opportunities": self.salesforce.opportunity_truth(),
             "counts": self.counts(),
         }
 
@@ -99,12 +113,16 @@ class World:
                 "deal_pipelines": live(len(hubspot.pipelines)),
                 "deal_contact_associations": live(len(hubspot.deal_contacts)),
             },
+            "salesforce": self.salesforce.counts(),
+            "meta_ads": self.meta_ads.counts(),
+            "linkedin_ads": self.linkedin_ads.counts(),
             "google_ads": {
                 "customers": live(len(ads.customers)),
                 "campaigns": live(len(ads.campaigns)),
                 "campaign_daily_metrics": live(_distinct(ads, "campaign_id")),
                 "ad_group_daily_metrics": live(_distinct(ads, "ad_group_id")),
                 "ad_daily_metrics": live(len(ads.metrics)),
+                "click_views": live(len(ads.click_view_clicks(self.config.end + timedelta(1)))),
             },
         }
 
@@ -114,7 +132,17 @@ class World:
 
 def build_world(config: WorldConfig) -> World:
     google_ads = build_google_ads(config)
-    return World(config=config, hubspot=build_hubspot(config, google_ads), google_ads=google_ads)
+    meta_ads = build_meta_ads(config)
+    linkedin_ads = build_linkedin_ads(config)
+    hubspot = build_hubspot(config, google_ads, meta_ads, linkedin_ads)
+    return World(
+        config=config,
+        hubspot=hubspot,
+        google_ads=google_ads,
+        meta_ads=meta_ads,
+        salesforce=build_salesforce(config, hubspot),
+        linkedin_ads=linkedin_ads,
+    )
 
 
 def _deal_truth(deal: CrmRecord, contact_ids: list[str]) -> dict[str, Any]:

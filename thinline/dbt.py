@@ -19,10 +19,15 @@ class DbtError(Exception):
     """dbt exited non-zero; the message holds the failing lines."""
 
 
-def dbt_env(warehouse_url: str, schema: str = BUILD_SCHEMA) -> dict[str, str]:
-    """The ``THINLINE_PG_*`` variables ``dbt_project/profiles.yml`` reads."""
+def dbt_env(
+    warehouse_url: str, schema: str = BUILD_SCHEMA, sources: list[str] | None = None
+) -> dict[str, str]:
+    """The ``THINLINE_PG_*`` variables ``dbt_project/profiles.yml`` reads, and the enabled
+    sources (``THINLINE_SOURCES``) that ``dbt_project.yml`` builds."""
     parts = urlsplit(warehouse_url)
+    enabled = {"THINLINE_SOURCES": ",".join(sources)} if sources is not None else {}
     return {
+        **enabled,
         "THINLINE_PG_HOST": parts.hostname or "127.0.0.1",
         "THINLINE_PG_PORT": str(parts.port or 5432),
         "THINLINE_PG_USER": unquote(parts.username or ""),
@@ -32,7 +37,12 @@ def dbt_env(warehouse_url: str, schema: str = BUILD_SCHEMA) -> dict[str, str]:
     }
 
 
-def run_dbt(args: list[str], warehouse_url: str, schema: str = BUILD_SCHEMA) -> str:
+def run_dbt(
+    args: list[str],
+    warehouse_url: str,
+    schema: str = BUILD_SCHEMA,
+    sources: list[str] | None = None,
+) -> str:
     """Run ``dbt <args>`` in a subprocess; return its output or raise :class:`DbtError`."""
     dbt = Path(sys.executable).parent / "dbt"
     command = [
@@ -45,7 +55,7 @@ def run_dbt(args: list[str], warehouse_url: str, schema: str = BUILD_SCHEMA) -> 
     ]
     env = {
         **os.environ,
-        **dbt_env(warehouse_url, schema),
+        **dbt_env(warehouse_url, schema, sources),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     log.info("running dbt %s", " ".join(args))

@@ -55,9 +55,10 @@ def validate_raw(run_id: str, sources: list[str]) -> dict[str, Any]:
 
 
 def transform() -> dict[str, Any]:
-    url = warehouse_url(load_settings())
-    run_dbt(["seed"], url)
-    output = run_dbt(["build", "--exclude", "resource_type:seed"], url)
+    settings = load_settings()
+    url, sources = warehouse_url(settings), settings.source_names()
+    run_dbt(["seed"], url, sources=sources)
+    output = run_dbt(["build", "--exclude", "resource_type:seed"], url, sources=sources)
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
     log.info("thinline | dbt: %s", done[-1].strip() if done else "done")
     return {"dbt": done[-1].split("Done. ", 1)[-1].strip() if done else ""}
@@ -66,7 +67,10 @@ def transform() -> dict[str, Any]:
 def validate_marts(run_id: str) -> dict[str, Any]:
     from quality import validate_marts as run_suites
 
-    report = run_suites(warehouse_url(load_settings()), run_id, schema=BUILD_SCHEMA)
+    settings = load_settings()
+    report = run_suites(
+        warehouse_url(settings), run_id, schema=BUILD_SCHEMA, sources=settings.source_names()
+    )
     log.info("thinline | marts quality: %s", report.summary_line())
     return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
 

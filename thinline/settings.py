@@ -15,9 +15,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from extract.base import ConfigError
 from extract.google_ads import GoogleAdsSettings
 from extract.hubspot import HubSpotSettings
+from extract.linkedin_ads import LinkedInAdsSettings
+from extract.meta_ads import MetaAdsSettings
 from extract.registry import SOURCES
+from extract.salesforce import SalesforceSettings
+from extract.settings import SourceSettings
 
-DEMO_SOURCES = ("hubspot", "google_ads")
+DEMO_SOURCES = tuple(SOURCES)  # the sandbox serves every source
 
 
 class Settings(BaseSettings):
@@ -40,7 +44,10 @@ class Settings(BaseSettings):
     demo_history_days: int = Field(default=120, description="Days of demo history.")
 
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     google_ads: GoogleAdsSettings = Field(default_factory=GoogleAdsSettings)
+    meta_ads: MetaAdsSettings = Field(default_factory=MetaAdsSettings)
+    linkedin_ads: LinkedInAdsSettings = Field(default_factory=LinkedInAdsSettings)
 
     @property
     def is_demo(self) -> bool:
@@ -59,7 +66,7 @@ class Settings(BaseSettings):
                 raise ConfigError(f"unknown source '{name}' in THINLINE_SOURCES (known: {known})")
         return names
 
-    def source_settings(self, name: str) -> HubSpotSettings | GoogleAdsSettings:
+    def source_settings(self, name: str) -> SourceSettings:
         return getattr(self, name)
 
 

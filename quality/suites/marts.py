@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import great_expectations as gx
 
@@ -18,6 +19,7 @@ from quality.suites.rules import INTEGER, LIVE, NUMBER, rows_check
 
 GOOGLE_ADS = "google_ads"  # fct_ad_spend_daily.platform
 HUBSPOT = "hubspot"  # fct_deals.crm
+SALESFORCE = "salesforce"
 
 
 def _raw_cost(table: str, columns: list[str]) -> str:
@@ -31,13 +33,13 @@ def _raw_cost(table: str, columns: list[str]) -> str:
     )
 
 
-def _daily_mismatch(mart_filter: str, raw_daily: str) -> str:
-    """Days where the mart's Google Ads spend and the raw spend differ (either side missing=0)."""
+def _daily_mismatch(mart_filter: str, raw_daily: str, platform: str = GOOGLE_ADS) -> str:
+    """Days where the mart's spend of ``platform`` and the raw spend differ (missing = 0)."""
     return (
         "select coalesce(mart.spend_date, raw.spend_date) as spend_date, "
         "mart.spend as mart_spend, raw.spend as raw_spend "
         "from (select fct.spend_date, sum(fct.spend) as spend from {batch} as fct "
-        f"where fct.platform = '{GOOGLE_ADS}'{mart_filter} group by fct.spend_date) as mart "
+        f"where fct.platform = '{platform}'{mart_filter} group by fct.spend_date) as mart "
         f"full outer join ({raw_daily}) as raw on mart.spend_date = raw.spend_date "
         "where coalesce(mart.spend, 0) <> coalesce(raw.spend, 0) "
         "order by 1"
@@ -90,6 +92,29 @@ def build_ad_spend_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_social_spend_suite(
+    platform: str, rule: str, table: str, day_column: str, spend_field: str
+) -> gx.ExpectationSuite:
+    """Meta / LinkedIn: spend per day equals the raw decimal-string spend, exactly."""
+    spend = f"record->>'{spend_field}'"
+    raw_daily = (
+        f"select {day_column} as spend_date, "
+        f"sum(case when {spend} ~ '{NUMBER}' then ({spend})::numeric else 0 end) as spend "
+        f"from {table} where {LIVE} group by 1"
+    )
+    return gx.ExpectationSuite(
+        name=f"marts.fct_ad_spend_daily.{platform}",
+        expectations=[
+            rows_check(
+                rule,
+                CRITICAL,
+                f"{platform} spend per day equals the sum of live {table} {spend_field}",
+                _daily_mismatch("", raw_daily, platform),
+            )
+        ],
+    )
+
+
 def build_deals_suite() -> gx.ExpectationSuite:
     amount = "record->'properties'->>'amount'"
     raw_deals = (
@@ -135,16 +160,94 @@ def build_deals_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_salesforce_deals_suite() -> gx.ExpectationSuite:
+    amount = "record->>'Amount'"
+    raw = (
+        "select count(*) as deal_count, "
+        f"sum(case when {amount} ~ '{NUMBER}' then ({amount})::numeric end) as amount "
+        f"from raw_salesforce.opportunities where {LIVE}"
+    )
+    mart = (
+        "select count(*) as deal_count, sum(fct.amount) as amount "
+        f"from {{batch}} as fct where fct.crm = '{SALESFORCE}'"
+    )
+    totals = f"from ({mart}) as mart cross join ({raw}) as raw "
+    return gx.ExpectationSuite(
+        name="marts.fct_deals.salesforce",
+        expectations=[
+            rows_check(
+                "MART-DEAL-004",
+                CRITICAL,
+                "Salesforce deal count equals live raw_salesforce.opportunities rows",
+                "select mart.deal_count as mart_deal_count, raw.deal_count as raw_deal_count "
+                + totals
+                + "where mart.deal_count <> raw.deal_count",
+            ),
+            rows_check(
+                "MART-DEAL-005",
+                CRITICAL,
+                "Salesforce deal amount total equals the sum of live raw Amounts",
+                "select mart.amount as mart_amount, raw.amount as raw_amount "
+                + totals
+                + "where coalesce(mart.amount, 0) <> coalesce(raw.amount, 0)",
+            ),
+            rows_check(
+                "MART-DEAL-006",
+                WARNING,
+                "every Salesforce deal owner exists in raw_salesforce.users",
+                "select fct.deal_id, fct.owner_id from {batch} as fct "
+                "left join raw_salesforce.users as users on users.user_id = fct.owner_id "
+                f"where fct.crm = '{SALESFORCE}' and fct.owner_id is not null "
+                "and users.user_id is null order by fct.deal_id",
+            ),
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class MartSuite:
+    table: str  # the mart it checks
     build: Callable[[], gx.ExpectationSuite]
     sources: tuple[str, ...]  # raw tables the reconciliation reads
 
 
+# One suite per mart and source: a source that is not loaded skips only its own suite.
 SUITES: dict[str, MartSuite] = {
     "fct_ad_spend_daily": MartSuite(
+        "fct_ad_spend_daily",
         build_ad_spend_suite,
         ("raw_google_ads.ad_daily_metrics", "raw_google_ads.campaign_daily_metrics"),
     ),
-    "fct_deals": MartSuite(build_deals_suite, ("raw_hubspot.deals", "raw_hubspot.owners")),
+    "fct_ad_spend_daily.meta_ads": MartSuite(
+        "fct_ad_spend_daily",
+        partial(
+            build_social_spend_suite,
+            "meta_ads",
+            "MART-SPEND-003",
+            "raw_meta_ads.ad_daily_insights",
+            "insight_date",
+            "spend",
+        ),
+        ("raw_meta_ads.ad_daily_insights",),
+    ),
+    "fct_ad_spend_daily.linkedin_ads": MartSuite(
+        "fct_ad_spend_daily",
+        partial(
+            build_social_spend_suite,
+            "linkedin_ads",
+            "MART-SPEND-004",
+            "raw_linkedin_ads.creative_daily_analytics",
+            "analytics_date",
+            "costInLocalCurrency",
+        ),
+        ("raw_linkedin_ads.creative_daily_analytics",),
+    ),
+    "fct_deals": MartSuite(
+        "fct_deals", build_deals_suite, ("raw_hubspot.deals", "raw_hubspot.owners")
+    ),
+    "fct_deals.salesforce": MartSuite(
+        "fct_deals",
+        build_salesforce_deals_suite,
+        ("raw_salesforce.opportunities", "raw_salesforce.users"),
+    ),
 }

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.integration
 THINLINE = str(Path(sys.executable).parent / "thinline")
 DAY = date(2026, 3, 10)
 WORLD = WorldConfig(seed=11, scale=1.0, start=date(2026, 1, 1), end=DAY)
+ALL_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
 
 
 def run_thinline(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> str:
@@ -80,7 +81,7 @@ def world():
 def first_run(home: Path, world) -> dict:
     """Run the nightly DAG twice for the same day; keep the output and both snapshots."""
     with serve(world) as sources:
-        env = {**sources.env, "THINLINE_SOURCES": "hubspot,google_ads"}
+        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES}
         output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
         url = run_thinline(home, "warehouse", "url").strip()
         before = snapshot(url)
@@ -106,31 +107,37 @@ def test_run_ends_with_a_summary(first_run: dict) -> None:
 def test_published_spend_equals_the_planted_spend(first_run: dict, world) -> None:
     truth: dict[tuple, Decimal] = defaultdict(Decimal)
     for row in world.truth()["ad_spend"]:
-        key = (str(row["campaign_id"]), row["date"])
-        truth[key] += Decimal(row["cost_micros"]) / Decimal(1_000_000)
+        key = (row["platform"], str(row["campaign_id"]), row["date"])
+        exact = row.get("spend")  # Meta and LinkedIn report decimal strings, Google micros
+        truth[key] += Decimal(exact) if exact else Decimal(row["cost_micros"]) / 1_000_000
     with psycopg.connect(first_run["url"]) as conn:
         published = conn.execute(
-            "select campaign_id::text, spend_date::text, sum(spend) "
-            "from analytics.fct_ad_spend_daily group by 1, 2"
+            "select platform, campaign_id::text, spend_date::text, sum(spend) "
+            "from analytics.fct_ad_spend_daily group by 1, 2, 3"
         ).fetchall()
-    got = {(campaign, day): spend for campaign, day, spend in published if spend != 0}
+    got = {(platform, campaign, day): spend for platform, campaign, day, spend in published}
     expected = {key: spend for key, spend in truth.items() if spend != 0}
-    assert got == expected
-    assert len(expected) > 50  # the world really has spend to compare
+    assert {key: spend for key, spend in got.items() if spend != 0} == expected
+    assert {platform for platform, _, _ in expected} == {"google_ads", "meta_ads", "linkedin_ads"}
+    assert len(expected) > 150  # the world really has spend to compare
 
 
 def test_published_deals_equal_the_planted_deals(first_run: dict, world) -> None:
-    truth = {
-        str(deal["deal_id"]): Decimal(deal["amount"])
-        for deal in world.truth()["deals"]
+    truth = world.truth()
+    expected = {
+        ("hubspot", str(deal["deal_id"])): Decimal(deal["amount"])
+        for deal in truth["deals"]
         if not deal["archived"]
+    } | {
+        ("salesforce", opportunity["opportunity_id"]): Decimal(opportunity["amount"])
+        for opportunity in truth["salesforce_opportunities"]
+        if not opportunity["is_deleted"]
     }
     with psycopg.connect(first_run["url"]) as conn:
-        published = dict(
-            conn.execute("select deal_id::text, amount from analytics.fct_deals").fetchall()
-        )
-    assert published == truth
-    assert len(truth) >= 10
+        published = conn.execute("select crm, deal_id::text, amount from analytics.fct_deals")
+        got = {(crm, deal_id): amount for crm, deal_id, amount in published.fetchall()}
+    assert got == expected
+    assert {crm for crm, _ in expected} == {"hubspot", "salesforce"}
 
 
 def test_rerunning_the_same_interval_leaves_identical_tables(first_run: dict) -> None:
@@ -155,7 +162,7 @@ def test_watermarks_committed_per_stream(first_run: dict) -> None:
 def test_the_next_night_is_incremental(first_run: dict, home: Path) -> None:
     next_day = date(2026, 3, 11)
     with serve(build_world(replace(WORLD, end=next_day))) as sources:
-        env = {**sources.env, "THINLINE_SOURCES": "hubspot,google_ads"}
+        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES}
         run_thinline(home, "run", "--date", next_day.isoformat(), extra_env=env)
     with psycopg.connect(first_run["url"]) as conn:
         batches = conn.execute(
@@ -168,8 +175,9 @@ def test_the_next_night_is_incremental(first_run: dict, home: Path) -> None:
     assert 0 < last_rows < first_rows
 
 
-def test_runs_on_postgresql_15_too(tmp_path: Path, world) -> None:
-    """The machine's PostgreSQL 15 (if any) as THINLINE_WAREHOUSE_URL: the same numbers."""
+def test_runs_on_postgresql_15_with_a_subset_of_sources(tmp_path: Path, world) -> None:
+    """The machine's PostgreSQL 15 (if any) as THINLINE_WAREHOUSE_URL, with two sources only:
+    the other sources' models and checks stay out, and the numbers are the same."""
     server = os.environ.get(
         "THINLINE_TEST_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
@@ -187,9 +195,16 @@ def test_runs_on_postgresql_15_too(tmp_path: Path, world) -> None:
             run_thinline(tmp_path, "run", "--date", DAY.isoformat(), extra_env=env)
         with psycopg.connect(url) as conn:
             version = conn.execute("show server_version_num").fetchone()[0]
-            deals = conn.execute("select count(*), sum(amount) from analytics.fct_deals").fetchone()
+            deals = conn.execute(
+                "select count(*), sum(amount) from analytics.fct_deals where crm = 'hubspot'"
+            ).fetchone()
+            platforms = conn.execute(
+                "select distinct platform from analytics.fct_ad_spend_daily"
+            ).fetchall()
+            crms = conn.execute("select distinct crm from analytics.fct_deals").fetchall()
         truth = [Decimal(d["amount"]) for d in world.truth()["deals"] if not d["archived"]]
         assert version.startswith("15")
         assert deals == (len(truth), sum(truth))
+        assert platforms == [("google_ads",)] and crms == [("hubspot",)]
     finally:
         drop_database(url)

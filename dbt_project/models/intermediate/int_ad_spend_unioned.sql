@@ -1,29 +1,29 @@
--- Daily ad spend of every ad platform in one shape (Google Ads today; Meta and LinkedIn
--- add a union branch here), with its keys.
+-- Daily ad spend of every enabled ad platform in one shape, with its keys.
 with
-
-google_ads_spend as (
-
-    select * from {{ ref('int_google_ads_spend_reconciled') }}
-
-),
 
 unioned as (
 
-    select
-        platform,
-        spend_date,
-        account_id,
-        campaign_id,
-        ad_group_id,
-        ad_id,
-        currency_code,
-        spend,
-        impressions,
-        clicks,
-        platform_conversions,
-        platform_conversion_value
-    from google_ads_spend
+    {{ union_sources(
+        {
+            'google_ads': 'int_google_ads_spend_reconciled',
+            'meta_ads': 'int_meta_ads_spend_prepared',
+            'linkedin_ads': 'int_linkedin_ads_spend_prepared',
+        },
+        {
+            'platform': 'text',
+            'spend_date': 'date',
+            'account_id': 'text',
+            'campaign_id': 'text',
+            'ad_group_id': 'text',
+            'ad_id': 'text',
+            'currency_code': 'text',
+            'spend': 'numeric',
+            'impressions': 'bigint',
+            'clicks': 'bigint',
+            'platform_conversions': 'numeric',
+            'platform_conversion_value': 'numeric',
+        },
+    ) }}
 
 ),
 

@@ -1,34 +1,33 @@
--- Deals of every CRM in one shape (HubSpot today; Salesforce adds a union branch here),
--- with their key.
+-- Deals of every enabled CRM in one shape, with their key.
 with
-
-hubspot_deals as (
-
-    select * from {{ ref('int_hubspot_deals_prepared') }}
-
-),
 
 unioned as (
 
-    select
-        crm,
-        deal_id,
-        deal_name,
-        account_id,
-        owner_id,
-        pipeline_id,
-        pipeline_name,
-        stage_id,
-        stage_name,
-        stage_probability,
-        created_at,
-        close_at,
-        is_closed,
-        is_won,
-        amount,
-        currency_code,
-        list_amount
-    from hubspot_deals
+    {{ union_sources(
+        {
+            'hubspot': 'int_hubspot_deals_prepared',
+            'salesforce': 'int_salesforce_deals_prepared',
+        },
+        {
+            'crm': 'text',
+            'deal_id': 'text',
+            'deal_name': 'text',
+            'account_id': 'text',
+            'owner_id': 'text',
+            'pipeline_id': 'text',
+            'pipeline_name': 'text',
+            'stage_id': 'text',
+            'stage_name': 'text',
+            'stage_probability': 'numeric',
+            'created_at': 'timestamptz',
+            'close_at': 'timestamptz',
+            'is_closed': 'boolean',
+            'is_won': 'boolean',
+            'amount': 'numeric',
+            'currency_code': 'text',
+            'list_amount': 'numeric',
+        },
+    ) }}
 
 ),
 

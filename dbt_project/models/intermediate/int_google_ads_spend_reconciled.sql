@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('google_ads')) }}
 -- Google Ads spend at ad grain, plus one campaign-level row per campaign and day for what the
 -- ad-level report does not cover (campaign types without ads, such as Performance Max), so
 -- the spend of a day always adds up to the campaign report. The remainder row has no ad

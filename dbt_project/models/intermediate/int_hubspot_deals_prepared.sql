@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('hubspot')) }}
 -- HubSpot deals (deleted ones dropped) in the CRM-neutral deal shape of int_deals_unioned:
 -- stage names and closed/won flags from the pipeline stages, and an account.
 with
@@ -83,8 +84,8 @@ final as (
             deals.currency_code,
             {{ currency_var('hubspot_default_currency') }}
         ) as currency_code,
-        -- no list price source yet: populated once line items are extracted
-        cast(null as numeric) as list_amount
+        -- the portal's list-price deal property (THINLINE_HUBSPOT__DEAL_CUSTOM_PROPERTIES)
+        deals.list_amount
     from deals
     left join stages
         on
