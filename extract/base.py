@@ -41,6 +41,17 @@ class Window:
         return [first + timedelta(days=offset) for offset in range((last - first).days)]
 
 
+def day_ranges(days: list[date], size: int) -> list[tuple[date, date]]:
+    """Consecutive ``(first, last)`` ranges of at most ``size`` days covering ``days``."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if ranges and (day - ranges[-1][0]).days < size and day - ranges[-1][1] == timedelta(1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
 class LoadMode(enum.Enum):
     """How the loader lands a stream's rows."""
 

@@ -11,6 +11,7 @@ import httpx
 from extract.base import SourceError
 from extract.google_ads.settings import GoogleAdsSettings
 from extract.http import Failure, FailureKind, HttpClient, Sleep, one_line, parse_duration
+from extract.oauth import refresh_token_grant
 
 REFRESH_HINT = "check THINLINE_GOOGLE_ADS__REFRESH_TOKEN"
 OAUTH_HINT = (
@@ -95,20 +96,16 @@ class AccessToken:
 
     def refresh(self, http: HttpClient, settings: GoogleAdsSettings) -> None:
         """Trade the refresh token for an access token (form post to ``token_url``)."""
-        secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-        refresh = settings.refresh_token.get_secret_value() if settings.refresh_token else ""
-        form = {
-            "grant_type": "refresh_token",
-            "client_id": settings.client_id or "",
-            "client_secret": secret,
-            "refresh_token": refresh,
-        }
-        body = http.request("POST", settings.token_url, data=form, authenticated=False)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not token:
-            raise SourceError(f"google_ads: token response has no access_token — {OAUTH_HINT}")
-        http.log.info("google_ads: access token refreshed")
-        self.value = str(token)
+        body = refresh_token_grant(
+            http,
+            "google_ads",
+            settings.token_url,
+            settings.client_id,
+            settings.client_secret,
+            settings.refresh_token,
+            OAUTH_HINT,
+        )
+        self.value = str(body["access_token"])
         expires_in = float(body.get("expires_in") or 3600)
         self.expires_at = time.monotonic() + max(expires_in - TOKEN_EARLY_SECONDS, 0.0)
 

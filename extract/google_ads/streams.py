@@ -7,7 +7,7 @@
   BETWEEN first AND last`` over the window's days, at most ``days_per_request`` days per
   call, re-reading ``lookback_days`` because conversions restate inside that window. Each
   row carries ``customer.currency_code``: ``costMicros`` is in the account's currency.
-* click_views (replace_days on ``click_date``): ``FROM click_view``, one row per click with
+* click_views (merge on the click): ``FROM click_view``, one row per click with
   its ``gclid`` (the key that joins an ad click to a CRM contact's ``hs_google_click_id``).
   The API answers one day per query and only the last ``CLICK_VIEW_DAYS`` days, so the
   stream sends ``segments.date = 'D'`` for each day of the window (lookback included) and
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from extract.base import LoadMode, RawRow, Stream, Window, midnight
+from extract.base import LoadMode, RawRow, Stream, Window, day_ranges, midnight
 from extract.google_ads.client import AccessToken, GoogleAdsClient
 from extract.google_ads.settings import GoogleAdsSettings
 from extract.http import Sleep
@@ -164,12 +164,13 @@ def build_streams(settings: GoogleAdsSettings, *, sleep: Sleep = time.sleep) -> 
     def client() -> GoogleAdsClient:
         return GoogleAdsClient(settings, token, sleep=sleep)
 
+    # Merge, not replace_days: click_view serves only the last 90 days, so replacing the days
+    # of an older backfill window would delete clicks that can never be read again.
     click_views = Stream(
         entity=CLICK_VIEWS.entity,
         key_columns={key.column: key.pg_type for key in CLICK_VIEWS.keys},
-        load_mode=LoadMode.REPLACE_DAYS,
+        load_mode=LoadMode.MERGE,
         fetch=functools.partial(fetch_click_views, client),
-        day_column=CLICK_DATE.column,
         lookback=timedelta(days=settings.lookback_days),
     )
     return [
@@ -238,14 +239,3 @@ def click_view_days(window: Window) -> list[date]:
     if window.end > midnight(window.end.date()):  # the end day itself is partly inside
         oldest += timedelta(days=1)
     return [day for day in window.days() if day >= oldest.date()]
-
-
-def day_ranges(days: list[date], size: int) -> list[tuple[date, date]]:
-    """Consecutive ``(first, last)`` ranges of at most ``size`` days covering ``days``."""
-    ranges: list[tuple[date, date]] = []
-    for day in sorted(days):
-        if ranges and (day - ranges[-1][0]).days < size and day - ranges[-1][1] == timedelta(1):
-            ranges[-1] = (ranges[-1][0], day)
-        else:
-            ranges.append((day, day))
-    return ranges

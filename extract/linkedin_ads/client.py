@@ -18,6 +18,7 @@ import httpx
 from extract.base import SourceError
 from extract.http import Failure, FailureKind, HttpClient, Sleep, one_line
 from extract.linkedin_ads.settings import ACCOUNT_URN, LinkedInAdsSettings
+from extract.oauth import refresh_token_grant
 
 ACCESS_HINT = "check THINLINE_LINKEDIN_ADS__ACCESS_TOKEN (LinkedIn access tokens last 60 days)"
 REFRESH_HINT = "check THINLINE_LINKEDIN_ADS__REFRESH_TOKEN"
@@ -83,20 +84,16 @@ class AccessToken:
 
     def refresh(self, http: HttpClient, settings: LinkedInAdsSettings) -> None:
         """Trade the refresh token for a new access token (form post to ``token_url``)."""
-        secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-        refresh = settings.refresh_token.get_secret_value() if settings.refresh_token else ""
-        form = {
-            "grant_type": "refresh_token",
-            "client_id": settings.client_id or "",
-            "client_secret": secret,
-            "refresh_token": refresh,
-        }
-        body = http.request("POST", settings.token_url, data=form, authenticated=False)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not token:
-            raise SourceError(f"linkedin_ads: token response has no access_token — {OAUTH_HINT}")
-        http.log.info("linkedin_ads: access token refreshed")
-        self.value = str(token)
+        body = refresh_token_grant(
+            http,
+            "linkedin_ads",
+            settings.token_url,
+            settings.client_id,
+            settings.client_secret,
+            settings.refresh_token,
+            OAUTH_HINT,
+        )
+        self.value = str(body["access_token"])
 
 
 class LinkedInAdsClient:

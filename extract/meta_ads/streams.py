@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from extract.base import LoadMode, RawRow, SourceError, Stream, Window
-from extract.google_ads.streams import day_ranges
+from extract.base import LoadMode, RawRow, SourceError, Stream, Window, day_ranges
 from extract.http import Sleep
 from extract.meta_ads.client import MetaAdsClient, TooMuchData
 from extract.meta_ads.settings import MetaAdsSettings

@@ -10,6 +10,7 @@ import httpx
 
 from extract.base import SourceError
 from extract.http import Failure, FailureKind, HttpClient, Sleep, one_line
+from extract.oauth import refresh_token_grant
 from extract.salesforce.settings import SalesforceSettings
 
 REFRESH_HINT = "check THINLINE_SALESFORCE__REFRESH_TOKEN"
@@ -63,25 +64,21 @@ class AccessToken:
 
     def refresh(self, http: HttpClient, settings: SalesforceSettings) -> None:
         """Trade the refresh token for a session (form post to ``token_url``)."""
-        secret = settings.client_secret.get_secret_value() if settings.client_secret else ""
-        refresh = settings.refresh_token.get_secret_value() if settings.refresh_token else ""
-        form = {
-            "grant_type": "refresh_token",
-            "client_id": settings.client_id or "",
-            "client_secret": secret,
-            "refresh_token": refresh,
-        }
-        body = http.request("POST", settings.token_url, data=form, authenticated=False)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        instance_url = body.get("instance_url") if isinstance(body, dict) else None
-        if not token or not instance_url:
-            raise SourceError(
-                f"salesforce: token response lacks access_token or instance_url — {OAUTH_HINT}"
-            )
+        body = refresh_token_grant(
+            http,
+            "salesforce",
+            settings.token_url,
+            settings.client_id,
+            settings.client_secret,
+            settings.refresh_token,
+            OAUTH_HINT,
+        )
+        instance_url = body.get("instance_url")
+        if not instance_url:
+            raise SourceError(f"salesforce: token response has no instance_url — {OAUTH_HINT}")
         # A rotated refresh token (body["refresh_token"]) is not persisted: settings come from
         # the environment, so the operator must update THINLINE_SALESFORCE__REFRESH_TOKEN.
-        http.log.info("salesforce: session refreshed")
-        self.value, self.instance_url = str(token), str(instance_url).rstrip("/")
+        self.value, self.instance_url = str(body["access_token"]), str(instance_url).rstrip("/")
 
 
 class SalesforceClient:

@@ -265,12 +265,13 @@ def test_click_view_query_names_a_single_day() -> None:
     assert click_view_days(Window(end, end)) == []
 
 
-def test_click_views_replace_their_days(world, make_settings, sleeps) -> None:
+def test_click_views_merge_so_a_backfill_never_deletes_unreadable_days(
+    world, make_settings, sleeps
+) -> None:
     with serve(world) as sources:
         settings = make_settings(GoogleAdsSettings, sources.env, lookback_days=7)
         (stream,) = [s for s in streams(settings, sleeps).values() if s.entity == "click_views"]
-    assert stream.load_mode is LoadMode.REPLACE_DAYS
-    assert stream.day_column == "click_date"
+    assert stream.load_mode is LoadMode.MERGE  # replacing days would drop clicks > 90 days old
     assert stream.key_columns == {"customer_id": "bigint", "gclid": "text", "click_date": "date"}
     assert stream.lookback == timedelta(days=7)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from extract.google_ads.streams import AD, METRIC_DATE, day_ranges
+from extract.base import day_ranges
+from extract.google_ads.streams import AD, METRIC_DATE
 from extract.hubspot.streams import chunked, to_int, to_ms
 
 

@@ -1,0 +1,34 @@
+"""The OAuth 2.0 refresh-token grant, shared by the sources that have one (Salesforce,
+Google Ads, LinkedIn): trade the refresh token for an access token at ``token_url``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from extract.base import SourceError
+from extract.http import HttpClient
+
+
+def refresh_token_grant(
+    http: HttpClient,
+    source: str,
+    token_url: str,
+    client_id: str | None,
+    client_secret: SecretStr | None,
+    refresh_token: SecretStr | None,
+    hint: str,
+) -> dict[str, Any]:
+    """POST the grant as a form; return the token response, which has an ``access_token``."""
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": client_id or "",
+        "client_secret": client_secret.get_secret_value() if client_secret else "",
+        "refresh_token": refresh_token.get_secret_value() if refresh_token else "",
+    }
+    body = http.request("POST", token_url, data=form, authenticated=False)
+    if not isinstance(body, dict) or not body.get("access_token"):
+        raise SourceError(f"{source}: token response has no access_token — {hint}")
+    http.log.info("%s: access token refreshed", source)
+    return body
