@@ -9,6 +9,8 @@ twice: each query's records are de-duplicated by Id, keeping the latest ``System
 before any is emitted. That buffer is bounded: a window whose ``totalSize`` exceeds
 ``max_window_records`` is split in halves (whole seconds, the SOQL literal's precision) until
 each part fits. ``lookback_minutes`` re-reads records that commit late with an earlier stamp.
+User and Campaign are small reference objects read whole every run (snapshot), since deals
+and members refer to them however long ago they last changed.
 
 Field lists are explicit (below): SOQL has no ``SELECT *``, and an unknown field fails the
 query rather than being dropped. Records are kept as returned (``attributes`` included).
@@ -41,6 +43,9 @@ class SObjectType:
     entity: str
     key_column: str
     fields: tuple[str, ...]
+    # Small reference objects are read whole every run (load mode snapshot): deals refer to
+    # users and campaigns last modified long before any history start.
+    snapshot: bool = False
 
     def query(self, start: datetime, end: datetime) -> str:
         return (
@@ -172,6 +177,7 @@ OBJECTS = (
             "LastModifiedDate",
             CURSOR,
         ),
+        snapshot=True,
     ),
     SObjectType(
         "Campaign",
@@ -191,6 +197,7 @@ OBJECTS = (
             "ParentId",
             *_AUDIT,
         ),
+        snapshot=True,
     ),
     SObjectType(
         "CampaignMember",
@@ -222,7 +229,7 @@ def build_streams(settings: SalesforceSettings, *, sleep: Sleep = time.sleep) ->
         Stream(
             entity=sobject.entity,
             key_columns={sobject.key_column: "text"},
-            load_mode=LoadMode.MERGE,
+            load_mode=LoadMode.SNAPSHOT if sobject.snapshot else LoadMode.MERGE,
             fetch=functools.partial(fetch_object, client, sobject),
             lookback=timedelta(minutes=settings.lookback_minutes),
         )
@@ -236,7 +243,8 @@ def fetch_object(
     """Records whose SystemModstamp is in the window, deleted ones flagged, one row per Id."""
     with client() as api:
         # Whole seconds: the start rounds down and the end up (re-reading a little is harmless).
-        pending = [(math.floor(_epoch(window.start)), math.ceil(_epoch(window.end)))]
+        first = 0 if sobject.snapshot else math.floor(_epoch(window.start))
+        pending = [(first, math.ceil(_epoch(window.end)))]
         while pending:
             start, end = pending.pop()
             if start >= end:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import psycopg
 import pytest
 
-from extract.base import ConfigError, RawRow, SourceError, Stream, Window
+from extract.base import ConfigError, LoadMode, RawRow, SourceError, Stream, Window
 from extract.loader import ensure_ops, load_stream
 from extract.salesforce import SalesforceSettings, build_connector
 from sandbox import Faults, World, serve
@@ -105,6 +105,19 @@ def test_a_window_reads_only_records_stamped_inside_it(
         "FROM Lead WHERE SystemModstamp >= 2026-02-01T00:00:00Z "
         "AND SystemModstamp < 2026-03-01T00:00:00Z ORDER BY SystemModstamp ASC"
     ]
+
+
+def test_users_and_campaigns_are_read_whole_whatever_the_window(
+    world: World, server: SalesforceServer, make_settings: Any, sleeps: list[float]
+) -> None:
+    """Deals point at users and campaigns last changed long before any history start."""
+    late = Window(datetime(2026, 3, 30, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    every = streams(settings_for(make_settings, server), sleeps)
+    for entity, sobject in (("users", "User"), ("campaigns", "Campaign")):
+        assert every[entity].load_mode is LoadMode.SNAPSHOT
+        expected = {record.record_id for record in world.salesforce.of(sobject)}
+        assert {row.keys[0] for row in read(every[entity], late)} == expected and expected
+    assert every["leads"].load_mode is LoadMode.MERGE
 
 
 def test_next_records_url_is_followed_with_small_batches(

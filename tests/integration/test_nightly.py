@@ -5,6 +5,7 @@ and the stand-in APIs; the published numbers must equal what the synthetic compa
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -99,7 +100,9 @@ def first_run(home: Path, world) -> dict:
 def test_run_ends_with_a_summary(first_run: dict) -> None:
     output = first_run["output"]
     assert "rows loaded:" in output
-    assert "checks raw" in output and "checks marts" in output
+    # Every check ran and passed: a clean company gives no failure and no warning either.
+    assert re.search(r"checks raw  : [1-9]\d* passed, 0 failed, 0 warnings", output), output
+    assert re.search(r"checks marts: [1-9]\d* passed, 0 failed, 0 warnings", output), output
     assert "analytics.fct_deals" in output and "analytics.fct_ad_spend_daily" in output
     assert "BI connection: postgresql://thinline:***@127.0.0.1:" in output
 
