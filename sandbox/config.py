@@ -42,6 +42,20 @@ def rng(config: WorldConfig, *parts: object) -> random.Random:
     return random.Random("|".join([str(config.seed), *map(str, parts)]))
 
 
+class UniqueIds:
+    """Random ids drawn from ``rnd``, never the same one twice (one pool per world part)."""
+
+    def __init__(self, rnd: random.Random) -> None:
+        self.rnd = rnd
+        self.seen: set[int] = set()
+
+    def new(self, low: int, span: int) -> int:
+        while (value := low + self.rnd.randrange(span)) in self.seen:
+            pass
+        self.seen.add(value)
+        return value
+
+
 def poisson(rnd: random.Random, mean: float) -> int:
     """A Poisson draw (Knuth for small means, a rounded normal for large ones)."""
     if mean <= 0:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sandbox.clock import day_start_ms
-from sandbox.config import WorldConfig, poisson, rng
+from sandbox.config import UniqueIds, WorldConfig, poisson, rng
 
 RESTATEMENT_DAYS = 3
 CLICK_VIEW_DAYS = 90  # click_view serves dates back to 90 days before the request
@@ -156,13 +156,7 @@ class _AdProfile:
 
 def build_google_ads(config: WorldConfig) -> GoogleAdsData:
     rnd = rng(config, "google_ads", "structure")
-    ids: set[int] = set()
-
-    def new_id(low: int, span: int) -> int:
-        while (value := low + rnd.randrange(span)) in ids:
-            pass
-        ids.add(value)
-        return value
+    new_id = UniqueIds(rnd).new
 
     manager = Customer(
         new_id(9_000_000_000, 999_999_999), "Thinline MCC", "USD", "America/New_York", True

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sandbox.clock import day_start_ms
-from sandbox.config import WorldConfig, poisson, rng
+from sandbox.config import UniqueIds, WorldConfig, poisson, rng
 
 RESTATEMENT_DAYS = 7  # LinkedIn restates about a week (DESIGN.md)
 CURRENCIES = ("USD", "EUR")
@@ -206,13 +206,10 @@ def money_text(micros: int, places: int = 0) -> str:
 
 def build_linkedin_ads(config: WorldConfig) -> LinkedInAdsData:
     rnd = rng(config, "linkedin_ads", "structure")
-    ids: set[int] = set()
+    ids = UniqueIds(rnd)
 
     def new_id(low: int) -> int:
-        while (value := low + rnd.randrange(99_999_999)) in ids:
-            pass
-        ids.add(value)
-        return value
+        return ids.new(low, 99_999_999)
 
     account = SponsoredAccount(
         account_id=new_id(500_000_000),

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sandbox.clock import day_start_ms
-from sandbox.config import WorldConfig, poisson, rng
+from sandbox.config import UniqueIds, WorldConfig, poisson, rng
 
 RESTATEMENT_DAYS = 7  # Meta's default 7-day click attribution window
 FBCLID_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -182,13 +182,7 @@ class _AdProfile:
 
 def build_meta_ads(config: WorldConfig) -> MetaAdsData:
     rnd = rng(config, "meta_ads", "structure")
-    ids: set[int] = set()
-
-    def new_id(low: int, span: int) -> int:
-        while (value := low + rnd.randrange(span)) in ids:
-            pass
-        ids.add(value)
-        return value
+    new_id = UniqueIds(rnd).new
 
     accounts: list[AdAccount] = []
     campaigns: list[Campaign] = []
