@@ -1,0 +1,102 @@
+"""The synthetic company, run once through `thinline run` for the whole test session.
+
+`published_company` is shared by every integration module that only reads the result
+(attribution, sales, report, ...): one full Airflow run instead of one per module. Tests
+that change that warehouse afterwards carry the `changes_shared_run` marker and are moved
+after every other test of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from sandbox import WorldConfig, build_world, serve
+from sandbox.world import World
+
+THINLINE = str(Path(sys.executable).parent / "thinline")
+DAY = date(2026, 3, 10)
+WORLD = WorldConfig(seed=11, scale=1.0, start=date(2026, 1, 1), end=DAY)
+ALL_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that change the shared warehouse after all readers of it."""
+    items.sort(key=lambda item: item.get_closest_marker("changes_shared_run") is not None)
+
+
+def run_thinline(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> str:
+    """Run the `thinline` command with its own state folder; fail the test on a non-zero exit."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")}
+    env = {**clean, "THINLINE_HOME": str(home), "THINLINE_START_DATE": "2026-01-01"}
+    result = subprocess.run(
+        [THINLINE, *args],
+        env={**env, **(extra_env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def snapshot(url: str) -> dict[str, list[tuple]]:
+    """Every published table and every raw table's content, minus load bookkeeping."""
+    tables: dict[str, list[tuple]] = {}
+    with psycopg.connect(url) as conn:
+        names = conn.execute(
+            "select table_schema, table_name, string_agg(column_name, ', ' order by column_name) "
+            "from information_schema.columns "
+            "where (table_schema = 'analytics' or table_schema like 'raw\\_%') "
+            "and column_name not in ('_loaded_at', '_batch_id') "
+            "group by 1, 2 order by 1, 2"
+        ).fetchall()
+        for schema, table, columns in names:
+            rows = conn.execute(f'select {columns} from "{schema}"."{table}"').fetchall()
+            tables[f"{schema}.{table}"] = sorted(rows, key=repr)
+    return tables
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("nightly-home")
+    yield home
+    subprocess.run(
+        [THINLINE, "warehouse", "stop"],
+        env={**os.environ, "THINLINE_HOME": str(home)},
+        check=False,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    return build_world(WORLD)
+
+
+@pytest.fixture(scope="session")
+def published_company(home: Path, world: World) -> dict:
+    """Run the nightly DAG twice for DAY; keep both outputs, the BI URL and both snapshots."""
+    with serve(world) as sources:
+        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES}
+        output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
+        url = run_thinline(home, "warehouse", "url").strip()
+        before = snapshot(url)
+        rerun_output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
+        after = snapshot(url)
+    return {
+        "output": output,
+        "rerun_output": rerun_output,
+        "url": url,
+        "home": home,
+        "before": before,
+        "after": after,
+    }
