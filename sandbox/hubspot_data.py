@@ -189,7 +189,8 @@ CONTACT_PROPERTIES = _words(
     "hs_analytics_source_data_1 hs_analytics_source_data_2 hs_analytics_first_url "
     "hs_analytics_first_timestamp hs_latest_source hs_latest_source_data_1 "
     "hs_latest_source_data_2 hs_latest_source_timestamp hs_google_click_id hs_facebook_click_id "
-    "li_fat_id associatedcompanyid hubspot_owner_id hs_merged_object_ids"
+    "li_fat_id associatedcompanyid hubspot_owner_id hs_merged_object_ids "
+    "hs_sa_first_engagement_date"
 )
 COMPANY_PROPERTIES = _words(
     "name domain industry numberofemployees annualrevenue country createdate "
@@ -348,6 +349,7 @@ class _Portal:
     paid_contacts: list[tuple[int, PaidClick]] = field(default_factory=list)
     ad_contacts: list[tuple[int, Any]] = field(default_factory=list)
     merged_originals: set[int] = field(default_factory=set)
+    seed: int = 0  # the world seed, for generators drawn outside the daily stream
     names: set[str] = field(default_factory=set)
     next_company_id: int = 5_120_000_000
     next_contact_id: int = 101
@@ -377,7 +379,11 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
     ``currency``, which places the contact in a region).
     """
     owners = _plan_owners(config)
-    portal = _Portal(owners=owners, reps=_plan_reps(config, [owner for owner, _ in owners]))
+    portal = _Portal(
+        owners=owners,
+        reps=_plan_reps(config, [owner for owner, _ in owners]),
+        seed=config.seed,
+    )
     regions = {("google_ads", c.customer_id): _region(c) for c in google_ads.customers}
     clicks_by_day: dict[date, list[PaidClick]] = {}
     for click in google_ads.paid_clicks:
@@ -661,6 +667,7 @@ def _plan_funnel(portal: _Portal, rnd: random.Random, contact: _History, channel
             },
         )
     )
+    _plan_first_sales_activity(portal, contact, mql_ms)
     if rnd.random() >= rates.mql_to_sql:
         return
     sql_ms = _later(rnd, mql_ms, 0.5, 7)
@@ -675,6 +682,15 @@ def _plan_funnel(portal: _Portal, rnd: random.Random, contact: _History, channel
     )
     if rnd.random() < rates.sql_to_opportunity:
         _plan_deal(portal, rnd, contact, _later(rnd, sql_ms, 0.5, 10), owner, rates)
+
+
+def _plan_first_sales_activity(portal: _Portal, contact: _History, mql_ms: int) -> None:
+    """The owner's first call or email after the MQL (hs_sa_first_engagement_date), most
+    within two days. Its own generator (seed and contact id): no other draw changes."""
+    rnd = random.Random(f"{portal.seed}|hubspot|first-sales-activity|{contact.object_id}")
+    if rnd.random() < 0.9:
+        at_ms = _later(rnd, mql_ms, 0.02, rnd.choice((1, 2, 2, 5)))
+        contact.events.append((at_ms, {"hs_sa_first_engagement_date": iso(at_ms)}))
 
 
 def _plan_deal(

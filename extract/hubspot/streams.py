@@ -91,6 +91,7 @@ CONTACTS = CrmObject(
         "hs_google_click_id",
         "hs_facebook_click_id",
         "hs_merged_object_ids",
+        "hs_sa_first_engagement_date",  # first sales activity (call, email, meeting)
         "jobtitle",
         "country",
         "associatedcompanyid",

@@ -26,6 +26,7 @@ unioned as (
             'amount': 'numeric',
             'currency_code': 'text',
             'list_amount': 'numeric',
+            'list_amount_source': 'text',
         },
     ) }}
 
@@ -39,7 +40,11 @@ final as (
         deal_id,
         deal_name,
         account_id,
+        case when account_id is not null then {{ key_from(['crm', 'account_id']) }} end
+            as account_key,
         owner_id,
+        case when owner_id is not null then {{ key_from(['crm', 'owner_id']) }} end
+            as sales_rep_id,
         pipeline_id,
         pipeline_name,
         stage_id,
@@ -51,7 +56,8 @@ final as (
         is_won,
         amount,
         currency_code,
-        list_amount
+        list_amount,
+        list_amount_source
     from unioned
 
 )

@@ -85,7 +85,10 @@ final as (
             {{ currency_var('hubspot_default_currency') }}
         ) as currency_code,
         -- the portal's list-price deal property (THINLINE_HUBSPOT__DEAL_CUSTOM_PROPERTIES)
-        deals.list_amount
+        deals.list_amount,
+        case
+            when deals.list_amount is not null then 'hubspot_list_amount_property'
+        end as list_amount_source
     from deals
     left join stages
         on

@@ -11,28 +11,53 @@ opportunities as (
 
 ),
 
+histories as (
+
+    select * from {{ ref('stg_salesforce__opportunity_histories') }}
+    where not is_deleted
+
+),
+
+-- No opportunity line items are extracted: the list amount is the opportunity's opening
+-- Amount (its first OpportunityHistory row), the price before any negotiated discount.
+opening_amounts as (
+
+    select distinct on (opportunity_id)
+        opportunity_id,
+        amount as opening_amount
+    from histories
+    order by opportunity_id asc, created_at asc, opportunity_history_id asc
+
+),
+
 final as (
 
     select
         'salesforce' as crm,
-        opportunity_id as deal_id,
-        opportunity_name as deal_name,
-        account_id,
-        owner_id,
+        opportunities.opportunity_id as deal_id,
+        opportunities.opportunity_name as deal_name,
+        opportunities.account_id,
+        opportunities.owner_id,
         cast(null as text) as pipeline_id,
         cast(null as text) as pipeline_name,
-        stage_name as stage_id,
-        stage_name,
-        probability / 100 as stage_probability,
-        created_at,
-        close_at,
-        coalesce(is_closed, false) as is_closed,
-        coalesce(is_won, false) as is_won,
-        amount,
-        coalesce(currency_code, {{ currency_var('reporting_currency') }}) as currency_code,
-        -- list prices come from opportunity line items, not extracted yet
-        cast(null as numeric) as list_amount
+        opportunities.stage_name as stage_id,
+        opportunities.stage_name,
+        opportunities.probability / 100 as stage_probability,
+        opportunities.created_at,
+        opportunities.close_at,
+        coalesce(opportunities.is_closed, false) as is_closed,
+        coalesce(opportunities.is_won, false) as is_won,
+        opportunities.amount,
+        coalesce(
+            opportunities.currency_code, {{ currency_var('reporting_currency') }}
+        ) as currency_code,
+        opening_amounts.opening_amount as list_amount,
+        case
+            when opening_amounts.opening_amount is not null then 'salesforce_opening_amount'
+        end as list_amount_source
     from opportunities
+    left join opening_amounts
+        on opportunities.opportunity_id = opening_amounts.opportunity_id
 
 )
 

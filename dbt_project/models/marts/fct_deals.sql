@@ -12,6 +12,36 @@ fx_rates as (
 
 ),
 
+stage_mapping as (
+
+    select * from {{ ref('deal_stage_mapping') }}
+
+),
+
+source_channels as (
+
+    select * from {{ ref('int_deal_source_channels') }}
+
+),
+
+stage_history as (
+
+    select * from {{ ref('int_deal_stage_history') }}
+
+),
+
+-- a deal that entered an open stage after a closed one (won or lost) was re-opened
+reopenings as (
+
+    select
+        deal_key,
+        count(*) as reopened_count
+    from stage_history
+    where is_reopening
+    group by deal_key
+
+),
+
 deal_dates as (
 
     select
@@ -20,7 +50,9 @@ deal_dates as (
         deal_id,
         deal_name,
         account_id,
+        account_key,
         owner_id,
+        sales_rep_id,
         pipeline_id,
         pipeline_name,
         stage_id,
@@ -34,7 +66,8 @@ deal_dates as (
         is_won,
         amount,
         currency_code,
-        list_amount
+        list_amount,
+        list_amount_source
     from deals
 
 ),
@@ -68,7 +101,31 @@ final as (
         case
             when deal_dates.is_closed
                 then {{ to_utc_date('deal_dates.closed_at') }} - deal_dates.created_date
-        end as sales_cycle_days
+        end as sales_cycle_days,
+        -- columns added for the sales marts (issue 5)
+        deal_dates.sales_rep_id,
+        deal_dates.account_key,
+        deal_dates.created_date,
+        coalesce(
+            stage_mapping.standard_stage,
+            case
+                when deal_dates.is_won then 'closed_won'
+                when deal_dates.is_closed then 'closed_lost'
+                else 'unmapped'
+            end
+        ) as standard_stage,
+        coalesce(
+            stage_mapping.standard_stage_order,
+            case when deal_dates.is_closed then 6 end
+        ) as standard_stage_order,
+        deal_dates.list_amount - deal_dates.amount as discount_amount,
+        (deal_dates.list_amount - deal_dates.amount) * fx_rates.reporting_per_unit
+            as discount_amount_reporting,
+        deal_dates.list_amount_source,
+        fx_rates.reporting_per_unit as fx_rate_to_reporting,
+        coalesce(reopenings.reopened_count, 0) > 0 as is_reopened,
+        coalesce(source_channels.source_channel, 'unattributed') as source_channel,
+        coalesce(source_channels.is_marketing_sourced, false) as is_marketing_sourced
     from deal_dates
     -- converted at the rate of the close date (expected close for open deals),
     -- or of the created date when the deal has no close date
@@ -76,6 +133,15 @@ final as (
         on
             coalesce(deal_dates.close_date, deal_dates.created_date) = fx_rates.date_day
             and deal_dates.currency_code = fx_rates.currency_code
+    left join stage_mapping
+        on
+            deal_dates.crm = stage_mapping.crm
+            and deal_dates.pipeline_id is not distinct from stage_mapping.pipeline_id
+            and deal_dates.stage_id = stage_mapping.stage_id
+    left join reopenings
+        on deal_dates.deal_key = reopenings.deal_key
+    left join source_channels
+        on deal_dates.deal_key = source_channels.deal_key
 
 )
 

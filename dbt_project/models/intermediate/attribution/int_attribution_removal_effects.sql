@@ -1,0 +1,124 @@
+{{ config(materialized='table') }}
+/*
+    Exact first-order Markov removal effects per conversion type and channel, for the
+    data_driven model (README_markov.md).
+
+    * The chain: states start, one per channel, conversion and null. Every journey
+      contributes start -> first touch's channel, each touch -> the next touch's channel, and
+      last touch -> conversion (a converting path) or null. Transition probabilities are the
+      counts out of a state over its total, so only the counts below go to the solver.
+    * P(conversion) = absorption probability in conversion from start. Removing channel c
+      redirects every transition into c to null; removal effect = 1 - P(without c) / P;
+      removal share = removal effect / sum of removal effects of the conversion type.
+    * Solved exactly (macros/markov_functions.sql, installed by on-run-start): integer
+      fraction-free Gauss-Jordan elimination on the absorbing chain's linear system, exact
+      rationals to the end, rounded only on output (30 decimal places). No simulation.
+    * Repeated touches of one channel are self-loops; they leave every absorption
+      probability unchanged (they only rescale that state's other transitions).
+    * Edge cases: no converting path in a conversion type -> removal_effect 0 and
+      removal_share null for each of its channels; a channel without which nothing converts
+      -> removal_effect 1; a single channel -> effect 1, share 1. Conversion types without
+      any path have no rows.
+
+    A table: the solve runs once per build, not on every read.
+*/
+with
+
+paths as (
+
+    select * from {{ ref('int_attribution_markov_paths') }}
+
+),
+
+steps as (
+
+    select
+        conversion_type,
+        channel,
+        is_converted,
+        lag(step_number) over journey is null as is_first_step,
+        lead(step_number) over journey is null as is_last_step,
+        lead(channel) over journey as next_channel
+    from paths
+    window journey as (partition by conversion_type, path_id order by step_number)
+
+),
+
+transitions as (
+
+    -- start -> first touch (a null from_channel is the start state)
+    select
+        conversion_type,
+        cast(null as text) as from_channel,
+        channel as to_channel,
+        false as is_converted
+    from steps
+    where is_first_step
+
+    union all
+
+    -- touch -> next touch, or last touch -> path end (a null to_channel: conversion when the
+    -- path converted, else null)
+    select
+        conversion_type,
+        channel as from_channel,
+        next_channel as to_channel,
+        is_last_step and is_converted as is_converted
+    from steps
+
+),
+
+transition_counts as (
+
+    select
+        conversion_type,
+        from_channel,
+        to_channel,
+        is_converted,
+        count(*) as transition_count
+    from transitions
+    group by conversion_type, from_channel, to_channel, is_converted
+
+),
+
+chains as (
+
+    -- one chain per conversion type; every array in the same (unique) order
+    select
+        conversion_type,
+        array_agg(
+            from_channel order by from_channel nulls first, to_channel nulls first, is_converted
+        ) as from_channels,
+        array_agg(
+            to_channel order by from_channel nulls first, to_channel nulls first, is_converted
+        ) as to_channels,
+        array_agg(
+            is_converted order by from_channel nulls first, to_channel nulls first, is_converted
+        ) as is_converted_flags,
+        array_agg(
+            transition_count
+            order by from_channel nulls first, to_channel nulls first, is_converted
+        ) as transition_counts
+    from transition_counts
+    group by conversion_type
+
+),
+
+final as (
+
+    select
+        chains.conversion_type,
+        removal.channel_name as channel,
+        removal.removal_effect,
+        removal.removal_share
+    from chains
+    cross join lateral {{ markov_function_schema() }}.markov_removal_effects(
+        chains.from_channels,
+        chains.to_channels,
+        chains.is_converted_flags,
+        chains.transition_counts
+    ) as removal
+
+)
+
+select * from final

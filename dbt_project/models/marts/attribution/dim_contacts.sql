@@ -1,0 +1,130 @@
+/*
+    One row per person after identity stitching (int_attribution_contact_records): the CRM
+    ids of its records, first and latest touch (source), lifecycle stage dates (its
+    conversions: lead, mql, sql, first opportunity, first won deal) and the
+    sha256 hash of its normalised email. No raw email leaves the intermediate layer.
+*/
+with
+
+records as (
+
+    select * from {{ ref('int_attribution_contact_records') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('int_attribution_touchpoints') }}
+
+),
+
+conversions as (
+
+    select * from {{ ref('int_attribution_conversions') }}
+
+),
+
+stage_dates as (
+
+    select
+        contact_id,
+        min(converted_at) filter (where conversion_type = 'lead') as became_lead_at,
+        min(converted_at) filter (where conversion_type = 'mql') as became_mql_at,
+        min(converted_at) filter (where conversion_type = 'sql') as became_sql_at,
+        min(converted_at) filter (where conversion_type = 'opportunity')
+            as became_opportunity_at,
+        min(converted_at) filter (where conversion_type = 'closed_won') as became_customer_at
+    from conversions
+    where contact_id is not null
+    group by contact_id
+
+),
+
+people as (
+
+    select
+        contact_id,
+        max(email_hash) as email_hash,
+        -- the person's own record when it is a live HubSpot contact (see contact_id)
+        min(record_id) filter (where record_key = contact_id and crm = 'hubspot')
+            as hubspot_contact_id,
+        string_agg(record_id, ';' order by record_id) filter (where crm = 'hubspot')
+            as hubspot_contact_ids,
+        min(record_id) filter (
+            where crm = 'salesforce' and record_type = 'contact' and is_counted
+        ) as salesforce_contact_id,
+        min(record_id) filter (
+            where crm = 'salesforce' and record_type = 'lead' and is_counted
+        ) as salesforce_lead_id,
+        count(*) as record_count,
+        count(*) filter (where is_merged) as merged_record_count,
+        not bool_or(is_counted) as is_deleted,
+        min(created_at) as created_at,
+        min(first_sales_activity_at) filter (where is_counted) as first_sales_activity_at
+    from records
+    group by contact_id
+
+),
+
+ordered_touches as (
+
+    select
+        contact_id,
+        touched_at,
+        channel,
+        source,
+        medium,
+        row_number() over (
+            partition by contact_id order by touched_at, touchpoint_id
+        ) as first_rank,
+        row_number() over (
+            partition by contact_id order by touched_at desc, touchpoint_id desc
+        ) as latest_rank,
+        count(*) over (partition by contact_id) as touch_count
+    from touchpoints
+
+),
+
+final as (
+
+    select
+        people.contact_id,
+        people.email_hash,
+        people.hubspot_contact_id,
+        people.hubspot_contact_ids,
+        people.salesforce_contact_id,
+        people.salesforce_lead_id,
+        people.record_count,
+        people.merged_record_count,
+        people.is_deleted,
+        people.created_at,
+        first_touches.touched_at as first_touched_at,
+        coalesce(first_touches.channel, 'unattributed') as first_touch_channel,
+        first_touches.source as first_touch_source,
+        first_touches.medium as first_touch_medium,
+        latest_touches.touched_at as latest_touched_at,
+        coalesce(latest_touches.channel, 'unattributed') as latest_touch_channel,
+        latest_touches.source as latest_touch_source,
+        latest_touches.medium as latest_touch_medium,
+        coalesce(first_touches.touch_count, 0) as touch_count,
+        stage_dates.became_lead_at,
+        stage_dates.became_mql_at,
+        stage_dates.became_sql_at,
+        stage_dates.became_opportunity_at,
+        stage_dates.became_customer_at,
+        people.first_sales_activity_at
+    from people
+    left join stage_dates
+        on people.contact_id = stage_dates.contact_id
+    left join ordered_touches as first_touches
+        on
+            people.contact_id = first_touches.contact_id
+            and first_touches.first_rank = 1
+    left join ordered_touches as latest_touches
+        on
+            people.contact_id = latest_touches.contact_id
+            and latest_touches.latest_rank = 1
+
+)
+
+select * from final
