@@ -3,14 +3,22 @@
 Rows stream into a temporary table with ``COPY`` (memory stays flat whatever the count),
 then merge into the raw table and advance the watermark in the same transaction, so a
 crash mid-load leaves neither partial rows nor a moved watermark. Layout: docs/raw_layout.md.
+
+Bad records never reach the raw table: a record without its key, with a key value that does
+not parse as the key column's type, that is not a JSON object, or whose key appears more than
+once in the batch goes to ``ops.quarantine`` with its rule and reason, in the same
+transaction; the rest of the batch loads. Whether the run may go on is the raw quality gate's
+call (``quality``: critical quarantine rules stop it before dbt). See docs/quality.md.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -44,7 +52,35 @@ create table if not exists ops.load_batches (
     deleted_count bigint not null,
     loaded_at timestamptz not null default now()
 );
+alter table ops.load_batches add column if not exists quarantined_count bigint not null default 0;
+create table if not exists ops.quarantine (
+    quarantine_id bigserial primary key,
+    batch_id text not null,
+    run_id text,
+    source text not null,
+    entity text not null,
+    rule text not null,
+    severity text not null,
+    reason text not null,
+    record_key jsonb,
+    payload jsonb,
+    is_deleted boolean,
+    quarantined_at timestamptz not null default now()
+);
+create index if not exists quarantine_run_idx on ops.quarantine (run_id, source, entity);
 """
+
+CRITICAL, WARNING = "critical", "warning"
+# rule -> (severity, reason). Critical ones stop the run at the raw gate; the batch's other
+# rows are loaded either way (nothing is lost: the bad ones wait here with their payload).
+QUARANTINE_RULES: dict[str, tuple[str, str]] = {
+    "QUAR-001": (CRITICAL, "null key"),
+    "QUAR-002": (CRITICAL, "duplicate key with different records in one batch"),
+    "QUAR-003": (WARNING, "exact duplicate in one batch (one copy loaded)"),
+    "QUAR-004": (CRITICAL, "unparsable key value"),
+    "QUAR-005": (CRITICAL, "record is not a JSON object"),
+}
+INT64 = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -55,6 +91,16 @@ class LoadResult:
     window: Window
     rows: int
     deleted: int
+    quarantined: dict[str, int] = field(default_factory=dict)  # rule -> rows
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    rule: str
+    detail: str
+    keys: dict[str, Any]
+    record: Any
+    is_deleted: bool
 
 
 def ensure_ops(conn: psycopg.Connection) -> None:
@@ -89,8 +135,15 @@ def load_stream(
                 "create temp table _batch on commit drop as select * from {} with no data"
             ).format(table)
         )
-        rows = _copy_rows(conn, stream.fetch(window), keys, loaded_at, batch_id, stream, source)
+        bad: list[Quarantined] = []
+        rows = _copy_rows(
+            conn, stream.fetch(window), loaded_at, batch_id, stream, source, bad.append
+        )
+        duplicates = _take_duplicates(conn, stream)
+        rows -= len(duplicates)
+        bad += duplicates
         deleted = _merge(conn, table, stream, keys, window)
+        quarantined = _quarantine(conn, bad, batch_id, run_id, source, stream.entity)
         conn.execute(
             """
             insert into ops.watermarks (source, entity, watermark, batch_id)
@@ -106,8 +159,8 @@ def load_stream(
             """
             insert into ops.load_batches
                 (batch_id, run_id, source, entity, load_mode, window_start, window_end,
-                 row_count, deleted_count)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                 row_count, deleted_count, quarantined_count)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             """,
             (
                 batch_id,
@@ -119,10 +172,22 @@ def load_stream(
                 window.end,
                 rows,
                 deleted,
+                sum(quarantined.values()),
             ),
         )
     log.info("%s.%s: committed %d rows (%d marked deleted)", source, stream.entity, rows, deleted)
-    return LoadResult(source, stream.entity, batch_id, window, rows, deleted)
+    for rule, count in sorted(quarantined.items()):
+        severity, reason = QUARANTINE_RULES[rule]
+        log.warning(
+            "%s.%s: quarantined %d rows: %s [%s, %s]",
+            source,
+            stream.entity,
+            count,
+            reason,
+            rule,
+            severity,
+        )
+    return LoadResult(source, stream.entity, batch_id, window, rows, deleted, quarantined)
 
 
 def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None:
@@ -150,24 +215,163 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
 def _copy_rows(
     conn: psycopg.Connection,
     rows: Iterator[RawRow],
-    keys: list[str],
     loaded_at: datetime,
     batch_id: str,
     stream: Stream,
     source: str,
+    quarantine: Any,
 ) -> int:
+    """COPY the good rows into ``_batch``; hand bad ones to ``quarantine``. Returns the
+    number of rows copied."""
+    keys = list(stream.key_columns)
     columns = sql.SQL(", ").join(
         map(sql.Identifier, [*keys, "record", "is_deleted", "_loaded_at", "_batch_id"])
     )
-    count = 0
+    count = fetched = 0
     statement = sql.SQL("copy _batch ({}) from stdin").format(columns)
     with conn.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
+            fetched += 1
+            if fetched % PROGRESS_EVERY == 0:
+                log.info("%s.%s: %d rows fetched so far", source, stream.entity, fetched)
+            problem = _problem(row, stream)
+            if problem is not None:
+                rule, detail = problem
+                named = dict(zip(keys, row.keys, strict=False))
+                quarantine(Quarantined(rule, detail, named, row.record, row.is_deleted))
+                continue
             copy.write_row((*row.keys, Jsonb(row.record), row.is_deleted, loaded_at, batch_id))
             count += 1
-            if count % PROGRESS_EVERY == 0:
-                log.info("%s.%s: %d rows fetched so far", source, stream.entity, count)
     return count
+
+
+def _problem(row: RawRow, stream: Stream) -> tuple[str, str] | None:
+    """The quarantine rule a row breaks (checked before COPY, so one bad value cannot abort
+    the whole batch), or None."""
+    if not isinstance(row.record, dict):
+        return "QUAR-005", f"record is a {type(row.record).__name__}"
+    if len(row.keys) != len(stream.key_columns):
+        return "QUAR-004", f"{len(row.keys)} key values for {len(stream.key_columns)} columns"
+    for (column, pg_type), value in zip(stream.key_columns.items(), row.keys, strict=True):
+        if value is None or value == "":
+            return "QUAR-001", f"{column} is null"
+        if not _parses(value, pg_type):
+            return "QUAR-004", f"{column} {str(value)[:80]!r} is not a {pg_type}"
+    return None
+
+
+def _parses(value: Any, pg_type: str) -> bool:
+    if pg_type == "bigint":
+        if isinstance(value, bool):
+            return False
+        try:
+            number = int(value) if isinstance(value, int | str) else None
+        except ValueError:
+            return False
+        return number is not None and INT64[0] <= number <= INT64[1]
+    if pg_type == "date":
+        if isinstance(value, date):
+            return True
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, str) and "\x00" not in value
+
+
+def _take_duplicates(conn: psycopg.Connection, stream: Stream) -> list[Quarantined]:
+    """Move keys that occur more than once in ``_batch`` out of it: exact copies keep one row
+    (QUAR-003 for the others), differing versions all go (QUAR-002: which one is right?)."""
+    keys = list(stream.key_columns)
+    key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
+    conn.execute(
+        sql.SQL(
+            "create temp table _duplicates on commit drop as "
+            "select ctid as row_ctid, {keys}, record, is_deleted, "
+            "count(*) over (partition by {keys}) as copies, "
+            "count(*) over (partition by {keys}, record) as same, "
+            "row_number() over (partition by {keys}, record order by ctid) as nth "
+            "from _batch where ({keys}) in "
+            "(select {keys} from _batch group by {keys} having count(*) > 1)"
+        ).format(keys=key_list)
+    )
+    rows = conn.execute(
+        sql.SQL(
+            "select {keys}, record, is_deleted, copies = same as exact, nth from _duplicates "
+            "where copies <> same or nth > 1"
+        ).format(keys=key_list)
+    ).fetchall()
+    conn.execute(
+        "delete from _batch where ctid in (select row_ctid from _duplicates "
+        "where copies <> same or nth > 1)"
+    )
+    taken = []
+    for row in rows:
+        named = dict(zip(keys, row[: len(keys)], strict=True))
+        record, is_deleted, exact, nth = row[len(keys) :]
+        if exact:
+            taken.append(Quarantined("QUAR-003", f"copy {nth}", named, record, is_deleted))
+        else:
+            taken.append(Quarantined("QUAR-002", "differing versions", named, record, is_deleted))
+    return taken
+
+
+def _quarantine(
+    conn: psycopg.Connection,
+    bad: list[Quarantined],
+    batch_id: str,
+    run_id: str | None,
+    source: str,
+    entity: str,
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    if not bad:
+        return counts
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "insert into ops.quarantine (batch_id, run_id, source, entity, rule, severity, "
+            "reason, record_key, payload, is_deleted) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    batch_id,
+                    run_id,
+                    source,
+                    entity,
+                    item.rule,
+                    QUARANTINE_RULES[item.rule][0],
+                    f"{QUARANTINE_RULES[item.rule][1]}: {item.detail}",
+                    Jsonb(item.keys, dumps=_dumps),
+                    Jsonb(item.record, dumps=_dumps),
+                    item.is_deleted,
+                )
+                for item in bad
+            ],
+        )
+    for item in bad:
+        counts[item.rule] = counts.get(item.rule, 0) + 1
+    return counts
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def quarantine_counts(
+    conn: psycopg.Connection, run_id: str, source: str
+) -> dict[str, dict[str, int]]:
+    """``{entity: {"<reason> [<rule>]": rows}}`` quarantined by ``run_id`` for ``source``."""
+    rows = conn.execute(
+        "select entity, rule, count(*) from ops.quarantine where run_id = %s and source = %s "
+        "group by 1, 2 order by 1, 2",
+        (run_id, source),
+    ).fetchall()
+    counts: dict[str, dict[str, int]] = {}
+    for entity, rule, count in rows:
+        label = f"{QUARANTINE_RULES.get(rule, ('', rule))[1]} [{rule}]"
+        counts.setdefault(entity, {})[label] = count
+    return counts
 
 
 def _merge(
@@ -198,7 +402,9 @@ def _merge(
     cursor = conn.execute(
         sql.SQL(
             "update {table} set is_deleted = true where not is_deleted "
-            "and ({keys}) not in (select {keys} from _batch where {first} is not null)"
+            "and ({keys}) not in (select {keys} from _batch where {first} is not null) "
+            # a key quarantined as ambiguous was returned: keep its earlier version live
+            "and ({keys}) not in (select {keys} from _duplicates)"
         ).format(table=table, keys=key_list, first=sql.Identifier(keys[0]))
     )
     return cursor.rowcount

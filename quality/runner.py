@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 # As in quality/__init__.py, for callers that import this module first.
@@ -24,13 +25,14 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import psycopg
-from great_expectations.core import ExpectationValidationResult
+from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
 
+from quality.docs import build_data_docs, merge
 from quality.results import (
     CRITICAL,
     SAMPLE_SIZE,
@@ -42,6 +44,9 @@ from quality.results import (
     write_results,
 )
 from quality.suites import MART_SUITES, RAW_SUITES
+from quality.suites.health import with_health
+from quality.suites.quarantine import TABLE as QUARANTINE
+from quality.suites.quarantine import build_quarantine_suite
 
 log = logging.getLogger(__name__)
 # GX logs several INFO lines per metric; keep task logs to our own lines unless configured.
@@ -49,6 +54,7 @@ if logging.getLogger("great_expectations").level == logging.NOTSET:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 URL_ENV = "THINLINE_GX_WAREHOUSE_URL"
+BATCHES = "ops.load_batches"  # load history: volume and freshness rules need it
 # Column checks: a bounded sample of bad values. Row checks (UnexpectedRowsExpectation) only
 # return their rows under COMPLETE, which GX caps at 200 rows, so they run in a second pass.
 SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
@@ -74,6 +80,7 @@ def validate_raw(
     run_id: str,
     tables: Sequence[str] | None = None,
     sources: Sequence[str] | None = None,
+    home: Path | None = None,
 ) -> QualityReport:
     """Run the raw suites on ``tables`` (``"raw_hubspot.deals"``; None = every raw table that
     exists and has a suite, of ``sources`` only if given). A requested table that does not
@@ -93,8 +100,14 @@ def validate_raw(
                 f"known tables: {', '.join(sorted(RAW_SUITES))}"
             )
         names = list(dict.fromkeys(tables))
-    checks = [Check(RAW_SUITES[name](), *name.split(".", 1)) for name in names]
-    return _run(warehouse_url, run_id, checks)
+    ops = _existing_tables(warehouse_url, {BATCHES, QUARANTINE})
+    checks = [
+        Check(with_health(name, RAW_SUITES[name](), BATCHES in ops), *name.split(".", 1))
+        for name in names
+    ]
+    if QUARANTINE in ops and tables is None:
+        checks.append(Check(build_quarantine_suite(run_id, sources), "ops", "quarantine"))
+    return _run(warehouse_url, run_id, checks, home)
 
 
 def validate_marts(
@@ -102,24 +115,29 @@ def validate_marts(
     run_id: str,
     schema: str = "analytics_build",
     sources: Sequence[str] | None = None,
+    home: Path | None = None,
 ) -> QualityReport:
     """Reconcile the marts in ``schema`` against raw. Suites whose raw tables are not loaded,
     or belong to a source not in ``sources`` (when given; dbt leaves disabled sources out of
     the marts), are skipped; a mart table missing from ``schema`` fails every rule of its
     suite."""
-    tables = {table for spec in MART_SUITES.values() for table in spec.sources}
+    tables = {table for spec in MART_SUITES.values() for table in (*spec.sources, *spec.any_of)}
     loaded = _existing_tables(warehouse_url, tables)
     enabled = None if sources is None else {f"raw_{source}" for source in sources}
+
+    def usable(table: str) -> bool:
+        return table in loaded and (enabled is None or table.split(".", 1)[0] in enabled)
+
     checks: list[Check] = []
     for name, spec in MART_SUITES.items():
-        missing = sorted(set(spec.sources) - loaded)
-        if enabled is not None:
-            missing += sorted(t for t in spec.sources if t.split(".", 1)[0] not in enabled)
+        missing = sorted(table for table in spec.sources if not usable(table))
+        if spec.any_of and not any(usable(table) for table in spec.any_of):
+            missing += list(spec.any_of)
         if missing:
             log.info("quality | skip %s: %s not loaded or not enabled", name, ", ".join(missing))
             continue
         checks.append(Check(spec.build(), schema, spec.table))
-    return _run(warehouse_url, run_id, checks)
+    return _run(warehouse_url, run_id, checks, home)
 
 
 def driver_url(warehouse_url: str) -> str:
@@ -144,17 +162,22 @@ def _url_rest(warehouse_url: str) -> str:
     return rest
 
 
-def _run(warehouse_url: str, run_id: str, checks: list[Check]) -> QualityReport:
+def _run(
+    warehouse_url: str, run_id: str, checks: list[Check], home: Path | None = None
+) -> QualityReport:
+    """Validate, store results, build Data Docs under ``home`` (if given), then gate."""
     checked_at = datetime.now(UTC)
     existing = _existing_tables(warehouse_url, {check.table_name for check in checks})
     results: list[RuleResult] = []
+    validated: list[tuple[gx.ExpectationSuite, ExpectationSuiteValidationResult]] = []
     with _gx_warehouse_url(warehouse_url):
         context = gx.get_context(mode="ephemeral", project_config=_context_config())
         data_sources: dict[str, Any] = {}
         try:
             for check in checks:
                 if check.table_name in existing:
-                    table_results = _validate(context, data_sources, check, warehouse_url)
+                    table_results, parts = _validate(context, data_sources, check, warehouse_url)
+                    validated.append((check.suite, merge(parts)))
                 else:
                     table_results = _missing_table(check)
                 _log_table(check, table_results)
@@ -164,6 +187,8 @@ def _run(warehouse_url: str, run_id: str, checks: list[Check]) -> QualityReport:
                 data_source.get_engine().dispose()
     if results:
         write_results(libpq_url(warehouse_url), run_id, checked_at, results)
+    if home is not None and validated:
+        build_data_docs(home, run_id, validated)
     report = QualityReport.of(results)
     log.info("quality | %s", report.summary_line())
     if report.failed:
@@ -206,7 +231,7 @@ def _existing_tables(warehouse_url: str, names: Iterable[str]) -> set[str]:
 
 def _validate(
     context: Any, data_sources: dict[str, Any], check: Check, warehouse_url: str
-) -> list[RuleResult]:
+) -> tuple[list[RuleResult], list[Any]]:
     if check.schema not in data_sources:
         # The schema goes in the connection's search_path (GX 1.x deprecates schema_name on
         # table assets); queries that reach other schemas name them.
@@ -224,12 +249,15 @@ def _validate(
     rows = [e for e in expectations if isinstance(e, gxe.UnexpectedRowsExpectation)]
     columns = [e for e in expectations if not isinstance(e, gxe.UnexpectedRowsExpectation)]
     validations: list[ExpectationValidationResult] = []
+    parts: list[ExpectationSuiteValidationResult] = []
     for part, result_format in ((columns, SUMMARY), (rows, COMPLETE)):
         if part:
             suite = gx.ExpectationSuite(name=check.suite.name, expectations=part)
-            validations += batch.validate(suite, result_format=result_format).results
+            parts.append(batch.validate(suite, result_format=result_format))
+            validations += parts[-1].results
     results = [_rule_result(check, validation, warehouse_url) for validation in validations]
-    return sorted(results, key=lambda result: result.rule)  # stable: suite order within a rule
+    # stable sort: suite order within a rule
+    return sorted(results, key=lambda result: result.rule), parts
 
 
 def _rule_result(

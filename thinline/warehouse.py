@@ -59,6 +59,7 @@ class EmbeddedWarehouse:
                 "start",
             )
         self._create_database_once()
+        self._ensure_bi_reader()
         return self.url()
 
     def stop(self) -> bool:
@@ -88,7 +89,25 @@ class EmbeddedWarehouse:
         password = quote(self.password_file.read_text().strip(), safe="")
         return f"postgresql://{OWNER}:{password}@127.0.0.1:{self._port()}/{DATABASE}"
 
+    def bi_reader_url(self) -> str:
+        """The URL BI tools use: role ``bi_reader`` (SELECT on ``analytics`` only)."""
+        from thinline.roles import reader_url, stored_password
+
+        password = stored_password(self.folder)
+        if password is None:
+            raise ConfigError(
+                f"no bi_reader role yet in {self.home}; run `thinline warehouse start`"
+            )
+        return reader_url(self.url(), password)
+
     # -- internals -------------------------------------------------------------------------
+
+    def _ensure_bi_reader(self) -> None:
+        from thinline.roles import ensure_bi_reader, stored_password
+
+        password = stored_password(self.folder, create=True)  # idempotent: same password
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            ensure_bi_reader(conn, password)
 
     def _initdb_once(self) -> None:
         if (self.pgdata / "PG_VERSION").exists():

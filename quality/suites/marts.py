@@ -204,11 +204,105 @@ def build_salesforce_deals_suite() -> gx.ExpectationSuite:
     )
 
 
+ATTRIBUTION_MODELS = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "position_based",
+    "w_shaped",
+    "time_decay",
+    "data_driven",
+)
+CENT = "0.01"  # credits are fractions: sums may differ from the amount in far decimals
+
+
+def build_attribution_suite() -> gx.ExpectationSuite:
+    """Every model hands out exactly the closed-won revenue (reporting currency) of fct_deals,
+    and every model is there. ``fct_deals`` is read from the same (build) schema."""
+    models = ", ".join(f"('{model}')" for model in ATTRIBUTION_MODELS)
+    return gx.ExpectationSuite(
+        name="marts.fct_attribution",
+        expectations=[
+            rows_check(
+                "MART-ATTR-001",
+                CRITICAL,
+                "per model, closed_won revenue_credit sums to the closed-won amount_reporting "
+                "of fct_deals (to the cent)",
+                "select models.model, credited.revenue as attributed_revenue, "
+                "won.revenue as closed_won_revenue "
+                f"from (values {models}) as models (model) "
+                "left join (select attr.model, coalesce(sum(attr.revenue_credit), 0) as revenue "
+                "from {batch} as attr where attr.conversion_type = 'closed_won' "
+                "group by attr.model) as credited on credited.model = models.model "
+                "cross join (select coalesce(sum(deals.amount_reporting), 0) as revenue "
+                "from fct_deals as deals where deals.is_won) as won "
+                f"where abs(coalesce(credited.revenue, 0) - won.revenue) > {CENT} "
+                "order by models.model",
+            ),
+        ],
+    )
+
+
+def build_deal_parties_suite() -> gx.ExpectationSuite:
+    """Every deal's owner is a rep of dim_sales_reps and its account one of dim_accounts."""
+    return gx.ExpectationSuite(
+        name="marts.fct_deals.parties",
+        expectations=[
+            rows_check(
+                "MART-DEAL-007",
+                CRITICAL,
+                "every deal's owner (sales_rep_id) exists in dim_sales_reps",
+                "select fct.deal_key, fct.sales_rep_id from {batch} as fct "
+                "left join dim_sales_reps as reps on reps.sales_rep_id = fct.sales_rep_id "
+                "where fct.sales_rep_id is not null and reps.sales_rep_id is null "
+                "order by fct.deal_key",
+            ),
+            rows_check(
+                "MART-DEAL-008",
+                CRITICAL,
+                "every deal's account (account_key) exists in dim_accounts",
+                "select fct.deal_key, fct.account_key from {batch} as fct "
+                "left join dim_accounts as accounts on accounts.account_key = fct.account_key "
+                "where fct.account_key is not null and accounts.account_key is null "
+                "order by fct.deal_key",
+            ),
+        ],
+    )
+
+
+def build_quota_suite() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="marts.fct_quota_attainment",
+        expectations=[
+            rows_check(
+                "MART-QUOTA-001",
+                CRITICAL,
+                "attainment is never negative",
+                "select owner_type, owner_id, period_type, date_day, attainment from {batch} "
+                "where attainment < 0 order by owner_type, owner_id, period_type, date_day",
+            ),
+            rows_check(
+                "MART-QUOTA-002",
+                WARNING,
+                "quota and booked_to_date are never negative",
+                "select owner_type, owner_id, period_type, date_day, quota, booked_to_date "
+                "from {batch} where quota < 0 or booked_to_date < 0 "
+                "order by owner_type, owner_id, period_type, date_day",
+            ),
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class MartSuite:
     table: str  # the mart it checks
     build: Callable[[], gx.ExpectationSuite]
-    sources: tuple[str, ...]  # raw tables the reconciliation reads
+    sources: tuple[str, ...]  # raw tables the reconciliation reads (all needed)
+    any_of: tuple[str, ...] = ()  # raw tables of which one must be loaded (marts-only suites)
+
+
+CRM_DEALS = ("raw_hubspot.deals", "raw_salesforce.opportunities")
 
 
 # One suite per mart and source: a source that is not loaded skips only its own suite.
@@ -250,4 +344,7 @@ SUITES: dict[str, MartSuite] = {
         build_salesforce_deals_suite,
         ("raw_salesforce.opportunities", "raw_salesforce.users"),
     ),
+    "fct_deals.parties": MartSuite("fct_deals", build_deal_parties_suite, (), CRM_DEALS),
+    "fct_attribution": MartSuite("fct_attribution", build_attribution_suite, (), CRM_DEALS),
+    "fct_quota_attainment": MartSuite("fct_quota_attainment", build_quota_suite, (), CRM_DEALS),
 }

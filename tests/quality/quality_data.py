@@ -51,9 +51,32 @@ create table analytics_build.fct_ad_spend_daily (
 );
 create table analytics_build.fct_deals (
     deal_key text, crm text, deal_id text, owner_id text, amount numeric, currency_code text,
-    is_won boolean, is_closed boolean
+    is_won boolean, is_closed boolean, sales_rep_id text, account_key text,
+    amount_reporting numeric
+);
+create table analytics_build.dim_sales_reps (sales_rep_id text, crm text, owner_id text);
+create table analytics_build.dim_accounts (account_key text, crm text, account_id text);
+create table analytics_build.fct_attribution (
+    conversion_id text, conversion_type text, deal_id text, deal_key text, touchpoint_id text,
+    model text, credit numeric, revenue_credit numeric
+);
+create table analytics_build.fct_quota_attainment (
+    owner_type text, owner_id text, date_day date, period_type text, quota numeric,
+    booked_to_date numeric, attainment numeric
 );
 """
+ACCOUNT = "hubspot:70"
+USD_PER_EUR = Decimal("1.1")
+ATTRIBUTION_MODELS = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "position_based",
+    "w_shaped",
+    "time_decay",
+    "data_driven",
+)
 
 
 @dataclass
@@ -434,7 +457,9 @@ def create_marts(conn: psycopg.Connection) -> None:
         if archived:
             continue
         conn.execute(
-            "insert into analytics_build.fct_deals values (%s, 'hubspot', %s, %s, %s, %s, %s, %s)",
+            "insert into analytics_build.fct_deals (deal_key, crm, deal_id, owner_id, amount, "
+            "currency_code, is_won, is_closed, sales_rep_id, account_key, amount_reporting) "
+            "values (%s, 'hubspot', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 f"hubspot:{deal_id}",
                 deal_id,
@@ -443,5 +468,47 @@ def create_marts(conn: psycopg.Connection) -> None:
                 currency or "EUR",
                 won == "true",
                 closed == "true",
+                None if owner is None else f"hubspot:{owner}",
+                ACCOUNT,
+                None if amount is None else Decimal(amount) * USD_PER_EUR,
             ),
         )
+    create_sales_marts(conn)
+
+
+def create_sales_marts(conn: psycopg.Connection) -> None:
+    """Reps, accounts, attribution and attainment consistent with fct_deals above."""
+    for owner in sorted({deal[6] for deal in DEALS if deal[6] is not None}):
+        conn.execute(
+            "insert into analytics_build.dim_sales_reps values (%s, 'hubspot', %s)",
+            (f"hubspot:{owner}", owner),
+        )
+    conn.execute(
+        "insert into analytics_build.dim_accounts values (%s, 'hubspot', '70')", (ACCOUNT,)
+    )
+    won = [deal for deal in DEALS if deal[5] == "true" and not deal[7]]
+    for deal_id, amount, *_ in won:
+        revenue = Decimal(amount) * USD_PER_EUR
+        for model in ATTRIBUTION_MODELS:
+            touches = 3 if model == "linear" else 1  # thirds: sums equal only to the cent
+            for touch in range(touches):
+                credit = Decimal(1) / touches
+                conn.execute(
+                    "insert into analytics_build.fct_attribution values "
+                    "(%s, 'closed_won', %s, %s, %s, %s, %s, %s)",
+                    (
+                        f"closed_won:hubspot:{deal_id}",
+                        deal_id,
+                        f"hubspot:{deal_id}",
+                        f"touch-{touch}",
+                        model,
+                        credit,
+                        credit * revenue,
+                    ),
+                )
+    conn.execute(
+        "insert into analytics_build.fct_quota_attainment values "
+        "('rep', 'hubspot:41629779', '2024-06-01', 'month', 10000, 13750, 1.375), "
+        "('rep', 'hubspot:41629780', '2024-06-01', 'month', 10000, 0, 0), "
+        "('team', 'hubspot:1', '2024-06-01', 'month', 0, 0, null)"
+    )

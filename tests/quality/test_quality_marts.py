@@ -30,12 +30,14 @@ def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
 def test_reconciled_marts_pass(marts: Database) -> None:
     report = validate_marts(marts.url, "run-marts")
 
-    assert (report.passed, report.failed, report.warnings) == (5, 0, 0)
+    assert (report.passed, report.failed, report.warnings) == (10, 0, 0)
     assert {result.table_name for result in report.results} == {
         "analytics_build.fct_ad_spend_daily",
         "analytics_build.fct_deals",
+        "analytics_build.fct_attribution",
+        "analytics_build.fct_quota_attainment",
     }
-    assert len(marts.results("run-marts")) == 5
+    assert len(marts.results("run-marts")) == 10
 
 
 def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
@@ -91,6 +93,64 @@ def test_missing_mart_fails_and_unloaded_source_is_skipped(marts: Database) -> N
         validate_marts(marts.url, "run-missing")
 
     report = raised.value.report
-    assert {result.table_name for result in report.results} == {"analytics_build.fct_deals"}
-    assert failing(raised.value) == ({"MART-DEAL-001", "MART-DEAL-002"}, {"MART-DEAL-003"})
-    assert {result.observed_value for result in report.results} == {"table does not exist"}
+    deals = [r for r in report.results if r.table_name == "analytics_build.fct_deals"]
+    assert "analytics_build.fct_ad_spend_daily" not in {r.table_name for r in report.results}
+    assert {r.rule for r in deals} == {f"MART-DEAL-00{n}" for n in (1, 2, 3, 7, 8)}
+    assert {result.observed_value for result in deals} == {"table does not exist"}
+    # attribution reconciles against fct_deals, so it cannot pass without it either
+    assert failing(raised.value) == (
+        {"MART-DEAL-001", "MART-DEAL-002", "MART-DEAL-007", "MART-DEAL-008", "MART-ATTR-001"},
+        {"MART-DEAL-003"},
+    )
+
+
+def test_unknown_owner_or_account_fails(marts: Database) -> None:
+    marts.conn.execute(
+        "update analytics_build.fct_deals set sales_rep_id = 'hubspot:1' "
+        "where deal_id = '8078784222'"
+    )
+    marts.conn.execute("delete from analytics_build.dim_accounts")
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-parties")
+
+    assert failing(raised.value) == ({"MART-DEAL-007", "MART-DEAL-008"}, set())
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.critical_failures}
+    assert samples["MART-DEAL-007"] == [
+        {"deal_key": "hubspot:8078784222", "sales_rep_id": "hubspot:1"}
+    ]
+    assert len(samples["MART-DEAL-008"]) == 3  # every live deal names the deleted account
+
+
+def test_attributed_revenue_must_equal_closed_won_revenue(marts: Database) -> None:
+    marts.conn.execute(
+        "update analytics_build.fct_attribution set revenue_credit = revenue_credit * 0.9 "
+        "where model = 'time_decay'"
+    )
+    marts.conn.execute("delete from analytics_build.fct_attribution where model = 'data_driven'")
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-attribution")
+
+    assert failing(raised.value) == ({"MART-ATTR-001"}, set())
+    (failure,) = raised.value.report.critical_failures
+    assert [row["model"] for row in failure.sample_bad_values] == ["data_driven", "time_decay"]
+    assert failure.sample_bad_values[0]["closed_won_revenue"] == "13750.0"
+
+
+def test_negative_attainment_fails_negative_quota_warns(marts: Database) -> None:
+    marts.conn.execute(
+        "insert into analytics_build.fct_quota_attainment values "
+        "('rep', 'hubspot:41629780', '2024-06-02', 'month', -5, -10, -0.5)"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-quota")
+
+    assert failing(raised.value) == ({"MART-QUOTA-001"}, {"MART-QUOTA-002"})
+
+
+def test_marts_only_suites_skip_without_a_crm(marts: Database) -> None:
+    marts.conn.execute("drop table analytics_build.fct_attribution")
+    report = validate_marts(marts.url, "run-ads-only", sources=["google_ads"])
+    assert {r.table_name for r in report.results} == {"analytics_build.fct_ad_spend_daily"}
