@@ -4,8 +4,16 @@
     * No custom schema (marts): the target schema (prod: analytics_build, published by rename).
     * Target prod: a custom schema is used verbatim (staging, intermediate, seeds).
     * Any other target: <target schema>_<custom schema>, so a dev build never touches prod.
+      Its target schema must start with dev_ (thinline dbt sets dev_<name>): a dev target
+      pointed at analytics, staging or another shared schema stops here.
 -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if target.name != 'prod' and not target.schema.startswith('dev_') -%}
+        {{ exceptions.raise_compiler_error(
+            "target " ~ target.name ~ " builds into schema " ~ target.schema
+            ~ ": a development schema must start with dev_ (set THINLINE_DBT_DEV_SCHEMA)"
+        ) }}
+    {%- endif -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
     {%- elif target.name == 'prod' -%}
