@@ -1,0 +1,649 @@
+"""What the report shows: its sections, each chart's query and how it is drawn.
+
+Queries read the published ``analytics`` schema (what BI sees) and the ``ops`` tables only.
+A section whose tables are absent (a run over a subset of sources) is shown with a note;
+a query that fails against tables that exist raises, so a broken report fails the run.
+Parameters: ``as_of`` (the run's day) and ``window_end`` (the end of the run's interval).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from thinline.report import charts
+from thinline.report.data import Result
+
+MODELS = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "position_based",
+    "w_shaped",
+    "time_decay",
+    "data_driven",
+)
+MODEL_ORDER = "array[" + ", ".join(f"'{model}'" for model in MODELS) + "]"
+PERIODS = ("day", "week", "month", "quarter", "year")
+PERIOD_ORDER = "array[" + ", ".join(f"'{period}'" for period in PERIODS) + "]"
+TARGET_COVERAGE = 3.0  # the usual rule of thumb: open pipeline three times the quota left
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One figure (or, without ``draw``, one table) and the query behind it."""
+
+    chart_id: str
+    title: str
+    caption: str
+    sql: str
+    draw: Callable[[Result], go.Figure] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    section_id: str
+    title: str
+    intro: str
+    requires: tuple[str, ...]
+    charts: tuple[Chart, ...]
+
+
+# -- marketing -------------------------------------------------------------------------------
+
+CHANNEL_SPEND_REVENUE = Chart(
+    "channel_spend_revenue",
+    "Spend and attributed revenue by channel (data-driven model)",
+    "All months in the warehouse; revenue credited by the data-driven (Markov) model, "
+    "in the reporting currency.",
+    """
+    select
+        channel,
+        sum(spend) as spend,
+        sum(attributed_revenue) as attributed_revenue,
+        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
+    from analytics.rpt_channel_performance
+    where period_type = 'month' and model = 'data_driven'
+    group by channel
+    order by sum(spend) desc nulls last, channel
+    """,
+    lambda result: charts.bars(
+        result, "channel", {"spend": "spend", "attributed_revenue": "attributed revenue"}
+    ),
+)
+
+MONTHLY_SPEND_REVENUE = Chart(
+    "monthly_spend_revenue",
+    "Spend and attributed revenue by month (data-driven model)",
+    "All channels together; the current month is still running.",
+    """
+    select
+        period_start as month,
+        sum(spend) as spend,
+        sum(attributed_revenue) as attributed_revenue,
+        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
+    from analytics.rpt_channel_performance
+    where period_type = 'month' and model = 'data_driven'
+    group by period_start
+    order by period_start
+    """,
+    lambda result: charts.bars(
+        result, "month", {"spend": "spend", "attributed_revenue": "attributed revenue"}
+    ),
+)
+
+CHANNEL_ROAS = Chart(
+    "channel_roas_by_model",
+    "ROAS by channel and attribution model",
+    "Attributed revenue ÷ spend over all months, for the channels with spend.",
+    f"""
+    select
+        channel,
+        model,
+        sum(spend) as spend,
+        sum(attributed_revenue) as attributed_revenue,
+        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
+    from analytics.rpt_channel_performance
+    where period_type = 'month'
+    group by channel, model
+    having sum(spend) > 0
+    order by array_position({MODEL_ORDER}, model), channel
+    """,
+    lambda result: charts.bars_by(result, "channel", "model", "roas", "ROAS"),
+)
+
+MODEL_REVENUE_SHARE = Chart(
+    "model_revenue_share",
+    "Share of closed-won revenue by channel, per model",
+    "How each attribution model splits the same won revenue across channels.",
+    f"""
+    with credited as (
+        select
+            model,
+            channel,
+            sum(revenue_credit) as revenue_credit
+        from analytics.fct_attribution
+        where conversion_type = 'closed_won'
+        group by model, channel
+    ),
+
+    final as (
+        select
+            model,
+            channel,
+            revenue_credit,
+            round(revenue_credit / nullif(sum(revenue_credit) over (partition by model), 0), 4)
+                as revenue_share
+        from credited
+    )
+
+    select * from final
+    order by array_position({MODEL_ORDER}, model), channel
+    """,
+    lambda result: charts.bars_by(
+        result, "model", "channel", "revenue_share", "share of revenue", stacked=True
+    ),
+)
+
+MODEL_OPPORTUNITIES = Chart(
+    "model_opportunity_credit",
+    "Opportunities credited to each channel, per model",
+    "Credit of opportunity-creation conversions (each conversion's credit sums to 1).",
+    f"""
+    select
+        channel,
+        model,
+        sum(credit) as opportunities
+    from analytics.fct_attribution
+    where conversion_type = 'opportunity'
+    group by channel, model
+    order by array_position({MODEL_ORDER}, model), channel
+    """,
+    lambda result: charts.bars_by(result, "channel", "model", "opportunities", "opportunities"),
+)
+
+FUNNEL_TOTAL = Chart(
+    "funnel",
+    "Funnel: leads to won deals",
+    "All cohorts; each stage's share of the previous one and of the leads.",
+    """
+    select
+        sum(leads) as leads,
+        sum(mqls) as mqls,
+        sum(sqls) as sqls,
+        sum(opportunities) as opportunities,
+        sum(won_deals) as won_deals
+    from analytics.rpt_funnel
+    having count(*) > 0
+    """,
+    lambda result: charts.funnel(
+        ["leads", "MQLs", "SQLs", "opportunities", "won deals"], list(result.rows[0])
+    ),
+)
+
+FUNNEL_BY_CHANNEL = Chart(
+    "funnel_by_channel",
+    "Conversion rates by channel",
+    "Stage-to-stage rates of all cohorts together (counts summed before dividing).",
+    """
+    with totals as (
+        select
+            channel,
+            sum(leads) as leads,
+            sum(mqls) as mqls,
+            sum(sqls) as sqls,
+            sum(opportunities) as opportunities,
+            sum(won_deals) as won_deals
+        from analytics.rpt_funnel
+        group by channel
+    ),
+
+    final as (
+        select
+            channel,
+            leads,
+            mqls,
+            sqls,
+            opportunities,
+            won_deals,
+            round(mqls::numeric / nullif(leads, 0), 4) as lead_to_mql_rate,
+            round(opportunities::numeric / nullif(leads, 0), 4) as lead_to_opportunity_rate,
+            round(won_deals::numeric / nullif(opportunities, 0), 4) as opportunity_to_won_rate
+        from totals
+    )
+
+    select * from final
+    order by leads desc, channel
+    """,
+    lambda result: charts.bars(
+        result,
+        "channel",
+        {
+            "lead_to_mql_rate": "lead → MQL",
+            "lead_to_opportunity_rate": "lead → opportunity",
+            "opportunity_to_won_rate": "opportunity → won",
+        },
+        "rate",
+    ),
+)
+
+# -- sales -----------------------------------------------------------------------------------
+
+# Labels for reps and teams: the same person in two CRMs is two reps (and a team name may
+# exist in both), so a name shared by two keys gets its CRM added.
+_LABELS = """
+    teams as (
+        select distinct
+            team_key,
+            team_name,
+            crm
+        from analytics.dim_sales_reps
+        where team_key is not null
+    ),
+
+    team_labels as (
+        select
+            team_key,
+            case
+                when count(*) over (partition by team_name) > 1
+                    then coalesce(team_name, team_key) || ' (' || crm || ')'
+                else coalesce(team_name, team_key)
+            end as team
+        from teams
+    ),
+
+    rep_labels as (
+        select
+            reps.sales_rep_id,
+            coalesce(team_labels.team, 'no team') as team,
+            case
+                when count(*) over (partition by reps.rep_name) > 1
+                    then coalesce(reps.rep_name, reps.sales_rep_id) || ' (' || reps.crm || ')'
+                else coalesce(reps.rep_name, reps.sales_rep_id)
+            end as rep
+        from analytics.dim_sales_reps as reps
+        left join team_labels on reps.team_key = team_labels.team_key
+    ),
+"""
+
+_ATTAINMENT_AS_OF = """
+    as_of as (
+        select max(date_day) as date_day
+        from analytics.fct_quota_attainment
+        where date_day <= %(as_of)s
+    ),
+"""
+
+_THIS_QUARTER = """
+    this_quarter as (
+        select max(period_start) as period_start
+        from analytics.rpt_sales_rep_performance
+        where period_type = 'quarter' and period_start <= %(as_of)s
+    ),
+"""
+
+PACING_CAP = 3.0  # a day's pacing can be 20x: cut the axis so the others stay readable
+COVERAGE_CAP = 4 * TARGET_COVERAGE
+
+TEAM_PACING = Chart(
+    "quota_pacing_teams",
+    "Quota pacing per team",
+    "Booked ÷ expected to date on the report's day, for each period type (1 = on pace).",
+    f"""
+    with {_ATTAINMENT_AS_OF}
+
+    {_LABELS}
+
+    final as (
+        select
+            attainment.date_day,
+            coalesce(team_labels.team, attainment.owner_id) as team,
+            attainment.period_type,
+            attainment.period_start,
+            attainment.period_end,
+            attainment.quota,
+            attainment.booked_to_date,
+            attainment.attainment,
+            attainment.expected_to_date,
+            attainment.pacing,
+            attainment.projected
+        from analytics.fct_quota_attainment as attainment
+        inner join as_of on attainment.date_day = as_of.date_day
+        left join team_labels on attainment.owner_id = team_labels.team_key
+        where attainment.owner_type = 'team'
+    )
+
+    select * from final
+    order by team, array_position({PERIOD_ORDER}, period_type)
+    """,
+    lambda result: charts.bars_by(
+        result, "period_type", "team", "pacing", "pacing", reference=1.0, cap=PACING_CAP
+    ),
+)
+
+REP_PACING = Chart(
+    "quota_pacing_reps",
+    "Quota pacing per rep",
+    "Booked ÷ expected to date on the report's day, per rep and period type (1 = on pace, "
+    "green ahead, red behind); reps with a quota or bookings in the period.",
+    f"""
+    with {_ATTAINMENT_AS_OF}
+
+    {_LABELS}
+
+    final as (
+        select
+            attainment.date_day,
+            coalesce(rep_labels.rep, attainment.owner_id) as rep,
+            rep_labels.team,
+            attainment.period_type,
+            attainment.period_start,
+            attainment.period_end,
+            attainment.quota,
+            attainment.booked_to_date,
+            attainment.attainment,
+            attainment.expected_to_date,
+            attainment.pacing,
+            attainment.projected
+        from analytics.fct_quota_attainment as attainment
+        inner join as_of on attainment.date_day = as_of.date_day
+        left join rep_labels on attainment.owner_id = rep_labels.sales_rep_id
+        where
+            attainment.owner_type = 'rep'
+            and (attainment.quota > 0 or attainment.booked_to_date > 0)
+    )
+
+    select * from final
+    order by team, rep, array_position({PERIOD_ORDER}, period_type)
+    """,
+    lambda result: charts.heatmap(
+        result, "period_type", "rep", "pacing", PERIODS, middle=1.0, top=2.0, z_title="pacing"
+    ),
+)
+
+TEAM_COVERAGE = Chart(
+    "pipeline_coverage_teams",
+    "Pipeline coverage per team, this quarter",
+    "The team's open pipeline ÷ the quota its reps still have to book in the quarter "
+    f"(dashed line: {TARGET_COVERAGE:g}×).",
+    f"""
+    with {_THIS_QUARTER}
+
+    {_LABELS}
+
+    final as (
+        select
+            performance.period_start,
+            rep_labels.team,
+            sum(performance.open_pipeline_reporting) as open_pipeline,
+            sum(performance.remaining_quota_reporting) as remaining_quota,
+            round(
+                sum(performance.open_pipeline_reporting)
+                / nullif(sum(performance.remaining_quota_reporting), 0),
+                4
+            ) as pipeline_coverage
+        from analytics.rpt_sales_rep_performance as performance
+        inner join this_quarter on performance.period_start = this_quarter.period_start
+        inner join rep_labels on performance.sales_rep_id = rep_labels.sales_rep_id
+        where performance.period_type = 'quarter'
+        group by performance.period_start, rep_labels.team
+    )
+
+    select * from final
+    order by team
+    """,
+    lambda result: charts.bars(
+        result,
+        "team",
+        {"pipeline_coverage": "coverage"},
+        "coverage",
+        reference=TARGET_COVERAGE,
+        cap=COVERAGE_CAP,
+    ),
+)
+
+PIPELINE_COVERAGE = Chart(
+    "pipeline_coverage",
+    "Pipeline coverage per rep, this quarter",
+    "Open pipeline ÷ quota still to book in the quarter of the report's day "
+    f"(dashed line: {TARGET_COVERAGE:g}×); reps with open pipeline or quota left.",
+    f"""
+    with {_THIS_QUARTER}
+
+    {_LABELS}
+
+    final as (
+        select
+            performance.period_start,
+            coalesce(rep_labels.rep, performance.sales_rep_id) as rep,
+            rep_labels.team,
+            performance.as_of_date,
+            performance.open_pipeline_reporting as open_pipeline,
+            performance.remaining_quota_reporting as remaining_quota,
+            performance.pipeline_coverage
+        from analytics.rpt_sales_rep_performance as performance
+        inner join this_quarter on performance.period_start = this_quarter.period_start
+        left join rep_labels on performance.sales_rep_id = rep_labels.sales_rep_id
+        where
+            performance.period_type = 'quarter'
+            and (
+                performance.remaining_quota_reporting > 0
+                or performance.open_pipeline_reporting > 0
+            )
+    )
+
+    select * from final
+    order by team, rep
+    """,
+    lambda result: charts.bars(
+        result,
+        "rep",
+        {"pipeline_coverage": "coverage"},
+        "coverage",
+        reference=TARGET_COVERAGE,
+        cap=COVERAGE_CAP,
+    ),
+)
+
+# -- operations ------------------------------------------------------------------------------
+
+_LATEST_QUALITY_RUN = """
+    latest_run as (
+        select run_id
+        from ops.quality_results
+        order by checked_at desc
+        limit 1
+    )
+"""
+
+QUALITY_BY_SUITE = Chart(
+    "quality_by_suite",
+    "Checks of the latest run, per suite",
+    "Great Expectations results in ops.quality_results: passed, failed warnings, failed "
+    "critical checks.",
+    f"""
+    with {_LATEST_QUALITY_RUN}
+
+    select
+        results.run_id,
+        results.suite,
+        count(*) filter (where results.passed) as passed,
+        count(*) filter (where not results.passed and results.severity = 'warning') as warnings,
+        count(*) filter (where not results.passed and results.severity = 'critical') as failed
+    from ops.quality_results as results
+    inner join latest_run on results.run_id = latest_run.run_id
+    group by results.run_id, results.suite
+    order by results.suite
+    """,
+    lambda result: charts.bars(
+        result,
+        "suite",
+        {"passed": "passed", "warnings": "warnings", "failed": "failed (critical)"},
+        "checks",
+        stacked=True,
+        horizontal=True,
+        colors=("#2ca02c", "#ff7f0e", "#d62728"),
+    ),
+)
+
+QUALITY_FAILURES = Chart(
+    "quality_failures",
+    "Failed checks of the latest run",
+    "Every expectation that did not pass, with what was observed.",
+    f"""
+    with {_LATEST_QUALITY_RUN}
+
+    select
+        results.suite,
+        results.table_name,
+        results.rule,
+        results.severity,
+        results.expectation,
+        results.observed_value,
+        results.unexpected_count
+    from ops.quality_results as results
+    inner join latest_run on results.run_id = latest_run.run_id
+    where not results.passed
+    order by results.severity, results.suite, results.table_name, results.rule
+    """,
+)
+
+FRESHNESS_BY_SOURCE = Chart(
+    "freshness_by_source",
+    "Freshness per source",
+    "Hours from each source's newest watermark to the end of the run's interval (0: the "
+    "source is complete up to it), and hours from that end to the source's last load.",
+    """
+    with last_loads as (
+        select
+            source,
+            max(loaded_at) as last_loaded_at
+        from ops.load_batches
+        group by source
+    ),
+
+    newest as (
+        select
+            source,
+            max(watermark) as newest_watermark
+        from ops.watermarks
+        group by source
+    ),
+
+    final as (
+        select
+            newest.source,
+            newest.newest_watermark,
+            last_loads.last_loaded_at,
+            round(
+                extract(epoch from %(window_end)s::timestamptz - newest.newest_watermark) / 3600,
+                1
+            ) as hours_behind,
+            round(
+                extract(epoch from last_loads.last_loaded_at - %(window_end)s::timestamptz)
+                / 3600,
+                1
+            ) as loaded_hours_after
+        from newest
+        left join last_loads on newest.source = last_loads.source
+    )
+
+    select * from final
+    order by source
+    """,
+    lambda result: charts.bars(
+        result,
+        "source",
+        {
+            "hours_behind": "newest data: hours before the interval's end",
+            "loaded_hours_after": "last load: hours after the interval's end",
+        },
+        "hours",
+    ),
+)
+
+FRESHNESS_BY_ENTITY = Chart(
+    "freshness_by_entity",
+    "Watermarks and last loads per stream",
+    "ops.watermarks with the latest batch of each stream from ops.load_batches.",
+    """
+    with last_batches as (
+        select distinct on (source, entity)
+            source,
+            entity,
+            loaded_at,
+            load_mode,
+            row_count
+        from ops.load_batches
+        order by source, entity, loaded_at desc
+    )
+
+    select
+        watermarks.source,
+        watermarks.entity,
+        watermarks.watermark,
+        last_batches.loaded_at as last_loaded_at,
+        last_batches.load_mode,
+        last_batches.row_count as last_batch_rows
+    from ops.watermarks as watermarks
+    left join last_batches
+        on watermarks.source = last_batches.source and watermarks.entity = last_batches.entity
+    order by watermarks.source, watermarks.entity
+    """,
+)
+
+SECTIONS = (
+    Section(
+        "channels",
+        "Channels: spend, attributed revenue and ROAS",
+        "What each marketing channel cost and the revenue attributed to it.",
+        ("analytics.rpt_channel_performance",),
+        (CHANNEL_SPEND_REVENUE, CHANNEL_ROAS, MONTHLY_SPEND_REVENUE),
+    ),
+    Section(
+        "attribution",
+        "Attribution model comparison",
+        "The same conversions credited by each of the eight attribution models.",
+        ("analytics.fct_attribution",),
+        (MODEL_REVENUE_SHARE, MODEL_OPPORTUNITIES),
+    ),
+    Section(
+        "funnel",
+        "Funnel and conversion rates",
+        "Leads by cohort month through MQL, SQL, opportunity and won deal.",
+        ("analytics.rpt_funnel",),
+        (FUNNEL_TOTAL, FUNNEL_BY_CHANNEL),
+    ),
+    Section(
+        "quota",
+        "Quota pacing",
+        "Where each team and rep stands against quota for the day, week, month, quarter "
+        "and year of the report's day.",
+        ("analytics.fct_quota_attainment", "analytics.dim_sales_reps"),
+        (TEAM_PACING, REP_PACING),
+    ),
+    Section(
+        "coverage",
+        "Pipeline coverage",
+        "Whether the open pipeline is enough to book the quota still missing.",
+        ("analytics.rpt_sales_rep_performance", "analytics.dim_sales_reps"),
+        (TEAM_COVERAGE, PIPELINE_COVERAGE),
+    ),
+    Section(
+        "health",
+        "Data health",
+        "The quality checks of the latest run (raw tables before dbt, models before publishing).",
+        ("ops.quality_results",),
+        (QUALITY_BY_SUITE, QUALITY_FAILURES),
+    ),
+    Section(
+        "freshness",
+        "Freshness per source",
+        "How far each source's data reaches, and when it was last loaded.",
+        ("ops.watermarks", "ops.load_batches"),
+        (FRESHNESS_BY_SOURCE, FRESHNESS_BY_ENTITY),
+    ),
+)
