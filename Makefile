@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup run test lint fix bench stop clean
+.PHONY: setup run test lint fix bench stop clean dbt-check airflow
 
 setup: $(INSTALLED)
 
@@ -35,6 +35,17 @@ fix: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
+
+# Build and test only the dbt models changed since the last publish (and their children) in
+# your dev schema, deferred to the published tables; sqlfluff on changed SQL; the published
+# contract must hold (docs/analyst.md).
+dbt-check: $(INSTALLED)
+	$(BIN)/python -m thinline.analyst.check
+
+# Airflow UI + scheduler locally: the nightly DAG runs on its schedule until Ctrl-C
+# (docs/production.md). Demo sources unless THINLINE_SOURCES is set.
+airflow: $(INSTALLED)
+	$(BIN)/thinline airflow
 
 stop: $(INSTALLED)
 	$(BIN)/thinline warehouse stop

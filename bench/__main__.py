@@ -6,9 +6,15 @@ import json
 import sys
 from pathlib import Path
 
-from bench import extract, memory, transform
+from bench import attribution, extract, memory, report_queries, transform
 
-BENCHMARKS = {"transform": transform.main, "extract": extract.main, "memory": memory.main}
+BENCHMARKS = {
+    "transform": transform.main,
+    "extract": extract.main,
+    "memory": memory.main,
+    "attribution": attribution.main,
+    "report_queries": report_queries.main,
+}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

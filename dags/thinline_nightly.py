@@ -6,7 +6,7 @@ Every night at 02:00 UTC, for the previous UTC day:
 `extract` (one task per enabled source, into `raw_<source>`) → `validate_raw` (GX raw suites;
 a critical failure stops the run) → `transform` (dbt seed + build into `analytics_build`,
 models tested as they build) → `validate_marts` (GX reconciliations) → `publish` (atomic swap
-into `analytics`) → `report` (run summary).
+into `analytics`) → `report` (run summary, then the HTML report site `site/index.html`).
 
 Manual runs whose interval is empty cover the previous full day. Configuration comes from
 `THINLINE_*` environment variables (see README); this file only wires tasks together.

@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 warehouse_app = typer.Typer(help="The embedded PostgreSQL warehouse.", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
+report_app = typer.Typer(help="The nightly report (static HTML site).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -102,11 +104,24 @@ def warehouse_status() -> None:
 
 @warehouse_app.command("url")
 @clear_errors
-def warehouse_url() -> None:
+def warehouse_url(
+    role: Annotated[
+        str, typer.Option("--role", help="owner (the pipeline) or bi_reader (BI tools).")
+    ] = "owner",
+) -> None:
     """Print the warehouse's postgresql:// URL (with its password: for BI tools)."""
+    from thinline.roles import BI_READER, bi_reader_password, reader_url
+
+    if role not in ("owner", BI_READER):
+        raise ConfigError(f"unknown role {role!r} for --role (known: owner, {BI_READER})")
     settings = _settings()
     if settings.warehouse_url is not None:
-        typer.echo(settings.warehouse_url.get_secret_value())
+        url = settings.warehouse_url.get_secret_value()
+        if role == BI_READER:
+            url = reader_url(url, bi_reader_password(settings.home))
+        typer.echo(url)
+    elif role == BI_READER:
+        typer.echo(_warehouse().bi_reader_url())
     else:
         typer.echo(_warehouse().url())
 
@@ -192,6 +207,7 @@ def print_summary(path: Path, url: str) -> None:
     for source, rows in summary["rows_loaded"].items():
         detail = ", ".join(f"{entity} {count}" for entity, count in rows.items())
         typer.echo(f"    {source:<12} {sum(rows.values()):>8}  ({detail})")
+    print_quarantine(summary.get("quarantined", {}))
     for gate, result in summary["checks"].items():
         typer.echo(
             f"  checks {gate:<5}: {result['passed']} passed, {result['failed']} failed, "
@@ -201,6 +217,106 @@ def print_summary(path: Path, url: str) -> None:
         f"  published    : {', '.join('analytics.' + t for t in summary['published_tables'])}"
     )
     typer.echo(f"  BI connection: {redact(url)}   (full URL: thinline warehouse url)")
+    if summary.get("report"):
+        typer.echo(f"  report       : {summary['report']}   (serve it: thinline report open)")
+
+
+def print_quarantine(quarantined: dict[str, dict[str, dict[str, int]]]) -> None:
+    """``quarantined: 3 rows`` then one line per table and reason (ops.quarantine)."""
+    lines = [
+        (f"raw_{source}.{entity}", reason, count)
+        for source, entities in quarantined.items()
+        for entity, reasons in entities.items()
+        for reason, count in reasons.items()
+    ]
+    typer.echo(f"  quarantined  : {sum(count for _, _, count in lines)} rows (ops.quarantine)")
+    for table, reason, count in lines:
+        typer.echo(f"    {table:<40} {count:>6}  {reason}")
+
+
+# -- thinline airflow (docs/production.md) -----------------------------------------------------
+
+
+@app.command("airflow")
+@clear_errors
+def airflow(
+    port: Annotated[
+        int, typer.Option("--port", help="Port of the Airflow UI on 127.0.0.1.")
+    ] = 8080,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Serve the demo sources (synthetic company) meanwhile.")
+    ] = False,
+) -> None:
+    """Run Airflow locally (UI, scheduler, dag-processor, triggerer): the nightly DAG runs on
+    its schedule until Ctrl-C."""
+    from thinline.airflow_local import (
+        LocalAirflow,
+        local_env,
+        metadata_url,
+        port_is_free,
+        serve_until_interrupted,
+    )
+    from thinline.pipeline import require_settings
+    from thinline.warehouse import check_reachable, redact
+
+    settings = _settings()
+    use_demo = demo or settings.is_demo
+    if not use_demo:
+        require_settings()
+    if not port_is_free(port):
+        raise ConfigError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
+    home = Path(settings.home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    embedded = _warehouse()
+    was_running = embedded.status().running
+    if settings.warehouse_url is not None:
+        url = settings.warehouse_url.get_secret_value()
+        check_reachable(url)
+    else:
+        typer.echo("starting the embedded warehouse …")
+        url = embedded.start()
+    typer.echo(f"warehouse: {redact(url)}")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    try:
+        # Airflow's metadata: database `airflow` on the state folder's embedded PostgreSQL.
+        metadata = metadata_url(home)
+        with _demo_sources(settings, yesterday) if use_demo else nullcontext({}) as source_env:
+            env = {
+                **source_env,
+                "THINLINE_HOME": str(home),
+                "THINLINE_SOURCES": ",".join(settings.source_names()),
+                "THINLINE_WAREHOUSE_URL": url,
+            }
+            local = LocalAirflow(
+                local_env(home, port, env, metadata), home / "logs" / "airflow", port
+            )
+            typer.echo("starting Airflow (api-server, scheduler, dag-processor, triggerer) …")
+            serve_until_interrupted(local, typer.echo)
+    finally:
+        if not was_running:
+            embedded.stop()
+            typer.echo("embedded PostgreSQL stopped")
+
+
+# -- thinline rollback -----------------------------------------------------------------------
+
+
+@app.command("rollback")
+@clear_errors
+def rollback() -> None:
+    """Put the previously published version back as analytics (run again to roll forward)."""
+    from thinline.pipeline import warehouse_url
+    from thinline.publish import PublishError
+    from thinline.publish import rollback as swap_back
+    from thinline.roles import bi_reader_password
+
+    settings = _settings()
+    try:
+        tables = swap_back(warehouse_url(settings), bi_reader_password(settings.home))
+    except PublishError as error:
+        raise ConfigError(str(error)) from None
+    typer.echo(f"rolled back: analytics now holds the previous version ({len(tables)} tables)")
+    typer.echo("the replaced version is kept as analytics_previous (rollback again to undo)")
 
 
 # -- thinline extract ------------------------------------------------------------------------
@@ -235,6 +351,132 @@ def extract(
     )
     for entity, rows in summary.rows.items():
         typer.echo(f"raw_{source}.{entity}: {rows} rows")
+
+
+# -- thinline dbt / diff / docs (the analyst's loop, docs/analyst.md) --------------------------
+
+
+@app.command(
+    "dbt",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+@clear_errors
+def dbt(ctx: typer.Context) -> None:
+    """Run dbt (any arguments) in your dev schema dev_<name>, warehouse and sources wired."""
+    from thinline.analyst.dbt_cli import analyst_context, refuse_other_targets, run_analyst_dbt
+
+    refuse_other_targets(ctx.args)
+    analyst = analyst_context()
+    deferral = f"deferring to {analyst.state}" if analyst.state else "no published manifest yet"
+    typer.echo(f"dbt in dev schema {analyst.schema}; {deferral}", err=True)
+    raise typer.Exit(run_analyst_dbt(analyst, list(ctx.args)).returncode)
+
+
+@app.command("diff")
+@clear_errors
+def diff(
+    models: Annotated[list[str], typer.Argument(help="Model(s) built in your dev schema.")],
+    key: Annotated[
+        str | None, typer.Option("--key", help="Comma list of key columns (default: the PK).")
+    ] = None,
+) -> None:
+    """Compare your dev build of a model with the published table, row by row and per column."""
+    from thinline.analyst.dbt_cli import analyst_context
+    from thinline.analyst.diff import diff_table, render
+
+    analyst = analyst_context()
+    keys = [name.strip() for name in key.split(",")] if key else None
+    for model in models:
+        render(diff_table(analyst, model, keys, analyst.state), typer.echo)
+
+
+@app.command("docs")
+@clear_errors
+def docs(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8580,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the static docs.")] = None,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after building.")] = True,
+) -> None:
+    """Generate the dbt docs of the published project and serve them on 127.0.0.1."""
+    from thinline.docs import build_dbt_docs, serve_docs
+    from thinline.pipeline import warehouse_url
+
+    settings = _settings()
+    folder = out or Path(settings.home).resolve() / "site" / "dbt_docs"
+    index = build_dbt_docs(warehouse_url(settings), folder, settings.source_names())
+    typer.echo(f"dbt docs written to {index}")
+    if not serve:
+        return
+    try:
+        server = serve_docs(folder, port)
+    except OSError as error:
+        raise ConfigError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
+    typer.echo(f"serving dbt docs on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+# -- thinline report (docs/report.md) ----------------------------------------------------------
+
+
+@report_app.command("open")
+@clear_errors
+def report_open(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free).")] = 8765,
+    browser: Annotated[
+        bool | None,
+        typer.Option(
+            "--browser/--no-browser", help="Open a web browser (default: when there is a screen)."
+        ),
+    ] = None,
+) -> None:
+    """Serve the report site on 127.0.0.1 until Ctrl-C."""
+    import webbrowser
+
+    if browser is None:  # a headless server has no browser to open
+        has_screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        browser = bool(has_screen) or sys.platform in ("darwin", "win32")
+
+    from thinline.report import site_dir
+    from thinline.report.server import report_server, server_url
+
+    site = site_dir(_settings().home)
+    if not (site / "index.html").is_file():
+        raise ConfigError(f"no report in {site}: run `thinline run` (or `thinline report build`)")
+    try:
+        server = report_server(site, port)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot serve on 127.0.0.1:{port}: {error.strerror}; try --port"
+        ) from None
+    url = server_url(server)
+    typer.echo(f"serving {site} at {url}   (Ctrl-C stops)")
+    if browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@report_app.command("build")
+@clear_errors
+def report_build() -> None:
+    """Rebuild the report site from the warehouse as it is now (no run)."""
+    from thinline.pipeline import warehouse_url
+    from thinline.report import build_site
+
+    settings = _settings()
+    latest = Path(settings.home).resolve() / "runs" / "latest.json"
+    summary = json.loads(latest.read_text()) if latest.is_file() else None
+    typer.echo(f"report written to {build_site(warehouse_url(settings), settings.home, summary)}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -16,7 +16,9 @@ from extract.base import Window
 from extract.runner import extract_source
 from thinline.dbt import BUILD_SCHEMA, run_dbt
 from thinline.publish import publish
+from thinline.roles import bi_reader_password
 from thinline.settings import Settings, load_settings
+from thinline.vacuum import vacuum_analyze_schema
 from thinline.warehouse import EmbeddedWarehouse, check_reachable
 
 log = logging.getLogger(__name__)
@@ -43,13 +45,26 @@ def extract(source: str, window: Window, run_id: str) -> dict[str, Any]:
         run_id=run_id,
     )
     log.info("thinline | extracted %s: %d rows", source, summary.total_rows)
-    return summary.as_dict()
+    return {**summary.as_dict(), "quarantined": quarantined(settings, run_id, source)}
+
+
+def quarantined(settings: Settings, run_id: str, source: str) -> dict[str, dict[str, int]]:
+    """Rows of ``source`` this run moved to ops.quarantine: ``{entity: {reason: rows}}``."""
+    import psycopg
+
+    from extract.loader import ensure_ops, quarantine_counts
+
+    with psycopg.connect(warehouse_url(settings), autocommit=True) as conn:
+        ensure_ops(conn)
+        return quarantine_counts(conn, run_id, source)
 
 
 def validate_raw(run_id: str, sources: list[str]) -> dict[str, Any]:
     from quality import validate_raw as run_suites  # GX is heavy: import inside the task
 
-    report = run_suites(warehouse_url(load_settings()), run_id, sources=sources)
+    settings = load_settings()
+    # Data Docs for this run go to <home>/site/data_docs (quality/docs.py).
+    report = run_suites(warehouse_url(settings), run_id, sources=sources, home=settings.home)
     log.info("thinline | raw quality: %s", report.summary_line())
     return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
 
@@ -69,14 +84,28 @@ def validate_marts(run_id: str) -> dict[str, Any]:
 
     settings = load_settings()
     report = run_suites(
-        warehouse_url(settings), run_id, schema=BUILD_SCHEMA, sources=settings.source_names()
+        warehouse_url(settings),
+        run_id,
+        schema=BUILD_SCHEMA,
+        sources=settings.source_names(),
+        home=settings.home,
     )
     log.info("thinline | marts quality: %s", report.summary_line())
     return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
 
 
 def publish_marts() -> dict[str, Any]:
-    tables = publish(warehouse_url(load_settings()), BUILD_SCHEMA)
+    from thinline.analyst.state import promote_published_manifest, stage_published_manifest
+
+    settings = load_settings()
+    url = warehouse_url(settings)
+    # The manifest analysts' dev builds compare to and defer to (see thinline.analyst.state).
+    staged = stage_published_manifest(url, settings.source_names(), settings.home)
+    # Statistics and visibility map before BI's first query (thinline/vacuum.py).
+    vacuum_analyze_schema(url, BUILD_SCHEMA)
+    # bi_reader is created if missing and granted the new version before it goes live.
+    tables = publish(url, BUILD_SCHEMA, bi_reader_password(settings.home))
+    promote_published_manifest(staged, settings.home)
     log.info("thinline | published %d tables to analytics", len(tables))
     return {"tables": tables}
 
@@ -89,20 +118,26 @@ def write_summary(
     marts_quality: dict[str, Any],
     published: dict[str, Any],
 ) -> dict[str, Any]:
-    """Write the run summary to ``<state>/runs/latest.json`` (the HTML report comes later)."""
+    """Write the run summary to ``<state>/runs/latest.json``, then the report site
+    (``<state>/site/index.html``, see :mod:`thinline.report`)."""
     settings = load_settings()
     summary = {
         "run_id": run_id,
         "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
         "finished_at": datetime.now(UTC).isoformat(),
         "rows_loaded": {item["source"]: item["rows"] for item in extracts},
+        "quarantined": {item["source"]: item.get("quarantined", {}) for item in extracts},
         "checks": {"raw": raw_quality, "marts": marts_quality},
         "published_tables": published["tables"],
     }
+    from thinline.report import build_report, site_dir  # plotly: import inside the task
+
+    summary["report"] = str(site_dir(settings.home) / "index.html")
     runs = Path(settings.home).resolve() / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     (runs / "latest.json").write_text(json.dumps(summary, indent=2))
     log.info("thinline | run summary written to %s", runs / "latest.json")
+    build_report(warehouse_url(settings), settings.home, summary)
     return summary
 
 
