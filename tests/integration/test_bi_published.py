@@ -62,3 +62,31 @@ def test_the_time_spine_is_built_outside_the_published_schema(published_company:
         in_analytics = conn.execute("select to_regclass('analytics.time_spine_daily')").fetchone()
     assert (days, low, high) == ((last - first).days + 1, first, last)
     assert in_analytics == (None,)
+
+
+def test_bi_reader_sees_data_health_but_not_ops(published_company: dict) -> None:
+    """BI charts data health from analytics.rpt_data_health (both gates of the run that
+    published it, samples of bad values left out), while ops itself stays closed to it."""
+    from tests.integration.conftest import run_thinline
+
+    reader_url = run_thinline(
+        published_company["home"], "warehouse", "url", "--role", "bi_reader"
+    ).strip()
+    with psycopg.connect(reader_url) as conn:
+        latest = conn.execute(
+            "select split_part(suite, '.', 1), count(*), count(*) filter (where not passed) "
+            "from analytics.rpt_data_health where is_latest_check group by 1 order by 1"
+        ).fetchall()
+        columns = {
+            row[0]
+            for row in conn.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'analytics' and table_name = 'rpt_data_health'"
+            )
+        }
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select count(*) from ops.quality_results")
+    gates = {gate: (checks, failed) for gate, checks, failed in latest}
+    assert gates.keys() >= {"marts", "raw_hubspot", "raw_google_ads"}, gates
+    assert all(checks > 0 and failed == 0 for checks, failed in gates.values()), gates
+    assert "sample_bad_values" not in columns and "rule_code" in columns
