@@ -23,8 +23,6 @@ import os
 import resource
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +30,8 @@ import psycopg
 import yaml
 
 from bench.attribution_data import add_benchmark_day, load_benchmark_company
+from bench.harness import bench_database
 from thinline.dbt import PROJECT_DIR, run_dbt
-from thinline.settings import load_settings
-from thinline.warehouse import EmbeddedWarehouse
 
 DATABASE = "bench_attribution"
 SELECTION = ["path:models/intermediate/attribution", "path:models/marts/attribution"]
@@ -49,32 +46,6 @@ COUNTED = {
     "rpt_channel_performance": "analytics_build.rpt_channel_performance",
     "rpt_funnel": "analytics_build.rpt_funnel",
 }
-
-
-@contextmanager
-def bench_database() -> Iterator[str]:
-    """A fresh database on the configured warehouse (the embedded one under THINLINE_HOME,
-    started if needed and stopped again if it was not running), dropped afterwards."""
-    settings = load_settings()
-    warehouse = None
-    if settings.warehouse_url is not None:
-        server_url = settings.warehouse_url.get_secret_value()
-    else:
-        warehouse = EmbeddedWarehouse(settings.home)
-        was_running = warehouse.status().running
-        server_url = warehouse.start()
-    admin_url = server_url.rsplit("/", 1)[0] + "/postgres"
-    url = server_url.rsplit("/", 1)[0] + f"/{DATABASE}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
-        conn.execute(f"create database {DATABASE}")
-    try:
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"drop database if exists {DATABASE} with (force)")
-        if warehouse is not None and not was_running:
-            warehouse.stop()
 
 
 def dbt_peak_rss_mb() -> float:
@@ -158,7 +129,7 @@ def main() -> dict[str, Any]:
     os.environ["DBT_TARGET_PATH"] = str(target)
     os.environ["DBT_LOG_PATH"] = str(target / "logs")
     load_average = round(os.getloadavg()[0], 2)
-    with bench_database() as url:
+    with bench_database(DATABASE) as url:
         loaded = load_benchmark_company(url, touchpoints, conversions)
         print(f"loaded raw tables in {loaded['seconds']} s", flush=True)
         run_dbt(["seed"], url)

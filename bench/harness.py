@@ -57,6 +57,34 @@ def scratch_warehouse() -> Iterator[ScratchWarehouse]:
             scratch.warehouse.stop()
 
 
+@contextmanager
+def bench_database(name: str) -> Iterator[str]:
+    """A fresh database ``name`` on the configured warehouse (the embedded one under
+    THINLINE_HOME, started if needed and stopped again if it was not running), dropped after."""
+    from thinline.settings import load_settings
+
+    settings = load_settings()
+    warehouse = None
+    if settings.warehouse_url is not None:
+        server_url = settings.warehouse_url.get_secret_value()
+    else:
+        warehouse = EmbeddedWarehouse(settings.home)
+        was_running = warehouse.status().running
+        server_url = warehouse.start()
+    admin_url = server_url.rsplit("/", 1)[0] + "/postgres"
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+        conn.execute(f"create database {name}")
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"drop database if exists {name} with (force)")
+        if warehouse is not None and not was_running:
+            warehouse.stop()
+
+
 def machine_facts(scratch: ScratchWarehouse) -> dict[str, Any]:
     return {
         "cpu_count": os.cpu_count(),

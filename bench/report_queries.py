@@ -27,21 +27,18 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from bench.attribution_data import END, load_benchmark_company
+from bench.harness import bench_database
 from thinline.dbt import BUILD_SCHEMA, run_dbt
 from thinline.publish import PUBLISHED, publish
 from thinline.report.data import missing_tables
 from thinline.report.sections import SECTIONS
-from thinline.settings import load_settings
 from thinline.vacuum import vacuum_analyze_schema
-from thinline.warehouse import EmbeddedWarehouse
 
 DATABASE = "bench_report_queries"
 REPEATS = 5
@@ -123,31 +120,6 @@ FILL_SALES = [
     from analytics.dim_sales_reps as reps cross join periods
     """,
 ]
-
-
-@contextmanager
-def report_database() -> Iterator[str]:
-    """A fresh database on the configured warehouse, dropped afterwards."""
-    settings = load_settings()
-    warehouse = None
-    if settings.warehouse_url is not None:
-        server_url = settings.warehouse_url.get_secret_value()
-    else:
-        warehouse = EmbeddedWarehouse(settings.home)
-        was_running = warehouse.status().running
-        server_url = warehouse.start()
-    admin_url = server_url.rsplit("/", 1)[0] + "/postgres"
-    url = server_url.rsplit("/", 1)[0] + f"/{DATABASE}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
-        conn.execute(f"create database {DATABASE}")
-    try:
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"drop database if exists {DATABASE} with (force)")
-        if warehouse is not None and not was_running:
-            warehouse.stop()
 
 
 def report_tables() -> list[str]:
@@ -241,7 +213,7 @@ def slowest(timings: dict[str, Any]) -> float:
 def main() -> dict[str, Any]:
     touchpoints = int(os.environ.get("BENCH_REPORT_TOUCHPOINTS", "1000000"))
     conversions = int(os.environ.get("BENCH_REPORT_CONVERSIONS", "100000"))
-    with report_database() as url:
+    with bench_database(DATABASE) as url:
         print(f"loading the benchmark company ({touchpoints} touchpoints) …", flush=True)
         loaded = load_benchmark_company(url, touchpoints, conversions)
         print("building the report's models and publishing …", flush=True)
