@@ -8,13 +8,18 @@ Ad clicks of every platform the world has (Google Ads, Meta, LinkedIn: each plat
 ``paid_clicks``) become contacts carrying that platform's click id. Channel quality is
 planted: ``CHANNEL_RATES`` sets each channel's funnel rates and deal size, and each sales
 rep has a planted win probability and discount habit (``RepProfile``).
+
+Deals keep every ``dealstage`` value with its time (``CrmRecord.history``, what HubSpot's
+``propertiesWithHistory`` serves). Some deals step back a stage and forward again, and some
+won deals are reopened and won again (``REGRESSION_RATE``, ``REOPEN_RATE``): only the history
+shows every entry, as ``hs_v2_date_entered_<stage>`` keeps the latest.
 """
 
 from __future__ import annotations
 
 import bisect
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -100,6 +105,9 @@ REFERENCE_WIN_PROBABILITY = 0.5  # the rep skill CHANNEL_RATES.opportunity_to_wo
 MAX_WIN_PROBABILITY = 0.95
 STALL_RATE = 0.15  # opportunities that stall at some open stage and never close
 DISCOUNT_HABITS = ((5, 10), (10, 15), (10, 15, 20), (15, 20, 25), (5, 10, 15, 20))
+HISTORY_PROPERTIES = ("dealstage",)  # properties whose every value a record keeps (deals')
+REGRESSION_RATE = 0.10  # deals past the 2nd open stage that step back a stage, then forward
+REOPEN_RATE = 0.08  # won deals reopened a few days after the win, then won again
 
 
 @dataclass(frozen=True)
@@ -251,6 +259,8 @@ class CrmRecord:
     created_ms: int
     updated_ms: int
     archived_ms: int | None
+    # every value each of HISTORY_PROPERTIES took up to ``end``, oldest first: (epoch ms, value)
+    history: Mapping[str, tuple[tuple[int, str | None], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -318,17 +328,26 @@ class _History:
         archived = self.archived_ms if self.archived_ms and self.archived_ms < as_of_ms else None
         frozen_at = archived if archived is not None else as_of_ms - 1
         props, last = dict(self.base), self.created_ms
+        history = {
+            name: [(self.created_ms, self.base[name])]
+            for name in HISTORY_PROPERTIES
+            if name in self.base
+        }
         for at_ms, changes in sorted(self.events, key=lambda event: event[0]):
             if at_ms <= frozen_at:
                 props.update(changes)
                 last = max(last, at_ms)
+                for name, values in history.items():
+                    if name in changes:
+                        values.append((at_ms, changes[name]))
         last = max(last, archived or last)
         props.update(
             createdate=iso(self.created_ms),
             hs_object_id=str(self.object_id),
             **{modified_key: iso(last)},
         )
-        return CrmRecord(self.object_id, props, self.created_ms, last, archived)
+        tracked = {name: tuple(values) for name, values in history.items()}
+        return CrmRecord(self.object_id, props, self.created_ms, last, archived, tracked)
 
 
 @dataclass
@@ -755,9 +774,11 @@ def _plan_deal(
         deal.archived_ms = _later(rnd, created_ms, 0.5, 5)
         return
     win = rates.opportunity_to_won * rep.win_probability / REFERENCE_WIN_PROBABILITY
+    path: list[tuple[int, Stage, Stage]] = []
     for at_ms, stage, previous in _stage_path(
         rnd, pipeline, created_ms, min(win, MAX_WIN_PROBABILITY)
     ):
+        path.append((at_ms, stage, previous))
         changes = _stage_props(stage, previous, at_ms)
         if stage is pipeline.open_stages[-1] and rnd.random() < rep.discount_probability:
             # A negotiated discount on the list price, agreed when the contract goes out.
@@ -772,6 +793,7 @@ def _plan_deal(
                     {"lifecyclestage": "customer", "hs_lifecyclestage_customer_date": iso(at_ms)},
                 )
             )
+    _plan_stage_detours(portal, deal, path)
 
 
 def _stage_path(
@@ -790,6 +812,58 @@ def _stage_path(
     if not stalls:
         at_ms = _later(rnd, at_ms, 2, 14) if won else _later(rnd, at_ms, 1, 8)
         yield at_ms, pipeline.closed_stage(won=won), current
+
+
+def _plan_stage_detours(
+    portal: _Portal, deal: _History, path: list[tuple[int, Stage, Stage]]
+) -> None:
+    """Some deals step back an open stage and forward again; some won deals are reopened and
+    won again. Each kind has its own generator (seed and deal id) and happens inside a gap of
+    the planned ``path`` or after it: no other draw, event time or outcome changes."""
+    # path holds the open stages after the first, then the closed one (unless it stalls)
+    entered = sum(not stage.is_closed for _, stage, _ in path)
+    regression = random.Random(f"{portal.seed}|hubspot|stage-regression|{deal.object_id}")
+    if regression.random() < REGRESSION_RATE and entered >= 2:  # reached the 3rd open stage
+        deal.events += _regression(regression, path, regression.randrange(entered))
+    reopening = random.Random(f"{portal.seed}|hubspot|stage-reopening|{deal.object_id}")
+    if reopening.random() < REOPEN_RATE and path and path[-1][1].is_won:
+        deal.events += _reopening(reopening, *path[-1])
+
+
+def _regression(
+    rnd: random.Random, path: list[tuple[int, Stage, Stage]], index: int
+) -> list[tuple[int, Properties]]:
+    """Back from the stage entered at ``path[index]`` to the one before, then into it again,
+    both before the next planned move."""
+    at_ms, stage, previous = path[index]
+    if index + 1 < len(path):  # gaps are at least a day, so both moves fall strictly inside
+        following = path[index + 1][0]
+        back = at_ms + round((following - at_ms) * rnd.uniform(0.2, 0.5))
+        again = back + round((following - back) * rnd.uniform(0.3, 0.8))
+    else:  # stalled there for good: the detour takes a few days
+        back = _later(rnd, at_ms, 0.5, 4)
+        again = _later(rnd, back, 0.5, 4)
+    return [(back, _reentered(previous, stage, back)), (again, _reentered(stage, previous, again))]
+
+
+def _reopening(
+    rnd: random.Random, won_ms: int, won: Stage, last_open: Stage
+) -> list[tuple[int, Properties]]:
+    """Back to the last open stage 1-6 days after the win, then won again 1-6 days later."""
+    reopened = _later(rnd, won_ms, 1, 6)
+    won_again = _later(rnd, reopened, 1, 6)
+    # Open again, with an expected close date as open deals may carry.
+    expected = {"closedate": iso(reopened + 7 * DAY_MS)}
+    return [
+        (reopened, _reentered(last_open, won, reopened) | expected),
+        (won_again, _reentered(won, last_open, won_again)),
+    ]
+
+
+def _reentered(stage: Stage, previous: Stage, at_ms: int) -> Properties:
+    """A move into a stage the deal was in before: its entry date becomes the latest entry (as
+    HubSpot keeps it) and its exit date is cleared, since the current stage has none."""
+    return _stage_props(stage, previous, at_ms) | {f"hs_v2_date_exited_{stage.stage_id}": None}
 
 
 def _stage_props(stage: Stage, previous: Stage | None, at_ms: int) -> Properties:

@@ -1,8 +1,12 @@
-"""A local HubSpot CRM (v3 objects, search, owners, pipelines; v4 associations) for one World.
+"""A local HubSpot CRM (v3 objects, search, batch read, owners, pipelines; v4 associations).
 
 Wire format per ``reference/source_apis.md`` §1: property values are strings or null, list
 paging uses an opaque ``after`` and drops ``paging`` on the last page, search pages by a
 numeric offset and fails with 400 once ``after`` reaches the 10,000-result cap.
+
+Batch read serves ``propertiesWithHistory`` newest first, but only for the properties the
+world tracks (``HISTORY_PROPERTIES``: deals' ``dealstage``). Other requested names are left
+out of a result's ``propertiesWithHistory``, where HubSpot would list their values.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ ASSOCIATION_TYPES = {
 DEAL_TO_CONTACT_TYPE = {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
 SEARCH_CAP = 10_000
 MAX_FILTER_GROUPS, MAX_FILTERS_PER_GROUP = 5, 6
+MAX_BATCH_READ = 100
 
 
 class HubSpotError(Exception):
@@ -91,6 +96,7 @@ class HubSpotServer(StandInServer):
             kind: set(rs[0].properties) if rs else set() for kind, rs in self.records.items()
         }
         self.owners = data.owners
+        self.user_ids = {str(o.owner_id): o.user_id for o in data.owners}
         self.pipelines = data.pipelines
         self.links: dict[tuple[str, str], dict[int, list[int]]] = {
             pair: {} for pair in ASSOCIATION_TYPES
@@ -119,6 +125,7 @@ class HubSpotServer(StandInServer):
         routes: list[tuple[str, str, Callable[..., Response]]] = [
             ("GET", r"/crm/v3/objects/(contacts|companies|deals)", self._list),
             ("POST", r"/crm/v3/objects/(contacts|companies|deals)/search", self._search),
+            ("POST", r"/crm/v3/objects/(contacts|companies|deals)/batch/read", self._batch_read),
             ("GET", r"/crm/v3/owners/?", self._owners),
             ("GET", r"/crm/v3/pipelines/deals", self._pipelines),
             ("POST", r"/crm/v4/associations/deals/contacts/batch/read", self._deal_contacts),
@@ -222,6 +229,53 @@ class HubSpotServer(StandInServer):
             following = str(after + limit)
             response["paging"] = {"next": {"after": following, "link": f"?after={following}"}}
         return json_response(200, response)
+
+    # POST /crm/v3/objects/{kind}/batch/read: records by id, with property history if asked.
+    def _batch_read(self, request: Request, kind: str) -> Response:
+        archived = _bool_param(request.param("archived"))
+        body = _json_object(request)
+        ids = _batch_ids(body)
+        wanted = self._properties(kind, _names(body, "properties"))
+        history_names = _names(body, "propertiesWithHistory")
+        results, missing = [], []
+        for raw_id in ids:
+            record = self.by_id[kind].get(int(raw_id)) if raw_id.isdigit() else None
+            # like the list endpoint: archived=true reads archived records only
+            if record is None or (record.archived_ms is not None) != archived:
+                missing.append(raw_id)
+                continue
+            item = _record_json(record, wanted)
+            if history_names:
+                item["propertiesWithHistory"] = self._history_json(record, history_names)
+            results.append(item)
+        stamp = iso(self.as_of_ms - 1)
+        response: dict[str, Any] = {"status": "COMPLETE", "results": results}
+        if missing:  # 207 Multi-Status: one error lists every id not found
+            error = {
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "message": f"Could not get some {kind} objects, they may be deleted or not "
+                "exist. Check that ids are valid.",
+                "context": {"ids": missing},
+            }
+            response |= {"numErrors": 1, "errors": [error]}
+        response |= {"startedAt": stamp, "completedAt": stamp}
+        return json_response(207 if missing else 200, response)
+
+    def _history_json(self, record: CrmRecord, names: list[str]) -> dict[str, list[dict]]:
+        """Each tracked property's values, newest first, as the record owner's UI edits."""
+        user_id = self.user_ids.get(record.properties.get("hubspot_owner_id") or "")
+        source: dict[str, Any] = {"sourceType": "CRM_UI"}
+        if user_id is not None:
+            source |= {"sourceId": f"userId:{user_id}", "updatedByUserId": user_id}
+        return {
+            name: [
+                {"value": value, "timestamp": iso(at_ms), **source}
+                for at_ms, value in reversed(record.history[name])
+            ]
+            for name in names
+            if name in record.history
+        }
 
     def _compile_filters(self, kind: str, groups: Any) -> Callable[[CrmRecord], bool]:
         if not isinstance(groups, list) or len(groups) > MAX_FILTER_GROUPS:
@@ -511,6 +565,34 @@ def _int_param(value: Any, *, default: int, low: int, high: int | None, name: st
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise HubSpotError(400, "VALIDATION_ERROR", f"{name} must be {bounds}, got {number}")
     return number
+
+
+def _batch_ids(body: dict[str, Any]) -> list[str]:
+    """The distinct ids of a batch read's ``inputs`` (by ``hs_object_id``, the only idProperty
+    served), in request order."""
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or not 1 <= len(inputs) <= MAX_BATCH_READ:
+        raise HubSpotError(
+            400, "VALIDATION_ERROR", f"inputs must hold between 1 and {MAX_BATCH_READ} objects"
+        )
+    if body.get("idProperty") not in (None, "hs_object_id"):
+        raise HubSpotError(
+            400,
+            "VALIDATION_ERROR",
+            f"idProperty {body['idProperty']!r} is not a unique identifier property here",
+        )
+    ids = [item.get("id") if isinstance(item, dict) else None for item in inputs]
+    if any(not isinstance(i, str | int) or isinstance(i, bool) for i in ids):
+        raise HubSpotError(400, "VALIDATION_ERROR", 'each input must be an object with an "id"')
+    return list(dict.fromkeys(str(i) for i in ids))
+
+
+def _names(body: dict[str, Any], key: str) -> list[str]:
+    """A list of property names from a request body (absent: none)."""
+    names = body.get(key) or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise HubSpotError(400, "VALIDATION_ERROR", f"{key} must be a list of property names")
+    return list(dict.fromkeys(names))
 
 
 def _json_object(request: Request) -> dict[str, Any]:

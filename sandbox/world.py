@@ -112,6 +112,8 @@ class World:
                 "owners": split([o.archived_ms is not None for o in hubspot.owners]),
                 "deal_pipelines": live(len(hubspot.pipelines)),
                 "deal_contact_associations": live(len(hubspot.deal_contacts)),
+                # one row of dealstage history per live deal
+                "deal_stage_history": live(records(hubspot.deals)["active"]),
             },
             "salesforce": self.salesforce.counts(),
             "meta_ads": self.meta_ads.counts(),
@@ -163,6 +165,8 @@ def _deal_truth(deal: CrmRecord, contact_ids: list[str]) -> dict[str, Any]:
         "created_at": props["createdate"],
         "closed_at": props["closedate"] if is_closed else None,
         "contact_ids": contact_ids,
+        # every dealstage value, oldest first (regressions and reopenings included)
+        "stage_history": [[iso(ms), value] for ms, value in deal.history.get("dealstage", ())],
     }
 
 

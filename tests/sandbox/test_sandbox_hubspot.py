@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import combinations, pairwise
 from typing import Any
 
 import httpx
 import pytest
 
 from sandbox import World
-from sandbox.clock import parse_ms
+from sandbox.clock import iso, parse_ms
+from sandbox.faults import Fault, Faults
+from sandbox.hubspot_data import PIPELINES, CrmRecord
 from sandbox.hubspot_server import TOKEN, HubSpotServer
 
 MODIFIED = {
@@ -315,3 +318,196 @@ def test_deals_carry_their_stage_dates_per_pipeline_stage(
             if name.startswith("hs_v2_date_exited_") and value:
                 stage = name.removeprefix("hs_v2_date_exited_")
                 assert props[f"hs_v2_date_entered_{stage}"] <= value
+
+
+BATCH_READ = "/crm/v3/objects/deals/batch/read"
+OPEN_STAGES = {p.pipeline_id: [s.stage_id for s in p.open_stages] for p in PIPELINES}
+WON_STAGES = {p.closed_stage(won=True).stage_id for p in PIPELINES}
+
+
+def batch_read(client: httpx.Client, ids: list[int], **body: Any) -> httpx.Response:
+    archived = body.pop("archived", None)
+    params = {"archived": archived} if archived else {}
+    return client.post(
+        BATCH_READ, params=params, json={"inputs": [{"id": str(i)} for i in ids], **body}
+    )
+
+
+def stage_values(deal: CrmRecord) -> list[str | None]:
+    return [value for _, value in deal.history["dealstage"]]
+
+
+def regressed(deal: CrmRecord) -> bool:
+    """An open stage, then an earlier open stage, then the first one again."""
+    values, order = stage_values(deal), OPEN_STAGES[deal.properties["pipeline"]]
+    rank = {stage: n for n, stage in enumerate(order)}
+    return any(
+        values[i] == values[k] in rank and values[j] in rank and rank[values[j]] < rank[values[i]]
+        for i, j, k in combinations(range(len(values)), 3)
+    )
+
+
+def reopened(deal: CrmRecord) -> bool:
+    """Won, then open again."""
+    values = stage_values(deal)
+    return any(
+        won in WON_STAGES and after in OPEN_STAGES[deal.properties["pipeline"]]
+        for won, after in pairwise(values)
+    )
+
+
+def test_batch_read_returns_properties_and_newest_first_stage_history(
+    hubspot: httpx.Client, world: World
+) -> None:
+    live = [d for d in world.hubspot.deals if d.archived_ms is None]
+    detoured = [d for d in live if regressed(d) or reopened(d)]
+    sample = detoured + [d for d in live[::5] if d.object_id not in {x.object_id for x in detoured}]
+    user_ids = {str(o.owner_id): o.user_id for o in world.hubspot.owners}
+    response = batch_read(
+        hubspot,
+        [d.object_id for d in sample],
+        properties=["dealstage", "amount", "hs_lastmodifieddate"],
+        propertiesWithHistory=["dealstage", "amount"],
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "COMPLETE" and "errors" not in body
+    by_id = {str(d.object_id): d for d in sample}
+    assert sorted(r["id"] for r in body["results"]) == sorted(by_id)
+    for result in body["results"]:
+        deal = by_id[result["id"]]
+        assert result["properties"] == {
+            name: deal.properties[name] for name in ("dealstage", "amount", "hs_lastmodifieddate")
+        }
+        assert set(result["propertiesWithHistory"]) == {"dealstage"}  # amount is not tracked
+        history = result["propertiesWithHistory"]["dealstage"]
+        expected = [[iso(ms), value] for ms, value in reversed(deal.history["dealstage"])]
+        assert [[e["timestamp"], e["value"]] for e in history] == expected
+        assert history[0]["value"] == result["properties"]["dealstage"]  # newest is current
+        assert history[-1]["timestamp"] == result["createdAt"]  # oldest is the creation value
+        user_id = user_ids[deal.properties["hubspot_owner_id"]]
+        assert all(
+            e["sourceType"] == "CRM_UI"
+            and e["sourceId"] == f"userId:{user_id}"
+            and e["updatedByUserId"] == user_id
+            for e in history
+        )
+
+
+def test_world_plants_stage_regressions_and_reopened_won_deals(
+    hubspot: httpx.Client, world: World
+) -> None:
+    detoured = {
+        "regressions": [d for d in world.hubspot.deals if regressed(d)],
+        "reopenings": [d for d in world.hubspot.deals if reopened(d)],
+    }
+    assert all(detoured.values()), {kind: len(deals) for kind, deals in detoured.items()}
+    deals = [d for kind in detoured.values() for d in kind]
+    names = [
+        f"hs_v2_date_{kind}_{s}"
+        for s in {v for d in deals for v in stage_values(d)}
+        for kind in ("entered", "exited")
+    ]
+    body = batch_read(
+        hubspot,
+        [d.object_id for d in deals],
+        properties=["dealstage", "hs_is_closed", "closedate", *names],
+        propertiesWithHistory=["dealstage"],
+    ).json()
+    for result in body["results"]:
+        props, latest = result["properties"], {}
+        for entry in reversed(result["propertiesWithHistory"]["dealstage"]):
+            latest[entry["value"]] = entry["timestamp"]  # oldest first: the last entry wins
+        # HubSpot keeps only the latest entry per stage in hs_v2_date_entered_*
+        assert {s: props[f"hs_v2_date_entered_{s}"] for s in latest} == latest
+        assert props[f"hs_v2_date_exited_{props['dealstage']}"] is None
+        if props["hs_is_closed"] == "true":
+            assert props["closedate"] == latest[props["dealstage"]]
+    truth = {d["deal_id"]: d for d in world.truth()["deals"]}
+    for deal in deals:
+        assert truth[str(deal.object_id)]["stage_history"] == [
+            [iso(ms), value] for ms, value in deal.history["dealstage"]
+        ]
+
+
+def test_batch_read_reports_unknown_and_archived_ids_as_207(
+    hubspot: httpx.Client, world: World
+) -> None:
+    live = next(d for d in world.hubspot.deals if d.archived_ms is None)
+    archived = next(d for d in world.hubspot.deals if d.archived_ms is not None)
+    response = batch_read(hubspot, [live.object_id, 1, archived.object_id])
+    assert response.status_code == 207
+    body = response.json()
+    assert [r["id"] for r in body["results"]] == [str(live.object_id)]
+    assert body["numErrors"] == 1
+    error = body["errors"][0]
+    assert error["category"] == "OBJECT_NOT_FOUND" and error["status"] == "error"
+    assert error["context"] == {"ids": ["1", str(archived.object_id)]}
+    assert "propertiesWithHistory" not in body["results"][0]  # none asked for
+
+
+def test_batch_read_with_archived_true_reads_archived_deals_only(
+    hubspot: httpx.Client, world: World
+) -> None:
+    archived = [d for d in world.hubspot.deals if d.archived_ms is not None]
+    live = next(d for d in world.hubspot.deals if d.archived_ms is None)
+    response = batch_read(
+        hubspot,
+        [d.object_id for d in archived] + [live.object_id],
+        archived="true",
+        propertiesWithHistory=["dealstage"],
+    )
+    assert response.status_code == 207
+    body = response.json()
+    assert [r["id"] for r in body["results"]] == [str(d.object_id) for d in archived]
+    assert all(r["archived"] and r["archivedAt"] for r in body["results"])
+    assert body["errors"][0]["context"]["ids"] == [str(live.object_id)]
+    assert all(len(r["propertiesWithHistory"]["dealstage"]) >= 1 for r in body["results"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"inputs": [{"id": str(i)} for i in range(101)]},
+        {"inputs": []},
+        {"inputs": [{"id": "1"}], "idProperty": "email"},
+        {"inputs": ["1"]},
+        {"inputs": [{"id": "1"}], "propertiesWithHistory": "dealstage"},
+    ],
+    ids=["over 100 inputs", "no inputs", "idProperty", "bare ids", "history names not a list"],
+)
+def test_batch_read_rejects_invalid_requests(hubspot: httpx.Client, body: dict) -> None:
+    response = hubspot.post(BATCH_READ, json=body)
+    assert response.status_code == 400
+    assert response.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_batch_read_of_contacts_has_no_tracked_history(hubspot: httpx.Client, world: World) -> None:
+    contact = next(c for c in world.hubspot.contacts if c.archived_ms is None)
+    response = hubspot.post(
+        "/crm/v3/objects/contacts/batch/read",
+        json={
+            "inputs": [{"id": str(contact.object_id)}],
+            "properties": ["email"],
+            "propertiesWithHistory": ["lifecyclestage"],
+            "idProperty": "hs_object_id",
+        },
+    )
+    assert response.status_code == 200
+    (result,) = response.json()["results"]
+    assert result["properties"] == {"email": contact.properties["email"]}
+    assert result["propertiesWithHistory"] == {}
+    assert contact.history == {}
+
+
+def test_batch_read_is_recorded_and_takes_faults(world: World) -> None:
+    deal = next(d for d in world.hubspot.deals if d.archived_ms is None)
+    with HubSpotServer(world, faults=Faults(rate_limit=1)) as server:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        body = {"inputs": [{"id": str(deal.object_id)}]}
+        for _ in range(2):
+            httpx.post(f"{server.url}{BATCH_READ}", headers=headers, json=body)
+        assert [(r.path, r.status, r.fault) for r in server.requests] == [
+            (BATCH_READ, 429, Fault.RATE_LIMIT),
+            (BATCH_READ, 200, None),
+        ]
