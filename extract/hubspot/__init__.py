@@ -1,4 +1,5 @@
-"""HubSpot CRM v3/v4 → ``raw_hubspot``: contacts, companies, deals, owners, pipelines, associations.
+"""HubSpot CRM v3/v4 → ``raw_hubspot``: contacts, companies, deals (and their stage history),
+owners, pipelines, associations.
 
 Cursors and grain per stream are documented in :mod:`extract.hubspot.streams`.
 """

@@ -1,9 +1,9 @@
-"""HubSpot CRM calls: search pages, cursor-paged lists and v4 association batches."""
+"""HubSpot CRM calls: search pages, cursor-paged lists, batch reads and v4 association batches."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Self
 
 import httpx
@@ -96,6 +96,21 @@ class HubSpotClient:
         """One ``POST /crm/v4/associations/{from}/{to}/batch/read`` call."""
         path = f"/crm/v4/associations/{from_type}/{to_type}/batch/read"
         return self._object(self.http.post(path, {"inputs": inputs}))
+
+    def read_batch(
+        self,
+        object_type: str,
+        ids: Sequence[str],
+        properties: Sequence[str],
+        properties_with_history: Sequence[str],
+    ) -> dict[str, Any]:
+        """One ``POST /crm/v3/objects/{object_type}/batch/read`` (207 when some ids are gone)."""
+        body = {
+            "inputs": [{"id": object_id} for object_id in ids],
+            "properties": list(properties),
+            "propertiesWithHistory": list(properties_with_history),
+        }
+        return self._object(self.http.post(f"/crm/v3/objects/{object_type}/batch/read", body))
 
     def _object(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):

@@ -10,15 +10,21 @@
   archive on every run for no new information.
 * owners (snapshot, active then archived) and deal_pipelines (snapshot).
 * deal_contact_associations (merge): v4 batch read for the deals modified in the window.
+* deal_stage_history (merge, one row per deal): ``POST /crm/v3/objects/deals/batch/read`` with
+  ``propertiesWithHistory=dealstage`` for the deals modified in the window, in batches of
+  ``HISTORY_BATCH``. HubSpot returns every value the stage ever took, newest first, so the
+  row a later run merges replaces the deal's whole history. A deal archived between the search
+  and the batch read comes back in the 207's ``errors`` and is skipped: the deals stream flags
+  it deleted.
 
 Properties: each object's list below plus the portal-specific custom properties in settings
 (unknown names are ignored by HubSpot). Contacts carry their merge list
 (``hs_merged_object_ids``) and click ids (``hs_google_click_id``, ``hs_facebook_click_id``,
 custom ``li_fat_id``); merged-away contacts are archived, so they land ``is_deleted``. Deals
-carry their stage history as ``hs_v2_date_entered_<stage>`` / ``hs_v2_date_exited_<stage>``,
+carry their stage dates as ``hs_v2_date_entered_<stage>`` / ``hs_v2_date_exited_<stage>``,
 named after the stage ids of ``GET /crm/v3/pipelines/deals``, read at the start of each run:
-stage ids are portal-specific. (``propertiesWithHistory=dealstage`` would give every entry,
-but only on list / batch-read endpoints, not on the search the incremental read uses.)
+stage ids are portal-specific. Those keep only the latest entry per stage; every entry comes
+from ``deal_stage_history`` (search cannot return property history, batch read can).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from extract.hubspot.client import SEARCH_PAGE_MAX, HubSpotClient, next_after
 from extract.hubspot.settings import HubSpotSettings
 
 ASSOCIATION_BATCH = 100  # the v4 batch endpoints accept at most 100 inputs
+HISTORY_BATCH = 50  # HubSpot pages property history 50 records at a time on its reads
+HISTORY_PROPERTIES = ("dealstage",)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _T = TypeVar("_T")
 
@@ -172,6 +180,13 @@ def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> li
             fetch=functools.partial(fetch_deal_contacts, client),
             lookback=lookback,
         ),
+        Stream(
+            entity="deal_stage_history",
+            key_columns={"deal_id": "bigint"},
+            load_mode=LoadMode.MERGE,
+            fetch=functools.partial(fetch_deal_stage_history, client),
+            lookback=lookback,
+        ),
     ]
 
 
@@ -233,13 +248,41 @@ def fetch_pipelines(client: Callable[[], HubSpotClient], window: Window) -> Iter
 def fetch_deal_contacts(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:
     """Deal → contact associations of the deals modified in the window."""
     with client() as api:
-        deal_ids = (
-            str(deal["id"])
-            for deal in search_window(api, DEALS, (DEALS.cursor,), window)
-            if deal.get("id") is not None
-        )
-        for chunk in chunked(deal_ids, ASSOCIATION_BATCH):
+        for chunk in chunked(modified_deal_ids(api, window), ASSOCIATION_BATCH):
             yield from _associations(api, chunk)
+
+
+def fetch_deal_stage_history(
+    client: Callable[[], HubSpotClient], window: Window
+) -> Iterator[RawRow]:
+    """The full ``dealstage`` history of each deal modified in the window, a row per deal."""
+    with client() as api:
+        missing = 0
+        for chunk in chunked(modified_deal_ids(api, window), HISTORY_BATCH):
+            properties = ("dealstage", "pipeline", DEALS.cursor)
+            page = api.read_batch("deals", chunk, properties, HISTORY_PROPERTIES)
+            missing += len(_missing_ids(page))
+            for record in page.get("results") or []:
+                yield RawRow((to_int(record.get("id")),), record)
+        if missing:
+            api.log.info("hubspot: %d deals were gone before their history was read", missing)
+
+
+def _missing_ids(page: dict[str, Any]) -> list[str]:
+    """The ids a 207 batch answer reports as not found (``errors[].context.ids``)."""
+    return [
+        str(object_id)
+        for error in page.get("errors") or []
+        if isinstance(error, dict)
+        for object_id in (error.get("context") or {}).get("ids") or []
+    ]
+
+
+def modified_deal_ids(api: HubSpotClient, window: Window) -> Iterator[str]:
+    """Ids of the live deals modified in the window."""
+    for deal in search_window(api, DEALS, (DEALS.cursor,), window):
+        if deal.get("id") is not None:
+            yield str(deal["id"])
 
 
 def _associations(api: HubSpotClient, deal_ids: Sequence[str]) -> Iterator[RawRow]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from extract.base import ConfigError, RawRow, SourceError, Stream, Window
 from extract.hubspot import HubSpotSettings, build_connector
+from extract.hubspot.streams import HISTORY_BATCH
 from sandbox import Faults, serve
+from sandbox.clock import iso
 from sandbox.faults import Fault
 
 TOKEN_ENV = "THINLINE_HUBSPOT__TOKEN"
@@ -216,6 +219,55 @@ def test_deals_land_their_stage_history_named_by_the_pipelines(
         assert landed["list_amount"] == deal.properties["list_amount"]  # a custom property
         stage = deal.properties["dealstage"]
         assert landed[f"hs_v2_date_entered_{stage}"] is not None
+
+
+def test_deal_stage_history_is_every_stage_change_of_the_modified_deals(
+    world, world_window, make_settings, sleeps, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    live = {deal.object_id: deal for deal in world.hubspot.deals if deal.archived_ms is None}
+    gone = min(live)  # archived between the search and the batch read
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        del sources.hubspot.by_id["deals"][gone]  # search still finds it, batch read does not
+        rows = read(streams(settings, sleeps)["deal_stage_history"], world_window)
+        batches = [
+            r for r in sources.hubspot.requests if r.path == "/crm/v3/objects/deals/batch/read"
+        ]
+
+    assert {row.keys[0] for row in rows} == set(live) - {gone}
+    assert not any(row.is_deleted for row in rows)
+    for row in rows:
+        history = row.record["propertiesWithHistory"]["dealstage"]
+        planted = live[row.keys[0]].history["dealstage"]
+        assert [(entry["timestamp"], entry["value"]) for entry in reversed(history)] == [
+            (iso(at_ms), value) for at_ms, value in planted
+        ]
+        assert history[0]["value"] == row.record["properties"]["dealstage"]  # newest first
+    assert len(batches) == -(-len(live) // HISTORY_BATCH)  # 50 deals per call
+    assert all(r.status in (200, 207) for r in batches)
+    assert "hubspot: 1 deals were gone before their history was read" in caplog.text
+
+
+def test_deal_stage_history_reads_only_deals_modified_in_the_window(
+    world, make_settings, sleeps
+) -> None:
+    end_ms = world.config.as_of_ms
+    window = Window(
+        datetime.fromtimestamp((end_ms - 7 * 86_400_000) / 1000, tz=UTC),
+        datetime.fromtimestamp(end_ms / 1000, tz=UTC),
+    )
+    modified = {
+        deal.object_id
+        for deal in world.hubspot.deals
+        if deal.archived_ms is None and end_ms - 7 * 86_400_000 <= deal.updated_ms < end_ms
+    }
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        rows = read(streams(settings, sleeps)["deal_stage_history"], window)
+
+    assert modified
+    assert {row.keys[0] for row in rows} == modified
 
 
 def test_merged_contacts_are_flagged_and_survivors_keep_the_merge_list(
