@@ -61,6 +61,7 @@ TABLES: dict[str, Health] = {
     "raw_hubspot.owners": Health("HS-OWNER"),
     "raw_hubspot.deal_pipelines": Health("HS-PIPELINE"),
     "raw_hubspot.deal_contact_associations": Health("HS-ASSOC"),
+    "raw_hubspot.deal_stage_history": Health("HS-STAGEHIST", _hubspot("hs_lastmodifieddate"), CRM),
     "raw_google_ads.customers": Health("GADS-CUST"),
     "raw_google_ads.campaigns": Health("GADS-CAMP"),
     "raw_google_ads.campaign_daily_metrics": Health(

@@ -10,6 +10,7 @@ import great_expectations.expectations as gxe
 from quality.results import CRITICAL, WARNING
 from quality.suites.rules import (
     CURRENCY,
+    ISO_DATETIME,
     LIVE,
     NUMBER,
     TOMORROW_UTC,
@@ -224,6 +225,50 @@ def build_deal_contact_associations_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_deal_stage_history_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-STAGEHIST", "deal_id"
+    history = (
+        "case when jsonb_typeof(record->'propertiesWithHistory'->'dealstage') = 'array' "
+        "then record->'propertiesWithHistory'->'dealstage' else '[]'::jsonb end"
+    )
+    stamp = "coalesce(entry->>'timestamp', '')"
+    # ISO stamps only: an epoch-ms stamp is valid but would not cast (-011 accepts both)
+    newest = (
+        f"(select entry->>'value' from jsonb_array_elements({history}) as entry "
+        f"where {stamp} ~ '{ISO_DATETIME}' "
+        f"order by ({stamp})::timestamptz desc limit 1)"
+    )
+    return build_suite(
+        "deal_stage_history",
+        [
+            *raw_table_expectations(prefix, {key: "bigint"}, {key: OBJECT_ID}),
+            rows_check(
+                f"{prefix}-010",
+                CRITICAL,
+                "a deal has a non-empty dealstage history",
+                f"select {key}, record->'propertiesWithHistory' as history from {{batch}} "
+                f"where {LIVE} and jsonb_array_length({history}) = 0",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                CRITICAL,
+                "every history entry has a stage value and an ISO date-time timestamp",
+                f"select {key}, entry from {{batch}}, jsonb_array_elements({history}) as entry "
+                f"where {LIVE} and (coalesce(entry->>'value', '') = '' "
+                f"or not {is_datetime(stamp)})",
+            ),
+            rows_check(
+                f"{prefix}-012",
+                WARNING,
+                "the newest history entry is the deal's current dealstage",
+                f"select {key}, {prop('dealstage')} as dealstage, {newest} as newest_entry "
+                f"from {{batch}} where {LIVE} and jsonb_array_length({history}) > 0 "
+                f"and {newest} is distinct from {prop('dealstage')}",
+            ),
+        ],
+    )
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.contacts": build_contacts_suite,
     f"{SCHEMA}.companies": build_companies_suite,
@@ -231,4 +276,5 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.owners": build_owners_suite,
     f"{SCHEMA}.deal_pipelines": build_deal_pipelines_suite,
     f"{SCHEMA}.deal_contact_associations": build_deal_contact_associations_suite,
+    f"{SCHEMA}.deal_stage_history": build_deal_stage_history_suite,
 }

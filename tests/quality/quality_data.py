@@ -22,6 +22,7 @@ RAW_KEYS: dict[str, dict[str, str]] = {
     "raw_hubspot.owners": {"owner_id": "bigint"},
     "raw_hubspot.deal_pipelines": {"pipeline_id": "text"},
     "raw_hubspot.deal_contact_associations": {"deal_id": "bigint", "contact_id": "bigint"},
+    "raw_hubspot.deal_stage_history": {"deal_id": "bigint"},
     "raw_google_ads.customers": {"customer_id": "bigint"},
     "raw_google_ads.campaigns": {"customer_id": "bigint", "campaign_id": "bigint"},
     "raw_google_ads.campaign_daily_metrics": {
@@ -123,6 +124,20 @@ def hubspot_object(object_id: str, properties: dict[str, str | None], **extra: A
         "archived": False,
         **extra,
     }
+
+
+def stage_history_object(deal_id: str, stages: list[tuple[str, str]]) -> dict:
+    """A deals batch-read result with ``propertiesWithHistory.dealstage`` (newest first);
+    ``stages`` are (timestamp, stage) oldest first, the last one the current stage."""
+    history = [
+        {"value": stage, "timestamp": at, "sourceType": "CRM_UI", "updatedByUserId": 9586504}
+        for at, stage in reversed(stages)
+    ]
+    return hubspot_object(
+        deal_id,
+        {"dealstage": stages[-1][1], "pipeline": "default", "hs_lastmodifieddate": stages[-1][0]},
+        propertiesWithHistory={"dealstage": history},
+    )
 
 
 def ads_row(customer: str, campaign: str, day: str, metrics: dict[str, Any], **extra: Any) -> dict:
@@ -282,6 +297,21 @@ def good_raw_data() -> RawData:
             ),
             is_deleted=archived,
         )
+    for deal_id, *_, stage, _closed, _won, _owner, archived in DEALS:
+        if not archived:  # batch read returns live deals only
+            w.add(
+                "raw_hubspot.deal_stage_history",
+                (int(deal_id),),
+                stage_history_object(
+                    deal_id,
+                    [("2024-05-02T09:12:44.120Z", "appointmentscheduled")]
+                    + (
+                        [("2024-06-01T08:03:11.902Z", stage)]
+                        if stage != "appointmentscheduled"
+                        else []
+                    ),
+                ),
+            )
     for deal_id, contact_id in (("8078784221", 1), ("8078784222", 2)):
         w.add(
             "raw_hubspot.deal_contact_associations",

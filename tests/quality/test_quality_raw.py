@@ -277,3 +277,37 @@ def test_click_views_rules(warehouse: Database) -> None:
             "ad_group_id": EUR_GROUP,
         }
     ]
+
+
+def test_deal_stage_history_rules(warehouse: Database) -> None:
+    table = "raw_hubspot.deal_stage_history"
+    empty = data.stage_history_object("8078784225", [("2024-05-02T09:12:44.120Z", "closedwon")])
+    empty["propertiesWithHistory"] = {"dealstage": []}
+    unstamped = data.stage_history_object(
+        "8078784226",
+        [("yesterday", "appointmentscheduled"), ("2024-05-09T10:00:00Z", "closedwon")],
+    )
+    stale = data.stage_history_object(
+        "8078784227",
+        [
+            ("2024-05-02T09:12:44.120Z", "appointmentscheduled"),
+            ("2024-05-09T10:00:00Z", "closedwon"),
+        ],
+    )
+    stale["properties"]["dealstage"] = "closedlost"  # moved after the history was read
+    data.insert_rows(
+        warehouse.conn,
+        [Row(table, (int(r["id"]),), r) for r in (empty, unstamped, stale)],
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_raw(warehouse.url, "run-history", tables=[table])
+
+    report = raised.value.report
+    assert codes(report, "critical") == {"HS-STAGEHIST-010", "HS-STAGEHIST-011"}
+    assert codes(report, "warning") == {"HS-STAGEHIST-012"}
+    assert [row["deal_id"] for row in sample(report, "HS-STAGEHIST-010")] == [8078784225]
+    assert [row["deal_id"] for row in sample(report, "HS-STAGEHIST-011")] == [8078784226]
+    assert sample(report, "HS-STAGEHIST-012") == [
+        {"deal_id": 8078784227, "dealstage": "closedlost", "newest_entry": "closedwon"}
+    ]
