@@ -130,6 +130,46 @@ def test_every_deal_has_its_rep_account_and_current_stage(published_company: dic
     assert {row[4] for row in stages} >= {"discovery", "closed_won", "closed_lost"}
 
 
+def test_hubspot_stage_history_is_every_stage_change(published_company: dict, world: World) -> None:
+    """Every live HubSpot deal's entries in fct_deal_stage_history are the stage changes the
+    portal recorded (its dealstage property history, repeats collapsed), in order, with their
+    times: the re-entered stages, regressions and re-openings the generator planted included,
+    which hs_v2_date_entered_<stage> (latest entry per stage) alone could not show."""
+    with psycopg.connect(published_company["url"]) as conn:
+        rows = conn.execute(
+            "select deal_id, stage_id, entered_at, entry_source, is_regression, is_reopening "
+            "from analytics.fct_deal_stage_history where crm = 'hubspot' "
+            "order by deal_id, stage_entry_number"
+        ).fetchall()
+        reopened = {
+            deal_id
+            for (deal_id,) in conn.execute(
+                "select deal_id from analytics.fct_deals where crm = 'hubspot' and is_reopened"
+            )
+        }
+    got: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    for deal_id, stage_id, entered_at, _, _, _ in rows:
+        got[deal_id].append((stage_id, entered_at))
+    expected: dict[str, list[tuple[str, datetime]]] = {}
+    for deal in world.truth()["deals"]:
+        if deal["archived"]:
+            continue
+        changes: list[tuple[str, datetime]] = []
+        for stamp, stage in deal["stage_history"]:
+            if not changes or changes[-1][0] != stage:
+                changes.append((stage, datetime.fromisoformat(stamp)))
+        expected[deal["deal_id"]] = changes
+    assert got == expected
+    assert {row[3] for row in rows} == {"hubspot_property_history"}  # nothing left to fill in
+    # the planted detours: a stage entered twice, moves back down, won deals re-opened
+    entered_twice = {d for d, entries in got.items() if len({s for s, _ in entries}) < len(entries)}
+    regressions = {row[0] for row in rows if row[4] and not row[5]}
+    reopenings = {row[0] for row in rows if row[5]}
+    assert regressions and reopenings
+    assert regressions | reopenings <= entered_twice
+    assert reopenings == reopened
+
+
 def test_rep_performance_adds_up_to_the_deals(published_company: dict) -> None:
     """Over the months, rpt_sales_rep_performance counts every won and lost deal and all the
     pipeline created, once (each deal is closed and created in exactly one month)."""

@@ -1,33 +1,29 @@
--- Unnests the deal record: one row per stage entered (hs_v2_date_entered_<stage id>).
+-- Unnests the deal's dealstage property history (propertiesWithHistory, newest first in the
+-- record): one row per time the stage was set, with when and by whom.
 with
 
 source as (
 
-    select * from {{ source('hubspot', 'deals') }}
+    select * from {{ source('hubspot', 'deal_stage_history') }}
 
 ),
 
-stage_entries as (
+history_entries as (
 
     select
         source.deal_id,
-        source.record,
         source.is_deleted,
         source._loaded_at,
-        substr(deal_properties.property_name, length('hs_v2_date_entered_') + 1) as stage_id,
-        deal_properties.property_value as entered_text
+        stage_change.entry
     from source
     cross join
-        lateral jsonb_each_text(
+        lateral jsonb_array_elements(
             case
-                when jsonb_typeof(source.record -> 'properties') = 'object'
-                    then source.record -> 'properties'
-                else '{}'::jsonb
+                when jsonb_typeof(source.record -> 'propertiesWithHistory' -> 'dealstage') = 'array'
+                    then source.record -> 'propertiesWithHistory' -> 'dealstage'
+                else '[]'::jsonb
             end
-        ) as deal_properties (property_name, property_value)
-    where
-        starts_with(deal_properties.property_name, 'hs_v2_date_entered_')
-        and nullif(btrim(deal_properties.property_value), '') is not null
+        ) as stage_change (entry)
 
 ),
 
@@ -36,20 +32,20 @@ renamed as (
     select
         -- ids
         deal_id,
-        stage_id,
+        nullif(btrim(entry ->> 'value'), '') as stage_id,
+        {{ string_to_number("entry ->> 'updatedByUserId'", 'bigint') }} as changed_by_user_id,
+
+        -- change
+        entry ->> 'sourceType' as change_source_type,
 
         -- timestamps
-        {{ string_to_timestamp("entered_text") }} as entered_at,
-        {{ string_to_timestamp(
-            "record -> 'properties' ->> ('hs_v2_date_exited_' || stage_id)"
-        ) }} as exited_at,
+        {{ string_to_timestamp("entry ->> 'timestamp'") }} as changed_at,
 
         -- flags and load metadata
-        coalesce(record -> 'properties' ->> 'dealstage' = stage_id, false) as is_current_stage,
         is_deleted,
         _loaded_at
 
-    from stage_entries
+    from history_entries
 
 )
 
