@@ -170,6 +170,36 @@ def test_hubspot_stage_history_is_every_stage_change(published_company: dict, wo
     assert reopenings == reopened
 
 
+def test_open_deals_follow_the_planted_stage_history(published_company: dict, world: World) -> None:
+    """rpt_sales_rep_performance counts a HubSpot deal open on a month's as-of day exactly when
+    the portal's stage history has it in an open stage at the end of that (UTC) day. (No deal
+    of this company sits won-then-reopened across a month end; the dbt unit test
+    test_rpt_sales_rep_performance_rates_and_coverage has one.)"""
+    closed_stages = {s.stage_id for p in world.hubspot.pipelines for s in p.stages if s.is_closed}
+    with psycopg.connect(published_company["url"]) as conn:
+        rows = conn.execute(
+            "select sales_rep_id, as_of_date, open_deals from analytics.rpt_sales_rep_performance "
+            "where period_type = 'month' and sales_rep_id like 'hubspot:%'"
+        ).fetchall()
+    deals = [d for d in world.truth()["deals"] if not d["archived"]]
+
+    def open_on(deal: dict[str, Any], day: date) -> bool:
+        midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        stages = [s for at, s in deal["stage_history"] if datetime.fromisoformat(at) < midnight]
+        return bool(stages) and stages[-1] not in closed_stages
+
+    got = {(rep, as_of): n for rep, as_of, n in rows}
+    reps = {rep for rep, _, _ in rows} | {f"hubspot:{d['owner_id']}" for d in deals}
+    want = {}
+    for rep in reps:
+        for as_of in {as_of for _, as_of, _ in rows}:
+            n = sum(open_on(d, as_of) for d in deals if f"hubspot:{d['owner_id']}" == rep)
+            if n or (rep, as_of) in got:  # a rep without activity in a month may have no row
+                want[(rep, as_of)] = n
+    assert got == want
+    assert sum(got.values()) > 20
+
+
 def test_rep_performance_adds_up_to_the_deals(published_company: dict) -> None:
     """Over the months, rpt_sales_rep_performance counts every won and lost deal and all the
     pipeline created, once (each deal is closed and created in exactly one month)."""

@@ -18,6 +18,12 @@ dates as (
 
 ),
 
+stage_history as (
+
+    select * from {{ ref('fct_deal_stage_history') }}
+
+),
+
 quota_attainment as (
 
     select * from {{ ref('fct_quota_attainment') }}
@@ -28,6 +34,7 @@ quota_attainment as (
 rep_deals as (
 
     select
+        deals.deal_key,
         deals.sales_rep_id,
         deals.created_date,
         {{ to_utc_date('deals.closed_at') }} as closed_date,
@@ -39,6 +46,26 @@ rep_deals as (
     from deals
     inner join sales_reps
         on deals.sales_rep_id = sales_reps.sales_rep_id
+
+),
+
+-- the UTC days a deal sat in an open stage: from open_from_date to the day before
+-- open_until_date (null while it still does). A deal won and later re-opened is not open in
+-- between, and is open again from its re-opening.
+open_spells as (
+
+    select
+        deal_key,
+        {{ to_utc_date('entered_at') }} as open_from_date,
+        {{ to_utc_date('exited_at') }} as open_until_date
+    from stage_history
+    where not is_closed_stage
+
+),
+
+deals_with_history as (
+
+    select distinct deal_key from stage_history
 
 ),
 
@@ -137,11 +164,29 @@ measures as (
                 and rep_periods.period_end,
                 false
             ) as is_decided_in_period,
-            rep_deals.created_date <= rep_periods.as_of_date
-            and not coalesce(
-                rep_deals.is_closed and rep_deals.closed_date <= rep_periods.as_of_date, false
-            ) as is_open_at_as_of
+            case
+                when deals_with_history.deal_key is not null
+                    then exists (
+                            select 1 from open_spells
+                            where
+                                open_spells.deal_key = rep_deals.deal_key
+                                and open_spells.open_from_date <= rep_periods.as_of_date
+                                and (
+                                    open_spells.open_until_date is null
+                                    or open_spells.open_until_date > rep_periods.as_of_date
+                                )
+                        )
+                -- no stage history: open from creation until closed
+                else
+                    rep_deals.created_date <= rep_periods.as_of_date
+                    and not coalesce(
+                        rep_deals.is_closed and rep_deals.closed_date <= rep_periods.as_of_date,
+                        false
+                    )
+            end as is_open_at_as_of
         from rep_deals
+        left join deals_with_history
+            on rep_deals.deal_key = deals_with_history.deal_key
         where rep_deals.sales_rep_id = rep_periods.sales_rep_id
     ) as rep_deals on true
     group by rep_periods.sales_rep_id, rep_periods.period_type, rep_periods.period_start
