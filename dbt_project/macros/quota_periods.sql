@@ -40,19 +40,13 @@
 {#-
     quota_periods(): one row per calendar day (vars calendar_start..calendar_end) and period
     type (day, week, month, quarter, year) with the period's first and last day. Weeks are ISO
-    weeks (Monday to Sunday); quarters and years are fiscal (var fiscal_year_start_month), with
-    the same arithmetic as dim_dates (the singular test assert_quota_periods_match_dim_dates
-    keeps the two equal). A macro rather than a model so that fct_quota_attainment's unit tests
-    exercise the real period arithmetic under overridden vars.
+    weeks (Monday to Sunday); quarters and years are fiscal (var fiscal_year_start_month),
+    from the same macros as dim_dates (fiscal_periods.sql; the singular test
+    assert_quota_periods_match_dim_dates checks the two agree). A macro rather than a model so
+    that fct_quota_attainment's unit tests exercise the real period arithmetic under
+    overridden vars.
 -#}
 {% macro quota_periods() -%}
-    {%- set fiscal_year_start_month = var('fiscal_year_start_month') | int -%}
-    {%- if fiscal_year_start_month < 1 or fiscal_year_start_month > 12 -%}
-        {{ exceptions.raise_compiler_error(
-            "var fiscal_year_start_month must be a month number 1-12, got '"
-            ~ var('fiscal_year_start_month') ~ "'"
-        ) }}
-    {%- endif -%}
     with
 
     calendar as (
@@ -61,47 +55,19 @@
 
     ),
 
-    fiscal_years as (
-
-        select
-            date_day,
-            make_date(
-                cast(extract(year from date_day) as integer)
-                - case
-                    when extract(month from date_day) < {{ fiscal_year_start_month }} then 1
-                    else 0
-                end,
-                {{ fiscal_year_start_month }},
-                1
-            ) as fiscal_year_start_date
-        from calendar
-
-    ),
-
     period_starts as (
 
         select
             date_day,
-            fiscal_year_start_date,
             date_day - (cast(extract(isodow from date_day) as integer) - 1) as week_start_date,
             make_date(
                 cast(extract(year from date_day) as integer),
                 cast(extract(month from date_day) as integer),
                 1
             ) as month_start_date,
-            -- months since the fiscal year started, in whole quarters
-            cast(
-                fiscal_year_start_date
-                + (
-                    mod(
-                        cast(extract(month from date_day) as integer)
-                        - {{ fiscal_year_start_month }} + 12,
-                        12
-                    ) / 3
-                ) * interval '3 months'
-                as date
-            ) as fiscal_quarter_start_date
-        from fiscal_years
+            {{ fiscal_quarter_start_date('date_day') }} as fiscal_quarter_start_date,
+            {{ fiscal_year_start_date('date_day') }} as fiscal_year_start_date
+        from calendar
 
     ),
 

@@ -1,11 +1,3 @@
-{%- set fiscal_year_start_month = var('fiscal_year_start_month') | int -%}
-{%- if fiscal_year_start_month < 1 or fiscal_year_start_month > 12 -%}
-    {{ exceptions.raise_compiler_error(
-        "var fiscal_year_start_month must be a month number 1-12, got '"
-        ~ var('fiscal_year_start_month') ~ "'"
-    ) }}
-{%- endif -%}
-
 with
 
 calendar as (
@@ -46,13 +38,9 @@ period_starts as (
         make_date(calendar_year, calendar_month, 1) as month_start_date,
         make_date(calendar_year, (calendar_quarter - 1) * 3 + 1, 1) as quarter_start_date,
         make_date(calendar_year, 1, 1) as year_start_date,
-        make_date(
-            calendar_year
-            - case when calendar_month < {{ fiscal_year_start_month }} then 1 else 0 end,
-            {{ fiscal_year_start_month }},
-            1
-        ) as fiscal_year_start_date,
-        mod(calendar_month - {{ fiscal_year_start_month }} + 12, 12) + 1 as fiscal_month
+        {{ fiscal_year_start_date('date_day') }} as fiscal_year_start_date,
+        {{ fiscal_quarter_start_date('date_day') }} as fiscal_quarter_start_date,
+        {{ fiscal_month('date_day') }} as fiscal_month
     from date_parts
 
 ),
@@ -74,11 +62,9 @@ fiscal_periods as (
         quarter_start_date,
         year_start_date,
         fiscal_year_start_date,
+        fiscal_quarter_start_date,
         fiscal_month,
         (fiscal_month - 1) / 3 + 1 as fiscal_quarter,
-        cast(
-            fiscal_year_start_date + ((fiscal_month - 1) / 3) * interval '3 months' as date
-        ) as fiscal_quarter_start_date,
         cast(fiscal_year_start_date + interval '1 year' - interval '1 day' as date)
             as fiscal_year_end_date
     from period_starts
