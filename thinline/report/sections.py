@@ -54,17 +54,20 @@ class Section:
 
 # -- marketing -------------------------------------------------------------------------------
 
+# spend, attributed revenue and ROAS summed over rpt_channel_performance rows
+_SPEND_REVENUE_ROAS = """sum(spend) as spend,
+        sum(attributed_revenue) as attributed_revenue,
+        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas"""
+
 CHANNEL_SPEND_REVENUE = Chart(
     "channel_spend_revenue",
     "Spend and attributed revenue by channel (data-driven model)",
     "All months in the warehouse; revenue credited by the data-driven (Markov) model, "
     "in the reporting currency.",
-    """
+    f"""
     select
         channel,
-        sum(spend) as spend,
-        sum(attributed_revenue) as attributed_revenue,
-        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
+        {_SPEND_REVENUE_ROAS}
     from analytics.rpt_channel_performance
     where period_type = 'month' and model = 'data_driven'
     group by channel
@@ -79,12 +82,10 @@ MONTHLY_SPEND_REVENUE = Chart(
     "monthly_spend_revenue",
     "Spend and attributed revenue by month (data-driven model)",
     "All channels together; the current month is still running.",
-    """
+    f"""
     select
         period_start as month,
-        sum(spend) as spend,
-        sum(attributed_revenue) as attributed_revenue,
-        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
+        {_SPEND_REVENUE_ROAS}
     from analytics.rpt_channel_performance
     where period_type = 'month' and model = 'data_driven'
     group by period_start
@@ -103,9 +104,7 @@ CHANNEL_ROAS = Chart(
     select
         channel,
         model,
-        sum(spend) as spend,
-        sum(attributed_revenue) as attributed_revenue,
-        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
+        {_SPEND_REVENUE_ROAS}
     from analytics.rpt_channel_performance
     where period_type = 'month'
     group by channel, model
@@ -288,6 +287,17 @@ _THIS_QUARTER = """
 PACING_CAP = 3.0  # a day's pacing can be 20x: cut the axis so the others stay readable
 COVERAGE_CAP = 4 * TARGET_COVERAGE
 
+# the fct_quota_attainment columns both pacing charts show, per owner and period type
+_PACING_COLUMNS = """attainment.period_type,
+            attainment.period_start,
+            attainment.period_end,
+            attainment.quota,
+            attainment.booked_to_date,
+            attainment.attainment,
+            attainment.expected_to_date,
+            attainment.pacing,
+            attainment.projected"""
+
 TEAM_PACING = Chart(
     "quota_pacing_teams",
     "Quota pacing per team",
@@ -301,15 +311,7 @@ TEAM_PACING = Chart(
         select
             attainment.date_day,
             coalesce(team_labels.team, attainment.owner_id) as team,
-            attainment.period_type,
-            attainment.period_start,
-            attainment.period_end,
-            attainment.quota,
-            attainment.booked_to_date,
-            attainment.attainment,
-            attainment.expected_to_date,
-            attainment.pacing,
-            attainment.projected
+            {_PACING_COLUMNS}
         from analytics.fct_quota_attainment as attainment
         inner join as_of on attainment.date_day = as_of.date_day
         left join team_labels on attainment.owner_id = team_labels.team_key
@@ -339,15 +341,7 @@ REP_PACING = Chart(
             attainment.date_day,
             coalesce(rep_labels.rep, attainment.owner_id) as rep,
             rep_labels.team,
-            attainment.period_type,
-            attainment.period_start,
-            attainment.period_end,
-            attainment.quota,
-            attainment.booked_to_date,
-            attainment.attainment,
-            attainment.expected_to_date,
-            attainment.pacing,
-            attainment.projected
+            {_PACING_COLUMNS}
         from analytics.fct_quota_attainment as attainment
         inner join as_of on attainment.date_day = as_of.date_day
         left join rep_labels on attainment.owner_id = rep_labels.sales_rep_id
