@@ -175,7 +175,7 @@ def run(
         code = run_nightly(run_day, airflow_env(home, env), log_file, typer.echo)
     if code != 0:
         fail(f"the nightly run for {run_day} failed; see {log_file}", 1)
-    print_summary(home / "runs" / "latest.json", url)
+    print_summary(home / "runs" / "latest.json", url, home)
 
 
 @contextmanager
@@ -197,7 +197,8 @@ def _demo_sources(settings: Any, run_day: date) -> Iterator[dict[str, str]]:
         yield {**sources.env, "THINLINE_START_DATE": start.isoformat()}
 
 
-def print_summary(path: Path, url: str) -> None:
+def print_summary(path: Path, url: str, home: Path) -> None:
+    from thinline.roles import BI_READER, bi_reader_password, reader_url
     from thinline.warehouse import redact
 
     summary = json.loads(path.read_text())
@@ -216,7 +217,13 @@ def print_summary(path: Path, url: str) -> None:
     typer.echo(
         f"  published    : {', '.join('analytics.' + t for t in summary['published_tables'])}"
     )
-    typer.echo(f"  BI connection: {redact(url)}   (full URL: thinline warehouse url)")
+    # BI tools get the read-only role that sees analytics only; the owner's URL without one
+    password = bi_reader_password(home)
+    if password:
+        bi_url, command = reader_url(url, password), f"thinline warehouse url --role {BI_READER}"
+    else:
+        bi_url, command = url, "thinline warehouse url"
+    typer.echo(f"  BI connection: {redact(bi_url)}   (full URL: {command})")
     if summary.get("report"):
         typer.echo(f"  report       : {summary['report']}   (serve it: thinline report open)")
 

@@ -29,7 +29,9 @@ def test_run_ends_with_a_summary(published_company: dict) -> None:
     assert re.search(r"checks raw  : [1-9]\d* passed, 0 failed, 0 warnings", output), output
     assert re.search(r"checks marts: [1-9]\d* passed, 0 failed, 0 warnings", output), output
     assert "analytics.fct_deals" in output and "analytics.fct_ad_spend_daily" in output
-    assert "BI connection: postgresql://thinline:***@127.0.0.1:" in output
+    # BI tools are pointed at the read-only role, password masked
+    assert "BI connection: postgresql://bi_reader:***@127.0.0.1:" in output
+    assert "(full URL: thinline warehouse url --role bi_reader)" in output
 
 
 def test_published_spend_equals_the_planted_spend(published_company: dict, world) -> None:
