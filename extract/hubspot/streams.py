@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from extract.base import LoadMode, RawRow, SourceError, Stream, Window
 from extract.http import Sleep
-from extract.hubspot.client import SEARCH_PAGE_MAX, HubSpotClient, next_after
+from extract.hubspot.client import PROGRESS_PAGES, SEARCH_PAGE_MAX, HubSpotClient, next_after
 from extract.hubspot.settings import HubSpotSettings
 
 ASSOCIATION_BATCH = 100  # the v4 batch endpoints accept at most 100 inputs
@@ -257,13 +257,18 @@ def fetch_deal_stage_history(
 ) -> Iterator[RawRow]:
     """The full ``dealstage`` history of each deal modified in the window, a row per deal."""
     with client() as api:
-        missing = 0
+        batches = deals = missing = 0
         for chunk in chunked(modified_deal_ids(api, window), HISTORY_BATCH):
             properties = ("dealstage", "pipeline", DEALS.cursor)
             page = api.read_batch("deals", chunk, properties, HISTORY_PROPERTIES)
             missing += len(_missing_ids(page))
-            for record in page.get("results") or []:
+            results = page.get("results") or []
+            batches, deals = batches + 1, deals + len(results)
+            if batches % PROGRESS_PAGES == 0:
+                api.log.info("hubspot: deal stage history: %d deals so far", deals)
+            for record in results:
                 yield RawRow((to_int(record.get("id")),), record)
+        api.log.info("hubspot: deal stage history: %d deals in %d batches", deals, batches)
         if missing:
             api.log.info("hubspot: %d deals were gone before their history was read", missing)
 

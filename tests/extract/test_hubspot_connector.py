@@ -247,6 +247,9 @@ def test_deal_stage_history_is_every_stage_change_of_the_modified_deals(
     assert len(batches) == -(-len(live) // HISTORY_BATCH)  # 50 deals per call
     assert all(r.status in (200, 207) for r in batches)
     assert "hubspot: 1 deals were gone before their history was read" in caplog.text
+    assert f"hubspot: deal stage history: {len(rows)} deals in {len(batches)} batches" in (
+        caplog.text
+    )
 
 
 def test_deal_stage_history_reads_only_deals_modified_in_the_window(
