@@ -101,8 +101,20 @@ create or replace function pg_temp.sf_id(prefix text, i bigint) returns text
 language sql immutable as $$ select prefix || lpad(i::text, 15, '0') $$;
 """
 
+
 # Parameters of every statement: %(start)s (END - SPAN_DAYS), %(world_days)s, %(since)s and
 # %(as_of)s (rows whose last change is in [since, as_of)), and the Shape's counts.
+def sf_stamps(created: str, modified: str | None = None) -> str:
+    """A Salesforce record's audit fields (jsonb_build_object arguments) from SQL expressions."""
+    modified = modified or created
+    return (
+        f"'CreatedDate', pg_temp.sf({created}),\n"
+        f"        'LastModifiedDate', pg_temp.sf({modified}),\n"
+        f"        'SystemModstamp', pg_temp.sf({modified}),\n"
+        "        'IsDeleted', false"
+    )
+
+
 SF_LEAD_TIMES = f"""
 select
     i as lead_index,
@@ -153,10 +165,7 @@ select
         'ConvertedContactId', case when is_converted then pg_temp.sf_id('003', lead_index) end,
         'ConvertedAccountId', case when is_converted then pg_temp.sf_id('001', lead_index) end,
         'ConvertedOpportunityId', null,
-        'CreatedDate', pg_temp.sf(created_at),
-        'LastModifiedDate', pg_temp.sf(modified_at),
-        'SystemModstamp', pg_temp.sf(modified_at),
-        'IsDeleted', false
+        {sf_stamps("created_at", "modified_at")}
     ) as record,
     modified_at
 from stated
@@ -175,10 +184,7 @@ select
         'Title', 'Buyer',
         'LeadSource', null,
         'OwnerId', '005000000000000001',
-        'CreatedDate', pg_temp.sf(converted_at),
-        'LastModifiedDate', pg_temp.sf(converted_at),
-        'SystemModstamp', pg_temp.sf(converted_at),
-        'IsDeleted', false
+        {sf_stamps("converted_at")}
     ) as record,
     converted_at as modified_at
 from leads
@@ -219,10 +225,7 @@ select
         'LeadSource', null,
         'CampaignId', null,
         'Type', 'New Business',
-        'CreatedDate', pg_temp.sf(opportunity_at),
-        'LastModifiedDate', pg_temp.sf(modified_at),
-        'SystemModstamp', pg_temp.sf(modified_at),
-        'IsDeleted', false
+        {sf_stamps("opportunity_at", "modified_at")}
     ) as record,
     modified_at
 from stated
@@ -239,10 +242,7 @@ select
         'ContactId', pg_temp.sf_id('003', lead_index),
         'Role', 'Decision Maker',
         'IsPrimary', true,
-        'CreatedDate', pg_temp.sf(opportunity_at),
-        'LastModifiedDate', pg_temp.sf(opportunity_at),
-        'SystemModstamp', pg_temp.sf(opportunity_at),
-        'IsDeleted', false
+        {sf_stamps("opportunity_at")}
     ) as record,
     opportunity_at as modified_at
 from leads
@@ -280,10 +280,7 @@ select
         'ActualCost', 9000,
         'CurrencyIsoCode', 'USD',
         'ParentId', null,
-        'CreatedDate', pg_temp.sf(%(start)s - interval '30 days'),
-        'LastModifiedDate', pg_temp.sf(%(start)s - interval '30 days'),
-        'SystemModstamp', pg_temp.sf(%(start)s - interval '30 days'),
-        'IsDeleted', false
+        {sf_stamps("%(start)s - interval '30 days'")}
     ) as record,
     %(start)s - interval '30 days' as modified_at
 from campaigns
@@ -319,10 +316,7 @@ select
         'Status', 'Responded',
         'HasResponded', true,
         'FirstRespondedDate', to_char(created_at, 'YYYY-MM-DD'),
-        'CreatedDate', pg_temp.sf(created_at),
-        'LastModifiedDate', pg_temp.sf(created_at),
-        'SystemModstamp', pg_temp.sf(created_at),
-        'IsDeleted', false
+        {sf_stamps("created_at")}
     ) as record,
     created_at as modified_at
 from members
