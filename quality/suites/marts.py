@@ -16,6 +16,7 @@ import great_expectations as gx
 
 from quality.results import CRITICAL, WARNING
 from quality.suites.rules import INTEGER, LIVE, NUMBER, rows_check
+from thinline.attribution_models import ATTRIBUTION_MODELS
 
 GOOGLE_ADS = "google_ads"  # fct_ad_spend_daily.platform
 HUBSPOT = "hubspot"  # fct_deals.crm
@@ -204,16 +205,6 @@ def build_salesforce_deals_suite() -> gx.ExpectationSuite:
     )
 
 
-ATTRIBUTION_MODELS = (
-    "first_touch",
-    "last_touch",
-    "last_non_direct",
-    "linear",
-    "position_based",
-    "w_shaped",
-    "time_decay",
-    "data_driven",
-)
 CENT = "0.01"  # credits are fractions: sums may differ from the amount in far decimals
 
 

@@ -13,20 +13,11 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from thinline.attribution_models import ATTRIBUTION_MODELS
 from thinline.report import charts
 from thinline.report.data import Result
 
-MODELS = (
-    "first_touch",
-    "last_touch",
-    "last_non_direct",
-    "linear",
-    "position_based",
-    "w_shaped",
-    "time_decay",
-    "data_driven",
-)
-MODEL_ORDER = "array[" + ", ".join(f"'{model}'" for model in MODELS) + "]"
+MODEL_ORDER = "array[" + ", ".join(f"'{model}'" for model in ATTRIBUTION_MODELS) + "]"
 PERIODS = ("day", "week", "month", "quarter", "year")
 PERIOD_ORDER = "array[" + ", ".join(f"'{period}'" for period in PERIODS) + "]"
 TARGET_COVERAGE = 3.0  # the usual rule of thumb: open pipeline three times the quota left
