@@ -7,6 +7,7 @@ warehouse; the machine's PostgreSQL 15 is used only by the compatibility test.
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -57,3 +58,24 @@ def fresh_database(embedded_warehouse: EmbeddedWarehouse) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command as a user would: no THINLINE_* settings but ``env``, state in ``home``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")}
+    return subprocess.run(
+        list(args),
+        env={**clean, "THINLINE_HOME": str(home), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single ``error: ...`` line a failed command must print on stderr."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]

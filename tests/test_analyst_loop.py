@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from extract.base import ConfigError
+from tests.conftest import one_error_line, run_cli
 from thinline.analyst.check import changed_sql_files
 from thinline.analyst.contract import Break, check_contract, load_contract
 from thinline.analyst.dbt_cli import dev_schema, refuse_other_targets
@@ -181,28 +182,9 @@ def test_the_project_honours_the_published_contract(parsed: dict[str, Any]) -> N
 # -- one-line errors ------------------------------------------------------------------------
 
 
-def analyst(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")}
-    return subprocess.run(
-        list(args),
-        env={**clean, "THINLINE_HOME": str(home), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
-
-
 @pytest.mark.parametrize("command", [["dbt", "build", "-s", "fct_deals+"], ["diff", "fct_deals"]])
 def test_no_warehouse_is_one_line(tmp_path: Path, command: list[str]) -> None:
-    result = analyst(str(BIN / "thinline"), *command, home=tmp_path)
+    result = run_cli(str(BIN / "thinline"), *command, home=tmp_path)
     assert result.returncode == 2
     assert "embedded warehouse in" in one_error_line(result)
     assert "is not running; start it with `thinline warehouse start`" in result.stderr
@@ -210,7 +192,7 @@ def test_no_warehouse_is_one_line(tmp_path: Path, command: list[str]) -> None:
 
 def test_unreachable_warehouse_is_one_line_without_the_password(tmp_path: Path) -> None:
     url = "postgresql://thinline:s3cret-pw@127.0.0.1:1/warehouse"
-    result = analyst(str(BIN / "thinline"), "dbt", "ls", home=tmp_path, THINLINE_WAREHOUSE_URL=url)
+    result = run_cli(str(BIN / "thinline"), "dbt", "ls", home=tmp_path, THINLINE_WAREHOUSE_URL=url)
     assert result.returncode == 2
     assert "warehouse unreachable at postgresql://thinline:***@127.0.0.1:1" in one_error_line(
         result
@@ -221,7 +203,7 @@ def test_unreachable_warehouse_is_one_line_without_the_password(tmp_path: Path) 
 def test_dbt_check_without_a_published_manifest(
     tmp_path: Path, embedded_warehouse: EmbeddedWarehouse
 ) -> None:
-    result = analyst(
+    result = run_cli(
         str(BIN / "python"),
         "-m",
         "thinline.analyst.check",
@@ -233,7 +215,7 @@ def test_dbt_check_without_a_published_manifest(
 
 
 def test_the_prod_target_is_refused(tmp_path: Path) -> None:
-    result = analyst(str(BIN / "thinline"), "dbt", "run", "--target", "prod", home=tmp_path)
+    result = run_cli(str(BIN / "thinline"), "dbt", "run", "--target", "prod", home=tmp_path)
     assert result.returncode == 2
     assert "not --target prod" in one_error_line(result)
 

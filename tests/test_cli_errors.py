@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import one_error_line, run_cli
+
 THINLINE = str(Path(sys.executable).parent / "thinline")
 
 
 def thinline(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")}
-    return subprocess.run(
-        [THINLINE, *args],
-        env={**clean, "THINLINE_HOME": str(tmp_path / "home"), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
+    return run_cli(THINLINE, *args, home=tmp_path / "home", **env)
 
 
 def test_unreachable_warehouse_url(tmp_path: Path) -> None:
