@@ -10,7 +10,10 @@ import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from extract.preflight import Check
 
 
 class SourceError(Exception):
@@ -73,13 +76,22 @@ class RawRow:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """Not a row: a fetch passed over ``count`` units it cannot read (days, pages), for a
+    ``reason`` the loader logs and the run summary counts. Nothing skipped is lost silently."""
+
+    reason: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
 class Stream:
     """One entity of a source, landing in ``raw_<source>.<entity>``."""
 
     entity: str
     key_columns: dict[str, str]  # column name -> PostgreSQL type, in key order
     load_mode: LoadMode
-    fetch: Callable[[Window], Iterator[RawRow]]
+    fetch: Callable[[Window], Iterator[RawRow | Skipped]]
     day_column: str | None = None  # REPLACE_DAYS: the key column that holds the day
     lookback: timedelta = field(default=timedelta(0))  # re-read this much before the watermark
 
@@ -90,3 +102,7 @@ class Connector(Protocol):
     source: str
 
     def streams(self) -> list[Stream]: ...
+
+    def preflight(self, today: date) -> list[Check]:
+        """Pre-flight checks with the configured credentials (``thinline doctor``)."""
+        ...

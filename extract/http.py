@@ -87,6 +87,28 @@ def status_failure(response: httpx.Response, message: str) -> Failure:
     return Failure(FailureKind.FATAL, message)
 
 
+def body_message(body: Any) -> str | None:
+    """The vendor's own words from an error body of a shape no classifier claimed.
+
+    Reads the common envelopes: ``{"message"}``, ``{"error": {"message", "code"|"status"}}``,
+    ``{"error", "error_description"}`` and arrays of those (``[{"message", "errorCode"}]``).
+    """
+    if isinstance(body, list) and body:
+        body = body[0]
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, dict):
+        body = error
+    elif isinstance(error, str):
+        return f"{error}: {body.get('error_description') or ''}".rstrip(": ")
+    text = body.get("message") or body.get("error_description") or body.get("detail")
+    code = body.get("errorCode") or body.get("code") or body.get("status")
+    if not text and not code:
+        return None
+    return f"{code}: {text}" if code and text else str(text or code)
+
+
 def one_line(text: str, limit: int = _MESSAGE_CHARS) -> str:
     """Collapse whitespace and cut long API messages so errors stay on one line."""
     text = " ".join(str(text).split())
@@ -97,7 +119,8 @@ class HttpClient:
     """JSON over HTTP for one source, with retries and source-specific error handling.
 
     ``headers`` is called before every attempt so a refreshed token is picked up;
-    ``refresh_auth`` (if given) is called once per request after an AUTH failure.
+    ``refresh_auth`` (if given) is called once per request after an AUTH failure;
+    ``on_response`` (if given) sees every response, e.g. for a vendor's warning headers.
     """
 
     def __init__(
@@ -109,6 +132,7 @@ class HttpClient:
         headers: Callable[[], Mapping[str, str]] = dict,
         refresh_auth: Callable[[], None] | None = None,
         sleep: Sleep = time.sleep,
+        on_response: Callable[[httpx.Response], None] | None = None,
     ) -> None:
         self.source = settings.source
         self.log = logging.getLogger(f"extract.{settings.source}")
@@ -118,7 +142,10 @@ class HttpClient:
         self._headers = headers
         self._refresh_auth = refresh_auth
         self._sleep = sleep
-        self._http = httpx.Client(base_url=settings.base_url, timeout=settings.timeout_seconds)
+        hooks = {"response": [on_response]} if on_response else None  # sees every response
+        self._http = httpx.Client(
+            base_url=settings.base_url, timeout=settings.timeout_seconds, event_hooks=hooks
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -211,8 +238,9 @@ class HttpClient:
                 return status, None, Failure(FailureKind.RETRY, "malformed JSON in response body")
             return status, parsed, None
         failure = self._classify(response, parsed)
-        if failure is None:
-            failure = status_failure(response, one_line(response.reason_phrase or "error"))
+        if failure is None:  # the vendor's own words when it said any, else the HTTP reason
+            said = body_message(parsed) or response.reason_phrase or "error"
+            failure = status_failure(response, one_line(said))
         if failure.delay is None:
             failure = Failure(failure.kind, failure.message, retry_after(response), failure.hint)
         return status, parsed, failure

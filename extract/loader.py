@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from extract.base import LoadMode, RawRow, Stream, Window
+from extract.base import LoadMode, RawRow, Skipped, Stream, Window
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class LoadResult:
     rows: int
     deleted: int
     quarantined: dict[str, int] = field(default_factory=dict)  # rule -> rows
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> units the fetch passed over
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,9 @@ def load_stream(
             ).format(table)
         )
         bad: list[Quarantined] = []
+        skipped: dict[str, int] = {}
         rows = _copy_rows(
-            conn, stream.fetch(window), loaded_at, batch_id, stream, source, bad.append
+            conn, stream.fetch(window), loaded_at, batch_id, stream, source, bad.append, skipped
         )
         duplicates = _take_duplicates(conn, stream)
         rows -= len(duplicates)
@@ -176,6 +178,8 @@ def load_stream(
             ),
         )
     log.info("%s.%s: committed %d rows (%d marked deleted)", source, stream.entity, rows, deleted)
+    for reason, count in sorted(skipped.items()):
+        log.warning("%s.%s: skipped %d: %s", source, stream.entity, count, reason)
     for rule, count in sorted(quarantined.items()):
         severity, reason = QUARANTINE_RULES[rule]
         log.warning(
@@ -187,7 +191,7 @@ def load_stream(
             rule,
             severity,
         )
-    return LoadResult(source, stream.entity, batch_id, window, rows, deleted, quarantined)
+    return LoadResult(source, stream.entity, batch_id, window, rows, deleted, quarantined, skipped)
 
 
 def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None:
@@ -214,15 +218,16 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
 
 def _copy_rows(
     conn: psycopg.Connection,
-    rows: Iterator[RawRow],
+    rows: Iterator[RawRow | Skipped],
     loaded_at: datetime,
     batch_id: str,
     stream: Stream,
     source: str,
     quarantine: Any,
+    skipped: dict[str, int],
 ) -> int:
-    """COPY the good rows into ``_batch``; hand bad ones to ``quarantine``. Returns the
-    number of rows copied."""
+    """COPY the good rows into ``_batch``; hand bad ones to ``quarantine`` and count what the
+    fetch skipped into ``skipped``. Returns the number of rows copied."""
     keys = list(stream.key_columns)
     columns = sql.SQL(", ").join(
         map(sql.Identifier, [*keys, "record", "is_deleted", "_loaded_at", "_batch_id"])
@@ -231,6 +236,9 @@ def _copy_rows(
     statement = sql.SQL("copy _batch ({}) from stdin").format(columns)
     with conn.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
+            if isinstance(row, Skipped):
+                skipped[row.reason] = skipped.get(row.reason, 0) + row.count
+                continue
             fetched += 1
             if fetched % PROGRESS_EVERY == 0:
                 log.info("%s.%s: %d rows fetched so far", source, stream.entity, fetched)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 import psycopg
@@ -30,6 +30,7 @@ class SourceSummary:
     source: str
     rows: dict[str, int]
     deleted: dict[str, int]
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # entity -> reason -> n
 
     @property
     def total_rows(self) -> int:
@@ -79,4 +80,5 @@ def extract_source(
         source=source,
         rows={result.entity: result.rows for result in results},
         deleted={result.entity: result.deleted for result in results},
+        skipped={result.entity: result.skipped for result in results if result.skipped},
     )

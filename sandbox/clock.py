@@ -1,4 +1,8 @@
-"""Timestamps as the sources write them: epoch milliseconds inside, ISO-8601 ``…Z`` on the wire."""
+"""Timestamps as the sources write them: epoch milliseconds inside, ISO-8601 ``…Z`` on the wire.
+
+:func:`utc_today` is the one wall-clock read in the sandbox: a stand-in API's own calendar
+(which versions a vendor serves today), never the world's data, which has its own as-of day.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +33,13 @@ def parse_ms(value: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return round(moment.timestamp() * 1000)
+
+
+def utc_now() -> datetime:
+    """Now in UTC: the moment a stand-in API answers in (e.g. Meta's timed app-secret proof)."""
+    return datetime.now(UTC)
+
+
+def utc_today() -> date:
+    """Today in UTC: the day a stand-in API lives in, unless a test injects another."""
+    return utc_now().date()

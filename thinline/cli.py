@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -150,6 +150,8 @@ def run(
     if not use_demo:
         require_settings()
     sources = settings.source_names()
+    if not use_demo:  # real accounts: the pre-flight checks first, nothing runs on a FAIL
+        _preflight_or_exit(settings, sources)
     home = Path(settings.home).resolve()
     home.mkdir(parents=True, exist_ok=True)
 
@@ -176,6 +178,62 @@ def run(
     if code != 0:
         fail(f"the nightly run for {run_day} failed; see {log_file}", 1)
     print_summary(home / "runs" / "latest.json", url, home)
+
+
+def _preflight_or_exit(settings: Any, sources: list[str]) -> None:
+    from extract.preflight import failed
+    from thinline.doctor import check_sources, render
+
+    checks = check_sources(sources, settings.source_settings)
+    if failed(checks):
+        render(checks, lambda line: typer.echo(line, err=True))
+        fail("pre-flight checks failed (see the FAIL rows above; `thinline doctor` re-checks)")
+
+
+# -- thinline doctor -------------------------------------------------------------------------
+
+
+@app.command("doctor")
+@clear_errors
+def doctor(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Check the local demo sources (synthetic company).")
+    ] = False,
+) -> None:
+    """Pre-flight checks of every enabled source: credentials, API version, accounts, fields.
+
+    One row per check (OK / WARN / FAIL, with the fix); exit code 2 on any FAIL.
+    """
+    from extract.preflight import failed
+    from thinline.doctor import check_sources, render
+    from thinline.settings import load_settings
+
+    settings = _settings()
+    use_demo = demo or settings.is_demo
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    with ExitStack() as stack:
+        source_env = stack.enter_context(_demo_sources(settings, yesterday)) if use_demo else {}
+        stack.enter_context(_environment(source_env))
+        settings = load_settings() if source_env else settings
+        checks = check_sources(settings.source_names(), settings.source_settings)
+    render(checks, typer.echo)
+    if failed(checks):
+        raise typer.Exit(2)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set for the block (the demo sources' settings)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextmanager
@@ -209,6 +267,9 @@ def print_summary(path: Path, url: str, home: Path) -> None:
         detail = ", ".join(f"{entity} {count}" for entity, count in rows.items())
         typer.echo(f"    {source:<12} {sum(rows.values()):>8}  ({detail})")
     print_quarantine(summary.get("quarantined", {}))
+    print_skipped(summary.get("skipped", {}))
+    for line in summary.get("preflight_warnings", []):
+        typer.echo(f"  pre-flight WARN: {' '.join(line.split())}")
     for gate, result in summary["checks"].items():
         typer.echo(
             f"  checks {gate:<5}: {result['passed']} passed, {result['failed']} failed, "
@@ -239,6 +300,14 @@ def print_quarantine(quarantined: dict[str, dict[str, dict[str, int]]]) -> None:
     typer.echo(f"  quarantined  : {sum(count for _, _, count in lines)} rows (ops.quarantine)")
     for table, reason, count in lines:
         typer.echo(f"    {table:<40} {count:>6}  {reason}")
+
+
+def print_skipped(skipped: dict[str, dict[str, dict[str, int]]]) -> None:
+    """What a connector passed over on purpose (e.g. click_view days older than 90 days)."""
+    for source, entities in skipped.items():
+        for entity, reasons in entities.items():
+            for reason, count in reasons.items():
+                typer.echo(f"  skipped      : raw_{source}.{entity} {count} ({reason})")
 
 
 # -- thinline airflow (docs/production.md) -----------------------------------------------------

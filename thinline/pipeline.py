@@ -35,17 +35,27 @@ def warehouse_url(settings: Settings) -> str:
 
 
 def extract(source: str, window: Window, run_id: str) -> dict[str, Any]:
+    """Pre-flight checks of ``source`` (a FAIL stops here, before anything loads), then the
+    extract of every stream."""
+    from thinline.doctor import raise_on_failure, record, source_checks
+
     settings = load_settings()
+    url = warehouse_url(settings)
+    checks = source_checks(source, settings.source_settings(source), datetime.now(UTC).date())
+    record(url, run_id, checks)
+    raise_on_failure(checks)
+    warnings = [check.line() for check in checks if check.level.value == "WARN"]
+    for line in warnings:
+        log.warning("thinline | pre-flight %s", line)
     summary = extract_source(
-        source,
-        settings.source_settings(source),
-        window,
-        warehouse_url(settings),
-        settings.start_date,
-        run_id=run_id,
+        source, settings.source_settings(source), window, url, settings.start_date, run_id=run_id
     )
     log.info("thinline | extracted %s: %d rows", source, summary.total_rows)
-    return {**summary.as_dict(), "quarantined": quarantined(settings, run_id, source)}
+    return {
+        **summary.as_dict(),
+        "quarantined": quarantined(settings, run_id, source),
+        "preflight_warnings": warnings,
+    }
 
 
 def quarantined(settings: Settings, run_id: str, source: str) -> dict[str, dict[str, int]]:
@@ -127,6 +137,10 @@ def write_summary(
         "finished_at": datetime.now(UTC).isoformat(),
         "rows_loaded": {item["source"]: item["rows"] for item in extracts},
         "quarantined": {item["source"]: item.get("quarantined", {}) for item in extracts},
+        "skipped": {item["source"]: item["skipped"] for item in extracts if item.get("skipped")},
+        "preflight_warnings": [
+            line for item in extracts for line in item.get("preflight_warnings", [])
+        ],
         "checks": {"raw": raw_quality, "marts": marts_quality},
         "published_tables": published["tables"],
     }

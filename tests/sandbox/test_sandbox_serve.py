@@ -127,5 +127,6 @@ def test_nothing_reads_the_wall_clock() -> None:
     source = Path(__file__).parents[2] / "sandbox"
     for module in source.glob("*.py"):
         text = module.read_text()
-        assert "datetime.now" not in text and "date.today" not in text, module.name
+        allowed = int(module.name == "clock.py")  # clock.utc_today: the stand-in APIs' calendar
+        assert text.count("datetime.now") == allowed and "date.today" not in text, module.name
         assert "time.time()" not in text, module.name

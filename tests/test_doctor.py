@@ -1,0 +1,122 @@
+"""``thinline doctor`` and the pre-flight of ``thinline run``, as a user meets them: against the
+stand-ins at their defaults every row is OK; a sunset version, a wrong account id, a missing
+scope or a bad secret is a FAIL row with its fix, exit code 2, no traceback, no secret."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sandbox import World, WorldConfig, build_world, serve
+from sandbox.hubspot_server import SERVICE_KEY_SCOPES, HubSpotServer
+from tests.conftest import run_cli
+
+THINLINE = str(Path(sys.executable).parent / "thinline")
+SOURCES = ("hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads")
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return build_world(
+        WorldConfig(seed=3, scale=0.3, start=date(2026, 2, 1), end=date(2026, 2, 20))
+    )
+
+
+@pytest.fixture(scope="module")
+def env(world: World) -> Iterator[dict[str, str]]:
+    with serve(world) as sources:
+        yield {**sources.env, "THINLINE_SOURCES": ",".join(SOURCES)}
+
+
+def rows(output: str) -> list[list[str]]:
+    """The check rows: source, check words, level, detail (split on the level column)."""
+    found = []
+    for line in output.splitlines():
+        for level in (" OK ", " WARN ", " FAIL "):
+            if line.split(" ", 1)[0] in SOURCES and level in line:
+                head, detail = line.split(level, 1)
+                found.append([head.split()[0], " ".join(head.split()[1:]), level.strip(), detail])
+                break
+    return found
+
+
+def secrets_of(env: dict[str, str]) -> list[str]:
+    names = ("TOKEN", "SECRET", "PASSWORD")
+    return [value for name, value in env.items() if any(n in name for n in names) and value]
+
+
+def test_every_check_is_ok_against_the_stand_ins(env: dict[str, str], tmp_path: Path) -> None:
+    result = run_cli(THINLINE, "doctor", home=tmp_path, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = rows(result.stdout)
+    assert {row[0] for row in checks} == set(SOURCES)
+    assert {row[2] for row in checks} == {"OK"}, result.stdout
+    for source in SOURCES:  # the credentials, the version and the connector's own checks
+        names = [row[1] for row in checks if row[0] == source]
+        assert names[:2] == ["credentials", "api version"] and len(names) > 3, names
+    assert result.stdout.strip().splitlines()[-1].endswith("0 WARN, 0 FAIL")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "source", "check", "fix_names"),
+    [
+        ("THINLINE_GOOGLE_ADS__API_VERSION", "v21", "google_ads", "api version", "API_VERSION"),
+        ("THINLINE_META_ADS__ACCOUNT_IDS", "act_123", "meta_ads", "account", "ACCOUNT_IDS"),
+        (
+            "THINLINE_SALESFORCE__CLIENT_SECRET",
+            "not-the-secret",
+            "salesforce",
+            "token",
+            "CLIENT_SECRET",
+        ),
+        ("THINLINE_LINKEDIN_ADS__LINKEDIN_VERSION", "202510", "linkedin_ads", "api", "VERSION"),
+    ],
+)
+def test_a_broken_setting_is_a_fail_row_with_its_fix(
+    env: dict[str, str],
+    tmp_path: Path,
+    setting: str,
+    value: str,
+    source: str,
+    check: str,
+    fix_names: str,
+) -> None:
+    result = run_cli(THINLINE, "doctor", home=tmp_path, **{**env, setting: value})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    failed = [row for row in rows(result.stdout) if row[2] == "FAIL"]
+    assert [row[0] for row in failed] == [source], result.stdout
+    assert failed[0][1].startswith(check)
+    assert fix_names in failed[0][3], failed[0][3]  # the fix names the setting
+    for secret in secrets_of(env):
+        assert secret not in result.stdout + result.stderr
+
+
+def test_a_missing_hubspot_scope_is_named(
+    world: World, env: dict[str, str], tmp_path: Path
+) -> None:
+    scopes = set(SERVICE_KEY_SCOPES) - {"crm.objects.deals.read"}
+    with HubSpotServer(world, scopes=scopes) as hubspot:
+        moved = {**env, "THINLINE_HUBSPOT__BASE_URL": hubspot.url}
+        result = run_cli(THINLINE, "doctor", home=tmp_path, **moved)
+    assert result.returncode == 2, result.stdout + result.stderr
+    failed = [row for row in rows(result.stdout) if row[2] == "FAIL"]
+    assert failed and {row[0] for row in failed} == {"hubspot"}, result.stdout
+    assert "crm.objects.deals.read" in failed[0][3]
+
+
+def test_a_run_on_real_sources_stops_at_a_fail_before_extracting(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    broken = {**env, "THINLINE_GOOGLE_ADS__API_VERSION": "v21"}
+    result = run_cli(THINLINE, "run", "--date", "2026-02-19", home=tmp_path, **broken)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: pre-flight checks failed")
+    assert "google_ads" in result.stderr and "2026-08-05" in result.stderr
+    # nothing started: no warehouse, no Airflow run
+    assert not (tmp_path / "warehouse").exists() and not (tmp_path / "logs").exists()
