@@ -5,8 +5,12 @@ doubles are numbers, zero metrics are left out, and each selected resource carri
 ``resourceName``. Metrics of a campaign or ad group are the sums of its ads' metrics.
 
 ``FROM click_view`` (reference §3.4) returns one row per click of one day: the clicks whose
-visitors became contacts (``GoogleAdsData.paid_clicks``), not every click in the metrics. It
-needs a filter on a single day, no older than ``CLICK_VIEW_DAYS`` before ``today``.
+visitors became contacts (``GoogleAdsData.paid_clicks``), not every click in the metrics. Google:
+"Queries including ClickView must have a filter limiting the results to one day and can be
+requested for dates back to 90 days before the time of the request"
+(https://developers.google.com/google-ads/api/reference/rpc/v22/ClickView). Older days get
+``clickViewError: DATE_TOO_OLD`` ("The requested date is too old.", ``ClickViewErrorEnum``),
+counted from ``today``, the request day, whatever window the client had in mind.
 """
 
 from __future__ import annotations
@@ -223,7 +227,7 @@ def _click_view(
     if today is not None and day < today - timedelta(days=CLICK_VIEW_DAYS):
         raise GaqlError(
             "DATE_TOO_OLD",
-            f"The requested date is too old: click_view serves {CLICK_VIEW_DAYS} days back.",
+            "The requested date is too old.",
             category="clickViewError",
         )
     scopes = _scopes(data, customer, LEVELS.index("ad_group_ad"))

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 
+from extract.api_versions import default_version
 from extract.base import ConfigError
 from extract.settings import SourceSettings
 
+# Google ignores the developer-token header from this day on; API access belongs to the Cloud
+# project (https://developers.google.com/google-ads/api/docs/api-policy/developer-token).
+DEVELOPER_TOKEN_SUNSET = date(2026, 9, 9)
+
 
 class GoogleAdsSettings(SourceSettings):
-    """OAuth client + refresh token, developer token and the client accounts to read."""
+    """OAuth client + refresh token and the client accounts to read.
+
+    No developer token is needed: Google sunset them (:data:`DEVELOPER_TOKEN_SUNSET`) and ignores
+    the header since; API access (Test, Explorer, Basic, Standard) belongs to the Google Cloud
+    project that owns the OAuth client. One that is set is still sent, as Google allows.
+    """
 
     source: ClassVar[str] = "google_ads"
     credentials: ClassVar[tuple[str, ...]] = (
-        "developer_token",
         "client_id",
         "client_secret",
         "refresh_token",
@@ -23,9 +33,9 @@ class GoogleAdsSettings(SourceSettings):
     )
 
     base_url: str = "https://googleads.googleapis.com"
-    api_version: str = "v21"
+    api_version: str = Field(default_factory=lambda: default_version("google_ads"))
     token_url: str = "https://oauth2.googleapis.com/token"
-    developer_token: SecretStr | None = None
+    developer_token: SecretStr | None = None  # optional; ignored by Google since its sunset
     client_id: str | None = None
     client_secret: SecretStr | None = None
     refresh_token: SecretStr | None = None

@@ -9,9 +9,11 @@
   row carries ``customer.currency_code``: ``costMicros`` is in the account's currency.
 * click_views (merge on the click): ``FROM click_view``, one row per click with
   its ``gclid`` (the key that joins an ad click to a CRM contact's ``hs_google_click_id``).
-  The API answers one day per query and only the last ``CLICK_VIEW_DAYS`` days, so the
-  stream sends ``segments.date = 'D'`` for each day of the window (lookback included) and
-  skips days older than 90 days before the window's end, with an INFO line, not an error.
+  Google answers one day per query, "for dates back to 90 days before the time of the request"
+  (https://developers.google.com/google-ads/api/reference/rpc/v22/ClickView): 90 days from
+  Google's clock, not from the window's end. So the stream asks for the window's days newest
+  first, ``segments.date = 'D'`` each, and at Google's ``clickViewError.DATE_TOO_OLD`` skips
+  that day and every older one without asking, yielding a :class:`~extract.base.Skipped`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from extract.base import LoadMode, RawRow, Stream, Window, day_ranges, midnight
+from extract.base import LoadMode, RawRow, Skipped, SourceError, Stream, Window, day_ranges
 from extract.google_ads.client import AccessToken, GoogleAdsClient
 from extract.google_ads.settings import GoogleAdsSettings
 from extract.http import Sleep
@@ -36,7 +38,8 @@ METRICS = (
     "metrics.conversions_value",
 )
 DAILY = ("customer.id", "customer.currency_code", "campaign.id", "campaign.name", "segments.date")
-CLICK_VIEW_DAYS = 90  # click_view serves dates back to 90 days before the request
+CLICK_VIEW_SKIP = "click_view serves only the last 90 days before the request"
+TOO_OLD = "clickViewError.DATE_TOO_OLD"  # as the client words Google's error code
 
 
 @dataclass(frozen=True)
@@ -206,36 +209,30 @@ def fetch_report(
                 )
 
 
-def fetch_click_views(client: Callable[[], GoogleAdsClient], window: Window) -> Iterator[RawRow]:
-    """Every click of the window's servable days, one query per account and day."""
+def fetch_click_views(
+    client: Callable[[], GoogleAdsClient], window: Window
+) -> Iterator[RawRow | Skipped]:
+    """Every click of the window's days Google still serves, per account, newest day first."""
     with client() as api:
-        days = click_view_days(window)
-        skipped = len(window.days()) - len(days)
-        if skipped:
-            api.log.info(
-                "google_ads: click_views: skipping %d days before %s: click_view serves only "
-                "the last %d days",
-                skipped,
-                days[0] if days else window.end.date(),
-                CLICK_VIEW_DAYS,
-            )
+        days = sorted(window.days(), reverse=True)
         for customer_id in api.customer_ids:
             rows = 0
-            for day in days:
-                for row in api.search_stream(customer_id, CLICK_VIEWS.query(day, day)):
-                    rows += 1
-                    yield RawRow(tuple(key.read(row) for key in CLICK_VIEWS.keys), row)
-            api.log.info(
-                "google_ads: click_views customer %s: %d rows in %d days",
-                customer_id,
-                rows,
-                len(days),
-            )
-
-
-def click_view_days(window: Window) -> list[date]:
-    """The window's days that click_view still serves: the last 90 before the window's end."""
-    oldest = midnight(window.end.date()) - timedelta(days=CLICK_VIEW_DAYS)
-    if window.end > midnight(window.end.date()):  # the end day itself is partly inside
-        oldest += timedelta(days=1)
-    return [day for day in window.days() if day >= oldest.date()]
+            for asked, day in enumerate(days):
+                try:
+                    clicks = list(api.search_stream(customer_id, CLICK_VIEWS.query(day, day)))
+                except SourceError as error:
+                    if TOO_OLD not in str(error):
+                        raise
+                    api.log.info(
+                        "google_ads: click_views customer %s: skipping %d days from %s back: "
+                        "Google answered DATE_TOO_OLD (%s)",
+                        customer_id,
+                        len(days) - asked,
+                        day,
+                        CLICK_VIEW_SKIP,
+                    )
+                    yield Skipped(CLICK_VIEW_SKIP, len(days) - asked)
+                    break
+                rows += len(clicks)
+                yield from (RawRow(tuple(k.read(r) for k in CLICK_VIEWS.keys), r) for r in clicks)
+            api.log.info("google_ads: click_views customer %s: %d rows", customer_id, rows)

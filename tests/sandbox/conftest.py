@@ -57,7 +57,8 @@ def authorised_headers(server: GoogleAdsServer, client: httpx.Client) -> dict[st
 
 @pytest.fixture(scope="module")
 def gaql(sources: DemoSources) -> Iterator[Callable[..., httpx.Response]]:
-    """``gaql(customer_id, query, headers=None, version="v21")`` posts a searchStream."""
+    """``gaql(customer_id, query, headers=None, version=None)`` posts a searchStream (``None``:
+    the newest version the stand-in serves today)."""
     server = sources.google_ads
     with httpx.Client() as client:
         default_headers = authorised_headers(server, client)
@@ -66,9 +67,10 @@ def gaql(sources: DemoSources) -> Iterator[Callable[..., httpx.Response]]:
             customer_id: int | str,
             query: str,
             headers: dict[str, Any] | None = None,
-            version: str = "v21",
+            version: str | None = None,
         ) -> httpx.Response:
-            url = f"{server.url}/{version}/customers/{customer_id}/googleAds:searchStream"
+            path = f"/customers/{customer_id}/googleAds:searchStream"
+            url = f"{server.url}/{version or server.newest_version}{path}"
             return client.post(
                 url, json={"query": query}, headers=default_headers if headers is None else headers
             )

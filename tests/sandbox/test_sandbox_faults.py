@@ -81,7 +81,8 @@ def google_ads_calls(
     customer_id = world.google_ads.customers[0].customer_id
     responses = []
     with GoogleAdsServer(world, faults=faults) as server, httpx.Client() as client:
-        url = f"{server.url}/v21/customers/{customer_id}/googleAds:searchStream"
+        path = f"/customers/{customer_id}/googleAds:searchStream"
+        url = f"{server.url}/{server.newest_version}{path}"
         headers = google_ads_headers(server, client)
         for _ in range(calls):
             responses.append(

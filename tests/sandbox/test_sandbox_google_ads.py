@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from sandbox import DemoSources, World
-from sandbox.google_ads_server import GoogleAdsServer
+from sandbox.google_ads_server import API_VERSIONS, DEVELOPER_TOKEN_SUNSET, GoogleAdsServer
 
 AD_QUERY = (
     "SELECT customer.id, customer.currency_code, campaign.id, campaign.name, ad_group.id, "
@@ -43,6 +43,12 @@ def customers(world: World) -> list[int]:
     return [c.customer_id for c in world.google_ads.customers]
 
 
+def stream_url(server: GoogleAdsServer, customer_id: int, version: str | None = None) -> str:
+    """searchStream of ``customer_id`` (default: the newest version the stand-in serves)."""
+    version = version or server.newest_version
+    return f"{server.url}/{version}/customers/{customer_id}/googleAds:searchStream"
+
+
 def test_token_endpoint_issues_bearer_tokens_for_the_right_grant(sources: DemoSources) -> None:
     env = sources.env
     form = {
@@ -54,10 +60,15 @@ def test_token_endpoint_issues_bearer_tokens_for_the_right_grant(sources: DemoSo
     granted = httpx.post(env["THINLINE_GOOGLE_ADS__TOKEN_URL"], data=form)
     assert granted.status_code == 200
     assert granted.json()["expires_in"] == 3599 and granted.json()["token_type"] == "Bearer"
-    refused = httpx.post(
-        env["THINLINE_GOOGLE_ADS__TOKEN_URL"], data={**form, "refresh_token": "nope"}
-    )
-    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    refusals = {
+        "refresh_token": (400, "invalid_grant", "Token has been expired or revoked."),
+        "client_id": (401, "invalid_client", "The OAuth client was not found."),
+        "client_secret": (401, "invalid_client", "Unauthorized"),
+    }
+    for field, (status, error, description) in refusals.items():
+        refused = httpx.post(env["THINLINE_GOOGLE_ADS__TOKEN_URL"], data={**form, field: "nope"})
+        assert refused.status_code == status
+        assert refused.json() == {"error": error, "error_description": description}
 
 
 def test_ad_rows_are_camel_case_with_string_int64s_and_match_truth(
@@ -173,7 +184,7 @@ def test_large_results_are_split_into_batches(world: World, google_ads_headers: 
     with GoogleAdsServer(world, batch_rows=100) as server, httpx.Client() as client:
         customer_id = customers(world)[0]
         response = client.post(
-            f"{server.url}/v21/customers/{customer_id}/googleAds:searchStream",
+            stream_url(server, customer_id),
             json={"query": AD_QUERY.format(start="2026-01-01", end="2026-03-31")},
             headers=google_ads_headers(server, client),
         )
@@ -194,12 +205,52 @@ def test_an_empty_result_is_one_batch_without_results(gaql: GaqlRunner, world: W
     assert "results" not in batch and batch["fieldMask"]
 
 
-@pytest.mark.parametrize("version, status", [("v17", 200), ("v99", 200), ("beta", 404)])
-def test_any_numbered_api_version_is_accepted(
-    gaql: GaqlRunner, world: World, version: str, status: int
+DEPRECATED = " Version {} is deprecated. Requests to this version will be blocked."
+
+
+@pytest.mark.parametrize(
+    "api_today, version, status",
+    [
+        (date(2026, 12, 5), "v26", 200),
+        (date(2026, 12, 5), "v23", 200),
+        (date(2026, 12, 5), "v22", 400),  # sunset 2026-10-07
+        (date(2026, 12, 5), "v21", 400),  # sunset 2026-08-05
+        (date(2026, 12, 5), "v27", 404),  # not released
+        (date(2026, 12, 5), "v17", 404),  # long gone
+        (date(2026, 12, 5), "beta", 404),
+        (date(2026, 8, 4), "v21", 200),  # the day before its sunset
+        (date(2026, 8, 5), "v21", 400),
+        (date(2026, 10, 13), "v26", 404),  # the day before its release
+        (date(2026, 10, 14), "v26", 200),
+    ],
+)
+def test_versions_live_and_die_on_the_api_day(
+    world: World, google_ads_headers: Headers, api_today: date, version: str, status: int
 ) -> None:
-    response = gaql(customers(world)[0], "SELECT customer.id FROM customer", version=version)
-    assert response.status_code == status
+    with GoogleAdsServer(world, api_today=api_today) as server, httpx.Client() as client:
+        url = stream_url(server, customers(world)[0], version)
+        headers = google_ads_headers(server, client)
+        response = client.post(
+            url, json={"query": "SELECT customer.id FROM customer"}, headers=headers
+        )
+    assert response.status_code == status, response.text
+    if status == 400:  # what clients have been shown for a sunset version for years
+        assert_ads_error(response, 400, "INVALID_ARGUMENT", {"requestError": "UNKNOWN"})
+        (failure,) = response.json()[0]["error"]["details"][0]["errors"]
+        assert failure["message"] == DEPRECATED.format(version)
+    if status == 404:  # Google's front end: an HTML page, not JSON
+        path = f"/{version}/customers/{customers(world)[0]}/googleAds:searchStream"
+        assert f"The requested URL <code>{path}</code> was not found" in response.text
+
+
+def test_the_api_day_is_today_unless_injected(world: World) -> None:
+    today = datetime.now(UTC).date()
+    assert GoogleAdsServer(world).api_today == today
+    assert GoogleAdsServer(world, api_today=date(2026, 8, 1)).newest_version == "v25"
+    live = [v for v, (released, sunset) in API_VERSIONS.items() if released <= today < sunset]
+    assert GoogleAdsServer(world).newest_version == max(live, key=lambda v: API_VERSIONS[v][0])
+    # the world's own clock (click_view's 90 days) stays the day after its end
+    assert GoogleAdsServer(world).today == world.config.end + timedelta(days=1)
 
 
 def assert_ads_error(
@@ -227,14 +278,17 @@ def test_missing_or_unknown_bearer_is_unauthenticated(
         assert_ads_error(response, 401, "UNAUTHENTICATED", {"authenticationError": reason})
 
 
+BEFORE_TOKEN_SUNSET = DEVELOPER_TOKEN_SUNSET - timedelta(days=1)
+
+
 @pytest.mark.parametrize(
     "change, code, status, error_code",
     [
         (
             {"developer-token": None},
-            401,
-            "UNAUTHENTICATED",
-            {"authenticationError": "DEVELOPER_TOKEN_PARAMETER_MISSING"},
+            400,
+            "INVALID_ARGUMENT",
+            {"requestError": "DEVELOPER_TOKEN_PARAMETER_MISSING"},
         ),
         (
             {"developer-token": "x" * 22},
@@ -263,7 +317,6 @@ def test_missing_or_unknown_bearer_is_unauthenticated(
     ],
 )
 def test_header_problems_get_google_ads_failures(
-    sources: DemoSources,
     world: World,
     google_ads_headers: Headers,
     change: dict,
@@ -271,17 +324,128 @@ def test_header_problems_get_google_ads_failures(
     status: str,
     error_code: dict,
 ) -> None:
-    with httpx.Client() as client:
-        headers = google_ads_headers(sources.google_ads, client)
+    # before the developer-token sunset, so that the token still counts
+    with (
+        GoogleAdsServer(world, api_today=BEFORE_TOKEN_SUNSET) as server,
+        httpx.Client() as client,
+    ):
+        headers = google_ads_headers(server, client)
         for name, value in change.items():
             headers.pop(name)
             if value is not None:
                 headers[name] = value
-        url = f"{sources.google_ads.url}/v21/customers/{customers(world)[0]}/googleAds:searchStream"
+        url = stream_url(server, customers(world)[0], "v25")
         response = client.post(
             url, json={"query": "SELECT customer.id FROM customer"}, headers=headers
         )
     assert_ads_error(response, code, status, error_code)
+
+
+@pytest.mark.parametrize("developer_token", [None, "x" * 22])
+def test_the_developer_token_is_ignored_since_its_sunset(
+    world: World, google_ads_headers: Headers, developer_token: str | None
+) -> None:
+    with (
+        GoogleAdsServer(world, api_today=DEVELOPER_TOKEN_SUNSET) as server,
+        httpx.Client() as client,
+    ):
+        headers = google_ads_headers(server, client)
+        headers.pop("developer-token")
+        if developer_token:
+            headers["developer-token"] = developer_token
+        url = stream_url(server, customers(world)[0], "v25")
+        response = client.post(
+            url, json={"query": "SELECT customer.id FROM customer"}, headers=headers
+        )
+    assert len(rows(response)) == 1
+
+
+@pytest.mark.parametrize(
+    "version, reason",
+    [("v25", "CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION"), ("v24", "ACTION_NOT_PERMITTED")],
+)
+def test_a_test_access_project_cannot_read_production_accounts(
+    world: World, google_ads_headers: Headers, version: str, reason: str
+) -> None:
+    with (
+        GoogleAdsServer(world, api_today=date(2026, 12, 5), access_level="TEST") as server,
+        httpx.Client() as client,
+    ):
+        url = stream_url(server, customers(world)[0], version)
+        response = client.post(
+            url,
+            json={"query": "SELECT customer.id FROM customer"},
+            headers=google_ads_headers(server, client),
+        )
+    assert_ads_error(response, 403, "PERMISSION_DENIED", {"authorizationError": reason})
+
+
+def test_an_inactive_account_is_not_enabled(world: World, google_ads_headers: Headers) -> None:
+    canceled = customers(world)[1]
+    with (
+        GoogleAdsServer(world, inactive_customers={canceled: "CANCELED"}) as server,
+        httpx.Client() as client,
+    ):
+        headers = google_ads_headers(server, client)
+        answers = {
+            customer_id: client.post(
+                stream_url(server, customer_id),
+                json={"query": "SELECT customer.id FROM customer"},
+                headers=headers,
+            )
+            for customer_id in customers(world)
+        }
+    assert len(rows(answers[customers(world)[0]])) == 1
+    assert_ads_error(
+        answers[canceled], 403, "PERMISSION_DENIED", {"authorizationError": "CUSTOMER_NOT_ENABLED"}
+    )
+
+
+def test_accessible_customers_are_the_users_direct_accounts(
+    sources: DemoSources, world: World, google_ads_headers: Headers
+) -> None:
+    server = sources.google_ads
+    with httpx.Client() as client:
+        headers = google_ads_headers(server, client)
+        url = f"{server.url}/{server.newest_version}/customers:listAccessibleCustomers"
+        listed = client.get(url, headers=headers)
+        refused = client.get(url, headers={**headers, "Authorization": "Bearer ya29.made-up"})
+        sunset = client.get(url.replace(server.newest_version, "v21"), headers=headers)
+    manager = world.google_ads.manager.customer_id
+    assert listed.json() == {"resourceNames": [f"customers/{manager}"]}
+    assert refused.status_code == 401 and isinstance(refused.json(), dict), "a unary method"
+    assert refused.json()["error"]["status"] == "UNAUTHENTICATED"
+    assert sunset.status_code == 400
+    assert sunset.json()["error"]["details"][0]["errors"][0]["message"] == DEPRECATED.format("v21")
+
+
+def test_a_broken_stream_ends_with_an_error_element_after_some_batches(
+    world: World, google_ads_headers: Headers
+) -> None:
+    customer_id = customers(world)[0]
+    with (
+        GoogleAdsServer(world, batch_rows=100, stream_error_after=2) as server,
+        httpx.Client() as client,
+    ):
+        response = client.post(
+            stream_url(server, customer_id),
+            json={"query": AD_QUERY.format(start="2026-01-01", end="2026-03-31")},
+            headers=google_ads_headers(server, client),
+        )
+        small = client.post(  # one batch: nothing to break
+            stream_url(server, customer_id),
+            json={"query": "SELECT customer.id FROM customer"},
+            headers=google_ads_headers(server, client),
+        )
+    assert response.status_code == 200  # the status went out before the failure
+    *batches, last = response.json()
+    assert [len(batch["results"]) for batch in batches] == [100, 100]
+    assert set(last) == {"error"}
+    assert last["error"]["status"] == "INTERNAL"
+    assert last["error"]["details"][0]["errors"][0]["errorCode"] == {
+        "internalError": "INTERNAL_ERROR"
+    }
+    assert len(rows(small)) == 1
 
 
 def test_login_customer_id_is_optional_when_the_server_does_not_require_it(
@@ -293,7 +457,7 @@ def test_login_customer_id_is_optional_when_the_server_does_not_require_it(
     ):
         headers = google_ads_headers(server, client)
         assert "login-customer-id" not in headers
-        url = f"{server.url}/v21/customers/{customers(world)[0]}/googleAds:searchStream"
+        url = stream_url(server, customers(world)[0])
         assert (
             client.post(
                 url, json={"query": "SELECT customer.id FROM customer"}, headers=headers
