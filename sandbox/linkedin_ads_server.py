@@ -9,9 +9,36 @@ Wire format per ``reference/source_apis.md`` §5:
   ``/rest/adAccounts/{id}/adCampaigns?q=search``, ``…/adCampaignGroups?q=search`` and
   ``…/creatives?q=criteria`` (the latter needs ``X-RestLi-Method: FINDER``).
 * ``GET /rest/adAccounts/{id}``; ``POST /oauth/v2/accessToken`` (refresh-token grant).
-Every ``/rest`` call needs ``Authorization: Bearer``, a supported ``LinkedIn-Version: YYYYMM``
-and ``X-Restli-Protocol-Version: 2.0.0``. Errors are ``{"status", "serviceErrorCode", "code",
+Every ``/rest`` call needs ``Authorization: Bearer``, a live ``LinkedIn-Version: YYYYMM`` and
+``X-Restli-Protocol-Version: 2.0.0``. Errors are ``{"status", "serviceErrorCode", "code",
 "message"}``.
+
+What LinkedIn does that a client may not expect, from LinkedIn's pages:
+
+* **Version lifecycle** at ``api_today`` (default: today, UTC). Each monthly version "is
+  supported and stable for a minimum of one year before sunset"
+  (https://learn.microsoft.com/en-us/linkedin/marketing/versioning); sunset dates from the
+  migrations table (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations)
+  as read 2026-12-05: 202510 2026-10-15, 202511 2026-11-16, 202601 2027-01-15, 202602
+  2027-02-15, 202603 2027-03-16, 202411..202407 in 2025. There is no Marketing 202512.
+  [secondary] 202504..202509 and 202604..202607 from a mirror of those pages
+  (github.com/api-evangelist/linkedin-ads, lifecycle/linkedin-ads-lifecycle.yml, fetched
+  2026-08-13). [inferred] a version goes live on the first of its month. A sunset, unknown or
+  unreleased version answers HTTP 426 ``{"status": 426, "code": "NONEXISTENT_VERSION",
+  "message": "Requested version 20250401 is not active"}`` (verbatim in
+  github.com/n8n-io/n8n/issues/28967, PipedreamHQ/pipedream#18398 and
+  gitroomhq/postiz-app#2005, which shows ``202501`` echoed as ``20250101``). The "Version
+  Header is Deprecated" wording in a third-party lifecycle file is not what those bodies show.
+* **Finder page sizes**: ``pageSize`` defaults to 100 on the cursor-paged search finders
+  (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads/cursor-based-pagination).
+  ``creatives?q=criteria`` refuses more than 100 (Airbyte cut its creatives page 500 -> 100
+  after LinkedIn refused 500, airbytehq/airbyte#26780, and calls 100 "the maximum size of the
+  page", airbytehq/airbyte#34164); [inferred] 1000 for adCampaigns / adCampaignGroups
+  (Airbyte sends 500 there) and the 400 body wording.
+* **Scopes**: adAnalytics needs ``r_ads_reporting``, entities ``r_ads`` or ``rw_ads``
+  (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads-reporting/ads-reporting);
+  without it a 403 ``serviceErrorCode`` 100 (github.com/linkedin-developers/
+  linkedin-api-python-client/issues/37) [inferred message wording].
 """
 
 from __future__ import annotations
@@ -27,7 +54,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox.clock import day_start_ms
+from sandbox.clock import day_start_ms, utc_today
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
 from sandbox.linkedin_ads_data import (
@@ -41,10 +68,33 @@ from sandbox.world import World
 
 ELEMENT_CAP = 15_000
 MAX_FIELDS = 20
-PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
+PAGE_SIZE = 100  # the documented default of every cursor-paged search finder
+MAX_PAGE_SIZES = {"adCampaigns": 1000, "adCampaignGroups": 1000, "creatives": 100}
 LONG_PLACES = 22  # digits after the point of a "long" cost string ("12.3400000000000000000000")
-# [inferred] which monthly versions are live; 202506 and older are sunset (reference §5.5).
-VERSIONS = frozenset({"202507", "202508", "202509", "202510", "202511", "202512"})
+# LinkedIn's Marketing versions and their sunset days (sources in the module docstring).
+SUNSETS: dict[str, date] = {
+    "202407": date(2025, 7, 22),
+    "202408": date(2025, 8, 18),
+    "202409": date(2025, 9, 15),
+    "202410": date(2025, 10, 15),
+    "202411": date(2025, 11, 17),
+    "202504": date(2026, 4, 15),
+    "202505": date(2026, 5, 15),
+    "202506": date(2026, 6, 15),
+    "202507": date(2026, 7, 15),
+    "202508": date(2026, 8, 17),
+    "202509": date(2026, 9, 15),
+    "202510": date(2026, 10, 15),
+    "202511": date(2026, 11, 16),
+    "202601": date(2027, 1, 15),
+    "202602": date(2027, 2, 15),
+    "202603": date(2027, 3, 16),
+    "202604": date(2027, 4, 15),
+    "202605": date(2027, 5, 15),
+    "202606": date(2027, 6, 15),
+    "202607": date(2027, 7, 15),
+}
+SCOPES = ("r_ads", "r_ads_reporting")
 TOKEN_PATH = "/oauth/v2/accessToken"
 ACCOUNT = re.compile(r"/rest/adAccounts/(\d+)")
 FINDER = re.compile(r"/rest/adAccounts/(\d+)/(adCampaigns|adCampaignGroups|creatives)")
@@ -83,10 +133,13 @@ class LinkedInAdsCredentials:
     client_id: str = "86sandboxclientid"
     client_secret: str = "sandbox-linkedin-client-secret"
     refresh_token: str = "AQXsandbox-linkedin-refresh-token"
+    refresh_expires_in: int = 31_536_000  # seconds left; 365 days when issued, never reset
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, service_code: int = 100) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, service_code: int | None = 100
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.service_code = (
             status,
@@ -96,12 +149,10 @@ class ApiError(Exception):
         )
 
     def response(self, headers: dict[str, str] | None = None) -> Response:
-        body = {
-            "status": self.status,
-            "serviceErrorCode": self.service_code,
-            "code": self.code,
-            "message": self.message,
-        }
+        body: dict[str, Any] = {"status": self.status}
+        if self.service_code is not None:  # LinkedIn leaves it out of some bodies (426)
+            body["serviceErrorCode"] = self.service_code
+        body |= {"code": self.code, "message": self.message}
         return json_response(self.status, body, headers)
 
 
@@ -157,13 +208,17 @@ class LinkedInAdsServer(StandInServer):
         credentials: LinkedInAdsCredentials | None = None,
         faults: Faults | None = None,
         element_cap: int = ELEMENT_CAP,
-        versions: Iterable[str] = VERSIONS,
+        api_today: date | None = None,
+        scopes: Iterable[str] = SCOPES,
+        account_status: str = "ACTIVE",  # or CANCELED, DRAFT, PENDING_DELETION, REMOVED
     ) -> None:
         super().__init__(faults)
         self.data: LinkedInAdsData = world.linkedin_ads
         self.credentials = credentials or LinkedInAdsCredentials()
         self.element_cap = element_cap
-        self.versions = frozenset(versions)
+        self.api_today = api_today
+        self.scopes = frozenset(scopes)
+        self.account_status = account_status
         self._tokens = {self.credentials.access_token}
         self._token_lock = threading.Lock()
         self._issued = itertools.count(1)
@@ -181,6 +236,17 @@ class LinkedInAdsServer(StandInServer):
             "THINLINE_LINKEDIN_ADS__ACCOUNT_IDS": str(self.data.account.account_id),
         }
 
+    def today(self) -> date:
+        return self.api_today or utc_today()
+
+    def is_live(self, version: str) -> bool:
+        """Released (the first of its month) and not yet sunset, as of ``today()``."""
+        sunset = SUNSETS.get(version)
+        if sunset is None:
+            return False
+        released = date(int(version[:4]), int(version[4:6]), 1)
+        return released <= self.today() < sunset
+
     def takes_faults(self, request: Request) -> bool:
         return request.path != TOKEN_PATH  # faults model the Marketing API, not OAuth
 
@@ -196,6 +262,7 @@ class LinkedInAdsServer(StandInServer):
             if match := FINDER.fullmatch(request.path):
                 return self._finder(request, int(match[1]), match[2])
             if match := ACCOUNT.fullmatch(request.path):
+                self._require_scope("r_ads", "rw_ads", resource="adAccounts")
                 return json_response(200, self._account_json(int(match[1])))
             raise ApiError(404, "NOT_FOUND", f"No sandbox route for {request.path}")
         except ApiError as error:
@@ -226,8 +293,8 @@ class LinkedInAdsServer(StandInServer):
                 "access_token": token,
                 "expires_in": 5_184_000,  # 60 days
                 "refresh_token": expected.refresh_token,  # the same: its TTL does not reset
-                "refresh_token_expires_in": 31_536_000,
-                "scope": "r_ads,r_ads_reporting",
+                "refresh_token_expires_in": expected.refresh_expires_in,
+                "scope": ",".join(sorted(self.scopes)),
             },
         )
 
@@ -243,9 +310,10 @@ class LinkedInAdsServer(StandInServer):
             # [inferred] code and wording of the missing-version error
             message = "A version must be present. Please specify a version by adding the "
             raise ApiError(400, "VERSION_MISSING", message + "LinkedIn-Version header.")
-        if version not in self.versions:
-            # [inferred] 426 for a sunset or unknown version
-            raise ApiError(426, "NONEXISTENT_VERSION", f"Requested version {version} is not active")
+        if not self.is_live(version):
+            echoed = version + "01" if len(version) == 6 else version
+            message = f"Requested version {echoed} is not active"
+            raise ApiError(426, "NONEXISTENT_VERSION", message, service_code=None)
         if request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
             # [inferred] Rest.li 1.0 cannot read List(...) parameters
             message = "Rest.li protocol 2.0.0 is required (X-Restli-Protocol-Version: 2.0.0)"
@@ -260,7 +328,7 @@ class LinkedInAdsServer(StandInServer):
             "id": account.account_id,
             "name": account.name,
             "currency": account.currency,
-            "status": "ACTIVE",
+            "status": self.account_status,
             "type": "BUSINESS",
             "reference": f"urn:li:organization:{account.organization_id}",
             "test": False,
@@ -280,9 +348,11 @@ class LinkedInAdsServer(StandInServer):
             raise ApiError(400, "ILLEGAL_ARGUMENT", f"{kind} needs q={expected}")
         if kind == "creatives" and request.headers.get("X-RestLi-Method", "").upper() != "FINDER":
             raise ApiError(400, "ILLEGAL_ARGUMENT", "creatives needs X-RestLi-Method: FINDER")
-        size = _int_param(request, "pageSize", PAGE_SIZE)
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            raise ApiError(400, "ILLEGAL_ARGUMENT", f"pageSize must be 1..{MAX_PAGE_SIZE}")
+        self._require_scope("r_ads", "rw_ads", resource=kind)
+        size, largest = _int_param(request, "pageSize", PAGE_SIZE), MAX_PAGE_SIZES[kind]
+        if not 1 <= size <= largest:
+            message = f"Invalid value {size} for pageSize: it must be between 1 and {largest}"
+            raise ApiError(400, "ILLEGAL_ARGUMENT", message)
         offset = _offset(request.param("pageToken"))
         items = self._finder_items(request, kind)
         page = items[offset : offset + size]
@@ -385,8 +455,14 @@ class LinkedInAdsServer(StandInServer):
             "lastModifiedAt": modified,
         }
 
+    def _require_scope(self, *accepted: str, resource: str) -> None:
+        if not self.scopes & set(accepted):
+            message = f"Not enough permissions to access: {resource}.GET"
+            raise ApiError(403, "ACCESS_DENIED", message)
+
     # GET /rest/adAnalytics?q=analytics
     def _analytics(self, request: Request) -> Response:
+        self._require_scope("r_ads_reporting", resource="adAnalytics")
         if request.param("q") != "analytics":
             raise ApiError(400, "ILLEGAL_ARGUMENT", "adAnalytics needs q=analytics")
         pivot = request.param("pivot") or ""

@@ -6,29 +6,85 @@ carry ``paging.cursors`` and an absolute ``paging.next`` except on the last page
 ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`` and rate limits
 come back as HTTP **400** with codes 17 / 80004 and an ``x-business-use-case-usage`` header
 saying how many minutes until the account regains access.
+
+What Meta does that a client may not expect, from Meta's pages:
+
+* **Version lifecycle**, evaluated at ``api_today`` (default: today, UTC), from the Marketing
+  API table (its dates differ from the Graph API's):
+  https://developers.facebook.com/documentation/ads-commerce/marketing-api/marketing-api-changelog/versions
+  After expiry "calls made to that version number may fail or be upgraded to the next available
+  version" (https://developers.facebook.com/docs/marketing-api/overview/versioning). With the
+  app's auto-upgrade on (Meta's default; opt-out in the app's Marketing API settings, same
+  page, FAQ) the call is served by the oldest live version and the response carries
+  ``X-Ad-Api-Version-Warning: The call has been auto-upgraded to vB as vA has been deprecated``
+  (FAQ "Can I check if any specific API call has been auto-upgraded?"); with it off the call
+  fails with ``(#2635) You are calling a deprecated version of the Ads API. Please update to
+  the latest version: vXX.X.`` (https://developers.facebook.com/blog/post/2024/04/16/upcoming-change-in-marketing-api-version-deprecation;
+  body as in github.com/maraujo/pySocialWatcher/issues/25). [inferred] HTTP 400 for it, and a
+  version Meta never released answering ``(#2500) Unknown path components``.
+* **Token** as the ``access_token`` query parameter, as Meta's examples send it
+  (https://developers.facebook.com/docs/business-management-apis/system-users/guides/api-calls);
+  an ``Authorization: Bearer``/``OAuth`` header is accepted too.
+* **Require App Secret** (``require_app_secret=True``): every call needs ``appsecret_proof`` =
+  hex HMAC-SHA256 of the access token keyed with the app secret
+  (https://developers.facebook.com/docs/graph-api/securing-requests), or of
+  ``token|appsecret_time`` with ``appsecret_time`` sent too, valid 5 minutes
+  (https://developers.facebook.com/docs/facebook-login/security#proof). Missing: 400
+  GraphMethodException 100 "API calls from the server require an appsecret_proof argument"
+  (github.com/Yoctol/bottender/issues/271); wrong: 400 GraphMethodException 100 "Invalid
+  appsecret_proof provided in the API argument"
+  (github.com/facebook/facebook-python-business-sdk/issues/528). [inferred] an expired
+  timestamped proof gets the "Invalid" answer.
+* ``GET /{v}/me`` (the system user, "me refers to the system user", system-users API-calls
+  page above) and ``GET /{v}/me/permissions`` (``{"data": [{"permission", "status"}]}``,
+  https://developers.facebook.com/docs/graph-api/reference/user/permissions).
+* An ad account's ``account_status`` (1 ACTIVE, 2 DISABLED, 3 UNSETTLED, 7 PENDING_RISK_REVIEW,
+  8 PENDING_SETTLEMENT, 9 IN_GRACE_PERIOD, 100 PENDING_CLOSURE, 101 CLOSED;
+  https://developers.facebook.com/docs/marketing-api/reference/ad-account/) can be set per
+  account with ``account_statuses``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import math
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from sandbox.clock import utc_now, utc_today
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
 from sandbox.meta_ads_data import LEAD, PURCHASE, Ad, AdSet, Campaign, InsightDay, MetaAdsData
 from sandbox.world import World
 
 TOKEN = "EAABsandboxMETA0ads0long0lived0token0000000000ZDZD"
+APP_SECRET = "sandbox0meta0app0secret0000000000"
 ROUTE = re.compile(r"/(v\d+\.\d+)/act_([^/]+)(?:/(insights|campaigns|adsets|ads))?/?")
+ME_ROUTE = re.compile(r"/(v\d+\.\d+)/me(/permissions)?/?")
+# Meta's Marketing API lifecycle (release, expiry or None for "TBD"), from the versions table
+# cited above as read on 2026-12-05. The stand-in keeps its own copy: it models Meta.
+LIFECYCLE: dict[str, tuple[date, date | None]] = {
+    "v27.0": (date(2026, 11, 4), None),
+    "v26.0": (date(2026, 7, 29), None),
+    "v25.0": (date(2026, 2, 18), date(2027, 2, 23)),
+    "v24.0": (date(2025, 10, 8), date(2026, 11, 10)),
+    "v23.0": (date(2025, 5, 29), date(2026, 6, 9)),
+    "v22.0": (date(2025, 1, 21), date(2026, 2, 19)),
+    "v21.0": (date(2024, 10, 2), date(2025, 9, 9)),
+    "v20.0": (date(2024, 5, 21), date(2025, 5, 6)),
+}
+PROOF_SECONDS = 300  # a timestamped appsecret_proof expires after 5 minutes
+SYSTEM_USER = {"id": "122100000000000001", "name": "Thinline extract (system user)"}
+GRANTED = ("ads_read", "read_insights", "business_management")
 DEFAULT_LIMIT, MAX_LIMIT = 25, 5000
 # A synchronous insights query over more rows than this "times out": the client must split it.
 MAX_ROWS = 2500
@@ -85,11 +141,23 @@ class MetaAdsServer(StandInServer):
         token: str = TOKEN,
         faults: Faults | None = None,
         max_rows: int = MAX_ROWS,
+        api_today: date | None = None,
+        auto_upgrade: bool = True,
+        require_app_secret: bool = False,
+        app_secret: str = APP_SECRET,
+        permissions: Iterable[str] = GRANTED,
+        account_statuses: Mapping[int, int] | None = None,
     ) -> None:
         super().__init__(faults)
         self.data: MetaAdsData = world.meta_ads
         self.token = token
         self.max_rows = max_rows
+        self.api_today = api_today
+        self.auto_upgrade = auto_upgrade
+        self.require_app_secret = require_app_secret
+        self.app_secret = app_secret
+        self.permissions = tuple(permissions)
+        self.account_statuses = dict(account_statuses or {})
         campaigns = {c.campaign_id: c for c in self.data.campaigns}
         self._campaigns = campaigns
         self._ad_sets = {s.ad_set_id: s for s in self.data.ad_sets}
@@ -100,25 +168,47 @@ class MetaAdsServer(StandInServer):
 
     def env(self) -> dict[str, str]:
         """The THINLINE_META_ADS__* settings an extractor needs to reach this server."""
-        return {
+        env = {
             "THINLINE_META_ADS__BASE_URL": self.url,
             "THINLINE_META_ADS__ACCESS_TOKEN": self.token,
             "THINLINE_META_ADS__ACCOUNT_IDS": ",".join(
                 f"act_{account.account_id}" for account in self.data.accounts
             ),
         }
+        if self.require_app_secret:
+            env["THINLINE_META_ADS__APP_SECRET"] = self.app_secret
+        return env
+
+    def today(self) -> date:
+        return self.api_today or utc_today()
+
+    def live_versions(self) -> list[str]:
+        """The versions callable on ``today()``, oldest first."""
+        day = self.today()
+        live = [
+            (released, version)
+            for version, (released, expires) in LIFECYCLE.items()
+            if released <= day and (expires is None or day < expires)
+        ]
+        return [version for _, version in sorted(live)]
 
     def route(self, request: Request) -> Response:
-        match = ROUTE.fullmatch(request.path)
         try:
-            if not match:
-                raise GraphError(400, 2500, f"Unknown path components: {request.path}")
             if request.method != "GET":
                 raise GraphError(400, 100, f"Unsupported {request.method.lower()} request.")
+            if me := ME_ROUTE.fullmatch(request.path):
+                served = self._version(me[1], request.path)
+                self._authorize(request)
+                body = self._permissions() if me[2] else self._me(request)
+                return json_response(200, body, served)
+            match = ROUTE.fullmatch(request.path)
+            if not match:
+                raise GraphError(400, 2500, f"Unknown path components: {request.path}")
+            version, account_id, edge = match.groups()
+            served = self._version(version, request.path)
             self._authorize(request)
-            _, account_id, edge = match.groups()
             account = self._account(account_id)
-            headers = self._usage_headers(account, edge)
+            headers = self._usage_headers(account, edge) | served
             if edge is None:
                 return json_response(200, self._account_object(request, account), headers)
             if edge == "insights":
@@ -127,7 +217,26 @@ class MetaAdsServer(StandInServer):
         except GraphError as error:
             return _error(error)
 
-    # Auth and lookup.
+    # Version, auth and lookup.
+    def _version(self, version: str, path: str) -> dict[str, str]:
+        """Serve ``version`` if live; else auto-upgrade it (with Meta's header) or refuse it."""
+        live = self.live_versions()
+        if version in live:
+            return {}
+        released = LIFECYCLE.get(version, (None, None))[0]
+        if released is None or released > self.today():
+            raise GraphError(400, 2500, f"Unknown path components: {path}")
+        if not self.auto_upgrade:
+            raise GraphError(
+                400,
+                2635,
+                "(#2635) You are calling a deprecated version of the Ads API. Please update "
+                f"to the latest version: {live[-1]}.",
+            )
+        upgraded = live[0]
+        warning = f"The call has been auto-upgraded to {upgraded} as {version} has been deprecated"
+        return {"X-Ad-Api-Version-Warning": warning}
+
     def _authorize(self, request: Request) -> None:
         header = request.headers.get("Authorization", "")
         token = request.param("access_token") or re.sub(r"^(Bearer|OAuth) ", "", header)
@@ -137,6 +246,38 @@ class MetaAdsServer(StandInServer):
             # [inferred] HTTP 401 for code 190; the code is what clients must branch on.
             message = "Invalid OAuth access token - Cannot parse access token"
             raise GraphError(401, 190, message)
+        if self.require_app_secret:
+            self._check_proof(request, token)
+
+    def _check_proof(self, request: Request, token: str) -> None:
+        proof, stamp = request.param("appsecret_proof"), request.param("appsecret_time")
+        if not proof:
+            raise GraphError(
+                400,
+                100,
+                "API calls from the server require an appsecret_proof argument",
+                type="GraphMethodException",
+            )
+        signed = token if stamp is None else f"{token}|{stamp}"
+        expected = app_secret_proof(self.app_secret, signed)
+        fresh = stamp is None or (
+            stamp.isdigit() and abs(utc_now().timestamp() - int(stamp)) <= PROOF_SECONDS
+        )
+        if not (fresh and hmac.compare_digest(proof, expected)):
+            raise GraphError(
+                400,
+                100,
+                "Invalid appsecret_proof provided in the API argument",
+                type="GraphMethodException",
+            )
+
+    # GET /me, /me/permissions
+    def _me(self, request: Request) -> dict[str, Any]:
+        fields = _fields(request, ("id", "name"), ("id", "name"), "User")
+        return {name: SYSTEM_USER[name] for name in ["id", *fields]}
+
+    def _permissions(self) -> dict[str, Any]:
+        return {"data": [{"permission": name, "status": "granted"} for name in self.permissions]}
 
     def _account(self, account_id: str) -> int:
         account = self.data.account(int(account_id)) if account_id.isdigit() else None
@@ -162,7 +303,7 @@ class MetaAdsServer(StandInServer):
             "name": account.name,
             "currency": account.currency,
             "timezone_name": account.timezone_name,
-            "account_status": account.account_status,
+            "account_status": self.account_statuses.get(account_id, account.account_status),
         }
         fields = _fields(request, ACCOUNT_FIELDS, ("id",), "AdAccount")
         return {"id": values["id"], **{name: values[name] for name in fields}}
@@ -385,12 +526,19 @@ class MetaAdsServer(StandInServer):
         return _error(error)
 
 
+def app_secret_proof(app_secret: str, signed: str) -> str:
+    """Meta's ``appsecret_proof``: hex HMAC-SHA256 of ``signed`` keyed with the app secret."""
+    return hmac.new(app_secret.encode(), signed.encode(), hashlib.sha256).hexdigest()
+
+
 def _error(error: GraphError, headers: dict[str, str] | None = None) -> Response:
+    default_type = "OAuthException" if error.code not in (1, 2) else "GraphMethodException"
+    extra = dict(error.extra)
     body = {
         "message": error.message,
-        "type": "OAuthException" if error.code not in (1, 2) else "GraphMethodException",
+        "type": extra.pop("type", default_type),
         "code": error.code,
-        **error.extra,
+        **extra,
         "fbtrace_id": "A" + uuid.uuid4().hex[:22],
     }
     headers = dict(headers or {})

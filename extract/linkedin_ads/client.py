@@ -2,6 +2,12 @@
 
 Parameters use Rest.li 2.0 syntax (``List(…)``, ``(key:value)``), so query strings are built
 here: httpx would percent-encode the parentheses and colons that LinkedIn must see as they are.
+
+Finders page by ``pageSize`` (LinkedIn's default 100,
+https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads/cursor-based-pagination)
+and ``metadata.nextPageToken``; ``creatives?q=criteria`` refuses more than 100 a page, so each
+finder gets at most :data:`FINDER_PAGE_LIMITS`. A sunset ``LinkedIn-Version`` answers 426
+``NONEXISTENT_VERSION``.
 """
 
 from __future__ import annotations
@@ -26,13 +32,21 @@ OAUTH_HINT = (
     "check THINLINE_LINKEDIN_ADS__REFRESH_TOKEN, THINLINE_LINKEDIN_ADS__CLIENT_ID "
     "and THINLINE_LINKEDIN_ADS__CLIENT_SECRET"
 )
-VERSION_HINT = "set THINLINE_LINKEDIN_ADS__LINKEDIN_VERSION to a live YYYYMM version"
+VERSION_HINT = (
+    "set THINLINE_LINKEDIN_ADS__LINKEDIN_VERSION to a live YYYYMM version (README: API versions)"
+)
+ACCOUNT_HINT = (
+    "check THINLINE_LINKEDIN_ADS__ACCOUNT_IDS (sponsored account ids the token's member can read)"
+)
 PERMISSION_HINT = (
     "check the token has r_ads_reporting and can read THINLINE_LINKEDIN_ADS__ACCOUNT_IDS"
 )
 DAILY_HINT = "LinkedIn's daily API limit is spent; rerun after it resets at midnight UTC"
 VERSION_CODES = frozenset({"VERSION_MISSING", "NONEXISTENT_VERSION"})
 DAY_LIMIT = re.compile(r"\bDAY limit\b")  # "… APPLICATION_AND_MEMBER DAY limit for calls …"
+# The largest page each finder takes: creatives 100 (LinkedIn refuses more; airbytehq/airbyte
+# #26780, #34164); adCampaigns / adCampaignGroups more (Airbyte sends 500), 1000 assumed.
+FINDER_PAGE_LIMITS = {"adCampaigns": 1000, "adCampaignGroups": 1000, "creatives": 100}
 
 
 def classify(response: httpx.Response, body: Any) -> Failure | None:
@@ -56,6 +70,8 @@ def classify(response: httpx.Response, body: Any) -> Failure | None:
         return Failure(FailureKind.FATAL, message, hint=VERSION_HINT)
     if status == 403:
         return Failure(FailureKind.FATAL, message, hint=PERMISSION_HINT)
+    if status == 404:  # an account id the API does not know (or the token cannot see)
+        return Failure(FailureKind.FATAL, message, hint=ACCOUNT_HINT)
     if status >= 500:
         return Failure(FailureKind.RETRY, message)
     return Failure(FailureKind.FATAL, message)
@@ -81,6 +97,7 @@ class AccessToken:
 
     def __init__(self, settings: LinkedInAdsSettings) -> None:
         self.value = settings.access_token.get_secret_value() if settings.access_token else ""
+        self.refresh_expires_in: float | None = None  # seconds; the TTL does not reset on use
 
     def refresh(self, http: HttpClient, settings: LinkedInAdsSettings) -> None:
         """Trade the refresh token for a new access token (form post to ``token_url``)."""
@@ -94,6 +111,8 @@ class AccessToken:
             OAUTH_HINT,
         )
         self.value = str(body["access_token"])
+        expires_in = body.get("refresh_token_expires_in")
+        self.refresh_expires_in = float(expires_in) if isinstance(expires_in, int | float) else None
 
 
 class LinkedInAdsClient:
@@ -113,7 +132,7 @@ class LinkedInAdsClient:
             classify=classify,
             auth_hint=REFRESH_HINT if refreshable else ACCESS_HINT,
             headers=self._headers,
-            refresh_auth=self._refresh if refreshable else None,
+            refresh_auth=self.refresh if refreshable else None,
             sleep=sleep,
         )
         self.log = self.http.log
@@ -130,7 +149,8 @@ class LinkedInAdsClient:
 
     def find(self, path: str, query: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         """Every element of a finder, following ``metadata.nextPageToken`` to the last page."""
-        params = {**query, "pageSize": str(self.settings.page_size)}
+        largest = FINDER_PAGE_LIMITS.get(path.rsplit("/", 1)[-1], self.settings.page_size)
+        params = {**query, "pageSize": str(min(self.settings.page_size, largest))}
         pages = rows = 0
         while True:
             page = self._object(self._get(path, params, finder=True), path)
@@ -182,8 +202,11 @@ class LinkedInAdsClient:
         finally:
             self._finder = False
 
-    def _refresh(self) -> None:
+    def refresh(self) -> float | None:
+        """Trade the refresh token for a new access token (the streams share it); return the
+        seconds the refresh token has left, if LinkedIn said."""
         self._token.refresh(self.http, self.settings)
+        return self._token.refresh_expires_in
 
     def _headers(self) -> dict[str, str]:
         headers = {

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 
+from extract.api_versions import default_version
 from extract.base import ConfigError
 from extract.settings import SourceSettings
 
@@ -20,7 +21,8 @@ class LinkedInAdsSettings(SourceSettings):
 
     base_url: str = "https://api.linkedin.com"
     token_url: str = "https://www.linkedin.com/oauth/v2/accessToken"
-    linkedin_version: str = "202510"  # monthly; old versions are sunset, so keep it configurable
+    # Monthly, each sunset a year or so after release: extract/linkedin_ads/versions.toml.
+    linkedin_version: str = Field(default_factory=lambda: default_version("linkedin_ads"))
     access_token: SecretStr | None = None
     # Refresh tokens exist for approved partners only; with all three, a 401 refreshes once.
     client_id: str | None = None
@@ -30,7 +32,8 @@ class LinkedInAdsSettings(SourceSettings):
     lookback_days: int = Field(default=7, ge=0)  # LinkedIn restates about a week
     days_per_request: int = Field(default=14, ge=1)  # halved while a response hits element_cap
     element_cap: int = Field(default=15_000, ge=1)  # adAnalytics truncates silently at this
-    page_size: int = Field(default=1000, ge=1, le=1000)  # entity finders
+    # Entity finders: LinkedIn's documented default; capped per finder (creatives take 100).
+    page_size: int = Field(default=100, ge=1, le=1000)
 
     @field_validator("account_ids", mode="before")
     @classmethod

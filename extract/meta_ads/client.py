@@ -3,11 +3,23 @@
 Meta answers rate limits with HTTP 400 and an ``error.code`` (4, 17, 613, 80000-80014), the
 minutes until the ad account regains access in ``x-business-use-case-usage``, and a too-large
 synchronous insights query with "reduce the amount of data" (codes 100/1504018, 2/1504038).
+
+Every call carries the token as the ``access_token`` parameter, as Meta's examples do, and
+``appsecret_proof`` (HMAC-SHA256 of the token keyed with the app secret, hex) when the app
+secret is set: apps with "Require App Secret" refuse calls without it
+(https://developers.facebook.com/docs/graph-api/securing-requests). The proof is the untimed
+form: a timed one (with ``appsecret_time``) expires after 5 minutes, and a retry may wait
+longer than that with the same parameters. Query strings never reach a log or an error (see
+:mod:`extract.http`). An expired version fails with (#2635), or is auto-upgraded by Meta with
+an ``X-Ad-Api-Version-Warning`` header, logged once per connector.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,10 +33,17 @@ from extract.http import MAX_DELAY_SECONDS, Failure, FailureKind, HttpClient, Sl
 from extract.meta_ads.settings import MetaAdsSettings
 
 TOKEN_HINT = (
-    "check THINLINE_META_ADS__ACCESS_TOKEN (a long-lived token with ads_read; "
+    "check THINLINE_META_ADS__ACCESS_TOKEN (a system user token with ads_read; "
     "Meta has no refresh flow)"
 )
 ACCOUNT_HINT = "check THINLINE_META_ADS__ACCOUNT_IDS and that the token can read those accounts"
+VERSION_HINT = "set THINLINE_META_ADS__API_VERSION to a live version (README: API versions)"
+APP_SECRET_HINT = (
+    "check THINLINE_META_ADS__APP_SECRET (the app requires appsecret_proof; its secret is in "
+    "App settings > Basic)"
+)
+DEPRECATED_VERSION_CODE = 2635
+VERSION_WARNING_HEADER = "x-ad-api-version-warning"
 # Throttling codes (dlt's facebook_ads ``retry_on_limit`` retries the same set).
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
 TRANSIENT_CODES = frozenset({1, 2})  # "unknown error" and "service temporarily unavailable"
@@ -49,6 +68,10 @@ def classify(response: httpx.Response, body: Any) -> Failure | None:
     message = one_line(f"{label}: {text}")
     if (code, subcode) in TOO_MUCH_DATA_CODES or TOO_MUCH_DATA_WORDS in text.lower():
         raise TooMuchData(f"meta_ads: {message}")  # the caller splits the window
+    if code == DEPRECATED_VERSION_CODE:
+        return Failure(FailureKind.FATAL, message, hint=VERSION_HINT)
+    if "appsecret_proof" in text:  # missing or invalid: code 100, GraphMethodException
+        return Failure(FailureKind.FATAL, message, hint=APP_SECRET_HINT)
     if code in AUTH_CODES:
         return Failure(FailureKind.AUTH, message)
     if code in RATE_LIMIT_CODES:
@@ -89,20 +112,53 @@ def _blocked_hint(wait: float) -> str:
     return "Meta says this rate limit is not transient (blocks can last an hour); rerun later"
 
 
+def auth_params(settings: MetaAdsSettings) -> dict[str, str]:
+    """``access_token``, and ``appsecret_proof`` when the app secret is set."""
+    token = settings.access_token.get_secret_value() if settings.access_token else ""
+    params = {"access_token": token}
+    if settings.app_secret and settings.app_secret.get_secret_value():
+        key = settings.app_secret.get_secret_value().encode()
+        params["appsecret_proof"] = hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+    return params
+
+
+class VersionWarning:
+    """Logs Meta's auto-upgrade header the first time a response carries it (the streams of one
+    connector share one, so a night's run says it once)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, response: httpx.Response) -> None:
+        said = response.headers.get(VERSION_WARNING_HEADER)
+        if said and not self.seen:
+            self.seen = True
+            logging.getLogger("extract.meta_ads").warning(
+                "meta_ads: Meta says %r — %s", one_line(said.strip("'")), VERSION_HINT
+            )
+
+
 class MetaAdsClient:
     """One HTTP session against the Graph API; use as a context manager."""
 
-    def __init__(self, settings: MetaAdsSettings, *, sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        settings: MetaAdsSettings,
+        *,
+        sleep: Sleep = time.sleep,
+        version_warning: VersionWarning | None = None,
+    ) -> None:
         settings.check_credentials()
         self.settings = settings
         self.account_ids = settings.account_id_list()
-        token = settings.access_token.get_secret_value() if settings.access_token else ""
+        self._auth = auth_params(settings)
+        self.signs_calls = "appsecret_proof" in self._auth
         self.http = HttpClient(
             settings,
             classify=classify,
             auth_hint=TOKEN_HINT,
-            headers=lambda: {"Authorization": f"Bearer {token}"},  # never in a logged URL
             sleep=sleep,
+            on_response=version_warning or VersionWarning(),
         )
         self.log = self.http.log
 
@@ -112,10 +168,19 @@ class MetaAdsClient:
     def __exit__(self, *exc_info: object) -> None:
         self.http.close()
 
+    def me(self) -> dict[str, Any]:
+        """``GET /me``: the token's user (for a system user token, the system user)."""
+        path = f"/{self.settings.api_version}/me"
+        return _object(self._get(path, {"fields": "id,name"}), path)
+
+    def permissions(self) -> list[dict[str, Any]]:
+        """``GET /me/permissions``: ``{"permission", "status"}`` per permission."""
+        return list(self._paged(f"/{self.settings.api_version}/me/permissions", {}))
+
     def account(self, account_id: str, fields: Sequence[str]) -> dict[str, Any]:
         """``GET /act_{id}``: the ad account object."""
         path = f"/{self.settings.api_version}/act_{account_id}"
-        return _object(self.http.get(path, {"fields": ",".join(fields)}), path)
+        return _object(self._get(path, {"fields": ",".join(fields)}), path)
 
     def edge(
         self, account_id: str, edge: str, params: Mapping[str, Any]
@@ -142,7 +207,7 @@ class MetaAdsClient:
         """Follow ``paging.cursors.after`` until a page comes without ``paging.next``."""
         params = dict(params)
         while True:
-            page = _object(self.http.get(path, params), path)
+            page = _object(self._get(path, params), path)
             data = page.get("data")
             if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
                 raise SourceError(
@@ -160,6 +225,9 @@ class MetaAdsClient:
                     "'paging.cursors.after' — has the API changed?"
                 )
             params["after"] = after
+
+    def _get(self, path: str, params: Mapping[str, Any]) -> Any:
+        return self.http.get(path, {**params, **self._auth})
 
 
 def _object(body: Any, path: str) -> dict[str, Any]:

@@ -6,19 +6,22 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 
+from extract.api_versions import default_version
 from extract.base import ConfigError
 from extract.settings import SourceSettings
 
 
 class MetaAdsSettings(SourceSettings):
-    """A long-lived access token (``ads_read``) and the ad accounts to read."""
+    """A system user's access token (``ads_read``) and the ad accounts to read; the app secret
+    too when the app has "Require App Secret" on (then every call carries ``appsecret_proof``)."""
 
     source: ClassVar[str] = "meta_ads"
     credentials: ClassVar[tuple[str, ...]] = ("access_token", "account_ids")
 
     base_url: str = "https://graph.facebook.com"
-    api_version: str = "v21.0"
+    api_version: str = Field(default_factory=lambda: default_version("meta_ads"))
     access_token: SecretStr | None = None
+    app_secret: SecretStr | None = None  # App settings > Basic; optional
     account_ids: str | None = None  # comma list; "act_1234567890" or "1234567890"
     lookback_days: int = Field(default=28, ge=0)  # Meta restates insights for 28 days
     days_per_request: int = Field(default=7, ge=1)  # halved further when Meta says "too much"

@@ -22,7 +22,7 @@ from typing import Any
 
 from extract.base import LoadMode, RawRow, SourceError, Stream, Window, day_ranges
 from extract.http import Sleep
-from extract.meta_ads.client import MetaAdsClient, TooMuchData
+from extract.meta_ads.client import MetaAdsClient, TooMuchData, VersionWarning
 from extract.meta_ads.settings import MetaAdsSettings
 
 ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status")
@@ -65,9 +65,10 @@ Client = Callable[[], MetaAdsClient]
 
 def build_streams(settings: MetaAdsSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
     """The raw_meta_ads streams, in the order the layout lists them."""
+    version_warning = VersionWarning()  # Meta's auto-upgrade notice: said once per run
 
     def client() -> MetaAdsClient:
-        return MetaAdsClient(settings, sleep=sleep)
+        return MetaAdsClient(settings, sleep=sleep, version_warning=version_warning)
 
     return [
         Stream(

@@ -19,11 +19,13 @@ from extract.base import ConfigError, RawRow, SourceError, Stream, Window, midni
 from extract.linkedin_ads import LinkedInAdsSettings, build_connector
 from extract.linkedin_ads.client import ACCESS_HINT, DAILY_HINT, VERSION_HINT
 from extract.loader import ensure_ops, load_stream
+from extract.preflight import Check, Level
 from extract.runner import read_window
 from sandbox import Faults, World, WorldConfig, build_world
 from sandbox.faults import Fault
 from sandbox.http import Request, Response, json_response
-from sandbox.linkedin_ads_server import LinkedInAdsServer
+from sandbox.linkedin_ads_server import LinkedInAdsCredentials, LinkedInAdsServer
+from thinline.doctor import source_checks
 
 NO_REFRESH = {"client_id": None, "client_secret": None, "refresh_token": None}
 
@@ -304,3 +306,139 @@ def test_empty_window_reads_nothing(world, sleeps) -> None:
     with stand_in(world) as server:
         assert read(streams(settings_for(server), sleeps)["creative_daily_analytics"], empty) == []
         assert server.requests == []
+
+
+# LinkedIn as documented: the version lifecycle, finder page sizes and pre-flight checks.
+DAY = date(2026, 12, 5)
+
+
+def secrets_of(server: LinkedInAdsServer) -> list[str]:
+    credentials = server.credentials
+    return [credentials.access_token, credentials.client_secret, credentials.refresh_token]
+
+
+def test_the_default_version_is_one_linkedin_still_serves(world, world_window, sleeps) -> None:
+    with stand_in(world, api_today=DAY) as server:
+        rows = read(streams(settings_for(server), sleeps)["ad_accounts"], world_window)
+    assert len(rows) == 1
+
+
+def test_a_sunset_version_fails_with_linkedins_words_and_the_setting(
+    world, world_window, sleeps
+) -> None:
+    with stand_in(world, api_today=DAY) as server:
+        settings = settings_for(server, linkedin_version="202511")
+        with pytest.raises(SourceError) as caught:
+            read(streams(settings, sleeps)["ad_accounts"], world_window)
+    assert str(caught.value) == (
+        "linkedin_ads: 426 NONEXISTENT_VERSION: Requested version 20251101 is not active from "
+        f"GET /rest/adAccounts/{world.linkedin_ads.account.account_id} — {VERSION_HINT}"
+    )
+
+
+def test_each_finder_is_sent_a_page_size_linkedin_accepts(world, world_window, sleeps) -> None:
+    for page_size in (None, 500):
+        overrides = {} if page_size is None else {"page_size": page_size}
+        with stand_in(world, api_today=DAY) as server:
+            named = streams(settings_for(server, **overrides), sleeps)
+            creatives = read(named["creatives"], world_window)
+            campaigns = read(named["campaigns"], world_window)
+            sizes = {
+                record.path.rsplit("/", 1)[1]: record.query["pageSize"]
+                for record in server.requests
+                if "pageSize" in record.query
+            }
+        assert len(creatives) == len(world.linkedin_ads.creatives)
+        assert len(campaigns) == len(world.linkedin_ads.campaigns)
+        assert sizes == {"creatives": ["100"], "adCampaigns": [str(page_size or 100)]}
+
+
+def doctor(server: LinkedInAdsServer, **overrides: Any) -> list[Check]:
+    return source_checks("linkedin_ads", settings_for(server, **overrides), DAY)
+
+
+def assert_no_secret(checks: list[Check], secrets: list[str]) -> None:
+    text = "\n".join(f"{c.name} {c.detail} {c.fix}" for c in checks)
+    assert not any(secret in text for secret in secrets)
+
+
+def test_doctor_is_all_ok_against_linkedin_at_the_defaults(world) -> None:
+    account_id = world.linkedin_ads.account.account_id
+    with stand_in(world, api_today=DAY) as server:
+        checks = doctor(server)
+        refreshed = calls(server, "/oauth/v2/accessToken")
+        secrets = secrets_of(server)
+    assert [(c.name, c.level) for c in checks] == [
+        ("credentials", Level.OK),
+        ("api version", Level.OK),
+        ("token", Level.OK),
+        (f"account {account_id}", Level.OK),
+        ("reporting", Level.OK),
+    ]
+    assert len(refreshed) == 1  # refresh settings given: the refresh itself is checked
+    assert_no_secret(checks, secrets)
+
+
+def test_doctor_fails_a_sunset_version_naming_the_date_and_the_setting(world) -> None:
+    with stand_in(world, api_today=DAY) as server:
+        checks = doctor(server, linkedin_version="202511")
+    version = next(c for c in checks if c.name == "api version")
+    assert version.level is Level.FAIL and "2026-11-16" in version.detail
+    assert "THINLINE_LINKEDIN_ADS__LINKEDIN_VERSION" in version.fix
+
+
+def test_doctor_fails_a_wrong_account(world) -> None:
+    account_id = world.linkedin_ads.account.account_id
+    with stand_in(world, api_today=DAY) as server:
+        checks = doctor(server, account_ids=f"{account_id},999")
+        secrets = secrets_of(server)
+    rows = {c.name: c for c in checks}
+    assert rows[f"account {account_id}"].level is Level.OK
+    assert rows["account 999"].level is Level.FAIL
+    assert "THINLINE_LINKEDIN_ADS__ACCOUNT_IDS" in rows["account 999"].fix
+    assert rows["reporting"].level is Level.OK  # checked on the accounts that answered
+    assert_no_secret(checks, secrets)
+
+
+@pytest.mark.parametrize(
+    "overrides, setting",
+    [
+        ({"access_token": "AQV-revoked", **NO_REFRESH}, "THINLINE_LINKEDIN_ADS__ACCESS_TOKEN"),
+        ({"refresh_token": "AQX-revoked"}, "THINLINE_LINKEDIN_ADS__REFRESH_TOKEN"),
+    ],
+)
+def test_doctor_fails_a_bad_token(world, overrides: dict, setting: str) -> None:
+    with stand_in(world, api_today=DAY) as server:
+        checks = doctor(server, **overrides)
+        secrets = secrets_of(server)
+    token = next(c for c in checks if c.name == "token")
+    assert token.level is Level.FAIL and setting in token.fix
+    assert checks[-1] is token  # nothing else answers without a working token
+    assert_no_secret(checks, [*secrets, "AQV-revoked", "AQX-revoked"])
+
+
+def test_doctor_fails_a_token_without_r_ads_reporting(world) -> None:
+    with stand_in(world, api_today=DAY, scopes=["r_ads"]) as server:
+        checks = doctor(server)
+    rows = {c.name: c for c in checks}
+    assert rows["token"].level is Level.OK
+    assert rows["reporting"].level is Level.FAIL and "r_ads_reporting" in rows["reporting"].fix
+
+
+def test_doctor_warns_when_the_refresh_token_is_about_to_expire(world) -> None:
+    credentials = LinkedInAdsCredentials(refresh_expires_in=10 * 86_400 + 60)
+    with stand_in(world, api_today=DAY, credentials=credentials) as server:
+        checks = doctor(server)
+    token = next(c for c in checks if c.name == "token")
+    assert token.level is Level.WARN and "expires in 10 days" in token.detail
+    assert "THINLINE_LINKEDIN_ADS__REFRESH_TOKEN" in token.fix
+    assert all(c.level is Level.OK for c in checks if c is not token)
+
+
+def test_doctor_warns_an_account_that_is_not_active(world) -> None:
+    account_id = world.linkedin_ads.account.account_id
+    with stand_in(world, api_today=DAY, account_status="CANCELED") as server:
+        checks = doctor(server)
+    account = next(c for c in checks if c.name == f"account {account_id}")
+    assert account.level is Level.WARN and "is CANCELED" in account.detail
+    assert "THINLINE_LINKEDIN_ADS__ACCOUNT_IDS" in account.fix

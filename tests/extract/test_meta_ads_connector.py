@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -15,12 +16,14 @@ import pytest
 from extract.base import ConfigError, RawRow, SourceError, Stream, Window
 from extract.loader import ensure_ops, load_stream, read_watermark
 from extract.meta_ads import MetaAdsSettings, build_connector
+from extract.preflight import Check, Level
 from extract.runner import read_window
 from sandbox import Faults, WorldConfig, build_world, serve
 from sandbox.faults import Fault
 from sandbox.http import Request, Response, json_response
 from sandbox.meta_ads_server import MetaAdsServer
 from tests.extract.conftest import settings_from_env
+from thinline.doctor import source_checks
 
 JANUARY = Window(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
 ONE_DAY = Window(datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 6, tzinfo=UTC))
@@ -206,7 +209,7 @@ def test_expired_token_is_a_one_line_error_without_the_token(world, sleeps) -> N
     assert calls == 1  # no refresh flow: nothing to retry with
     assert re.fullmatch(
         r"meta_ads: 401 OAuthException 190/463: Error validating access token: .* "
-        r"from GET /v21\.0/act_\d+/insights — check THINLINE_META_ADS__ACCESS_TOKEN .*",
+        r"from GET /v\d+\.0/act_\d+/insights — check THINLINE_META_ADS__ACCESS_TOKEN .*",
         message,
     )
     assert token not in message and "\n" not in message
@@ -310,3 +313,150 @@ def test_restated_days_replace_earlier_values(sleeps, fresh_database) -> None:
 
 def _ordinal(text: str) -> int:
     return date.fromisoformat(text).toordinal()
+
+
+# Meta as documented: the version lifecycle, app secret proofs and pre-flight checks.
+DAY = date(2026, 12, 5)
+
+
+def secrets_of(server: MetaAdsServer) -> list[str]:
+    return [server.token, server.app_secret]
+
+
+def test_the_default_version_is_one_meta_still_serves(world, sleeps) -> None:
+    with MetaAdsServer(world, api_today=DAY, auto_upgrade=False) as server:
+        rows = read(streams(server_settings(server), sleeps)["ad_accounts"], ONE_DAY)
+        versions = {r.path.split("/")[1] for r in server.requests}
+    assert len(rows) == 2
+    assert versions <= set(server.live_versions())
+
+
+def test_a_deprecated_version_fails_with_metas_words_and_the_setting(world, sleeps) -> None:
+    with MetaAdsServer(world, api_today=DAY, auto_upgrade=False) as server:
+        settings = server_settings(server, api_version="v24.0")
+        with pytest.raises(SourceError) as caught:
+            read(streams(settings, sleeps)["ad_accounts"], ONE_DAY)
+        calls = len(server.requests)
+    message = str(caught.value)
+    assert calls == 1 and "\n" not in message
+    assert "(#2635) You are calling a deprecated version of the Ads API" in message
+    assert "set THINLINE_META_ADS__API_VERSION" in message
+
+
+def test_an_auto_upgraded_call_is_logged_once(world, sleeps, caplog) -> None:
+    with MetaAdsServer(world, api_today=DAY) as server:  # Meta's default: auto-upgrade on
+        settings = server_settings(server, api_version="v24.0", page_size=50)
+        with caplog.at_level(logging.WARNING, logger="extract.meta_ads"):
+            for stream in streams(settings, sleeps).values():
+                assert read(stream, JANUARY)
+        calls = len(server.requests)
+    warned = [r.getMessage() for r in caplog.records if "auto-upgraded" in r.getMessage()]
+    assert calls > 3 and len(warned) == 1
+    assert "auto-upgraded to v25.0 as v24.0 has been deprecated" in warned[0]
+    assert "THINLINE_META_ADS__API_VERSION" in warned[0]
+
+
+def test_the_token_and_app_secret_proof_go_as_meta_documents(world, sleeps, caplog) -> None:
+    with MetaAdsServer(world, api_today=DAY, require_app_secret=True) as server:
+        settings = server_settings(server, page_size=100)
+        with caplog.at_level(logging.DEBUG):
+            rows = read(streams(settings, sleeps)["ad_daily_insights"], JANUARY)
+        queries = [r.query for r in server.requests]
+        secrets = secrets_of(server)
+    assert rows and len(queries) > 2
+    assert all(query["access_token"] == [server.token] for query in queries)
+    assert all(len(query["appsecret_proof"][0]) == 64 for query in queries)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert not any(secret in logged for secret in secrets)
+
+
+@pytest.mark.parametrize(
+    "app_secret, meta_says",
+    [
+        (None, "API calls from the server require an appsecret_proof argument"),
+        ("not-the-app-secret", "Invalid appsecret_proof provided in the API argument"),
+    ],
+)
+def test_a_missing_or_wrong_app_secret_names_the_setting(
+    world, sleeps, app_secret: str | None, meta_says: str
+) -> None:
+    with MetaAdsServer(world, api_today=DAY, require_app_secret=True) as server:
+        settings = server_settings(server, app_secret=app_secret)
+        with pytest.raises(SourceError) as caught:
+            read(streams(settings, sleeps)["ad_accounts"], ONE_DAY)
+        secrets = secrets_of(server)
+    message = str(caught.value)
+    assert f"GraphMethodException 100: {meta_says}" in message
+    assert "THINLINE_META_ADS__APP_SECRET" in message
+    assert not any(secret in message for secret in [*secrets, "not-the-app-secret"])
+
+
+def doctor(server: MetaAdsServer, **overrides: Any) -> list[Check]:
+    return source_checks("meta_ads", server_settings(server, **overrides), DAY)
+
+
+def assert_no_secret(checks: list[Check], secrets: list[str]) -> None:
+    text = "\n".join(f"{c.name} {c.detail} {c.fix}" for c in checks)
+    assert not any(secret in text for secret in secrets)
+
+
+def test_doctor_is_all_ok_against_meta_at_the_defaults(world) -> None:
+    with MetaAdsServer(world, api_today=DAY, auto_upgrade=False, require_app_secret=True) as s:
+        checks = doctor(s)
+        secrets = secrets_of(s)
+    assert [(c.name, c.level) for c in checks] == [
+        ("credentials", Level.OK),
+        ("api version", Level.OK),
+        ("token", Level.OK),
+        ("permissions", Level.OK),
+        *[(f"account act_{a.account_id}", Level.OK) for a in world.meta_ads.accounts],
+    ]
+    assert_no_secret(checks, secrets)
+
+
+def test_doctor_fails_a_sunset_version_naming_the_date_and_the_setting(world) -> None:
+    with MetaAdsServer(world, api_today=DAY) as server:
+        checks = doctor(server, api_version="v24.0")
+    version = next(c for c in checks if c.name == "api version")
+    assert version.level is Level.FAIL and "2026-11-10" in version.detail
+    assert "THINLINE_META_ADS__API_VERSION" in version.fix
+
+
+def test_doctor_fails_a_wrong_account_and_warns_a_disabled_one(world) -> None:
+    good, disabled = (a.account_id for a in world.meta_ads.accounts)
+    with MetaAdsServer(world, api_today=DAY, account_statuses={disabled: 2}) as server:
+        checks = doctor(server, account_ids=f"act_{good},act_999,act_{disabled}")
+        secrets = secrets_of(server)
+    rows = {c.name: c for c in checks}
+    assert rows[f"account act_{good}"].level is Level.OK
+    assert rows["account act_999"].level is Level.FAIL
+    assert "THINLINE_META_ADS__ACCOUNT_IDS" in rows["account act_999"].fix
+    assert rows[f"account act_{disabled}"].level is Level.WARN
+    assert "DISABLED" in rows[f"account act_{disabled}"].detail
+    assert_no_secret(checks, secrets)
+
+
+@pytest.mark.parametrize(
+    "overrides, setting",
+    [
+        ({"access_token": "EAABrevoked0000"}, "THINLINE_META_ADS__ACCESS_TOKEN"),
+        ({"app_secret": None}, "THINLINE_META_ADS__APP_SECRET"),
+        ({"app_secret": "not-the-app-secret"}, "THINLINE_META_ADS__APP_SECRET"),
+    ],
+)
+def test_doctor_fails_a_bad_token_or_app_secret(world, overrides: dict, setting: str) -> None:
+    with MetaAdsServer(world, api_today=DAY, require_app_secret=True) as server:
+        checks = doctor(server, **overrides)
+        secrets = secrets_of(server)
+    token = next(c for c in checks if c.name == "token")
+    assert token.level is Level.FAIL and setting in token.fix
+    assert checks[-1] is token  # nothing else answers without a working token
+    assert_no_secret(checks, [*secrets, *(v for v in overrides.values() if v)])
+
+
+def test_doctor_fails_a_token_without_ads_read(world) -> None:
+    with MetaAdsServer(world, api_today=DAY, permissions=["business_management"]) as server:
+        checks = doctor(server)
+    permissions = next(c for c in checks if c.name == "permissions")
+    assert permissions.level is Level.FAIL and "ads_read" in permissions.detail
+    assert "THINLINE_META_ADS__ACCESS_TOKEN" in permissions.fix

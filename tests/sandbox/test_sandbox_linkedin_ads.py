@@ -13,19 +13,24 @@ import pytest
 
 from sandbox import DemoSources, Faults, World, WorldConfig, build_world
 from sandbox.linkedin_ads_data import RESTATEMENT_DAYS
-from sandbox.linkedin_ads_server import LinkedInAdsServer, parse_restli
+from sandbox.linkedin_ads_server import SUNSETS, LinkedInAdsServer, parse_restli
 
 FIELDS = (
     "dateRange,pivotValues,impressions,clicks,costInLocalCurrency,costInUsd,"
     "externalWebsiteConversions,oneClickLeads"
 )
 ERROR_KEYS = {"status", "serviceErrorCode", "code", "message"}
+DAY = date(2026, 12, 5)
+
+
+def newest_live(server: LinkedInAdsServer) -> str:
+    return max(version for version in SUNSETS if server.is_live(version))
 
 
 def headers(server: LinkedInAdsServer, **overrides: str | None) -> dict[str, str]:
     sent = {
         "Authorization": f"Bearer {server.credentials.access_token}",
-        "LinkedIn-Version": "202510",
+        "LinkedIn-Version": newest_live(server),
         "X-Restli-Protocol-Version": "2.0.0",
         **overrides,
     }
@@ -137,7 +142,9 @@ def test_required_headers(
     response = httpx.get(url, headers=headers(server, **override))
     assert response.status_code == status
     body = response.json()
-    assert set(body) == ERROR_KEYS and (body["status"], body["code"]) == (status, code)
+    # LinkedIn's 426 carries no serviceErrorCode (see the stand-in's docstring)
+    keys = ERROR_KEYS - {"serviceErrorCode"} if status == 426 else ERROR_KEYS
+    assert set(body) == keys and (body["status"], body["code"]) == (status, code)
 
 
 def test_finders_page_with_next_page_token(linkedin: httpx.Client, world: World) -> None:
@@ -253,3 +260,62 @@ def test_paid_clicks_carry_a_linkedin_click_id(world: World) -> None:
         assert creatives[click.creative_id].campaign_id == click.campaign_id
         assert click.account_id == data.account.account_id
         assert click.at_ms // 86_400_000 == (click.day - date(1970, 1, 1)).days
+
+
+def test_versions_live_and_sunset_by_linkedins_table_at_api_today(world: World) -> None:
+    url = f"/rest/adAccounts/{world.linkedin_ads.account.account_id}"
+    with LinkedInAdsServer(world, api_today=DAY) as server:
+        answers = {
+            version: httpx.get(
+                server.url + url, headers=headers(server, **{"LinkedIn-Version": version})
+            )
+            for version in ("202603", "202607", "202511", "202512", "202608")
+        }
+        assert newest_live(server) == "202607"
+    with LinkedInAdsServer(world, api_today=date(2026, 11, 15)) as server:
+        day_before = httpx.get(
+            server.url + url, headers=headers(server, **{"LinkedIn-Version": "202511"})
+        )
+    assert answers["202603"].status_code == answers["202607"].status_code == 200
+    assert day_before.status_code == 200
+    assert answers["202511"].status_code == 426
+    assert answers["202511"].json() == {
+        "status": 426,
+        "code": "NONEXISTENT_VERSION",
+        "message": "Requested version 20251101 is not active",
+    }
+    for version in ("202512", "202608"):  # never a Marketing version / not in the table
+        assert answers[version].json()["code"] == "NONEXISTENT_VERSION"
+
+
+@pytest.mark.parametrize(
+    "finder, query, largest",
+    [
+        ("creatives", "criteria", 100),
+        ("adCampaigns", "search", 1000),
+        ("adCampaignGroups", "search", 1000),
+    ],
+)
+def test_each_finder_refuses_a_page_larger_than_linkedin_allows(
+    linkedin: httpx.Client, world: World, finder: str, query: str, largest: int
+) -> None:
+    url = f"/rest/adAccounts/{world.linkedin_ads.account.account_id}/{finder}"
+    finder_header = {"X-RestLi-Method": "FINDER"}
+    fits = linkedin.get(url, params={"q": query, "pageSize": largest}, headers=finder_header)
+    too_big = linkedin.get(url, params={"q": query, "pageSize": largest + 1}, headers=finder_header)
+    default = linkedin.get(url, params={"q": query}, headers=finder_header)
+    assert fits.status_code == 200 and default.status_code == 200
+    assert too_big.status_code == 400 and set(too_big.json()) == ERROR_KEYS
+    assert f"between 1 and {largest}" in too_big.json()["message"]
+
+
+def test_reporting_needs_the_r_ads_reporting_scope(world: World) -> None:
+    with LinkedInAdsServer(world, scopes=["r_ads"]) as server:
+        day = date(2026, 1, 5)
+        report = httpx.get(server.url + analytics_url(world, day, day), headers=headers(server))
+        account = httpx.get(
+            f"{server.url}/rest/adAccounts/{world.linkedin_ads.account.account_id}",
+            headers=headers(server),
+        )
+    assert account.status_code == 200
+    assert report.status_code == 403 and report.json()["serviceErrorCode"] == 100

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,7 +16,10 @@ import pytest
 
 from sandbox import DemoSources, Faults, World, WorldConfig, build_world
 from sandbox.meta_ads_data import LEAD, PURCHASE, RESTATEMENT_DAYS
-from sandbox.meta_ads_server import MetaAdsServer
+from sandbox.meta_ads_server import APP_SECRET, MetaAdsServer, app_secret_proof
+
+LIVE = "v27.0"  # Meta has set no expiry for it yet
+DAY = date(2026, 12, 5)
 
 FIELDS = (
     "account_id,account_currency,campaign_id,adset_id,ad_id,spend,impressions,clicks,reach,"
@@ -62,7 +66,7 @@ def action(row: dict[str, Any], kind: str, key: str = "actions") -> int:
 def test_ad_account_object_has_the_requested_fields(graph: httpx.Client, world: World) -> None:
     for account in world.meta_ads.accounts:
         response = graph.get(
-            f"/v21.0/act_{account.account_id}", params={"fields": "name,currency,timezone_name"}
+            f"/{LIVE}/act_{account.account_id}", params={"fields": "name,currency,timezone_name"}
         )
         assert response.json() == {
             "id": f"act_{account.account_id}",
@@ -83,7 +87,7 @@ def test_insights_are_string_metrics_per_ad_and_day_matching_truth(
     }
     served: dict[tuple[str, str], dict[str, Any]] = {}
     for account_id in accounts(world):
-        url = f"/v21.0/act_{account_id}/insights"
+        url = f"/{LIVE}/act_{account_id}/insights"
         params = insights_params("2026-01-01", "2026-03-31", fields=FIELDS, limit=500)
         for row in all_pages(graph, url, params):
             assert row["date_start"] == row["date_stop"]
@@ -108,7 +112,7 @@ def test_cursor_paging_with_a_small_limit_reaches_every_row(
     graph: httpx.Client, world: World
 ) -> None:
     account_id = accounts(world)[0]
-    url = f"/v21.0/act_{account_id}/insights"
+    url = f"/{LIVE}/act_{account_id}/insights"
     small = all_pages(graph, url, insights_params("2026-02-01", "2026-02-03", limit=7))
     whole = graph.get(url, params=insights_params("2026-02-01", "2026-02-03", limit=5000)).json()
     assert "next" not in whole["paging"] and whole["paging"]["cursors"]["after"]
@@ -123,7 +127,7 @@ def test_campaigns_edge_hides_archived_and_deleted_unless_asked(
 ) -> None:
     by_status: dict[str, set[str]] = {}
     for account_id in accounts(world):
-        url = f"/v21.0/act_{account_id}/campaigns"
+        url = f"/{LIVE}/act_{account_id}/campaigns"
         default = all_pages(graph, url, {"fields": "name,status,objective"})
         statuses = json.dumps(["ACTIVE", "PAUSED", "ARCHIVED", "DELETED"])
         every = all_pages(
@@ -135,18 +139,18 @@ def test_campaigns_edge_hides_archived_and_deleted_unless_asked(
             by_status.setdefault(row["status"], set()).add(row["id"])
     assert set(by_status) == {"ACTIVE", "PAUSED", "ARCHIVED", "DELETED"}
     assert sum(map(len, by_status.values())) == len(world.meta_ads.campaigns)
-    ads = all_pages(graph, f"/v21.0/act_{accounts(world)[0]}/ads", {"fields": "adset_id,name"})
+    ads = all_pages(graph, f"/{LIVE}/act_{accounts(world)[0]}/ads", {"fields": "adset_id,name"})
     assert ads and all({"id", "adset_id", "name"} == set(ad) for ad in ads)
 
 
 @pytest.mark.parametrize(
     "path, params, headers, status, code",
     [
-        ("/v21.0/act_{account}", {}, {"Authorization": ""}, 400, 104),
-        ("/v21.0/act_{account}", {"access_token": "EAABnope"}, {"Authorization": ""}, 401, 190),
-        ("/v21.0/act_999", {}, None, 400, 100),
-        ("/v21.0/act_{account}/campaigns", {"fields": "id,budget_typo"}, None, 400, 100),
-        ("/v21.0/act_{account}/insights", {"level": "ad", "time_increment": "1"}, None, 400, 100),
+        ("/{live}/act_{account}", {}, {"Authorization": ""}, 400, 104),
+        ("/{live}/act_{account}", {"access_token": "EAABnope"}, {"Authorization": ""}, 401, 190),
+        ("/{live}/act_999", {}, None, 400, 100),
+        ("/{live}/act_{account}/campaigns", {"fields": "id,budget_typo"}, None, 400, 100),
+        ("/{live}/act_{account}/insights", {"level": "ad", "time_increment": "1"}, None, 400, 100),
     ],
 )
 def test_errors_use_the_graph_envelope(
@@ -158,7 +162,7 @@ def test_errors_use_the_graph_envelope(
     status: int,
     code: int,
 ) -> None:
-    url = path.format(account=accounts(world)[0])
+    url = path.format(account=accounts(world)[0], live=LIVE)
     response = graph.get(url, params=params, headers=headers)
     assert response.status_code == status
     error = response.json()["error"]
@@ -168,7 +172,7 @@ def test_errors_use_the_graph_envelope(
 
 def test_a_query_over_too_many_rows_asks_to_reduce_the_data(world: World) -> None:
     with MetaAdsServer(world, max_rows=10) as server, httpx.Client(base_url=server.url) as client:
-        url = f"/v21.0/act_{accounts(world)[0]}/insights"
+        url = f"/{LIVE}/act_{accounts(world)[0]}/insights"
         token = {"access_token": server.token}
         big = client.get(url, params=insights_params("2026-01-01", "2026-01-31", **token))
         small = client.get(url, params=insights_params("2026-01-01", "2026-01-01", **token))
@@ -182,7 +186,7 @@ def test_a_query_over_too_many_rows_asks_to_reduce_the_data(world: World) -> Non
 def test_faults_speak_metas_error_codes(world: World) -> None:
     faults = Faults(rate_limit=2, retry_after_seconds=120, server_errors=2, expired_tokens=1)
     with MetaAdsServer(world, faults=faults) as server, httpx.Client(base_url=server.url) as client:
-        url = f"/v21.0/act_{accounts(world)[0]}/insights"
+        url = f"/{LIVE}/act_{accounts(world)[0]}/insights"
         params = insights_params("2026-01-01", "2026-01-01", access_token=server.token)
         answers = [client.get(url, params=params) for _ in range(5)]
         assert client.get(url, params=params).status_code == 200
@@ -201,7 +205,7 @@ def test_daily_quota_is_the_long_non_transient_block(world: World) -> None:
     faults = Faults(daily_quota_exhausted=True)
     with MetaAdsServer(world, faults=faults) as server:
         response = httpx.get(
-            f"{server.url}/v21.0/act_{accounts(world)[0]}", params={"access_token": server.token}
+            f"{server.url}/{LIVE}/act_{accounts(world)[0]}", params={"access_token": server.token}
         )
     error = response.json()["error"]
     assert response.status_code == 400
@@ -261,3 +265,93 @@ def test_truth_counts_and_spend_rows(world: World) -> None:
 
 def _day_of(at_ms: int) -> str:
     return str(date.fromordinal(date(1970, 1, 1).toordinal() + at_ms // 86_400_000))
+
+
+def graph_get(server: MetaAdsServer, path: str, **params: str) -> httpx.Response:
+    return httpx.get(f"{server.url}{path}", params={"access_token": server.token, **params})
+
+
+def test_versions_live_and_expire_by_metas_table_at_api_today(world: World) -> None:
+    account = f"act_{accounts(world)[0]}"
+    with MetaAdsServer(world, api_today=DAY, auto_upgrade=False) as server:
+        live = graph_get(server, f"/v27.0/{account}")
+        expired = graph_get(server, f"/v24.0/{account}")
+        unreleased = graph_get(server, f"/v28.0/{account}")
+    with MetaAdsServer(world, api_today=date(2026, 11, 9), auto_upgrade=False) as server:
+        before_expiry = graph_get(server, f"/v24.0/{account}")
+        assert server.live_versions() == ["v24.0", "v25.0", "v26.0", "v27.0"]
+    assert live.status_code == 200 and before_expiry.status_code == 200
+    assert expired.status_code == 400
+    error = expired.json()["error"]
+    assert (error["code"], error["type"]) == (2635, "OAuthException")
+    assert error["message"] == (
+        "(#2635) You are calling a deprecated version of the Ads API. Please update to the "
+        "latest version: v27.0."
+    )
+    assert unreleased.status_code == 400 and unreleased.json()["error"]["code"] == 2500
+
+
+def test_auto_upgrade_serves_an_expired_version_with_metas_warning_header(world: World) -> None:
+    with MetaAdsServer(world, api_today=DAY) as server:  # auto-upgrade is on unless opted out
+        upgraded = graph_get(server, f"/v21.0/act_{accounts(world)[0]}", fields="name")
+        current = graph_get(server, f"/v27.0/act_{accounts(world)[0]}", fields="name")
+    assert upgraded.status_code == 200 and upgraded.json() == current.json()
+    assert upgraded.headers["X-Ad-Api-Version-Warning"] == (
+        "The call has been auto-upgraded to v25.0 as v21.0 has been deprecated"
+    )
+    assert "X-Ad-Api-Version-Warning" not in current.headers
+
+
+def test_require_app_secret_refuses_calls_without_a_valid_proof(world: World) -> None:
+    path = f"/{LIVE}/act_{accounts(world)[0]}"
+    with MetaAdsServer(world, require_app_secret=True) as server:
+        token = server.token
+        stamp = str(int(time.time()))
+        plain = app_secret_proof(APP_SECRET, token)
+        answers = {
+            "missing": graph_get(server, path),
+            "wrong": graph_get(server, path, appsecret_proof=app_secret_proof("nope", token)),
+            "plain": graph_get(server, path, appsecret_proof=plain),
+            "timed": graph_get(
+                server,
+                path,
+                appsecret_proof=app_secret_proof(APP_SECRET, f"{token}|{stamp}"),
+                appsecret_time=stamp,
+            ),
+            "stale": graph_get(
+                server,
+                path,
+                appsecret_proof=app_secret_proof(APP_SECRET, f"{token}|{int(stamp) - 600}"),
+                appsecret_time=str(int(stamp) - 600),
+            ),
+        }
+        assert server.env()["THINLINE_META_ADS__APP_SECRET"] == APP_SECRET
+    assert (answers["plain"].status_code, answers["timed"].status_code) == (200, 200)
+    for name, message in [
+        ("missing", "API calls from the server require an appsecret_proof argument"),
+        ("wrong", "Invalid appsecret_proof provided in the API argument"),
+        ("stale", "Invalid appsecret_proof provided in the API argument"),
+    ]:
+        error = answers[name].json()["error"]
+        assert answers[name].status_code == 400, name
+        assert (error["type"], error["code"], error["message"]) == (
+            "GraphMethodException",
+            100,
+            message,
+        )
+
+
+def test_me_permissions_and_account_status_as_meta_serves_them(world: World) -> None:
+    first, second = accounts(world)
+    with MetaAdsServer(
+        world, permissions=["business_management"], account_statuses={second: 2}
+    ) as s:
+        me = graph_get(s, f"/{LIVE}/me", fields="id,name").json()
+        permissions = graph_get(s, f"/{LIVE}/me/permissions").json()
+        statuses = [
+            graph_get(s, f"/{LIVE}/act_{account}", fields="account_status").json()
+            for account in (first, second)
+        ]
+    assert set(me) == {"id", "name"} and me["id"].isdigit()
+    assert permissions == {"data": [{"permission": "business_management", "status": "granted"}]}
+    assert [row["account_status"] for row in statuses] == [1, 2]
