@@ -10,6 +10,11 @@ only to ``queryAll``).
 
 As in :mod:`sandbox.hubspot_data`, every record is planned in full on the day it starts (from
 that day's seeded generator) and the org as of ``end`` is the projection of those plans.
+
+The org also has three custom fields (:data:`CUSTOM_FIELDS`): ``Account.Tier__c`` (picklist),
+``Opportunity.Region__c`` (text) and ``Lead.Lead_Score__c`` (number). Their values come from a
+generator of their own per record (seeded by the record's Id), so adding them changed no other
+value of the world.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -78,6 +83,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "CurrencyIsoCode",
         *_AUDIT,
         "IsDeleted",
+        "Tier__c",
     ),
     "Lead": (
         "Id",
@@ -96,6 +102,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "ConvertedOpportunityId",
         *_AUDIT,
         "IsDeleted",
+        "Lead_Score__c",
     ),
     "Contact": (
         "Id",
@@ -127,6 +134,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Type",
         *_AUDIT,
         "IsDeleted",
+        "Region__c",
     ),
     # History rows are never edited: no LastModifiedDate.
     "OpportunityHistory": (
@@ -180,6 +188,61 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
 }
 RELATIONSHIPS = {("User", "UserRole"): "UserRole"}  # (object, relationship) -> related object
+
+# The org's custom fields: (describe type, picklist values) by object and field.
+TIERS = ("Strategic", "Enterprise", "Mid-Market", "SMB")
+CUSTOM_FIELDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "Account": {"Tier__c": ("picklist", TIERS)},
+    "Opportunity": {"Region__c": ("string", ())},
+    "Lead": {"Lead_Score__c": ("double", ())},
+}
+REGIONS = {"US": "North America", "EU": "EMEA"}
+
+# Describe types of the standard fields above (Salesforce's field types, not JSON's).
+FIELD_TYPES = {
+    "Id": "id",
+    "Email": "email",
+    "Website": "url",
+    "NumberOfEmployees": "int",
+    "Amount": "currency",
+    "BudgetedCost": "currency",
+    "ActualCost": "currency",
+    "Probability": "percent",
+    **dict.fromkeys(("CreatedDate", "LastModifiedDate", "SystemModstamp"), "datetime"),
+    **dict.fromkeys(
+        ("ConvertedDate", "CloseDate", "StartDate", "EndDate", "FirstRespondedDate"), "date"
+    ),
+    **dict.fromkeys(
+        (
+            "Industry",
+            "CurrencyIsoCode",
+            "Status",
+            "LeadSource",
+            "StageName",
+            "ForecastCategoryName",
+            "ForecastCategory",
+            "Type",
+            "Role",
+        ),
+        "picklist",
+    ),
+}
+REFERENCES = {  # reference field -> the objects it points at
+    "AccountId": ("Account",),
+    "ConvertedAccountId": ("Account",),
+    "ContactId": ("Contact",),
+    "ConvertedContactId": ("Contact",),
+    "OpportunityId": ("Opportunity",),
+    "ConvertedOpportunityId": ("Opportunity",),
+    "OwnerId": ("User",),
+    "ManagerId": ("User",),
+    "CreatedById": ("User",),
+    "UserRoleId": ("UserRole",),
+    "CampaignId": ("Campaign",),
+    "ParentId": ("Campaign",),
+    "LeadId": ("Lead",),
+    "LeadOrContactId": ("Contact", "Lead"),
+}
 
 # (stage, probability %, forecast category); the last two are closed.
 OPEN_STAGES = (
@@ -411,9 +474,25 @@ def build_salesforce(config: WorldConfig, hubspot: HubSpotData) -> SalesforceDat
     as_of = config.as_of_ms
     objects = {}
     for sobject, plans in org.plans.items():
-        records = (plan.project(as_of) for plan in plans)
-        objects[sobject] = tuple(sorted((r for r in records if r), key=lambda r: r.record_id))
+        records = ((plan, plan.project(as_of)) for plan in plans)
+        custom = (_with_custom(config, plan, record) for plan, record in records if record)
+        objects[sobject] = tuple(sorted(custom, key=lambda r: r.record_id))
     return SalesforceData(objects)
+
+
+def _with_custom(config: WorldConfig, plan: _Plan, record: SObject) -> SObject:
+    """The record with its custom fields, drawn from a generator seeded by its own Id."""
+    if record.sobject not in CUSTOM_FIELDS:
+        return record
+    rnd = rng(config, "salesforce", "custom", record.record_id)
+    values: dict[str, Any]
+    if record.sobject == "Account":
+        values = {"Tier__c": rnd.choice(TIERS) if rnd.random() < 0.9 else None}
+    elif record.sobject == "Opportunity":
+        values = {"Region__c": REGIONS[plan.region]}
+    else:  # a Lead: most are scored
+        values = {"Lead_Score__c": Decimal(rnd.randrange(100)) if rnd.random() < 0.85 else None}
+    return replace(record, fields=record.fields | values)
 
 
 def _by_day(records: tuple[CrmRecord, ...]) -> dict[date, list[CrmRecord]]:

@@ -1,14 +1,50 @@
-"""A local Salesforce REST API (OAuth refresh-token grant, SOQL query/queryAll) for one World.
+"""A local Salesforce org's REST API (OAuth, versions, describe, limits, SOQL) for one World.
 
-Wire format per ``reference/source_apis.md`` §2: ``POST /services/oauth2/token`` answers an
-``access_token`` and the ``instance_url`` (this server); ``GET /services/data/vNN.N/query``
-(live rows) and ``/queryAll`` (deleted rows too) take ``q=<SOQL>`` and answer ``totalSize``,
-``done``, ``records`` and, while not done, a ``nextRecordsUrl`` to follow verbatim. Records
-carry ``attributes`` and native JSON numbers and booleans. Errors are JSON arrays of
-``{"message", "errorCode"}``.
+Modelled on Salesforce's documentation, not on Thinline's connector:
 
-SOQL understood: ``SELECT f1, Rel.f2 FROM Object [WHERE f op literal [AND ...]] [ORDER BY f
-[ASC|DESC]] [LIMIT n]``, with ``= != < <= > >=`` and unquoted date / datetime literals.
+* ``POST /services/oauth2/token``: the refresh-token grant and the client-credentials grant
+  (``grant_type=client_credentials``, an External Client App's key and secret, run as its
+  integration user; no refresh token), answering an ``access_token`` and the ``instance_url``
+  (this server). Errors are ``{"error", "error_description"}``: ``invalid_client_id``,
+  ``invalid_client``, ``invalid_grant`` "expired access/refresh token", ``unsupported_grant_type``.
+  https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_client_credentials_flow.htm
+* ``GET /services/data/`` (no session needed) lists the versions this org serves as
+  ``[{"label": "Winter '25", "url": "/services/data/v62.0", "version": "62.0"}, …]``
+  (https://developer.salesforce.com/docs/platform/api-rest/guide/dome-versions.md). A retired
+  version answers 410 ``GONE`` ("If you request any resource … from a retired API version, REST
+  API returns the 410:GONE error code", API End-of-Life Policy,
+  https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/api_rest_eol.htm; the
+  ``GONE`` code as reported in restforce/restforce#941, its message text is not documented); a
+  version this org does not have yet answers 404 ``NOT_FOUND`` "The requested resource does not
+  exist" (tprouvot/Salesforce-Inspector-reloaded#744). Which versions are live is evaluated at
+  ``api_today`` (default: today's real UTC date) from :data:`RETIREMENTS` and :func:`released`,
+  Salesforce's own lifecycle kept here (21.0-30.0 retired in Summer '25; 31.0-40.0 retire in
+  Summer '28, help article 005321531).
+* ``GET /services/data/vNN.N/sobjects/{Object}/describe``: the object's metadata with
+  ``fields[]`` (``name``, ``type``, ``custom``, ``calculated``, ``compoundFieldName``,
+  ``referenceTo``, ``relationshipName``, ``picklistValues``, …) as the REST API's sObject Describe
+  writes it. Field-level security hides a field from describe and from SOQL alike
+  (``hidden_fields``); ``CurrencyIsoCode`` exists only when the org has enabled multiple
+  currencies, an opt-in that cannot be undone (``single_currency``: the org's one currency;
+  Metadata API CurrencySettings ``enableMultiCurrency``, "after set to true, this field can't be
+  set to false", https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/
+  meta_currencysettings.htm; CurrencyType "is not available in single-currency organizations").
+  ``Account.BillingAddress`` is a compound address field whose component is ``BillingCountry``.
+* ``SELECT … FROM Organization``: one row; ``DefaultCurrencyIsoCode`` only in a single-currency
+  org (``getUserInfo``'s ``orgDefaultCurrencyIsoCode``: "Applicable only when
+  organizationMultiCurrency is false").
+* ``GET /services/data/vNN.N/limits``: ``{"DailyApiRequests": {"Max", "Remaining"}, …}``; every
+  REST response carries ``Sforce-Limit-Info: api-usage=N/15000``.
+* ``GET /services/data/vNN.N/query`` (live rows) and ``/queryAll`` (deleted rows too) take
+  ``q=<SOQL>`` and answer ``totalSize``, ``done``, ``records`` and, while not done, a
+  ``nextRecordsUrl`` to follow verbatim. Records carry ``attributes`` and native JSON numbers and
+  booleans. A request URI over 16,384 bytes answers 414 (help article 000386264). An unknown or
+  hidden column answers 400 ``INVALID_FIELD`` with Salesforce's text ("No such column 'X' on
+  entity 'Y'. If you are attempting to use a custom field, …").
+
+Errors are JSON arrays of ``{"message", "errorCode"}``. SOQL understood: ``SELECT f1, Rel.f2 FROM
+Object [WHERE f op literal [AND ...]] [ORDER BY f [ASC|DESC]] [LIMIT n]``, with ``= != < <= > >=``
+and unquoted date / datetime literals.
 """
 
 from __future__ import annotations
@@ -18,23 +54,54 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote_plus
 
-from sandbox.clock import parse_ms
+from sandbox.clock import parse_ms, utc_today
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
-from sandbox.salesforce_data import FIELDS, RELATIONSHIPS, SObject
+from sandbox.salesforce_data import (
+    CUSTOM_FIELDS,
+    FIELD_TYPES,
+    KEY_PREFIXES,
+    REFERENCES,
+    RELATIONSHIPS,
+    SObject,
+)
+from sandbox.salesforce_data import FIELDS as WORLD_FIELDS
 from sandbox.world import World
 
 TOKEN_PATH = "/services/oauth2/token"
-QUERY = re.compile(r"/services/data/(v\d+\.\d)/(query|queryAll)")
+VERSIONS_PATH = re.compile(r"/services/data/?")
+VERSIONED = re.compile(r"/services/data/v(\d+)\.(\d+)(/.*)?")
+QUERY = re.compile(r"/services/data/(v\d+\.\d)/(query|queryAll)/?")
 NEXT_PAGE = re.compile(r"/services/data/(v\d+\.\d)/(query|queryAll)/(01g[0-9A-Za-z]+)-(\d+)")
+DESCRIBE = re.compile(r"/services/data/v\d+\.\d/sobjects/(\w+)/describe/?")
+LIMITS = re.compile(r"/services/data/v\d+\.\d/limits/?")
 BATCH_SIZE = 2000
 OPEN_CURSORS = 50  # oldest query locators expire past this, as real ones do
 DAILY_LIMIT = 15_000
+URI_LIMIT = 16_384  # bytes of URI (and headers) per REST call
 ORG_ID = "00D5g000004SbXqEAK"
+ORG_CREATED = "2019-03-04T17:21:09.000+0000"
+
+# Salesforce's release calendar: version N.0 ships in a season (Summer '14 = 31.0, then Winter,
+# Spring, Summer each year), its production rollout ending on the release's last weekend.
+LAST_WEEKENDS = {
+    62: date(2024, 10, 12),
+    63: date(2025, 2, 15),
+    64: date(2025, 6, 14),
+    65: date(2025, 10, 11),
+    66: date(2026, 2, 21),
+    67: date(2026, 6, 13),
+    68: date(2026, 10, 10),
+}
+# (highest retired version, from when): 7.0-20.0 in Summer '22, 21.0-30.0 in Summer '25,
+# 31.0-40.0 in Summer '28 (help articles 000351312, 000389618, 005321531).
+RETIREMENTS = ((20, date(2022, 6, 11)), (30, date(2025, 6, 14)), (40, date(2028, 6, 10)))
+SEASONS = (("Summer", 6), ("Winter", 10), ("Spring", 2))
 
 SOQL = re.compile(
     r"^\s*select\s+(?P<fields>.+?)\s+from\s+(?P<object>\w+)"
@@ -54,6 +121,29 @@ OPERATORS = {
     "<=": lambda a, b: a is not None and b is not None and a <= b,
     ">": lambda a, b: a is not None and b is not None and a > b,
     ">=": lambda a, b: a is not None and b is not None and a >= b,
+}
+NO_SUCH_COLUMN = (
+    "No such column '{name}' on entity '{sobject}'. If you are attempting to use a custom field, "
+    "be sure to append the '__c' after the custom field name. Please reference your WSDL or the "
+    "describe call for the appropriate names."
+)
+SOAP_TYPES = {
+    "id": "tns:ID",
+    "reference": "tns:ID",
+    "boolean": "xsd:boolean",
+    "int": "xsd:int",
+    "double": "xsd:double",
+    "currency": "xsd:double",
+    "percent": "xsd:double",
+    "date": "xsd:date",
+    "datetime": "xsd:dateTime",
+    "address": "urn:address",
+}
+ORGANIZATION_TYPES = {
+    "FiscalYearStartMonth": "int",
+    "IsSandbox": "boolean",
+    "OrganizationType": "picklist",
+    "DefaultCurrencyIsoCode": "picklist",
 }
 
 
@@ -88,6 +178,25 @@ class Cursor:
     records: list[SObject]
 
 
+def released(major: int) -> date:
+    """When version ``major``.0 was (or will be) on every production org."""
+    if major in LAST_WEEKENDS:
+        return LAST_WEEKENDS[major]
+    season, month = SEASONS[(major - 31) % 3]
+    year = 2014 + (major - 31 + 2) // 3 - (1 if season == "Winter" else 0)
+    first = date(year, month, 1)
+    return first + timedelta(days=(5 - first.weekday()) % 7 + 7)  # the second Saturday
+
+
+def label(major: int) -> str:
+    season, _ = SEASONS[(major - 31) % 3]
+    return f"{season} '{(14 + (major - 31 + 2) // 3) % 100:02d}"
+
+
+def retired_on(major: int) -> date | None:
+    return next((day for highest, day in RETIREMENTS if major <= highest), None)
+
+
 class SalesforceServer(StandInServer):
     def __init__(
         self,
@@ -96,24 +205,47 @@ class SalesforceServer(StandInServer):
         credentials: SalesforceCredentials | None = None,
         faults: Faults | None = None,
         batch_size: int = BATCH_SIZE,
+        single_currency: str | None = None,
+        hidden_fields: frozenset[tuple[str, str]] = frozenset(),
+        api_today: date | None = None,
+        api_requests_used: int = 0,
     ) -> None:
+        """``single_currency`` (e.g. ``"EUR"``) makes a single-currency org: no CurrencyIsoCode
+        anywhere, amounts in that currency. ``hidden_fields`` are ``(object, field)`` pairs the
+        integration user's field-level security hides. ``api_today`` fixes the date the API
+        lifecycle is evaluated at; ``api_requests_used`` is the org's usage before this server."""
         super().__init__(faults)
         self.data = world.salesforce
         self.credentials = credentials or SalesforceCredentials()
         self.batch_size = batch_size
+        self.single_currency = single_currency
+        self.api_today = api_today
+        self.organization = _organization(single_currency)
+        self.schema = _schema(single_currency, hidden_fields)
         self._tokens: set[str] = set()
         self._cursors: OrderedDict[str, Cursor] = OrderedDict()
         self._state = threading.Lock()
         self._issued = itertools.count(1)
         self._locators = itertools.count(1)
-        self._api_calls = itertools.count(1)
+        self._api_calls = itertools.count(api_requests_used + 1)
+        self._api_used = api_requests_used
 
     @property
     def token_url(self) -> str:
         return self.url + TOKEN_PATH
 
+    def today(self) -> date:
+        return self.api_today or utc_today()
+
+    def live_versions(self) -> list[int]:
+        """Major versions this org serves today, oldest first."""
+        today = self.today()
+        newest = max(major for major in range(31, 99) if released(major) <= today)
+        return [m for m in range(21, newest + 1) if (retired_on(m) or date.max) > today]
+
     def takes_faults(self, request: Request) -> bool:
-        return request.path != TOKEN_PATH  # faults model the REST API, not the OAuth server
+        # Faults model the REST API, not the OAuth server or the (uncounted) versions list.
+        return request.path != TOKEN_PATH and not VERSIONS_PATH.fullmatch(request.path)
 
     def route(self, request: Request) -> Response:
         if request.path == TOKEN_PATH and request.method == "POST":
@@ -123,28 +255,65 @@ class SalesforceServer(StandInServer):
                 raise SoqlError(
                     405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed"
                 )
+            if VERSIONS_PATH.fullmatch(request.path):
+                return self._versions()
+            self._check_version(request.path)
             self._authorize(request)
-            if match := QUERY.fullmatch(request.path):
-                version, resource = match.groups()
-                query = parse(request.param("q") or "")
-                records = self._run(query, include_deleted=resource == "queryAll")
-                cursor = Cursor(version, resource, query, records)
-                return self._page(cursor, self._new_locator(cursor), 0)
-            if match := NEXT_PAGE.fullmatch(request.path):
-                version, resource, locator, offset = match.groups()
-                with self._state:
-                    cursor = self._cursors.get(locator)
-                if cursor is None or cursor.resource != resource or int(offset) % self.batch_size:
-                    raise SoqlError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-                return self._page(cursor, locator, int(offset))
-            raise SoqlError(404, "NOT_FOUND", "The requested resource does not exist")
+            return self._rest(request)
         except SoqlError as error:
             return _error(error.status, error.code, error.message)
 
-    # POST /services/oauth2/token: the refresh-token grant.
+    def _rest(self, request: Request) -> Response:
+        if match := QUERY.fullmatch(request.path):
+            version, resource = match.groups()
+            soql = request.param("q") or ""
+            if len(request.path) + len("?q=") + len(quote_plus(soql)) > URI_LIMIT:
+                return Response(414, b"URI Too Long", {"Content-Type": "text/plain"})
+            query = parse(soql, self.schema)
+            records = self._run(query, include_deleted=resource == "queryAll")
+            cursor = Cursor(version, resource, query, records)
+            return self._page(cursor, self._new_locator(cursor), 0)
+        if match := NEXT_PAGE.fullmatch(request.path):
+            version, resource, locator, offset = match.groups()
+            with self._state:
+                cursor = self._cursors.get(locator)
+            if cursor is None or cursor.resource != resource or int(offset) % self.batch_size:
+                raise SoqlError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+            return self._page(cursor, locator, int(offset))
+        if match := DESCRIBE.fullmatch(request.path):
+            sobject = next((s for s in self.schema if s.lower() == match[1].lower()), None)
+            if sobject is None:
+                raise SoqlError(404, "NOT_FOUND", "The requested resource does not exist")
+            version = request.path.split("/")[3]
+            return json_response(200, self._describe(version, sobject), self._limit_info())
+        if LIMITS.fullmatch(request.path):
+            return json_response(200, self._limits(), self._limit_info())
+        raise SoqlError(404, "NOT_FOUND", "The requested resource does not exist")
+
+    # GET /services/data/ and the version in every REST path.
+    def _versions(self) -> Response:
+        body = [
+            {"label": label(m), "url": f"/services/data/v{m}.0", "version": f"{m}.0"}
+            for m in self.live_versions()
+        ]
+        return json_response(200, body)
+
+    def _check_version(self, path: str) -> None:
+        match = VERSIONED.fullmatch(path)
+        if not match:
+            raise SoqlError(404, "NOT_FOUND", "The requested resource does not exist")
+        major, minor = int(match[1]), int(match[2])
+        retired = retired_on(major)
+        if retired is not None and retired <= self.today():
+            raise SoqlError(410, "GONE", f"API version {major}.{minor} has been retired")
+        if minor != 0 or major not in self.live_versions():
+            raise SoqlError(404, "NOT_FOUND", "The requested resource does not exist")
+
+    # POST /services/oauth2/token: the refresh-token and client-credentials grants.
     def _token(self, request: Request) -> Response:
         form = {k: v[-1] for k, v in parse_qs(request.body.decode(errors="replace")).items()}
-        if form.get("grant_type") != "refresh_token":
+        grant = form.get("grant_type")
+        if grant not in ("refresh_token", "client_credentials"):
             body = {
                 "error": "unsupported_grant_type",
                 "error_description": "grant type not supported",
@@ -154,10 +323,10 @@ class SalesforceServer(StandInServer):
         if form.get("client_id") != expected.client_id:
             body = {"error": "invalid_client_id", "error_description": "client identifier invalid"}
             return json_response(400, body)
-        if (form.get("client_secret"), form.get("refresh_token")) != (
-            expected.client_secret,
-            expected.refresh_token,
-        ):
+        if form.get("client_secret") != expected.client_secret:
+            body = {"error": "invalid_client", "error_description": "invalid client credentials"}
+            return json_response(400, body)
+        if grant == "refresh_token" and form.get("refresh_token") != expected.refresh_token:
             body = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
             return json_response(400, body)
         issued = next(self._issued)
@@ -169,7 +338,7 @@ class SalesforceServer(StandInServer):
             {
                 "access_token": token,
                 "signature": "c2FuZGJveC1zaWduYXR1cmU=",
-                "scope": "refresh_token api",
+                "scope": "refresh_token api" if grant == "refresh_token" else "api",
                 "instance_url": self.url,
                 "id": f"{self.url}/id/{ORG_ID}/0055g000000SaNdAAA",
                 "token_type": "Bearer",
@@ -185,10 +354,13 @@ class SalesforceServer(StandInServer):
         if not valid:
             raise SoqlError(401, "INVALID_SESSION_ID", "Session expired or invalid")
 
+    def _records(self, sobject: str) -> tuple[SObject, ...]:
+        return (self.organization,) if sobject == "Organization" else self.data.of(sobject)
+
     def _run(self, query: Query, *, include_deleted: bool) -> list[SObject]:
         records = [
             record
-            for record in self.data.of(query.sobject)
+            for record in self._records(query.sobject)
             if (include_deleted or not record.is_deleted)
             and all(_matches(record, condition) for condition in query.conditions)
         ]
@@ -219,7 +391,89 @@ class SalesforceServer(StandInServer):
         return json_response(200, body, self._limit_info())
 
     def _limit_info(self) -> dict[str, str]:
-        return {"Sforce-Limit-Info": f"api-usage={next(self._api_calls)}/{DAILY_LIMIT}"}
+        with self._state:
+            self._api_used = next(self._api_calls)
+        return {"Sforce-Limit-Info": f"api-usage={self._api_used}/{DAILY_LIMIT}"}
+
+    # GET /services/data/vNN.N/limits (a few of the limits it lists).
+    def _limits(self) -> dict[str, Any]:
+        used = self._api_used + 1  # this call counts too
+        return {
+            "DailyApiRequests": {"Max": DAILY_LIMIT, "Remaining": max(DAILY_LIMIT - used, 0)},
+            "DailyAsyncApexExecutions": {"Max": 250_000, "Remaining": 250_000},
+            "DailyBulkV2QueryJobs": {"Max": 10_000, "Remaining": 10_000},
+            "DataStorageMB": {"Max": 5_120, "Remaining": 5_087},
+            "FileStorageMB": {"Max": 20_480, "Remaining": 20_471},
+        }
+
+    # GET /services/data/vNN.N/sobjects/{Object}/describe
+    def _describe(self, version: str, sobject: str) -> dict[str, Any]:
+        names = [name for name in self.schema[sobject] if "." not in name]
+        prefix = "00D" if sobject == "Organization" else KEY_PREFIXES[sobject]
+        return {
+            "name": sobject,
+            "label": sobject,
+            "labelPlural": f"{sobject}s",
+            "keyPrefix": prefix,
+            "custom": False,
+            "queryable": True,
+            "retrieveable": True,
+            "replicateable": sobject != "Organization",
+            "searchable": sobject != "Organization",
+            "createable": sobject != "Organization",
+            "updateable": True,
+            "deletable": sobject not in ("Organization", "User"),
+            "fields": [self._field_describe(sobject, name) for name in names],
+            "childRelationships": [],
+            "recordTypeInfos": [],
+            "urls": {
+                "sobject": f"/services/data/{version}/sobjects/{sobject}",
+                "describe": f"/services/data/{version}/sobjects/{sobject}/describe",
+            },
+        }
+
+    def _field_describe(self, sobject: str, name: str) -> dict[str, Any]:
+        custom = CUSTOM_FIELDS.get(sobject, {}).get(name)
+        kind = _field_type(sobject, name)
+        values = custom[1] if custom and custom[1] else self._picklist(sobject, name, kind)
+        number = kind in ("double", "currency", "percent")
+        return {
+            "name": name,
+            "label": re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name.removesuffix("__c")),
+            "type": kind,
+            "soapType": SOAP_TYPES.get(kind, "xsd:string"),
+            "custom": custom is not None,
+            "calculated": False,
+            "compoundFieldName": "BillingAddress" if name == "BillingCountry" else None,
+            "nillable": name not in ("Id", "CreatedDate", "SystemModstamp", "IsDeleted"),
+            "length": 18 if kind in ("id", "reference") else 0 if number else 255,
+            "precision": 18 if number else 0,
+            "scale": 2 if number else 0,
+            "digits": 9 if kind == "int" else 0,
+            "filterable": kind != "address",
+            "sortable": kind != "address",
+            "groupable": kind not in ("address", "datetime", "double", "currency", "percent"),
+            "referenceTo": list(REFERENCES.get(name, ())),
+            "relationshipName": name.removesuffix("Id") if kind == "reference" else None,
+            "picklistValues": [
+                {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v}
+                for v in values
+            ],
+            "createable": custom is not None,
+            "updateable": custom is not None,
+            "deprecatedAndHidden": False,
+            "externalId": False,
+            "unique": False,
+            "idLookup": name == "Id",
+            "nameField": name == "Name",
+            "autoNumber": False,
+            "defaultValue": None,
+        }
+
+    def _picklist(self, sobject: str, name: str, kind: str) -> list[str]:
+        if kind != "picklist":
+            return []
+        return sorted({str(r.fields.get(name)) for r in self._records(sobject)} - {"None"})
 
     def fault_response(self, fault: Fault, nth: int, request: Request) -> Response:
         if fault is Fault.RATE_LIMIT:  # Salesforce's short-term limit is on concurrency
@@ -242,16 +496,75 @@ class SalesforceServer(StandInServer):
         return _error(401, "INVALID_SESSION_ID", "Session expired or invalid")
 
 
-def parse(soql: str) -> Query:
+def _schema(
+    single_currency: str | None, hidden: frozenset[tuple[str, str]]
+) -> dict[str, tuple[str, ...]]:
+    """Queryable fields per object as this org's integration user sees them."""
+    schema = {sobject: (*fields,) for sobject, fields in WORLD_FIELDS.items()}
+    schema["Account"] = (*schema["Account"], "BillingAddress")
+    schema["Organization"] = tuple(_organization(single_currency).fields)
+    return {
+        sobject: tuple(
+            name
+            for name in fields
+            if (sobject, name.split(".")[0]) not in hidden
+            and not (single_currency and name == "CurrencyIsoCode")
+        )
+        for sobject, fields in schema.items()
+    }
+
+
+def _organization(single_currency: str | None) -> SObject:
+    """The org's one Organization row (``DefaultCurrencyIsoCode`` only in single-currency orgs)."""
+    fields: dict[str, Any] = {
+        "Id": ORG_ID,
+        "Name": "Thinline Demo Co",
+        "DefaultLocaleSidKey": "en_US",
+        "TimeZoneSidKey": "America/Los_Angeles",
+        "LanguageLocaleKey": "en_US",
+        "FiscalYearStartMonth": 1,
+        "OrganizationType": "Enterprise Edition",
+        "IsSandbox": False,
+        "InstanceName": "USA794",
+        "NamespacePrefix": None,
+        "CreatedDate": ORG_CREATED,
+        "LastModifiedDate": ORG_CREATED,
+        "SystemModstamp": ORG_CREATED,
+    }
+    if single_currency:
+        fields["DefaultCurrencyIsoCode"] = single_currency
+    stamp = parse_ms(ORG_CREATED)
+    return SObject("Organization", ORG_ID, fields, stamp, stamp, False)
+
+
+def _field_type(sobject: str, name: str) -> str:
+    if custom := CUSTOM_FIELDS.get(sobject, {}).get(name):
+        return custom[0]
+    if name == "BillingAddress":
+        return "address"
+    if sobject == "Organization" and name in ORGANIZATION_TYPES:
+        return ORGANIZATION_TYPES[name]
+    if name in FIELD_TYPES:
+        return FIELD_TYPES[name]
+    if name in REFERENCES:
+        return "reference"
+    return "boolean" if re.match(r"(Is|Has)[A-Z]", name) else "string"
+
+
+def parse(soql: str, schema: dict[str, tuple[str, ...]] | None = None) -> Query:
     """The supported SOQL subset; a :class:`SoqlError` as Salesforce would answer otherwise."""
+    schema = schema or WORLD_FIELDS
     match = SOQL.match(soql)
     if not match:
         raise SoqlError(400, "MALFORMED_QUERY", f"unexpected token in query: {soql[:80]!r}")
-    sobject = next((name for name in FIELDS if name.lower() == match["object"].lower()), None)
+    sobject = next((name for name in schema if name.lower() == match["object"].lower()), None)
     if sobject is None:
         message = f"sObject type '{match['object']}' is not supported."
         raise SoqlError(400, "INVALID_TYPE", message)
-    fields = tuple(_field(sobject, name.strip()) for name in match["fields"].split(","))
+    known = schema[sobject]
+    fields = tuple(
+        _field(soql, known, sobject, name.strip()) for name in match["fields"].split(",")
+    )
     conditions = []
     if match["where"]:
         if re.search(r"\s(or|not)\s|\(", match["where"], re.IGNORECASE):
@@ -261,23 +574,24 @@ def parse(soql: str) -> Query:
             if not condition:
                 raise SoqlError(400, "MALFORMED_QUERY", f"unexpected token: {part.strip()!r}")
             name, operator, literal = condition.groups()
-            name = _field(sobject, name)
+            name = _field(soql, known, sobject, name)
             conditions.append((name, operator, _literal(name, literal)))
-    order = _field(sobject, match["order"]) if match["order"] else None
+    order = _field(soql, known, sobject, match["order"]) if match["order"] else None
     descending = (match["direction"] or "").lower() == "desc"
     limit = int(match["limit"]) if match["limit"] else None
     return Query(sobject, fields, tuple(conditions), order, descending, limit)
 
 
-def _field(sobject: str, name: str) -> str:
-    known = {field.lower(): field for field in FIELDS[sobject]}
-    field = known.get(name.lower())
+def _field(soql: str, known: tuple[str, ...], sobject: str, name: str) -> str:
+    field = {field.lower(): field for field in known}.get(name.lower())
     if field is None:
-        message = (
-            f"No such column '{name}' on entity '{sobject}'. If you are attempting to use a "
-            "custom field, be sure to append the '__c' after the custom field name."
-        )
-        raise SoqlError(400, "INVALID_FIELD", message)
+        # Salesforce quotes the query around the column, points at it, then explains.
+        column = soql.find(name) + 1
+        start = max(column - 41, 0)
+        excerpt = soql[start : column + len(name) + 40]
+        message = NO_SUCH_COLUMN.format(name=name, sobject=sobject)
+        where = f"\n{excerpt}\n{' ' * (column - 1 - start)}^\nERROR at Row:1:Column:{column}\n"
+        raise SoqlError(400, "INVALID_FIELD", where + message)
     return field
 
 
@@ -338,7 +652,9 @@ def _wire(version: str, record: SObject, fields: tuple[str, ...]) -> dict[str, A
     for name in fields:
         head, _, tail = name.partition(".")
         value = record.fields.get(head)
-        if tail:
+        if head == "BillingAddress":  # compound: the components as one structure
+            row[head] = _address(record)
+        elif tail:
             related = row.get(head)
             if value is None:
                 row[head] = None
@@ -352,6 +668,14 @@ def _wire(version: str, record: SObject, fields: tuple[str, ...]) -> dict[str, A
         else:
             row[head] = float(value) if isinstance(value, Decimal) else value
     return row
+
+
+def _address(record: SObject) -> dict[str, Any] | None:
+    country = record.fields.get("BillingCountry")
+    if country is None:
+        return None
+    parts = ("city", "geocodeAccuracy", "latitude", "longitude", "postalCode", "state", "street")
+    return dict.fromkeys(parts) | {"country": country}
 
 
 def _attributes(version: str, sobject: str, record_id: str) -> dict[str, str]:

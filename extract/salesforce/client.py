@@ -1,4 +1,4 @@
-"""Salesforce REST calls: the OAuth refresh-token flow and SOQL ``queryAll`` pages."""
+"""Salesforce REST calls: the OAuth grants, the org's versions, describe, limits and SOQL pages."""
 
 from __future__ import annotations
 
@@ -8,32 +8,64 @@ from typing import Any, Self
 
 import httpx
 
+from extract.api_versions import default_version
 from extract.base import SourceError
-from extract.http import Failure, FailureKind, HttpClient, Sleep, one_line
+from extract.http import Classifier, Failure, FailureKind, HttpClient, Sleep, one_line
 from extract.oauth import refresh_token_grant
 from extract.salesforce.settings import SalesforceSettings
 
 REFRESH_HINT = "check THINLINE_SALESFORCE__REFRESH_TOKEN"
-OAUTH_HINT = (
-    "check THINLINE_SALESFORCE__REFRESH_TOKEN, THINLINE_SALESFORCE__CLIENT_ID "
-    "and THINLINE_SALESFORCE__CLIENT_SECRET (and THINLINE_SALESFORCE__TOKEN_URL for sandboxes)"
-)
+OAUTH_HINTS = {  # by auth_flow: what to check when the token endpoint says no
+    "refresh_token": (
+        "check THINLINE_SALESFORCE__REFRESH_TOKEN, THINLINE_SALESFORCE__CLIENT_ID "
+        "and THINLINE_SALESFORCE__CLIENT_SECRET (and THINLINE_SALESFORCE__TOKEN_URL for sandboxes)"
+    ),
+    "client_credentials": (
+        "check THINLINE_SALESFORCE__CLIENT_ID, THINLINE_SALESFORCE__CLIENT_SECRET and "
+        "THINLINE_SALESFORCE__TOKEN_URL (the org's My Domain), and that the External Client App "
+        "enables the client credentials flow with a run-as integration user"
+    ),
+}
 DAILY_HINT = (
     "the org's daily API request limit is spent; rerun once its rolling 24-hour usage frees up"
 )
-FIELD_HINT = (
-    "the org does not expose a field or object Thinline reads (CurrencyIsoCode needs a "
-    "multi-currency org); check the API user's field-level security"
-)
+FIELD_HINT = "the object's fields changed since its describe was read; rerun"
 LOCATOR_HINT = "the query cursor expired while paging; rerun"
 TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION"})
+
+
+def gone_hint() -> str:
+    return (
+        "Salesforce retired this API version: set THINLINE_SALESFORCE__API_VERSION to "
+        f"{default_version('salesforce')} (README: API versions)"
+    )
+
+
+def not_found_hint() -> str:
+    return (
+        "the org serves no such resource: check THINLINE_SALESFORCE__API_VERSION (Thinline's "
+        f"newest is {default_version('salesforce')}; GET /services/data/ lists the org's) and "
+        "that the integration user can read the object"
+    )
+
+
+def classifier(auth_flow: str) -> Classifier:
+    """The error classifier for one auth flow (its OAuth failures name that flow's settings)."""
+
+    def classify_for_flow(response: httpx.Response, body: Any) -> Failure | None:
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            message = one_line(f"{body['error']}: {body.get('error_description', '')}")
+            return Failure(FailureKind.FATAL, message, hint=OAUTH_HINTS[auth_flow])
+        return classify(response, body)
+
+    return classify_for_flow
 
 
 def classify(response: httpx.Response, body: Any) -> Failure | None:
     """Read ``[{"message", "errorCode"}]`` (REST) or ``{"error", "error_description"}`` (OAuth)."""
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         message = one_line(f"{body['error']}: {body.get('error_description', '')}")
-        return Failure(FailureKind.FATAL, message, hint=OAUTH_HINT)
+        return Failure(FailureKind.FATAL, message, hint=OAUTH_HINTS["refresh_token"])
     if isinstance(body, list) and body and isinstance(body[0], dict):
         body = body[0]
     if not isinstance(body, dict) or "errorCode" not in body:
@@ -48,6 +80,10 @@ def classify(response: httpx.Response, body: Any) -> Failure | None:
         return Failure(FailureKind.AUTH, message)
     if code in TRANSIENT_CODES or response.status_code >= 500:
         return Failure(FailureKind.RETRY, message)
+    if code == "GONE" or response.status_code == 410:  # Salesforce retired this API version
+        return Failure(FailureKind.FATAL, message, hint=gone_hint())
+    if code == "NOT_FOUND":  # an unreleased version, or an object the user cannot see
+        return Failure(FailureKind.FATAL, message, hint=not_found_hint())
     if code in ("INVALID_FIELD", "INVALID_TYPE"):
         return Failure(FailureKind.FATAL, message, hint=FIELD_HINT)
     if code == "INVALID_QUERY_LOCATOR":
@@ -56,26 +92,40 @@ def classify(response: httpx.Response, body: Any) -> Failure | None:
 
 
 class AccessToken:
-    """The session (access token and the org's instance URL), shared by a connector's streams."""
+    """The session (access token and the org's instance URL) and the describes read with it,
+    shared by a connector's streams: one token, one describe per object per run."""
 
     def __init__(self) -> None:
         self.value: str | None = None
         self.instance_url: str | None = None
+        self.describes: dict[str, dict[str, Any]] = {}
 
     def refresh(self, http: HttpClient, settings: SalesforceSettings) -> None:
-        """Trade the refresh token for a session (form post to ``token_url``)."""
-        body = refresh_token_grant(
-            http,
-            "salesforce",
-            settings.token_url,
-            settings.client_id,
-            settings.client_secret,
-            settings.refresh_token,
-            OAUTH_HINT,
-        )
+        """A new session from ``token_url`` by the configured grant."""
+        if settings.auth_flow == "client_credentials":
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": settings.client_id or "",
+                "client_secret": _secret(settings.client_secret),
+            }
+            body = http.request("POST", settings.token_url, data=form, authenticated=False)
+            if not isinstance(body, dict) or not body.get("access_token"):
+                hint = OAUTH_HINTS["client_credentials"]
+                raise SourceError(f"salesforce: token response has no access_token — {hint}")
+        else:
+            body = refresh_token_grant(
+                http,
+                "salesforce",
+                settings.token_url,
+                settings.client_id,
+                settings.client_secret,
+                settings.refresh_token,
+                OAUTH_HINTS["refresh_token"],
+            )
         instance_url = body.get("instance_url")
         if not instance_url:
-            raise SourceError(f"salesforce: token response has no instance_url — {OAUTH_HINT}")
+            hint = OAUTH_HINTS[settings.auth_flow]
+            raise SourceError(f"salesforce: token response has no instance_url — {hint}")
         # A rotated refresh token (body["refresh_token"]) is not persisted: settings come from
         # the environment, so the operator must update THINLINE_SALESFORCE__REFRESH_TOKEN.
         self.value, self.instance_url = str(body["access_token"]), str(instance_url).rstrip("/")
@@ -92,8 +142,10 @@ class SalesforceClient:
         self._token = token
         self.http = HttpClient(
             settings,
-            classify=classify,
-            auth_hint=REFRESH_HINT,
+            classify=classifier(settings.auth_flow),
+            auth_hint=REFRESH_HINT
+            if settings.auth_flow == "refresh_token"
+            else OAUTH_HINTS["client_credentials"],
             headers=lambda: {"Authorization": f"Bearer {token.value or ''}"},
             refresh_auth=self._refresh,
             sleep=sleep,
@@ -106,12 +158,39 @@ class SalesforceClient:
     def __exit__(self, *exc_info: object) -> None:
         self.http.close()
 
-    def query_all(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every page of one SOQL query via ``queryAll`` (deleted rows included), in order."""
+    @property
+    def data_path(self) -> str:
+        return f"/services/data/{self.settings.api_version}"
+
+    def session(self) -> str:
+        """The org's instance URL, signing in first if this run has no session yet."""
         if self._token.value is None:
             self._refresh()
-        path = f"/services/data/{self.settings.api_version}/queryAll"
-        page = self._checked(self.http.get(f"{self._token.instance_url}{path}", {"q": soql}), path)
+        return str(self._token.instance_url)
+
+    def get(self, path: str) -> Any:
+        """``GET {instance_url}{path}`` with the session."""
+        return self.http.get(f"{self.session()}{path}")
+
+    def versions(self) -> list[str]:
+        """The versions the org serves (``GET /services/data/``, no session counted), e.g.
+        ``["v31.0", …, "v68.0"]``."""
+        body = self.http.request("GET", f"{self.session()}/services/data/", authenticated=False)
+        return [f"v{item['version']}" for item in body if isinstance(item, dict)]
+
+    def describe(self, sobject: str) -> dict[str, Any]:
+        """The object's describe (``fields[]`` and more), read once per run."""
+        if sobject not in self._token.describes:
+            body = self.get(f"{self.data_path}/sobjects/{sobject}/describe")
+            if not isinstance(body, dict) or not isinstance(body.get("fields"), list):
+                raise SourceError(f"salesforce: the {sobject} describe has no fields list — rerun")
+            self._token.describes[sobject] = body
+        return self._token.describes[sobject]
+
+    def query_all(self, soql: str) -> Iterator[dict[str, Any]]:
+        """Every page of one SOQL query via ``queryAll`` (deleted rows included), in order."""
+        path = f"{self.data_path}/queryAll"
+        page = self._checked(self.http.get(f"{self.session()}{path}", {"q": soql}), path)
         while True:
             yield page
             if page["done"]:
@@ -135,3 +214,7 @@ class SalesforceClient:
             )
         page["done"] = page.get("done") is True
         return page
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if value is not None else ""

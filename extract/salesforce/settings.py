@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 
+from extract.api_versions import default_version
+from extract.base import ConfigError
 from extract.settings import SourceSettings
+
+# Salesforce's shared login hosts answer the client-credentials grant with "request not supported
+# on this domain": that flow needs the org's own My Domain token URL.
+SHARED_LOGIN_HOSTS = frozenset({"login.salesforce.com", "test.salesforce.com"})
 
 
 class SalesforceSettings(SourceSettings):
-    """A connected app's OAuth client and refresh token, and how to read the org."""
+    """An External Client App's (or connected app's) OAuth client, and how to read the org.
+
+    ``auth_flow`` picks the grant: ``client_credentials`` (an integration user the app runs as;
+    Salesforce's recommended server-to-server flow, no refresh token to rotate; ``token_url`` must
+    be the org's My Domain, ``https://<MyDomain>.my.salesforce.com/services/oauth2/token``) or
+    ``refresh_token`` (a refresh token from a one-time authorization; works with login.salesforce
+    .com).
+    """
 
     source: ClassVar[str] = "salesforce"
     credentials: ClassVar[tuple[str, ...]] = ("client_id", "client_secret", "refresh_token")
@@ -18,7 +32,8 @@ class SalesforceSettings(SourceSettings):
     # Where requests go until the token response names the org's instance_url.
     base_url: str = "https://login.salesforce.com"
     token_url: str = "https://login.salesforce.com/services/oauth2/token"  # test.… for sandboxes
-    api_version: str = "v62.0"
+    auth_flow: Literal["refresh_token", "client_credentials"] = "refresh_token"
+    api_version: str = Field(default_factory=lambda: default_version("salesforce"))
     client_id: str | None = None
     client_secret: SecretStr | None = None
     refresh_token: SecretStr | None = None
@@ -26,3 +41,21 @@ class SalesforceSettings(SourceSettings):
     lookback_minutes: int = Field(default=10, ge=0)
     # De-duplicating by Id holds one query's records; a window with more is split in halves.
     max_window_records: int = Field(default=50_000, ge=1)
+
+    def check_credentials(self) -> None:
+        """The settings the chosen ``auth_flow`` needs, as one-line :class:`ConfigError`\\ s."""
+        if self.auth_flow == "refresh_token":
+            super().check_credentials()
+            return
+        for name in ("client_id", "client_secret"):
+            value = getattr(self, name)
+            if not value or (isinstance(value, SecretStr) and not value.get_secret_value()):
+                raise ConfigError(
+                    f"salesforce: credential THINLINE_SALESFORCE__{name.upper()} is not set"
+                )
+        if urlsplit(self.token_url).hostname in SHARED_LOGIN_HOSTS:
+            raise ConfigError(
+                "salesforce: the client-credentials flow needs the org's My Domain token URL — "
+                "set THINLINE_SALESFORCE__TOKEN_URL to "
+                "https://<MyDomain>.my.salesforce.com/services/oauth2/token"
+            )

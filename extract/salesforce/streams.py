@@ -10,10 +10,13 @@ before any is emitted. That buffer is bounded: a window whose ``totalSize`` exce
 ``max_window_records`` is split in halves (whole seconds, the SOQL literal's precision) until
 each part fits. ``lookback_minutes`` re-reads records that commit late with an earlier stamp.
 User and Campaign are small reference objects read whole every run (snapshot), since deals
-and members refer to them however long ago they last changed.
+and members refer to them however long ago they last changed; so is the org's one
+Organization row (``organization``: its ``DefaultCurrencyIsoCode`` is the currency of every
+amount in a single-currency org, where records have no ``CurrencyIsoCode``).
 
-Field lists are explicit (below): SOQL has no ``SELECT *``, and an unknown field fails the
-query rather than being dropped. Records are kept as returned (``attributes`` included).
+The fields come from each object's describe (:mod:`extract.salesforce.fields`): whatever the
+org has, custom ``__c`` fields included, with the ones Thinline's models need (``required``)
+checked first. Records are kept as returned (``attributes`` included).
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from extract.base import LoadMode, RawRow, SourceError, Stream, Window
+from extract.base import LoadMode, RawRow, Skipped, SourceError, Stream, Window
 from extract.http import Sleep
 from extract.salesforce.client import AccessToken, SalesforceClient
+from extract.salesforce.fields import select
 from extract.salesforce.settings import SalesforceSettings
 
 CURSOR = "SystemModstamp"
 _AUDIT = ("CreatedDate", "LastModifiedDate", CURSOR, "IsDeleted")
+_REQUIRED_AUDIT = ("CreatedDate", CURSOR, "IsDeleted")
 
 
 @dataclass(frozen=True)
@@ -42,16 +47,24 @@ class SObjectType:
     name: str
     entity: str
     key_column: str
+    # The fields Thinline knows, in the order a query lists them (describe adds the org's
+    # others after them); "Rel.Field" reads a relationship.
     fields: tuple[str, ...]
+    # The ones Thinline's models depend on: an org that hides one from the integration user
+    # stops the read. The others are selected when the org has them.
+    required: tuple[str, ...]
     # Small reference objects are read whole every run (load mode snapshot): deals refer to
     # users and campaigns last modified long before any history start.
     snapshot: bool = False
+    windowed: bool = True  # False: the whole object in one query (Organization: one row)
 
-    def query(self, start: datetime, end: datetime) -> str:
+    def query(self, fields: list[str] | tuple[str, ...], start: datetime, end: datetime) -> str:
+        head = f"SELECT {', '.join(fields)} FROM {self.name}"
+        if not self.windowed:
+            return head
         return (
-            f"SELECT {', '.join(self.fields)} FROM {self.name} "
-            f"WHERE {CURSOR} >= {soql_datetime(start)} AND {CURSOR} < {soql_datetime(end)} "
-            f"ORDER BY {CURSOR} ASC"
+            f"{head} WHERE {CURSOR} >= {soql_datetime(start)} "
+            f"AND {CURSOR} < {soql_datetime(end)} ORDER BY {CURSOR} ASC"
         )
 
 
@@ -77,6 +90,19 @@ OBJECTS = (
             "ConvertedOpportunityId",
             *_AUDIT,
         ),
+        required=(
+            "Id",
+            "Email",
+            "Status",
+            "LeadSource",
+            "OwnerId",
+            "IsConverted",
+            "ConvertedDate",
+            "ConvertedAccountId",
+            "ConvertedContactId",
+            "ConvertedOpportunityId",
+            *_REQUIRED_AUDIT,
+        ),
     ),
     SObjectType(
         "Contact",
@@ -93,6 +119,7 @@ OBJECTS = (
             "OwnerId",
             *_AUDIT,
         ),
+        required=("Id", "AccountId", "Email", "LeadSource", "OwnerId", *_REQUIRED_AUDIT),
     ),
     SObjectType(
         "Account",
@@ -106,9 +133,10 @@ OBJECTS = (
             "NumberOfEmployees",
             "BillingCountry",
             "OwnerId",
-            "CurrencyIsoCode",
+            "CurrencyIsoCode",  # multi-currency orgs only
             *_AUDIT,
         ),
+        required=("Id", "Name", "OwnerId", *_REQUIRED_AUDIT),
     ),
     SObjectType(
         "Opportunity",
@@ -119,7 +147,7 @@ OBJECTS = (
             "AccountId",
             "Name",
             "Amount",
-            "CurrencyIsoCode",
+            "CurrencyIsoCode",  # multi-currency orgs only
             "StageName",
             "Probability",
             "ForecastCategoryName",
@@ -131,6 +159,19 @@ OBJECTS = (
             "CampaignId",
             "Type",
             *_AUDIT,
+        ),
+        required=(
+            "Id",
+            "AccountId",
+            "Amount",
+            "StageName",
+            "CloseDate",
+            "IsClosed",
+            "IsWon",
+            "OwnerId",
+            "LeadSource",
+            "CampaignId",
+            *_REQUIRED_AUDIT,
         ),
     ),
     SObjectType(  # history rows are never edited: no LastModifiedDate
@@ -150,12 +191,14 @@ OBJECTS = (
             CURSOR,
             "IsDeleted",
         ),
+        required=("Id", "OpportunityId", "StageName", "Amount", "CloseDate", *_REQUIRED_AUDIT),
     ),
     SObjectType(
         "OpportunityContactRole",
         "opportunity_contact_roles",
         "opportunity_contact_role_id",
         ("Id", "OpportunityId", "ContactId", "Role", "IsPrimary", *_AUDIT),
+        required=("Id", "OpportunityId", "ContactId", "IsPrimary", *_REQUIRED_AUDIT),
     ),
     SObjectType(  # users are deactivated (IsActive), never deleted: no IsDeleted
         "User",
@@ -177,6 +220,7 @@ OBJECTS = (
             "LastModifiedDate",
             CURSOR,
         ),
+        required=("Id", "Name", "IsActive", "CreatedDate", CURSOR),
         snapshot=True,
     ),
     SObjectType(
@@ -193,10 +237,11 @@ OBJECTS = (
             "IsActive",
             "BudgetedCost",
             "ActualCost",
-            "CurrencyIsoCode",
+            "CurrencyIsoCode",  # multi-currency orgs only
             "ParentId",
             *_AUDIT,
         ),
+        required=("Id", "Name", "Type", "StartDate", *_REQUIRED_AUDIT),
         snapshot=True,
     ),
     SObjectType(
@@ -214,12 +259,30 @@ OBJECTS = (
             "FirstRespondedDate",
             *_AUDIT,
         ),
+        required=(
+            "Id",
+            "CampaignId",
+            "LeadId",
+            "ContactId",
+            "HasResponded",
+            *_REQUIRED_AUDIT,
+        ),
     ),
+)
+# The org itself, one row: the default currency of a single-currency org, and its name.
+ORGANIZATION = SObjectType(
+    "Organization",
+    "organization",
+    "organization_id",
+    ("Id", "Name", "DefaultCurrencyIsoCode"),  # DefaultCurrencyIsoCode: single-currency only
+    required=("Id",),
+    snapshot=True,
+    windowed=False,
 )
 
 
 def build_streams(settings: SalesforceSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
-    """The raw_salesforce streams; they share one OAuth session."""
+    """The raw_salesforce streams; they share one OAuth session and its describes."""
     token = AccessToken()
 
     def client() -> SalesforceClient:
@@ -233,15 +296,24 @@ def build_streams(settings: SalesforceSettings, *, sleep: Sleep = time.sleep) ->
             fetch=functools.partial(fetch_object, client, sobject),
             lookback=timedelta(minutes=settings.lookback_minutes),
         )
-        for sobject in OBJECTS
+        for sobject in (*OBJECTS, ORGANIZATION)
     ]
 
 
 def fetch_object(
     client: Callable[[], SalesforceClient], sobject: SObjectType, window: Window
-) -> Iterator[RawRow]:
+) -> Iterator[RawRow | Skipped]:
     """Records whose SystemModstamp is in the window, deleted ones flagged, one row per Id."""
     with client() as api:
+        selection = select(sobject, api.describe(sobject.name), f"{api.data_path}/queryAll")
+        if selection.left_out:
+            api.log.warning(
+                "salesforce: %s fields left out (request size limit): %s",
+                sobject.name,
+                ", ".join(selection.left_out),
+            )
+            reason = f"{sobject.name} fields past the REST request size limit"
+            yield Skipped(reason, len(selection.left_out))
         # Whole seconds: the start rounds down and the end up (re-reading a little is harmless).
         first = 0 if sobject.snapshot else math.floor(_epoch(window.start))
         pending = [(first, math.ceil(_epoch(window.end)))]
@@ -249,7 +321,7 @@ def fetch_object(
             start, end = pending.pop()
             if start >= end:
                 continue
-            records = _read_part(api, sobject, start, end)
+            records = _read_part(api, sobject, selection.fields, start, end)
             if records is None:
                 if end - start <= 1:
                     raise SourceError(
@@ -274,13 +346,13 @@ def fetch_object(
 
 
 def _read_part(
-    api: SalesforceClient, sobject: SObjectType, start: int, end: int
+    api: SalesforceClient, sobject: SObjectType, fields: tuple[str, ...], start: int, end: int
 ) -> list[dict[str, Any]] | None:
     """The part's records, latest version per Id; None if the part is over the buffer cap."""
     latest: dict[str, dict[str, Any]] = {}
     unkeyed: list[dict[str, Any]] = []  # no Id: kept as-is for the quality gate to report
     pages = 0
-    for page in api.query_all(sobject.query(_moment(start), _moment(end))):
+    for page in api.query_all(sobject.query(fields, _moment(start), _moment(end))):
         pages += 1
         if _int_or_zero(page.get("totalSize")) > api.settings.max_window_records:
             return None

@@ -83,6 +83,7 @@ TABLES: dict[str, Health] = {
     "raw_salesforce.users": Health("SF-USER", SF_STAMP),
     "raw_salesforce.campaigns": Health("SF-CAMPAIGN", SF_STAMP),
     "raw_salesforce.campaign_members": Health("SF-CAMPMEMBER", SF_STAMP, CRM),
+    "raw_salesforce.organization": Health("SF-ORG"),
     "raw_linkedin_ads.ad_accounts": Health("LI-ACCOUNT"),
     "raw_linkedin_ads.campaigns": Health("LI-CAMPAIGN"),
     "raw_linkedin_ads.creatives": Health("LI-CREATIVE"),

@@ -310,6 +310,31 @@ def build_opportunity_contact_roles_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_organization_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-ORG", "organization_id"
+    currency = value("DefaultCurrencyIsoCode")
+    return build_suite(
+        "organization",
+        prefix,
+        key,
+        [
+            rows_check(
+                f"{prefix}-012",
+                CRITICAL,
+                "the org is one live row (its default currency prices a single-currency org)",
+                f"select count(*) as live_rows from {{batch}} where {LIVE} having count(*) <> 1",
+            ),
+            rows_check(
+                f"{prefix}-013",
+                CRITICAL,
+                "DefaultCurrencyIsoCode, where present, is a three-letter ISO 4217 code",
+                f"select {key}, {currency} as default_currency from {{batch}} "
+                f"where {LIVE} and {currency} is not null and {currency} !~ '{CURRENCY}'",
+            ),
+        ],
+    )
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.leads": build_leads_suite,
     f"{SCHEMA}.contacts": build_contacts_suite,
@@ -320,4 +345,5 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.users": build_users_suite,
     f"{SCHEMA}.campaigns": build_campaigns_suite,
     f"{SCHEMA}.campaign_members": build_campaign_members_suite,
+    f"{SCHEMA}.organization": build_organization_suite,
 }

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from extract.base import Window
 from extract.loader import ensure_ops, load_stream
 from extract.salesforce import SalesforceSettings, build_connector
-from extract.salesforce.streams import OBJECTS
+from extract.salesforce.streams import OBJECTS, ORGANIZATION
 from quality.results import QualityGateError, QualityReport
 from quality.runner import validate_raw
 from quality.suites import RAW_SUITES
@@ -25,7 +25,7 @@ from sandbox import World, WorldConfig, build_world, serve
 pytestmark = pytest.mark.integration
 
 TABLES = sorted(SUITES)
-KEYS = {sobject.entity: sobject.key_column for sobject in OBJECTS}
+KEYS = {sobject.entity: sobject.key_column for sobject in (*OBJECTS, ORGANIZATION)}
 PREFIX = "THINLINE_SALESFORCE__"
 EVERYTHING = Window(datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
 
@@ -82,7 +82,8 @@ def variant(record: dict[str, Any], new_id: str, **changes: Any) -> dict[str, An
 
 def test_suites_are_registered_for_every_raw_table() -> None:
     assert set(TABLES) <= set(RAW_SUITES)
-    assert set(SUITES) == {f"raw_salesforce.{sobject.entity}" for sobject in OBJECTS}
+    read = (*OBJECTS, ORGANIZATION)
+    assert set(SUITES) == {f"raw_salesforce.{sobject.entity}" for sobject in read}
 
 
 def test_what_the_connector_lands_passes_every_rule(
@@ -172,3 +173,24 @@ def test_broken_rows_fail_exactly_their_rules(loaded: tuple[str, psycopg.Connect
     assert amount.sample_bad_values == [{"opportunity_id": fake(1), "amount": "12,500.00"}]
     (email,) = [r for r in report.results if r.rule == "SF-CONTACT-012"]
     assert email.sample_bad_values == [{"contact_id": "003BAD000000001AAA"}]  # no email shown
+
+
+def test_a_second_org_row_or_a_bad_default_currency_fails_the_org_rules(
+    loaded: tuple[str, psycopg.Connection],
+) -> None:
+    url, conn = loaded
+    org = first_record(conn, "organization")
+    insert(
+        conn,
+        "organization",
+        "00DBAD000000001AAA",
+        variant(org, "00DBAD000000001AAA", DefaultCurrencyIsoCode="euro"),
+    )
+    with pytest.raises(QualityGateError) as failure:
+        validate_raw(url, "run-sf-org", sources=["salesforce"])
+    report = failure.value.report
+    assert codes(report, "critical") == {"SF-ORG-012", "SF-ORG-013"}
+    (currency,) = [r for r in report.results if r.rule == "SF-ORG-013"]
+    assert currency.sample_bad_values == [
+        {"organization_id": "00DBAD000000001AAA", "default_currency": "euro"}
+    ]

@@ -268,3 +268,158 @@ def test_a_later_end_only_adds_records_and_later_changes(world: World) -> None:
             assert record.record_id in later, (sobject, record.record_id)
             if later[record.record_id].modstamp_ms < cutoff:  # nothing changed since
                 assert later[record.record_id] == record
+
+
+# --- The org's settings and schema, and the API lifecycle (issue 13).
+
+
+def rest(
+    server: SalesforceServer, client: httpx.Client, path: str, **params: str
+) -> httpx.Response:
+    return client.get(f"{server.url}{path}", params=params, headers=session(server, client))
+
+
+def test_describe_lists_fields_in_salesforces_shape(world: World) -> None:
+    with SalesforceServer(world) as server, httpx.Client() as client:
+        body = rest(server, client, f"/services/data/{VERSION}/sobjects/Account/describe").json()
+        missing = rest(server, client, f"/services/data/{VERSION}/sobjects/Widget__c/describe")
+    assert body["name"] == "Account" and body["keyPrefix"] == "001" and body["queryable"]
+    fields = {field["name"]: field for field in body["fields"]}
+    assert fields["Id"]["type"] == "id" and fields["Id"]["idLookup"]
+    assert (fields["OwnerId"]["type"], fields["OwnerId"]["referenceTo"]) == ("reference", ["User"])
+    assert fields["OwnerId"]["relationshipName"] == "Owner"
+    assert fields["CurrencyIsoCode"]["type"] == "picklist"
+    assert {v["value"] for v in fields["CurrencyIsoCode"]["picklistValues"]} == {"USD", "EUR"}
+    assert fields["Tier__c"]["custom"] is True and fields["Tier__c"]["type"] == "picklist"
+    assert not fields["Name"]["custom"] and not fields["Name"]["calculated"]
+    assert fields["BillingAddress"]["type"] == "address"  # compound, with its component:
+    assert fields["BillingCountry"]["compoundFieldName"] == "BillingAddress"
+    assert missing.status_code == 404
+    assert missing.json() == [
+        {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
+    ]
+
+
+def test_custom_fields_come_from_their_own_generator(world: World) -> None:
+    accounts = world.salesforce.of("Account")
+    assert {a.fields["Tier__c"] for a in accounts} >= {"Strategic", "SMB", None}
+    regions = {o.fields["Region__c"] for o in world.salesforce.of("Opportunity")}
+    assert regions == {"North America", "EMEA"}
+    scores = [lead.fields["Lead_Score__c"] for lead in world.salesforce.of("Lead")]
+    assert None in scores and all(s is None or 0 <= s < 100 for s in scores)
+    again = build_world(
+        WorldConfig(seed=7, scale=1.0, start=date(2026, 1, 1), end=date(2026, 3, 31))
+    )
+    assert again.salesforce == world.salesforce  # seeded: the same org every time
+
+
+def test_a_single_currency_org_has_no_currency_iso_code(world: World) -> None:
+    soql = "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity"
+    with SalesforceServer(world, single_currency="EUR") as server, httpx.Client() as client:
+        described = rest(server, client, f"/services/data/{VERSION}/sobjects/Opportunity/describe")
+        response = rest(server, client, f"/services/data/{VERSION}/query", q=soql)
+        organization = rest(
+            server,
+            client,
+            f"/services/data/{VERSION}/query",
+            q="SELECT Id, DefaultCurrencyIsoCode FROM Organization",
+        )
+    assert "CurrencyIsoCode" not in {field["name"] for field in described.json()["fields"]}
+    assert response.status_code == 400
+    (error,) = response.json()
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert error["message"].endswith(
+        "ERROR at Row:1:Column:20\nNo such column 'CurrencyIsoCode' on entity 'Opportunity'. If "
+        "you are attempting to use a custom field, be sure to append the '__c' after the custom "
+        "field name. Please reference your WSDL or the describe call for the appropriate names."
+    )
+    (org,) = organization.json()["records"]
+    assert org["DefaultCurrencyIsoCode"] == "EUR" and org["Id"].startswith("00D")
+
+
+def test_a_multi_currency_orgs_organization_has_no_default_currency(soql: Query) -> None:
+    response = soql("SELECT Id, DefaultCurrencyIsoCode FROM Organization", "query")
+    assert response.status_code == 400 and response.json()[0]["errorCode"] == "INVALID_FIELD"
+    (org,) = soql("SELECT Id, Name FROM Organization", "query").json()["records"]
+    assert org["attributes"]["type"] == "Organization"
+
+
+def test_field_level_security_hides_a_field_from_describe_and_soql(world: World) -> None:
+    hidden = frozenset({("Opportunity", "Amount")})
+    with SalesforceServer(world, hidden_fields=hidden) as server, httpx.Client() as client:
+        described = rest(server, client, f"/services/data/{VERSION}/sobjects/Opportunity/describe")
+        response = rest(
+            server, client, f"/services/data/{VERSION}/query", q="SELECT Amount FROM Opportunity"
+        )
+    assert "Amount" not in {field["name"] for field in described.json()["fields"]}
+    assert response.json()[0]["errorCode"] == "INVALID_FIELD"
+    assert "No such column 'Amount' on entity 'Opportunity'" in response.json()[0]["message"]
+
+
+def test_versions_are_served_from_release_to_retirement(world: World) -> None:
+    def status(server: SalesforceServer, client: httpx.Client, version: str) -> tuple[int, str]:
+        response = rest(server, client, f"/services/data/{version}/limits")
+        body = response.json()
+        return response.status_code, body[0]["errorCode"] if isinstance(body, list) else "ok"
+
+    with (
+        SalesforceServer(world, api_today=date(2026, 12, 5)) as server,
+        httpx.Client() as client,
+    ):
+        listed = client.get(f"{server.url}/services/data/").json()  # no session needed
+        today = {v: status(server, client, v) for v in ("v30.0", "v31.0", "v68.0", "v69.0")}
+    assert listed[0] == {"label": "Summer '14", "url": "/services/data/v31.0", "version": "31.0"}
+    assert listed[-1] == {"label": "Winter '27", "url": "/services/data/v68.0", "version": "68.0"}
+    assert today == {
+        "v30.0": (410, "GONE"),
+        "v31.0": (200, "ok"),
+        "v68.0": (200, "ok"),
+        "v69.0": (404, "NOT_FOUND"),
+    }
+    with (
+        SalesforceServer(world, api_today=date(2024, 10, 1)) as before,
+        httpx.Client() as client,
+    ):
+        assert client.get(f"{before.url}/services/data/").json()[-1]["version"] == "61.0"
+        assert rest(before, client, "/services/data/v62.0/limits").status_code == 404
+        assert rest(before, client, "/services/data/v30.0/limits").status_code == 200
+    with SalesforceServer(world, api_today=date(2028, 7, 1)) as later, httpx.Client() as client:
+        assert client.get(f"{later.url}/services/data/").json()[0]["version"] == "41.0"
+        assert rest(later, client, "/services/data/v40.0/limits").status_code == 410
+
+
+def test_limits_count_the_orgs_daily_requests(world: World) -> None:
+    with (
+        SalesforceServer(world, api_requests_used=1_000) as server,
+        httpx.Client() as client,
+    ):
+        first = rest(server, client, f"/services/data/{VERSION}/limits")
+        second = rest(server, client, f"/services/data/{VERSION}/limits")
+    assert first.json()["DailyApiRequests"] == {"Max": 15_000, "Remaining": 13_999}
+    assert second.json()["DailyApiRequests"]["Remaining"] == 13_998
+    assert second.headers["Sforce-Limit-Info"] == "api-usage=1002/15000"
+
+
+def test_the_client_credentials_grant_needs_no_refresh_token(world: World) -> None:
+    with SalesforceServer(world) as server, httpx.Client() as client:
+        credentials = server.credentials
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": credentials.client_id,
+            "client_secret": credentials.client_secret,
+        }
+        good = client.post(server.token_url, data=form)
+        bad = client.post(server.token_url, data=form | {"client_secret": "wrong"})
+        url = server.url
+    assert good.status_code == 200 and good.json()["instance_url"] == url
+    assert good.json()["scope"] == "api" and "refresh_token" not in good.json()
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "error": "invalid_client",
+        "error_description": "invalid client credentials",
+    }
+
+
+def test_a_request_uri_over_16384_bytes_is_414(soql: Query) -> None:
+    fields = ", ".join(["Id"] * 4_000)
+    assert soql(f"SELECT {fields} FROM Lead").status_code == 414

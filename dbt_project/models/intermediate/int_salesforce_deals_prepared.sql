@@ -11,6 +11,16 @@ opportunities as (
 
 ),
 
+-- a single-currency org's amounts carry no CurrencyIsoCode: they are in the org's currency
+organization as (
+
+    select default_currency_code from {{ ref('stg_salesforce__organization') }}
+    where not is_deleted and default_currency_code is not null
+    order by organization_id
+    limit 1
+
+),
+
 histories as (
 
     select * from {{ ref('stg_salesforce__opportunity_histories') }}
@@ -49,15 +59,19 @@ final as (
         coalesce(opportunities.is_won, false) as is_won,
         opportunities.amount,
         coalesce(
-            opportunities.currency_code, {{ currency_var('reporting_currency') }}
+            opportunities.currency_code,
+            organization.default_currency_code,
+            {{ currency_var('reporting_currency') }}
         ) as currency_code,
         opening_amounts.opening_amount as list_amount,
         case
             when opening_amounts.opening_amount is not null then 'salesforce_opening_amount'
-        end as list_amount_source
+        end as list_amount_source,
+        opportunities.custom_fields
     from opportunities
     left join opening_amounts
         on opportunities.opportunity_id = opening_amounts.opportunity_id
+    left join organization on true
 
 )
 
