@@ -13,6 +13,12 @@ Deals keep every ``dealstage`` value with its time (``CrmRecord.history``, what 
 ``propertiesWithHistory`` serves). Some deals step back a stage and forward again, and some
 won deals are reopened and won again (``REGRESSION_RATE``, ``REOPEN_RATE``): only the history
 shows every entry, as ``hs_v2_date_entered_<stage>`` keeps the latest.
+
+The portal also has custom properties of its own (``CUSTOM_PROPERTIES``: ``li_fat_id`` and
+``lead_grade`` on contacts, ``list_amount`` and ``deal_region`` on deals), which HubSpot's
+properties API lists next to the HubSpot-defined ones. ``lead_grade`` and ``deal_region`` come
+from their own per-record generators (seed and record id), so no other value of the world
+depends on them.
 """
 
 from __future__ import annotations
@@ -198,7 +204,7 @@ CONTACT_PROPERTIES = _words(
     "hs_analytics_first_timestamp hs_latest_source hs_latest_source_data_1 "
     "hs_latest_source_data_2 hs_latest_source_timestamp hs_google_click_id hs_facebook_click_id "
     "li_fat_id associatedcompanyid hubspot_owner_id hs_merged_object_ids "
-    "hs_sa_first_engagement_date"
+    "hs_sa_first_engagement_date lead_grade"
 )
 COMPANY_PROPERTIES = _words(
     "name domain industry numberofemployees annualrevenue country createdate "
@@ -207,7 +213,8 @@ COMPANY_PROPERTIES = _words(
 DEAL_PROPERTIES = (
     *_words(
         "dealname amount list_amount deal_currency_code dealstage pipeline dealtype closedate "
-        "createdate hs_lastmodifieddate hubspot_owner_id hs_is_closed hs_is_closed_won hs_object_id"
+        "createdate hs_lastmodifieddate hubspot_owner_id hs_is_closed hs_is_closed_won "
+        "hs_object_id deal_region"
     ),
     *(
         f"hs_v2_date_{kind}_{s.stage_id}"
@@ -216,6 +223,32 @@ DEAL_PROPERTIES = (
         for kind in ("entered", "exited")
     ),
 )
+
+
+# The portal's own properties (not HubSpot-defined): (label, type, fieldType, options).
+CUSTOM_PROPERTIES: dict[str, dict[str, tuple[str, str, str, tuple[str, ...]]]] = {
+    "contacts": {
+        "li_fat_id": ("LinkedIn click id", "string", "text", ()),
+        "lead_grade": ("Lead grade", "enumeration", "select", ("A", "B", "C", "D")),
+    },
+    "companies": {},
+    "deals": {
+        "list_amount": ("List amount", "number", "number", ()),
+        "deal_region": ("Deal region", "enumeration", "select", ("North America", "EMEA", "APAC")),
+    },
+}
+# HubSpot-defined properties every portal has that this world leaves empty on every record.
+UNFILLED_PROPERTIES = {
+    "contacts": _words(
+        "phone city hs_analytics_first_referrer hs_analytics_last_url hs_analytics_last_referrer "
+        "hs_analytics_num_visits hs_analytics_first_touch_converting_campaign "
+        "hs_analytics_last_touch_converting_campaign hs_lifecyclestage_evangelist_date "
+        "hs_lifecyclestage_other_date"
+    ),
+    "companies": _words("phone city website hubspot_owner_id"),
+    "deals": _words("description hs_deal_stage_probability"),
+}
+LEAD_GRADES = (("A", 15), ("B", 35), ("C", 30), ("D", 10), (None, 10))
 
 
 @dataclass(frozen=True)
@@ -454,6 +487,7 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
             for _ in range(duplicates):
                 _plan_duplicate(portal, rnd, day, earlier)
 
+    _plan_custom_values(portal)
     as_of = config.as_of_ms
 
     def project(histories: list[_History], modified_key: str) -> tuple[CrmRecord, ...]:
@@ -478,6 +512,19 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
         ad_contacts=tuple(p for p in portal.ad_contacts if p[0] in existing),
         rep_profiles=tuple(portal.reps.values()),
     )
+
+
+def _plan_custom_values(portal: _Portal) -> None:
+    """The portal's own properties: each record's value from a generator of its own (seed and
+    record id), drawn after everything else, so no other value of the world changes."""
+    for contact in portal.contacts:
+        rnd = random.Random(f"{portal.seed}|hubspot|lead-grade|{contact.object_id}")
+        grades, weights = zip(*LEAD_GRADES, strict=True)
+        contact.base["lead_grade"] = rnd.choices(grades, weights)[0]
+    for deal in portal.deals:
+        rnd = random.Random(f"{portal.seed}|hubspot|deal-region|{deal.object_id}")
+        home = "EMEA" if deal.base["deal_currency_code"] == "EUR" else "North America"
+        deal.base["deal_region"] = "APAC" if rnd.random() < 0.1 else home
 
 
 def _account_id(click: Any) -> int:

@@ -1,4 +1,6 @@
-"""A local HubSpot CRM (v3 objects, search, batch read, owners, pipelines; v4 associations).
+"""A local HubSpot CRM: objects (list, search, batch read with history), properties, owners,
+pipelines, deal-contact associations and account details, at HubSpot's date-versioned paths
+and at the legacy ``/crm/v3`` + ``/crm/v4`` ones, from one implementation.
 
 Wire format per ``reference/source_apis.md`` §1: property values are strings or null, list
 paging uses an opaque ``after`` and drops ``paging`` on the last page, search pages by a
@@ -7,6 +9,42 @@ numeric offset and fails with 400 once ``after`` reaches the 10,000-result cap.
 Batch read serves ``propertiesWithHistory`` newest first, but only for the properties the
 world tracks (``HISTORY_PROPERTIES``: deals' ``dealstage``). Other requested names are left
 out of a result's ``propertiesWithHistory``, where HubSpot would list their values.
+
+What HubSpot's docs say, and the stand-in does:
+
+* **Versions.** Since 2026-03-30 paths carry a date version after the API name
+  (``/crm/objects/2026-09/contacts``, ``/crm/associations/2026-09/deals/contacts/batch/read``,
+  ``/crm/owners/2026-09``, ``/crm/pipelines/2026-09/deals``, ``/crm/properties/2026-09/deals``,
+  ``/account-info/2026-09/details``); a version is released each March and September and
+  unsupported 18 months after
+  (https://developers.hubspot.com/docs/developer-tooling/platform/versioning,
+  https://developers.hubspot.com/docs/api-reference/legacy/migration-guide). 2026-09 shipped on
+  2026-09-08 (https://developers.hubspot.com/changelog/breaking-change-crm-api-write-validation-enforcement-starting-with-the-2026-09-api-version).
+  ``/crm/v4`` is unsupported from 2027-03-30 and v1-v3 from September 2027, day not given
+  (https://developers.hubspot.com/changelog/legacy-apis-and-legacy-apps-whats-going-unsupported-and-when;
+  the stand-in takes 2027-09-01). ``API_VERSIONS`` is the stand-in's own copy of that lifecycle
+  (it models HubSpot, not Thinline's ``versions.toml``), evaluated at ``api_today`` (default:
+  ``clock.utc_today()``). HubSpot says an unsupported version "may still work" but gets no fixes,
+  and answers 404 for APIs it has retired (Lists v1, Pipelines v1 changelogs): the stand-in
+  takes the end of support as the retirement, the worst case the docs allow. A version before
+  its release, after its end, or unknown is a 404 with HubSpot's unknown-resource body
+  ``{"status": "error", "message": "resource not found", "correlationId", "requestId"}``
+  (no ``category``; https://github.com/HGData/mk-node-hubspot/issues/150).
+* **Service keys.** A service key (or a legacy private-app token) is a Bearer token with
+  granular scopes (https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/account-service-keys).
+  ``scopes`` restricts the key; a call it does not cover gets HubSpot's 403 ``MISSING_SCOPES``
+  with ``errors[].context.requiredGranularScopes`` (one of them is enough)
+  (https://github.com/HubSpot/hubspot-api-nodejs/issues/268 for the envelope). Scopes per
+  endpoint follow each reference page's "Scope requirements"; account details need none.
+* **Properties.** ``GET /crm/properties/{version}/{objectType}`` lists every property, the
+  portal's custom ones (no ``hubspotDefined``) included, unpaged
+  (https://developers.hubspot.com/docs/api-reference/latest/crm/properties/get-properties).
+* **Long URLs.** HubSpot documents no URL limit, but a long ``properties=`` list on a GET is
+  refused with 414 past ~8 KB (https://github.com/airweave-ai/airweave/pull/1064; ~16 KB in
+  https://github.com/PostHog/posthog/pull/31617): the stand-in refuses past ``url_limit``
+  characters with a 414 whose body is not JSON, as a proxy's would be.
+* **Search filters.** At most 5 filter groups, 10 filters per group, 25 in all
+  (https://developers.hubspot.com/changelog/breaking-change-expanded-filtering-capabilities-and-error-messaging-in-hubspots-search-api).
 """
 
 from __future__ import annotations
@@ -15,18 +53,46 @@ import base64
 import binascii
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.clock import iso, parse_ms
+from sandbox.clock import iso, parse_ms, utc_today
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
-from sandbox.hubspot_data import CrmRecord, Owner, Pipeline
+from sandbox.hubspot_data import (
+    CUSTOM_PROPERTIES,
+    UNFILLED_PROPERTIES,
+    CrmRecord,
+    Owner,
+    Pipeline,
+)
 from sandbox.world import World
 
-TOKEN = "pat-na1-5a0d0b5e-7e11-4c4e-9a3b-sandbox00001"
+# HubSpot documents no format for a service key, only that it is sent as a Bearer token:
+# this one is made up, and Thinline treats it as opaque.
+TOKEN = "hsk-na1-5a0d0b5e-7e11-4c4e-9a3b-sandbox00001"
+# What a key made for Thinline is given: read access to what it extracts.
+SERVICE_KEY_SCOPES = (
+    "crm.objects.contacts.read",
+    "crm.objects.companies.read",
+    "crm.objects.deals.read",
+    "crm.objects.owners.read",
+    "crm.schemas.contacts.read",
+    "crm.schemas.companies.read",
+    "crm.schemas.deals.read",
+)
+PORTAL_ID = 24_681_357
+# HubSpot's version lifecycle: (generally available, unsupported from). Sources in the docstring.
+API_VERSIONS = {
+    "2026-03": (date(2026, 3, 30), date(2027, 9, 30)),
+    "2026-09": (date(2026, 9, 8), date(2028, 3, 8)),
+    "v3": (date.min, date(2027, 9, 1)),
+    "v4": (date.min, date(2027, 3, 30)),
+}
 OBJECT_TYPES = ("contacts", "companies", "deals")
 DEFAULT_PROPERTIES = {
     "contacts": (
@@ -57,6 +123,19 @@ NUMERIC_PROPERTIES = {
     "annualrevenue",
     "associatedcompanyid",
     "hubspot_owner_id",
+    "hs_analytics_num_visits",
+    "hs_deal_stage_probability",
+}
+BOOLEAN_PROPERTIES = {"hs_is_closed", "hs_is_closed_won"}
+ENUMERATION_PROPERTIES = {
+    "lifecyclestage",
+    "dealstage",
+    "pipeline",
+    "dealtype",
+    "industry",
+    "hs_analytics_source",
+    "hs_latest_source",
+    "deal_currency_code",
 }
 # v3 list ``associations=`` support: (from, to) -> association type name
 ASSOCIATION_TYPES = {
@@ -67,14 +146,52 @@ ASSOCIATION_TYPES = {
 }
 DEAL_TO_CONTACT_TYPE = {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
 SEARCH_CAP = 10_000
-MAX_FILTER_GROUPS, MAX_FILTERS_PER_GROUP = 5, 6
+MAX_FILTER_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS = 5, 10, 25
 MAX_BATCH_READ = 100
+URL_LIMIT = 8_192
+MISSING_SCOPES_MESSAGE = (
+    "This app hasn't been granted all required scopes to make this call. Read more about "
+    "required scopes here: https://developers.hubspot.com/scopes."
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint at both its date-versioned path and its legacy one."""
+
+    method: str
+    api: str  # the API name, after which a date version goes: "crm/objects"
+    legacy: str  # the legacy version, after the API name's first part: "v3"
+    rest: str  # the regex of the path after the version
+    handler: str  # the HubSpotServer method answering it
+
+    def patterns(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        head, _, tail = self.api.partition("/")
+        dated = rf"/{self.api}/(\d{{4}}-\d{{2}}(?:-beta)?){self.rest}"
+        legacy = rf"/{head}/({self.legacy})" + (f"/{tail}" if tail else "") + self.rest
+        return re.compile(dated), re.compile(legacy)
+
+
+ROUTES = (
+    Route("GET", "crm/objects", "v3", r"/(contacts|companies|deals)", "_list"),
+    Route("POST", "crm/objects", "v3", r"/(contacts|companies|deals)/search", "_search"),
+    Route("POST", "crm/objects", "v3", r"/(contacts|companies|deals)/batch/read", "_batch_read"),
+    Route("GET", "crm/properties", "v3", r"/(contacts|companies|deals)", "_property_list"),
+    Route("GET", "crm/owners", "v3", r"/?", "_owners"),
+    Route("GET", "crm/pipelines", "v3", r"/deals", "_pipelines"),
+    Route("POST", "crm/associations", "v4", r"/deals/contacts/batch/read", "_deal_contacts"),
+    Route("GET", "account-info", "v3", r"/details", "_account_details"),
+)
 
 
 class HubSpotError(Exception):
-    def __init__(self, status: int, category: str, message: str) -> None:
+    def __init__(self, status: int, category: str, message: str, **extra: Any) -> None:
         super().__init__(message)
-        self.status, self.category, self.message = status, category, message
+        self.status, self.category, self.message, self.extra = status, category, message, extra
+
+
+class NotServed(Exception):
+    """A path HubSpot does not serve (unknown, or a version not served on ``api_today``)."""
 
 
 class HubSpotServer(StandInServer):
@@ -85,15 +202,23 @@ class HubSpotServer(StandInServer):
         token: str = TOKEN,
         faults: Faults | None = None,
         search_cap: int = SEARCH_CAP,
+        scopes: Iterable[str] | None = None,
+        api_today: date | None = None,
+        url_limit: int = URL_LIMIT,
     ) -> None:
         super().__init__(faults)
-        self.token, self.search_cap = token, search_cap
+        self.token, self.search_cap, self.url_limit = token, search_cap, url_limit
+        self.scopes = frozenset(SERVICE_KEY_SCOPES if scopes is None else scopes)
+        self.api_today = api_today
+        self.posted: list[tuple[str, bytes]] = []  # (path, body) of every POST, for tests
+        self.routes = [(route, pattern) for route in ROUTES for pattern in route.patterns()]
         data = world.hubspot
         self.as_of_ms = world.config.as_of_ms
         self.records = {"contacts": data.contacts, "companies": data.companies, "deals": data.deals}
         self.by_id = {kind: {r.object_id: r for r in rs} for kind, rs in self.records.items()}
         self.property_names = {
-            kind: set(rs[0].properties) if rs else set() for kind, rs in self.records.items()
+            kind: (set(rs[0].properties) if rs else set()) | set(UNFILLED_PROPERTIES[kind])
+            for kind, rs in self.records.items()
         }
         self.owners = data.owners
         self.user_ids = {str(o.owner_id): o.user_id for o in data.owners}
@@ -113,31 +238,72 @@ class HubSpotServer(StandInServer):
                     contact.object_id
                 )
 
+    @property
+    def today(self) -> date:
+        """The day HubSpot's version lifecycle is read at."""
+        return self.api_today or utc_today()
+
+    def bodies(self, path: str) -> list[bytes]:
+        """The bodies POSTed to ``path`` so far."""
+        return [body for seen, body in list(self.posted) if seen == path]
+
+    def properties_json(self, kind: str) -> list[dict[str, Any]]:
+        """The property definitions the properties API lists for ``kind``."""
+        return [_property_json(kind, name) for name in sorted(self.property_names[kind])]
+
     # Routing.
     def route(self, request: Request) -> Response:
+        if request.method == "POST":
+            self.posted.append((request.path, request.body))
+        if len(request.path) + 1 + len(urlencode(request.query, doseq=True)) > self.url_limit:
+            return Response(414, b"<html><body><h1>414 Request-URI Too Large</h1></body></html>")
         try:
             self._authenticate(request)
             return self._dispatch(request)
+        except NotServed:
+            body = {
+                "status": "error",
+                "message": "resource not found",
+                "correlationId": str(uuid.uuid4()),
+                "requestId": uuid.uuid4().hex,
+            }
+            return json_response(404, body)
         except HubSpotError as error:
-            return self._error(error.status, error.category, error.message)
+            return self._error(error.status, error.category, error.message, **error.extra)
 
     def _dispatch(self, request: Request) -> Response:
-        routes: list[tuple[str, str, Callable[..., Response]]] = [
-            ("GET", r"/crm/v3/objects/(contacts|companies|deals)", self._list),
-            ("POST", r"/crm/v3/objects/(contacts|companies|deals)/search", self._search),
-            ("POST", r"/crm/v3/objects/(contacts|companies|deals)/batch/read", self._batch_read),
-            ("GET", r"/crm/v3/owners/?", self._owners),
-            ("GET", r"/crm/v3/pipelines/deals", self._pipelines),
-            ("POST", r"/crm/v4/associations/deals/contacts/batch/read", self._deal_contacts),
-        ]
-        for method, pattern, handler in routes:
-            if match := re.fullmatch(pattern, request.path):
-                if request.method != method:
+        for route, pattern in self.routes:
+            if match := pattern.fullmatch(request.path):
+                version, *groups = match.groups()
+                if not self.serves(version):
+                    raise NotServed
+                if request.method != route.method:
                     raise HubSpotError(
-                        405, "METHOD_NOT_ALLOWED", f"Use {method} for {request.path}"
+                        405, "METHOD_NOT_ALLOWED", f"Use {route.method} for {request.path}"
                     )
-                return handler(request, *match.groups())
-        raise HubSpotError(404, "OBJECT_NOT_FOUND", f"No HubSpot sandbox route for {request.path}")
+                return getattr(self, route.handler)(request, *groups)
+        raise NotServed
+
+    def serves(self, version: str) -> bool:
+        """Whether HubSpot serves ``version`` (a date version, ``v3`` or ``v4``) on ``today``."""
+        released, unsupported = API_VERSIONS.get(version, (date.max, date.max))
+        return released <= self.today < unsupported
+
+    def _require(self, *scopes: str) -> None:
+        """HubSpot's 403 unless the key holds one of ``scopes``."""
+        if self.scopes.isdisjoint(scopes):
+            raise HubSpotError(
+                403,
+                "MISSING_SCOPES",
+                MISSING_SCOPES_MESSAGE,
+                errors=[
+                    {
+                        "message": "One or more of the following scopes are required.",
+                        "context": {"requiredGranularScopes": list(scopes)},
+                    }
+                ],
+                links={"scopes": "https://developers.hubspot.com/scopes"},
+            )
 
     def _authenticate(self, request: Request) -> None:
         header = request.headers.get("Authorization", "")
@@ -158,6 +324,7 @@ class HubSpotServer(StandInServer):
 
     # GET /crm/v3/objects/{kind}: opaque-cursor paging by id.
     def _list(self, request: Request, kind: str) -> Response:
+        self._require(f"crm.objects.{kind}.read")
         limit = _int_param(request.param("limit"), default=10, low=1, high=100)
         archived = _bool_param(request.param("archived"))
         after_id = _decode_cursor(request.param("after"))
@@ -200,6 +367,7 @@ class HubSpotServer(StandInServer):
 
     # POST /crm/v3/objects/{kind}/search: numeric offset paging, capped.
     def _search(self, request: Request, kind: str) -> Response:
+        self._require(f"crm.objects.{kind}.read")
         body = _json_object(request)
         limit = _int_param(body.get("limit"), default=10, low=1, high=200)
         after = _int_param(body.get("after"), default=0, low=0, high=None, name="after")
@@ -232,6 +400,7 @@ class HubSpotServer(StandInServer):
 
     # POST /crm/v3/objects/{kind}/batch/read: records by id, with property history if asked.
     def _batch_read(self, request: Request, kind: str) -> Response:
+        self._require(f"crm.objects.{kind}.read")
         archived = _bool_param(request.param("archived"))
         body = _json_object(request)
         ids = _batch_ids(body)
@@ -283,6 +452,10 @@ class HubSpotServer(StandInServer):
                 400,
                 "VALIDATION_ERROR",
                 f"filterGroups must be a list of at most {MAX_FILTER_GROUPS}",
+            )
+        if sum(len(g.get("filters") or []) for g in groups if isinstance(g, dict)) > MAX_FILTERS:
+            raise HubSpotError(
+                400, "VALIDATION_ERROR", f"a search takes at most {MAX_FILTERS} filters in all"
             )
         compiled = []
         for group in groups:
@@ -342,10 +515,12 @@ class HubSpotServer(StandInServer):
         return name, isinstance(sort, dict) and sort.get("direction") == "DESCENDING"
 
     def _pipelines(self, request: Request) -> Response:
+        self._require("crm.objects.deals.read")
         return json_response(200, {"results": [_pipeline_json(p) for p in self.pipelines]})
 
     # GET /crm/v3/owners/
     def _owners(self, request: Request) -> Response:
+        self._require("crm.objects.owners.read")
         limit = _int_param(request.param("limit"), default=100, low=1, high=500)
         archived = _bool_param(request.param("archived"))
         after_id = _decode_cursor(request.param("after"))
@@ -364,6 +539,7 @@ class HubSpotServer(StandInServer):
 
     # POST /crm/v4/associations/deals/contacts/batch/read
     def _deal_contacts(self, request: Request) -> Response:
+        self._require("crm.objects.deals.read")
         inputs = _json_object(request).get("inputs")
         if not isinstance(inputs, list) or not 1 <= len(inputs) <= 1000:
             raise HubSpotError(
@@ -396,6 +572,26 @@ class HubSpotServer(StandInServer):
             body |= {"numErrors": len(errors), "errors": errors}
         body |= {"startedAt": stamp, "completedAt": stamp}
         return json_response(207 if errors else 200, body)
+
+    # GET /crm/properties/{version}/{kind}: every property, unpaged.
+    def _property_list(self, request: Request, kind: str) -> Response:
+        self._require(f"crm.objects.{kind}.read", f"crm.schemas.{kind}.read")
+        return json_response(200, {"results": self.properties_json(kind)})
+
+    # GET /account-info/{version}/details: any valid key may read it.
+    def _account_details(self, request: Request) -> Response:
+        body = {
+            "portalId": PORTAL_ID,
+            "accountType": "STANDARD",
+            "timeZone": "US/Eastern",
+            "companyCurrency": "USD",
+            "additionalCurrencies": ["EUR"],
+            "utcOffset": "-05:00",
+            "utcOffsetMilliseconds": -18_000_000,
+            "uiDomain": "app.hubspot.com",
+            "dataHostingLocation": "na1",
+        }
+        return json_response(200, body)
 
     # Errors and faults.
     @staticmethod
@@ -479,6 +675,59 @@ def _record_json(record: CrmRecord, properties: list[str]) -> dict[str, Any]:
     if record.archived_ms is not None:
         item["archivedAt"] = iso(record.archived_ms)
     return item
+
+
+def _property_json(kind: str, name: str) -> dict[str, Any]:
+    """A property definition as the properties API gives it; custom ones lack hubspotDefined."""
+    custom = CUSTOM_PROPERTIES[kind].get(name)
+    label, type_, field_type, options = custom or (*_standard_type(name), ())
+    calculated = name in BOOLEAN_PROPERTIES or name.startswith("hs_v2_date_")
+    stamp = "2025-06-01T09:00:00.000Z"
+    item: dict[str, Any] = {
+        "name": name,
+        "label": label,
+        "type": type_,
+        "fieldType": field_type,
+        "description": "",
+        "groupName": f"{kind[:-1]}information",
+        "options": [
+            {"label": value, "value": value, "displayOrder": order, "hidden": False}
+            for order, value in enumerate(options)
+        ],
+        "displayOrder": -1,
+        "calculated": calculated,
+        "externalOptions": False,
+        "hasUniqueValue": name == "hs_object_id",
+        "hidden": False,
+        "formField": custom is not None,
+        "modificationMetadata": {
+            "archivable": custom is not None,
+            "readOnlyDefinition": custom is None,
+            "readOnlyValue": calculated,
+        },
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "archived": False,
+    }
+    if custom is None:
+        item["hubspotDefined"] = True
+    else:
+        item["createdUserId"] = "9500001"
+    return item
+
+
+def _standard_type(name: str) -> tuple[str, str, str]:
+    """A HubSpot-defined property's (label, type, fieldType), read off its name."""
+    label = name.replace("_", " ").capitalize()
+    if name.endswith("date") or name.startswith("hs_v2_date_") or name.endswith("timestamp"):
+        return label, "datetime", "date"
+    if name in NUMERIC_PROPERTIES:
+        return label, "number", "number"
+    if name in BOOLEAN_PROPERTIES:
+        return label, "bool", "booleancheckbox"
+    if name in ENUMERATION_PROPERTIES:
+        return label, "enumeration", "select"
+    return label, "string", "text"
 
 
 def _owner_json(owner: Owner) -> dict[str, Any]:

@@ -1,18 +1,22 @@
-"""HubSpot CRM v3/v4 → ``raw_hubspot``: contacts, companies, deals (and their stage history),
-owners, pipelines, associations.
+"""HubSpot CRM → ``raw_hubspot``: contacts, companies, deals (and their stage history),
+owners, pipelines, associations, at a date-versioned API version (``versions.toml``).
 
-Cursors and grain per stream are documented in :mod:`extract.hubspot.streams`.
+Cursors and grain per stream are documented in :mod:`extract.hubspot.streams`; the
+``thinline doctor`` checks in :mod:`extract.hubspot.preflight`.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from extract.base import Connector, Stream
 from extract.http import Sleep
+from extract.hubspot.preflight import run_preflight
 from extract.hubspot.settings import HubSpotSettings
 from extract.hubspot.streams import build_streams
+from extract.preflight import Check
 
 __all__ = ["HubSpotConnector", "HubSpotSettings", "build_connector"]
 
@@ -25,6 +29,10 @@ class HubSpotConnector:
 
     def streams(self) -> list[Stream]:
         return build_streams(self.settings, sleep=self.sleep)
+
+    def preflight(self, today: date) -> list[Check]:
+        """The key works, each object is readable with its scopes, the properties are there."""
+        return run_preflight(self.settings, today, sleep=self.sleep)
 
 
 def build_connector(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> Connector:

@@ -6,32 +6,47 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from extract.api_versions import default_version
 from extract.settings import SourceSettings
+
+ALL = "all"
+PROPERTY_SETTINGS = {
+    "contacts": "contact_properties",
+    "companies": "company_properties",
+    "deals": "deal_properties",
+}
 
 
 class HubSpotSettings(SourceSettings):
-    """A HubSpot private-app token and how to page the CRM."""
+    """A HubSpot key, the API version, and which properties to read."""
 
     source: ClassVar[str] = "hubspot"
     credentials: ClassVar[tuple[str, ...]] = ("token",)
 
     base_url: str = "https://api.hubapi.com"
+    # A service key (Development > Keys > Service keys), or an existing legacy private-app
+    # token: both are Bearer tokens. New private apps can no longer be created.
     token: SecretStr | None = None
+    # A date version ("2026-09", see versions.toml) or "legacy" (the /crm/v3 + /crm/v4 paths).
+    api_version: str = Field(default_factory=lambda: default_version("hubspot"))
     page_size: int = Field(
         default=100, ge=1, le=200
     )  # search allows 200; list endpoints cap at 100
     search_cap: int = Field(default=10_000, ge=1)  # search refuses offsets past this: split windows
     lookback_minutes: int = Field(default=10, ge=0)  # search is eventually consistent: overlap runs
-    # Portal-specific custom properties (comma lists), read when the portal has them: HubSpot
-    # has no standard LinkedIn click id (``li_fat_id`` is the usual custom one) and no ``utm_*``
-    # contact properties; ``list_amount`` is the price before discount on this portal's deals.
-    contact_custom_properties: str = "li_fat_id,utm_source,utm_medium,utm_campaign"
-    deal_custom_properties: str = "list_amount"
+    # Properties read per object: "all" (every property the properties API lists, the portal's
+    # custom ones included), or a comma list read on top of the ones Thinline's models use.
+    contact_properties: str = ALL
+    company_properties: str = ALL
+    deal_properties: str = ALL
 
-    def custom_properties(self, object_type: str) -> tuple[str, ...]:
-        """The custom property names configured for ``contacts`` or ``deals`` (else none)."""
-        text = {
-            "contacts": self.contact_custom_properties,
-            "deals": self.deal_custom_properties,
-        }.get(object_type, "")
-        return tuple(name.strip() for name in text.split(",") if name.strip())
+    def property_choice(self, object_type: str) -> tuple[str, ...] | None:
+        """The configured property names of ``object_type``, or None for all of them."""
+        text = getattr(self, PROPERTY_SETTINGS[object_type]).strip()
+        if text.lower() == ALL:
+            return None
+        return tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+
+    def property_env(self, object_type: str) -> str:
+        """The environment variable that chooses ``object_type``'s properties."""
+        return f"THINLINE_HUBSPOT__{PROPERTY_SETTINGS[object_type].upper()}"

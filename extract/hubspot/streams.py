@@ -1,30 +1,41 @@
 """HubSpot streams: what each raw_hubspot table reads, its cursor and its grain.
 
+Every path is built from ``api_version`` (:func:`extract.hubspot.client.api_path`): a date
+version (``/crm/objects/2026-09/…``) or ``legacy`` (``/crm/v3/…`` and ``/crm/v4/…``).
+
 * contacts, companies, deals (merge, cursor = the modified-date property): ``POST .../search``
   filtered ``GTE start, LT end`` and sorted ascending. Search refuses to page past 10,000
   results, so a window whose ``total`` exceeds ``search_cap`` is split in halves until each
   part fits. Each part (at most ``search_cap`` records) is de-duplicated by id, keeping the
   latest version, before it is emitted. Search never returns archived records, so those are
-  read from ``GET /crm/v3/objects/{obj}?archived=true`` and emitted, flagged ``is_deleted``,
-  when archived inside the window: emitting every archived record would re-merge the whole
-  archive on every run for no new information.
+  listed (``GET .../{obj}?archived=true``, asking only for the cursor: a GET carries its
+  properties in the URL, which HubSpot refuses past ~8 KB) and the ones archived inside the
+  window are batch read (``archived=true``, properties in the body) and emitted, flagged
+  ``is_deleted``. Emitting every archived record would re-merge the whole archive on every run
+  for no new information.
 * owners (snapshot, active then archived) and deal_pipelines (snapshot).
-* deal_contact_associations (merge): v4 batch read for the deals modified in the window.
-* deal_stage_history (merge, one row per deal): ``POST /crm/v3/objects/deals/batch/read`` with
+* deal_contact_associations (merge): association batch read for the deals modified in the
+  window.
+* deal_stage_history (merge, one row per deal): ``POST .../deals/batch/read`` with
   ``propertiesWithHistory=dealstage`` for the deals modified in the window, in batches of
   ``HISTORY_BATCH``. HubSpot returns every value the stage ever took, newest first, so the
   row a later run merges replaces the deal's whole history. A deal archived between the search
   and the batch read comes back in the 207's ``errors`` and is skipped: the deals stream flags
   it deleted.
 
-Properties: each object's list below plus the portal-specific custom properties in settings
-(unknown names are ignored by HubSpot). Contacts carry their merge list
-(``hs_merged_object_ids``) and click ids (``hs_google_click_id``, ``hs_facebook_click_id``,
-custom ``li_fat_id``); merged-away contacts are archived, so they land ``is_deleted``. Deals
-carry their stage dates as ``hs_v2_date_entered_<stage>`` / ``hs_v2_date_exited_<stage>``,
-named after the stage ids of ``GET /crm/v3/pipelines/deals``, read at the start of each run:
-stage ids are portal-specific. Those keep only the latest entry per stage; every entry comes
-from ``deal_stage_history`` (search cannot return property history, batch read can).
+Properties: by default every property the properties API lists for the object, the portal's
+custom ones included, so the raw ``record`` holds them all (search and batch read carry the
+names in the body: no URL limit). ``THINLINE_HUBSPOT__{CONTACT,COMPANY,DEAL}_PROPERTIES`` may
+name a list instead, read on top of the ones Thinline's models use (``CrmObject.properties``,
+HubSpot-defined, and ``CrmObject.custom``, portal-specific ones read when the portal has them:
+HubSpot has no LinkedIn click id (``li_fat_id`` is the usual custom one) and no ``utm_*``
+contact properties); names the portal lacks are left out (``thinline doctor`` warns). Contacts
+carry their merge list (``hs_merged_object_ids``) and click ids; merged-away contacts are
+archived, so they land ``is_deleted``. Deals carry their stage dates as
+``hs_v2_date_entered_<stage>`` / ``hs_v2_date_exited_<stage>``, named after the stage ids of
+the deal pipelines, read at the start of each run: stage ids are portal-specific. Those keep
+only the latest entry per stage; every entry comes from ``deal_stage_history`` (search cannot
+return property history, batch read can).
 """
 
 from __future__ import annotations
@@ -41,7 +52,8 @@ from extract.http import Sleep
 from extract.hubspot.client import PROGRESS_PAGES, SEARCH_PAGE_MAX, HubSpotClient, next_after
 from extract.hubspot.settings import HubSpotSettings
 
-ASSOCIATION_BATCH = 100  # the v4 batch endpoints accept at most 100 inputs
+ASSOCIATION_BATCH = 100  # the association batch endpoints accept at most 100 inputs
+ARCHIVED_BATCH = 100  # batch read takes at most 100 inputs
 HISTORY_BATCH = 50  # HubSpot pages property history 50 records at a time on its reads
 HISTORY_PROPERTIES = ("dealstage",)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,7 +78,8 @@ class CrmObject:
     object_type: str  # API name, also the raw table name
     key_column: str
     cursor: str  # the modified-date property search filters and sorts on
-    properties: tuple[str, ...]
+    properties: tuple[str, ...]  # HubSpot-defined properties Thinline's models read
+    custom: tuple[str, ...] = ()  # portal-specific ones they read when the portal has them
 
 
 CONTACTS = CrmObject(
@@ -105,6 +118,7 @@ CONTACTS = CrmObject(
         "associatedcompanyid",
         "hubspot_owner_id",
     ),
+    custom=("li_fat_id", "utm_source", "utm_medium", "utm_campaign"),
 )
 COMPANIES = CrmObject(
     "companies",
@@ -117,6 +131,8 @@ COMPANIES = CrmObject(
         "numberofemployees",
         "annualrevenue",
         "country",
+        "city",
+        "hubspot_owner_id",
         "createdate",
         "hs_lastmodifieddate",
     ),
@@ -139,7 +155,9 @@ DEALS = CrmObject(
         "hs_is_closed",
         "hs_is_closed_won",
     ),
+    custom=("list_amount",),
 )
+CRM_OBJECTS = (CONTACTS, COMPANIES, DEALS)
 
 
 def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
@@ -157,7 +175,7 @@ def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> li
             fetch=functools.partial(fetch_objects, client, crm),
             lookback=lookback,
         )
-        for crm in (CONTACTS, COMPANIES, DEALS)
+        for crm in CRM_OBJECTS
     ]
     return [
         *objects,
@@ -197,28 +215,50 @@ def fetch_objects(
     with client() as api:
         properties = read_properties(api, crm)
         archived: set[str] = set()
-        params = {"archived": "true", "properties": ",".join(properties)}
-        for record in api.list_all(f"/crm/v3/objects/{crm.object_type}", params):
-            if _archived_in(record, window):
-                archived.add(str(record.get("id")))
-                yield RawRow((to_int(record.get("id")),), record, is_deleted=True)
+        for row in _archived_rows(api, crm, properties, window):
+            archived.add(str(row.record.get("id")))
+            yield row
         for record in search_window(api, crm, properties, window):
             if str(record.get("id")) not in archived:  # archived mid-run: keep the deletion
                 yield RawRow((to_int(record.get("id")),), record)
 
 
+def _archived_rows(
+    api: HubSpotClient, crm: CrmObject, properties: Sequence[str], window: Window
+) -> Iterator[RawRow]:
+    """The records archived inside the window, with every property: listed by the cursor alone
+    (a short URL), then batch read (the names in the body)."""
+    path = api.path("crm/objects", crm.object_type)
+    listed = api.list_all(path, {"archived": "true", "properties": crm.cursor})
+    ids = []
+    for record in listed:
+        if _archived_in(record, window):
+            if record.get("id") is None:  # kept as-is for the quality gate to report
+                yield RawRow((None,), record, is_deleted=True)
+            else:
+                ids.append(str(record["id"]))
+    for chunk in chunked(ids, ARCHIVED_BATCH):
+        page = api.read_batch(crm.object_type, chunk, properties, archived=True)
+        for record in page.get("results") or []:  # one restored since the list is live again
+            yield RawRow((to_int(record.get("id")),), record, is_deleted=True)
+
+
 def read_properties(api: HubSpotClient, crm: CrmObject) -> tuple[str, ...]:
-    """The properties to request: the object's list, custom ones, deals' stage dates."""
-    names = [*crm.properties, *api.settings.custom_properties(crm.object_type)]
-    if crm is DEALS:
-        names += stage_date_properties(api)
-    return tuple(dict.fromkeys(names))
+    """The properties to request: every one the portal has, or Thinline's own and the
+    configured ones that the portal has; deals add their pipelines' stage dates."""
+    stage_dates = stage_date_properties(api) if crm is DEALS else []
+    portal = [str(item["name"]) for item in api.properties(crm.object_type) if item.get("name")]
+    chosen = api.settings.property_choice(crm.object_type)
+    if chosen is not None:
+        wanted = {*crm.properties, *crm.custom, *chosen}
+        portal = [name for name in portal if name in wanted]
+    return tuple(dict.fromkeys([*portal, *stage_dates]))
 
 
 def stage_date_properties(api: HubSpotClient) -> list[str]:
     """``hs_v2_date_{entered,exited}_<stage id>`` for every stage of every deal pipeline."""
     names = []
-    for pipeline in api.list_all("/crm/v3/pipelines/deals", {}):
+    for pipeline in api.list_all(api.path("crm/pipelines", "deals"), {}):
         for stage in pipeline.get("stages") or []:
             if isinstance(stage, dict) and stage.get("id") not in (None, ""):
                 names += [f"hs_v2_date_{kind}_{stage['id']}" for kind in ("entered", "exited")]
@@ -230,7 +270,7 @@ def fetch_owners(client: Callable[[], HubSpotClient], window: Window) -> Iterato
     with client() as api:
         seen: set[str] = set()  # owners are few; an owner listed twice keeps its active row
         for archived in ("false", "true"):
-            for owner in api.list_all("/crm/v3/owners/", {"archived": archived}):
+            for owner in api.list_all(api.path("crm/owners"), {"archived": archived}):
                 if str(owner.get("id")) not in seen:
                     seen.add(str(owner.get("id")))
                     yield RawRow((to_int(owner.get("id")),), owner, is_deleted=archived == "true")
@@ -239,7 +279,7 @@ def fetch_owners(client: Callable[[], HubSpotClient], window: Window) -> Iterato
 def fetch_pipelines(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:
     """Every deal pipeline with its stages; the window does not apply."""
     with client() as api:
-        for pipeline in api.list_all("/crm/v3/pipelines/deals", {}):
+        for pipeline in api.list_all(api.path("crm/pipelines", "deals"), {}):
             pipeline_id = pipeline.get("id")
             keys = (None if pipeline_id is None else str(pipeline_id),)
             yield RawRow(keys, pipeline, is_deleted=pipeline.get("archived") is True)

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from extract.api_versions import default_version
 from extract.base import ConfigError, RawRow, SourceError, Stream, Window
 from extract.hubspot import HubSpotSettings, build_connector
+from extract.hubspot.client import TOKEN_HINT
 from extract.hubspot.streams import HISTORY_BATCH
+from extract.preflight import Level
 from sandbox import Faults, serve
 from sandbox.clock import iso
 from sandbox.faults import Fault
+from sandbox.hubspot_server import SERVICE_KEY_SCOPES, HubSpotServer
+from thinline.doctor import source_checks
 
 TOKEN_ENV = "THINLINE_HUBSPOT__TOKEN"
+CHECKED_ON = date(2026, 12, 5)  # versions.toml's checked_on: the doctor's day in these tests
+V = default_version("hubspot")  # versions.toml's newest stable version
 
 
 def streams(settings: HubSpotSettings, sleep: Any) -> dict[str, Stream]:
@@ -39,7 +49,7 @@ def test_every_stream_reads_to_the_end(
         settings = make_settings(HubSpotSettings, sources.env, page_size=5)  # many pages
         rows = {name: read(s, world_window) for name, s in streams(settings, sleeps).items()}
         token = sources.env[TOKEN_ENV]
-        owner_pages = [r.query for r in sources.hubspot.requests if r.path == "/crm/v3/owners/"]
+        owner_pages = [r.query for r in sources.hubspot.requests if r.path == f"/crm/owners/{V}"]
 
     for entity, expected in truth["counts"]["hubspot"].items():
         deleted = Counter(row.is_deleted for row in rows[entity])
@@ -126,7 +136,8 @@ def test_persistent_server_errors_end_in_one_line_error(
     assert sleeps == [1.0, 2.0, 4.0]
     assert "\n" not in message
     assert re.fullmatch(
-        r"hubspot: 50[03] INTERNAL_ERROR: [^—]+ from GET /crm/v3/pipelines/deals — "
+        rf"hubspot: 50[03] INTERNAL_ERROR: [^—]+ \(correlationId [0-9a-f-]{{36}}\) "
+        rf"from GET /crm/pipelines/{V}/deals — "
         r"gave up after 4 tries; rerun later or raise THINLINE_HUBSPOT__MAX_RETRIES",
         message,
     )
@@ -158,7 +169,8 @@ def test_rejected_token_names_the_setting_and_hides_the_token(
     message = str(caught.value)
     assert message.startswith("hubspot: 401 EXPIRED_AUTHENTICATION: ")
     # the deals stream starts with the pipelines: their stage ids name the stage-date properties
-    assert message.endswith(f"from GET /crm/v3/pipelines/deals — check {TOKEN_ENV}")
+    assert message.endswith(f"from GET /crm/pipelines/{V}/deals — {TOKEN_HINT}")
+    assert "create a service key" in TOKEN_HINT and TOKEN_ENV in TOKEN_HINT
     assert token not in message
     assert sleeps == []
 
@@ -205,7 +217,7 @@ def test_deals_land_their_stage_history_named_by_the_pipelines(
         deals = {row.keys[0]: row for row in read(streams(settings, sleeps)["deals"], world_window)}
         first = sources.hubspot.requests[0].path
 
-    assert first == "/crm/v3/pipelines/deals"  # stage ids are read before the deals
+    assert first == f"/crm/pipelines/{V}/deals"  # stage ids are read before the deals
     assert len(deals) == len(world.hubspot.deals)
     for deal in world.hubspot.deals:
         planted = {
@@ -232,7 +244,7 @@ def test_deal_stage_history_is_every_stage_change_of_the_modified_deals(
         del sources.hubspot.by_id["deals"][gone]  # search still finds it, batch read does not
         rows = read(streams(settings, sleeps)["deal_stage_history"], world_window)
         batches = [
-            r for r in sources.hubspot.requests if r.path == "/crm/v3/objects/deals/batch/read"
+            r for r in sources.hubspot.requests if r.path == f"/crm/objects/{V}/deals/batch/read"
         ]
 
     assert {row.keys[0] for row in rows} == set(live) - {gone}
@@ -336,11 +348,12 @@ def test_contacts_carry_click_ids_sources_and_lifecycle_dates(
                 assert live[contact.object_id][name] == contact.properties[name], name
 
 
-def test_custom_properties_are_configurable() -> None:
-    settings = HubSpotSettings(contact_custom_properties=" li_fat_id , utm_term,", token="x")
-    assert settings.custom_properties("contacts") == ("li_fat_id", "utm_term")
-    assert settings.custom_properties("deals") == ("list_amount",)
-    assert settings.custom_properties("companies") == ()
+def test_properties_are_all_by_default_or_a_configured_list() -> None:
+    settings = HubSpotSettings(contact_properties=" lead_grade , utm_term,lead_grade", token="x")
+    assert settings.property_choice("contacts") == ("lead_grade", "utm_term")
+    assert settings.property_choice("deals") is None  # "all"
+    assert HubSpotSettings(company_properties="ALL").property_choice("companies") is None
+    assert settings.property_env("deals") == "THINLINE_HUBSPOT__DEAL_PROPERTIES"
 
 
 def test_contacts_from_meta_and_linkedin_clicks_land_their_click_ids(
@@ -361,3 +374,228 @@ def test_contacts_from_meta_and_linkedin_clicks_land_their_click_ids(
         landed[click["platform"]] += 1
     assert set(landed) == {"google_ads", "meta_ads", "linkedin_ads"}
     assert landed["meta_ads"] > 20 and landed["linkedin_ads"] > 20
+
+
+# Issue 13: HubSpot as its docs describe it today (date versions, service keys, properties).
+DATED_PATH = re.compile(
+    r"/(crm/objects|crm/properties|crm/owners|crm/pipelines|crm/associations|account-info)"
+    r"/(\d{4}-\d{2})(/.*)?"
+)
+
+
+@contextmanager
+def hubspot_server(world: Any, **options: Any) -> Iterator[tuple[HubSpotServer, dict[str, str]]]:
+    """One HubSpot stand-in built with ``options`` (scopes, api_today, url_limit, …) and the
+    settings that reach it."""
+    with HubSpotServer(world, **options) as server:
+        yield server, {"THINLINE_HUBSPOT__BASE_URL": server.url, TOKEN_ENV: server.token}
+
+
+def test_every_call_uses_the_default_date_version(
+    world, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        for stream in streams(settings, sleeps).values():
+            read(stream, world_window)
+        paths = {r.path for r in sources.hubspot.requests}
+
+    assert {DATED_PATH.fullmatch(path) is not None for path in paths} == {True}, sorted(paths)
+    assert {DATED_PATH.fullmatch(path).group(2) for path in paths} == {V}
+    assert f"/crm/associations/{V}/deals/contacts/batch/read" in paths
+    assert f"/crm/objects/{V}/deals/batch/read" in paths
+
+
+def test_legacy_paths_after_v4_support_ends_fail_naming_the_version_setting(
+    world, world_window, make_settings, sleeps
+) -> None:
+    # 2027-04-01: /crm/v4 is past its end of support, /crm/v3 not yet.
+    with hubspot_server(world, api_today=date(2027, 4, 1)) as (_, env):
+        settings = make_settings(HubSpotSettings, env, api_version="legacy")
+        deals = read(streams(settings, sleeps)["deals"], world_window)  # v3 still answers
+        with pytest.raises(SourceError) as caught:
+            read(streams(settings, sleeps)["deal_contact_associations"], world_window)
+
+    assert len(deals) == len(world.hubspot.deals)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert re.match(
+        r"hubspot: 404 resource not found \(correlationId [0-9a-f-]{36}\) "
+        r"from POST /crm/v4/associations/deals/contacts/batch/read — ",
+        message,
+    ), message
+    assert "THINLINE_HUBSPOT__API_VERSION" in message and "legacy" in message
+
+
+def test_a_missing_scope_names_the_scope_and_hubspots_correlation_id(
+    world, world_window, make_settings, sleeps
+) -> None:
+    scopes = set(SERVICE_KEY_SCOPES) - {"crm.objects.deals.read"}
+    with hubspot_server(world, scopes=scopes) as (_, env):
+        settings = make_settings(HubSpotSettings, env)
+        contacts = read(streams(settings, sleeps)["contacts"], world_window)
+        with pytest.raises(SourceError) as caught:
+            read(streams(settings, sleeps)["deals"], world_window)
+
+    assert len(contacts) == len(world.hubspot.contacts)
+    message = str(caught.value)
+    assert message.startswith(
+        "hubspot: 403 MISSING_SCOPES (requires one of: crm.objects.deals.read)"
+    )
+    assert re.search(
+        rf"\(correlationId [0-9a-f-]{{36}}\) from GET /crm/pipelines/{V}/deals", message
+    )
+    assert message.endswith(
+        "— give the service key in THINLINE_HUBSPOT__TOKEN the scope crm.objects.deals.read"
+    ), message
+    assert env[TOKEN_ENV] not in message
+
+
+def test_every_property_lands_custom_ones_included(
+    world, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        rows = {
+            kind: read(streams(settings, sleeps)[kind], world_window)
+            for kind in ("contacts", "companies", "deals")
+        }
+        listed = {
+            kind: {p["name"] for p in sources.hubspot.properties_json(kind)}
+            for kind in ("contacts", "companies", "deals")
+        }
+
+    for kind, kind_rows in rows.items():
+        planted = {r.object_id: r.properties for r in getattr(world.hubspot, kind)}
+        assert len(kind_rows) == len(planted)
+        for row in kind_rows:  # live and archived alike
+            landed = row.record["properties"]
+            assert set(landed) == listed[kind], kind
+            for name, value in planted[row.keys[0]].items():
+                assert landed[name] == value, (kind, name)
+    grades = Counter(row.record["properties"]["lead_grade"] for row in rows["contacts"])
+    assert set(grades) == {"A", "B", "C", "D", None}
+    regions = {row.record["properties"]["deal_region"] for row in rows["deals"]}
+    assert regions == {"North America", "EMEA", "APAC"}
+
+
+def test_a_configured_property_list_is_read_with_thinlines_own(
+    world, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(
+            HubSpotSettings, sources.env, contact_properties="lead_grade, no_such_property"
+        )
+        rows = read(streams(settings, sleeps)["contacts"], world_window)
+        requested = [
+            set(json.loads(body)["properties"])
+            for body in sources.hubspot.bodies(f"/crm/objects/{V}/contacts/search")
+        ]
+
+    assert requested and all(names == requested[0] for names in requested)
+    assert {"lead_grade", "li_fat_id", "email", "hs_analytics_source"} <= requested[0]
+    assert "no_such_property" not in requested[0]  # not on the portal: doctor warns
+    assert "phone" not in requested[0]  # a HubSpot property Thinline does not read
+    for row in rows:
+        assert "lead_grade" in row.record["properties"]
+        assert "phone" not in row.record["properties"]
+
+
+def test_archived_records_keep_every_property_however_long_the_list(
+    world, world_window, make_settings, sleeps
+) -> None:
+    # A GET carries its properties in the URL: past the URL limit HubSpot's edge answers 414.
+    with hubspot_server(world, url_limit=600) as (server, env):
+        settings = make_settings(HubSpotSettings, env)
+        rows = read(streams(settings, sleeps)["contacts"], world_window)
+        statuses = Counter(r.status for r in server.requests)
+
+    archived = [row for row in rows if row.is_deleted]
+    assert len(archived) == sum(c.archived_ms is not None for c in world.hubspot.contacts) > 0
+    assert all("lead_grade" in row.record["properties"] for row in archived)
+    assert all(row.record["archivedAt"] for row in archived)
+    assert 414 not in statuses
+
+
+def test_doctor_rows_are_all_ok_at_the_defaults(world, make_settings) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env)
+        checks = source_checks("hubspot", settings, CHECKED_ON)
+
+    assert [c.level for c in checks] == [Level.OK] * len(checks), [c.line() for c in checks]
+    assert [c.name for c in checks] == [
+        "credentials",
+        "api version",
+        "token",
+        "read contacts",
+        "read companies",
+        "read deals",
+        "read deal pipelines",
+        "read owners",
+        "properties contacts",
+        "properties companies",
+        "properties deals",
+    ]
+    token_row = checks[2]
+    assert "portal 24681357" in token_row.detail
+
+
+def test_doctor_fails_a_rejected_token_with_the_fix_and_no_secret(world, make_settings) -> None:
+    with serve(world) as sources:
+        settings = make_settings(HubSpotSettings, sources.env, token="pat-na1-revoked-0000")
+        checks = source_checks("hubspot", settings, CHECKED_ON)
+
+    failures = [c for c in checks if c.level is Level.FAIL]
+    assert [c.name for c in failures] == ["token"]
+    assert checks[-1] is failures[0]  # nothing else is asked with a rejected token
+    assert "401 INVALID_AUTHENTICATION" in failures[0].detail
+    assert "correlationId" in failures[0].detail
+    assert "THINLINE_HUBSPOT__TOKEN" in failures[0].fix
+    assert "create a service key" in failures[0].fix
+    assert all("pat-na1-revoked-0000" not in c.line() for c in checks)
+
+
+def test_doctor_fails_a_missing_scope_and_checks_the_rest(world, make_settings) -> None:
+    scopes = set(SERVICE_KEY_SCOPES) - {"crm.objects.owners.read"}
+    with hubspot_server(world, scopes=scopes) as (_, env):
+        settings = make_settings(HubSpotSettings, env)
+        checks = source_checks("hubspot", settings, CHECKED_ON)
+
+    by_name = {c.name: c for c in checks}
+    failures = [c for c in checks if c.level is Level.FAIL]
+    assert [c.name for c in failures] == ["read owners"]
+    assert "MISSING_SCOPES" in failures[0].detail
+    assert "crm.objects.owners.read" in failures[0].detail
+    assert "THINLINE_HUBSPOT__TOKEN" in failures[0].fix
+    assert "crm.objects.owners.read" in failures[0].fix
+    assert by_name["read deals"].level is Level.OK
+    assert by_name["properties deals"].level is Level.OK
+    assert all(env[TOKEN_ENV] not in c.line() for c in checks)
+
+
+def test_doctor_fails_a_sunset_version_naming_its_date_and_the_setting(
+    world, make_settings
+) -> None:
+    with hubspot_server(world, api_today=date(2027, 4, 1)) as (_, env):
+        settings = make_settings(HubSpotSettings, env, api_version="legacy")
+        checks = source_checks("hubspot", settings, date(2027, 4, 1))
+
+    assert [c.level for c in checks] == [Level.OK, Level.FAIL]
+    version = checks[1]
+    assert "legacy was sunset on 2027-03-30" in version.detail
+    assert "THINLINE_HUBSPOT__API_VERSION" in version.fix and V in version.fix
+    assert all(env[TOKEN_ENV] not in c.line() for c in checks)
+
+
+def test_doctor_warns_about_a_configured_property_the_portal_lacks(world, make_settings) -> None:
+    with serve(world) as sources:
+        settings = make_settings(
+            HubSpotSettings, sources.env, contact_properties="lead_grade,no_such_property"
+        )
+        checks = {c.name: c for c in source_checks("hubspot", settings, CHECKED_ON)}
+
+    contacts = checks["properties contacts"]
+    assert contacts.level is Level.WARN
+    assert "no_such_property" in contacts.detail and "lead_grade" not in contacts.detail
+    assert "THINLINE_HUBSPOT__CONTACT_PROPERTIES" in contacts.fix
+    assert checks["properties deals"].level is Level.OK

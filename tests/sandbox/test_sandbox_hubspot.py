@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -14,6 +17,11 @@ from sandbox.faults import Fault, Faults
 from sandbox.hubspot_data import PIPELINES, CrmRecord
 from sandbox.hubspot_server import TOKEN, HubSpotServer
 
+VERSION = "2026-09"  # HubSpot's newest date version (GA 2026-09-08)
+OBJECTS = f"/crm/objects/{VERSION}"
+OWNERS = f"/crm/owners/{VERSION}"
+PIPELINES_PATH = f"/crm/pipelines/{VERSION}/deals"
+ASSOCIATIONS = f"/crm/associations/{VERSION}/deals/contacts/batch/read"
 MODIFIED = {
     "contacts": "lastmodifieddate",
     "companies": "hs_lastmodifieddate",
@@ -41,7 +49,7 @@ def search_all(
     records, pages, after = [], [], None
     while True:
         page = client.post(
-            f"/crm/v3/objects/{kind}/search", json={**body, **({"after": after} if after else {})}
+            f"{OBJECTS}/{kind}/search", json={**body, **({"after": after} if after else {})}
         )
         assert page.status_code == 200, page.text
         pages.append(page.json())
@@ -57,7 +65,7 @@ def test_list_paging_reaches_every_record_and_ends_without_paging(
     hubspot: httpx.Client, world: World, kind: str, archived: bool
 ) -> None:
     records, pages = list_all(
-        hubspot, f"/crm/v3/objects/{kind}", limit=100, archived=str(archived).lower()
+        hubspot, f"{OBJECTS}/{kind}", limit=100, archived=str(archived).lower()
     )
     expected = [r for r in getattr(world.hubspot, kind) if (r.archived_ms is not None) == archived]
     assert [r["id"] for r in records] == [str(r.object_id) for r in expected]
@@ -73,7 +81,7 @@ def test_list_returns_requested_properties_as_strings_or_null(
     hubspot: httpx.Client, world: World
 ) -> None:
     wanted = "amount,dealstage,hs_is_closed_won,closedate,no_such_property"
-    body = hubspot.get("/crm/v3/objects/deals", params={"limit": 100, "properties": wanted}).json()
+    body = hubspot.get(f"{OBJECTS}/deals", params={"limit": 100, "properties": wanted}).json()
     first = body["results"][0]
     assert set(first) >= {"id", "properties", "createdAt", "updatedAt", "archived"}
     assert set(first["properties"]) == {"amount", "dealstage", "hs_is_closed_won", "closedate"}
@@ -84,13 +92,13 @@ def test_list_returns_requested_properties_as_strings_or_null(
 
 
 def test_list_defaults_to_ten_records_and_rejects_limits_over_100(hubspot: httpx.Client) -> None:
-    assert len(hubspot.get("/crm/v3/objects/contacts").json()["results"]) == 10
-    rejected = hubspot.get("/crm/v3/objects/contacts", params={"limit": 101})
+    assert len(hubspot.get(f"{OBJECTS}/contacts").json()["results"]) == 10
+    rejected = hubspot.get(f"{OBJECTS}/contacts", params={"limit": 101})
     assert rejected.status_code == 400 and rejected.json()["category"] == "VALIDATION_ERROR"
 
 
 def test_list_includes_requested_associations(hubspot: httpx.Client, world: World) -> None:
-    deals, _ = list_all(hubspot, "/crm/v3/objects/deals", limit=100, associations="contacts")
+    deals, _ = list_all(hubspot, f"{OBJECTS}/deals", limit=100, associations="contacts")
     linked = {
         (int(d["id"]), int(a["id"]))
         for d in deals
@@ -147,12 +155,12 @@ def test_search_supports_or_groups_and_eq(hubspot: httpx.Client, world: World) -
     groups = [
         {"filters": [{"propertyName": "hs_object_id", "operator": "EQ", "value": i}]} for i in ids
     ]
-    body = hubspot.post("/crm/v3/objects/deals/search", json={"filterGroups": groups}).json()
+    body = hubspot.post(f"{OBJECTS}/deals/search", json={"filterGroups": groups}).json()
     assert sorted(r["id"] for r in body["results"]) == sorted(ids) and body["total"] == 2
 
 
 def test_search_past_the_cap_is_a_400(hubspot: httpx.Client, world: World) -> None:
-    capped = hubspot.post("/crm/v3/objects/contacts/search", json={"limit": 10, "after": "10000"})
+    capped = hubspot.post(f"{OBJECTS}/contacts/search", json={"limit": 10, "after": "10000"})
     assert capped.status_code == 400
     assert capped.json()["category"] == "VALIDATION_ERROR" and capped.json()["status"] == "error"
     # A lowered cap shows a client walking into it: the last allowed page still offers a next page.
@@ -160,11 +168,9 @@ def test_search_past_the_cap_is_a_400(hubspot: httpx.Client, world: World) -> No
         HubSpotServer(world, search_cap=30) as server,
         httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
     ):
-        page = client.post(
-            "/crm/v3/objects/contacts/search", json={"limit": 10, "after": "20"}
-        ).json()
+        page = client.post(f"{OBJECTS}/contacts/search", json={"limit": 10, "after": "20"}).json()
         assert page["paging"]["next"]["after"] == "30"
-        refused = client.post("/crm/v3/objects/contacts/search", json={"limit": 10, "after": "30"})
+        refused = client.post(f"{OBJECTS}/contacts/search", json={"limit": 10, "after": "30"})
         assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
 
 
@@ -187,15 +193,15 @@ def test_search_past_the_cap_is_a_400(hubspot: httpx.Client, world: World) -> No
     ids=["limit", "contacts-only property on deals", "unknown operator", "non-numeric after"],
 )
 def test_search_rejects_invalid_requests(hubspot: httpx.Client, body: dict) -> None:
-    response = hubspot.post("/crm/v3/objects/deals/search", json=body)
+    response = hubspot.post(f"{OBJECTS}/deals/search", json=body)
     assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
 
 
 def test_owners_are_paged_and_archived_ones_listed_apart(
     hubspot: httpx.Client, world: World
 ) -> None:
-    active, pages = list_all(hubspot, "/crm/v3/owners/", limit=3)
-    archived, _ = list_all(hubspot, "/crm/v3/owners/", archived="true")
+    active, pages = list_all(hubspot, OWNERS, limit=3)
+    archived, _ = list_all(hubspot, OWNERS, archived="true")
     assert len(pages) > 1 and "paging" not in pages[-1]
     assert len(active) == 6 and len(archived) == 2
     assert {o["id"] for o in active + archived} == {str(o.owner_id) for o in world.hubspot.owners}
@@ -208,7 +214,7 @@ def test_owners_are_paged_and_archived_ones_listed_apart(
 
 
 def test_pipelines_list_stages_with_string_metadata(hubspot: httpx.Client) -> None:
-    body = hubspot.get("/crm/v3/pipelines/deals").json()
+    body = hubspot.get(PIPELINES_PATH).json()
     assert "paging" not in body
     default = next(p for p in body["results"] if p["id"] == "default")
     stages = {s["id"]: s["metadata"] for s in default["stages"]}
@@ -221,7 +227,7 @@ def test_batch_associations_return_numeric_contact_ids(hubspot: httpx.Client, wo
     pairs = world.hubspot.deal_contacts
     deal_ids = sorted({str(deal) for deal, _ in pairs})
     response = hubspot.post(
-        "/crm/v4/associations/deals/contacts/batch/read",
+        ASSOCIATIONS,
         json={"inputs": [{"id": i} for i in deal_ids]},
     )
     assert response.status_code == 200
@@ -239,7 +245,7 @@ def test_batch_associations_return_numeric_contact_ids(hubspot: httpx.Client, wo
 
 
 def test_batch_associations_report_unknown_deals_and_cap_inputs(hubspot: httpx.Client) -> None:
-    path = "/crm/v4/associations/deals/contacts/batch/read"
+    path = ASSOCIATIONS
     partial = hubspot.post(path, json={"inputs": [{"id": "1"}]})
     assert partial.status_code == 207
     assert partial.json()["numErrors"] == 1 and partial.json()["results"] == []
@@ -250,7 +256,7 @@ def test_batch_associations_report_unknown_deals_and_cap_inputs(hubspot: httpx.C
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", TOKEN])
 def test_bad_credentials_get_the_hubspot_401_envelope(sources, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
-    response = httpx.get(f"{sources.hubspot.url}/crm/v3/objects/contacts", headers=headers)
+    response = httpx.get(f"{sources.hubspot.url}{OBJECTS}/contacts", headers=headers)
     assert response.status_code == 401
     body = response.json()
     assert body["status"] == "error" and body["category"] == "INVALID_AUTHENTICATION"
@@ -258,18 +264,18 @@ def test_bad_credentials_get_the_hubspot_401_envelope(sources, header: str | Non
 
 
 def test_unknown_routes_are_404(hubspot: httpx.Client) -> None:
-    assert hubspot.get("/crm/v3/objects/tickets").status_code == 404
-    assert hubspot.post("/crm/v3/objects/deals").status_code == 405
+    assert hubspot.get(f"{OBJECTS}/tickets").status_code == 404
+    assert hubspot.post(f"{OBJECTS}/deals").status_code == 405
 
 
 def test_every_request_is_recorded(world: World) -> None:
     with HubSpotServer(world) as server:
         headers = {"Authorization": f"Bearer {TOKEN}"}
-        httpx.get(f"{server.url}/crm/v3/owners/", headers=headers)
-        httpx.get(f"{server.url}/crm/v3/pipelines/deals")
+        httpx.get(f"{server.url}{OWNERS}", headers=headers)
+        httpx.get(f"{server.url}{PIPELINES_PATH}")
         assert [(r.method, r.path, r.status) for r in server.requests] == [
-            ("GET", "/crm/v3/owners/", 200),
-            ("GET", "/crm/v3/pipelines/deals", 401),
+            ("GET", OWNERS, 200),
+            ("GET", PIPELINES_PATH, 401),
         ]
         assert server.requests[0].at <= server.requests[1].at
 
@@ -278,9 +284,9 @@ def test_merged_away_contacts_are_archived_and_listed_on_their_survivor(
     hubspot: httpx.Client,
 ) -> None:
     wanted = "email,hs_merged_object_ids,lastmodifieddate"
-    live, _ = list_all(hubspot, "/crm/v3/objects/contacts", limit=100, properties=wanted)
+    live, _ = list_all(hubspot, f"{OBJECTS}/contacts", limit=100, properties=wanted)
     archived, _ = list_all(
-        hubspot, "/crm/v3/objects/contacts", limit=100, properties=wanted, archived="true"
+        hubspot, f"{OBJECTS}/contacts", limit=100, properties=wanted, archived="true"
     )
     archived_by_id = {r["id"]: r for r in archived}
     survivors = [r for r in live if r["properties"]["hs_merged_object_ids"]]
@@ -296,7 +302,7 @@ def test_merged_away_contacts_are_archived_and_listed_on_their_survivor(
 def test_deals_carry_their_stage_dates_per_pipeline_stage(
     hubspot: httpx.Client, world: World
 ) -> None:
-    pipelines = hubspot.get("/crm/v3/pipelines/deals").json()["results"]
+    pipelines = hubspot.get(PIPELINES_PATH).json()["results"]
     names = [
         f"hs_v2_date_{kind}_{stage['id']}"
         for pipeline in pipelines
@@ -320,7 +326,7 @@ def test_deals_carry_their_stage_dates_per_pipeline_stage(
                 assert props[f"hs_v2_date_entered_{stage}"] <= value
 
 
-BATCH_READ = "/crm/v3/objects/deals/batch/read"
+BATCH_READ = f"{OBJECTS}/deals/batch/read"
 OPEN_STAGES = {p.pipeline_id: [s.stage_id for s in p.open_stages] for p in PIPELINES}
 WON_STAGES = {p.closed_stage(won=True).stage_id for p in PIPELINES}
 
@@ -485,7 +491,7 @@ def test_batch_read_rejects_invalid_requests(hubspot: httpx.Client, body: dict) 
 def test_batch_read_of_contacts_has_no_tracked_history(hubspot: httpx.Client, world: World) -> None:
     contact = next(c for c in world.hubspot.contacts if c.archived_ms is None)
     response = hubspot.post(
-        "/crm/v3/objects/contacts/batch/read",
+        f"{OBJECTS}/contacts/batch/read",
         json={
             "inputs": [{"id": str(contact.object_id)}],
             "properties": ["email"],
@@ -511,3 +517,176 @@ def test_batch_read_is_recorded_and_takes_faults(world: World) -> None:
             (BATCH_READ, 429, Fault.RATE_LIMIT),
             (BATCH_READ, 200, None),
         ]
+
+
+# HubSpot's versions, service-key scopes, properties API and limits (issue 13).
+@contextmanager
+def stand_in(world: World, **options: Any) -> Iterator[httpx.Client]:
+    """A client of a HubSpot stand-in built with ``options``, holding its service key."""
+    with (
+        HubSpotServer(world, **options) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
+        yield client
+
+
+def not_found(response: httpx.Response) -> bool:
+    """HubSpot's answer for a path it does not serve: 404, no category."""
+    body = response.json()
+    return (
+        response.status_code == 404
+        and body["status"] == "error"
+        and body["message"] == "resource not found"
+        and set(body) == {"status", "message", "correlationId", "requestId"}
+    )
+
+
+def test_date_versioned_and_legacy_paths_serve_the_same_portal(hubspot: httpx.Client) -> None:
+    params = {"limit": 100, "properties": "email,lead_grade"}
+    dated = hubspot.get(f"{OBJECTS}/contacts", params=params).json()
+    legacy = hubspot.get("/crm/v3/objects/contacts", params=params).json()
+    assert dated["results"] == legacy["results"]
+    inputs = {"inputs": [{"id": str(deal)} for deal, _ in hubspot_pairs(hubspot)[:5]]}
+    assert (
+        hubspot.post(ASSOCIATIONS, json=inputs).json()["results"]
+        == hubspot.post("/crm/v4/associations/deals/contacts/batch/read", json=inputs).json()[
+            "results"
+        ]
+    )
+    for path in ("/crm/v3/owners/", "/crm/v3/pipelines/deals", "/account-info/v3/details"):
+        assert hubspot.get(path).status_code == 200, path
+
+
+def hubspot_pairs(hubspot: httpx.Client) -> list[tuple[int, int]]:
+    deals, _ = list_all(hubspot, f"{OBJECTS}/deals", limit=100, associations="contacts")
+    return [
+        (int(d["id"]), int(a["id"]))
+        for d in deals
+        for a in d.get("associations", {}).get("contacts", {}).get("results", [])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("today", "path", "served"),
+    [
+        (date(2026, 9, 7), "/crm/objects/2026-09/contacts", False),  # the day before GA
+        (date(2026, 9, 8), "/crm/objects/2026-09/contacts", True),
+        (date(2027, 9, 29), "/crm/objects/2026-03/contacts", True),
+        (date(2027, 9, 30), "/crm/objects/2026-03/contacts", False),  # 18 months after GA
+        (date(2028, 3, 8), "/crm/owners/2026-09", False),
+        (date(2027, 3, 29), "/crm/v4/associations/deals/contacts/batch/read", True),
+        (date(2027, 3, 30), "/crm/v4/associations/deals/contacts/batch/read", False),
+        (date(2027, 3, 30), "/crm/v3/objects/contacts", True),  # v1-v3 last until September
+        (date(2027, 9, 1), "/crm/v3/objects/contacts", False),
+        (date(2026, 12, 5), "/crm/objects/2025-09/contacts", False),  # never released
+        (date(2026, 12, 5), "/crm/objects/2027-03-beta/contacts", False),  # not served here
+    ],
+)
+def test_each_version_is_served_from_its_release_to_its_end_of_support(
+    world: World, today: date, path: str, served: bool
+) -> None:
+    with stand_in(world, api_today=today) as client:
+        if "batch/read" in path:
+            response = client.post(path, json={"inputs": [{"id": "1"}]})
+        else:
+            response = client.get(path)
+    assert (response.status_code in (200, 207)) is served, response.text
+    if not served:
+        assert not_found(response)
+
+
+def test_a_key_without_a_scope_gets_hubspots_missing_scopes_403(world: World) -> None:
+    scopes = {"crm.objects.contacts.read"}
+    with stand_in(world, scopes=scopes) as client:
+        assert client.get(f"{OBJECTS}/contacts").status_code == 200
+        assert client.get(f"/account-info/{VERSION}/details").status_code == 200  # no scope
+        refused = {
+            "deals": client.post(f"{OBJECTS}/deals/search", json={}),
+            "owners": client.get(OWNERS),
+            "pipelines": client.get(PIPELINES_PATH),
+            "properties": client.get(f"/crm/properties/{VERSION}/companies"),
+        }
+    for name, response in refused.items():
+        assert response.status_code == 403, name
+        body = response.json()
+        assert body["category"] == "MISSING_SCOPES" and body["status"] == "error"
+        assert body["message"].startswith("This app hasn't been granted all required scopes")
+        assert body["links"] == {"scopes": "https://developers.hubspot.com/scopes"}
+        (error,) = body["errors"]
+        assert error["message"] == "One or more of the following scopes are required."
+        assert error["context"]["requiredGranularScopes"]
+    assert refused["owners"].json()["errors"][0]["context"] == {
+        "requiredGranularScopes": ["crm.objects.owners.read"]
+    }
+    assert refused["properties"].json()["errors"][0]["context"]["requiredGranularScopes"] == [
+        "crm.objects.companies.read",
+        "crm.schemas.companies.read",
+    ]
+
+
+def test_the_properties_api_lists_custom_and_hubspot_defined_properties(
+    hubspot: httpx.Client, world: World
+) -> None:
+    for kind, custom in (
+        ("contacts", {"li_fat_id", "lead_grade"}),
+        ("companies", set()),
+        ("deals", {"list_amount", "deal_region"}),
+    ):
+        response = hubspot.get(f"/crm/properties/{VERSION}/{kind}")
+        assert response.status_code == 200 and "paging" not in response.json()
+        listed = {p["name"]: p for p in response.json()["results"]}
+        assert {name for name, p in listed.items() if not p.get("hubspotDefined")} == custom
+        record = getattr(world.hubspot, kind)[0]
+        assert set(record.properties) <= set(listed)  # every value has its definition
+        for definition in listed.values():
+            assert {"name", "label", "type", "fieldType", "calculated", "archived"} <= set(
+                definition
+            )
+    contacts = {
+        p["name"]: p for p in hubspot.get(f"/crm/properties/{VERSION}/contacts").json()["results"]
+    }
+    grade = contacts["lead_grade"]
+    assert (grade["type"], grade["fieldType"]) == ("enumeration", "select")
+    assert [o["value"] for o in grade["options"]] == ["A", "B", "C", "D"]
+    assert contacts["hs_analytics_first_referrer"]["hubspotDefined"] is True  # empty here
+    assert contacts["createdate"]["type"] == "datetime"
+
+
+def test_custom_values_are_served_on_records(hubspot: httpx.Client, world: World) -> None:
+    records, _ = list_all(
+        hubspot, f"{OBJECTS}/deals", limit=100, properties="deal_region,list_amount"
+    )
+    planted = {str(d.object_id): d.properties for d in world.hubspot.deals}
+    assert records
+    for record in records:
+        for name in ("deal_region", "list_amount"):
+            assert record["properties"][name] == planted[record["id"]][name]
+
+
+def test_account_details(hubspot: httpx.Client) -> None:
+    body = hubspot.get(f"/account-info/{VERSION}/details").json()
+    assert body["portalId"] == 24_681_357 and body["accountType"] == "STANDARD"
+    assert {"timeZone", "companyCurrency", "uiDomain", "dataHostingLocation"} <= set(body)
+
+
+def test_a_get_past_the_url_limit_is_a_414_without_json(world: World) -> None:
+    names = ",".join(f"property_{n}" for n in range(40))
+    with stand_in(world, url_limit=300) as client:
+        refused = client.get(f"{OBJECTS}/contacts", params={"properties": names})
+        short = client.get(f"{OBJECTS}/contacts", params={"properties": "email"})
+    assert refused.status_code == 414
+    with pytest.raises(ValueError):
+        refused.json()
+    assert short.status_code == 200
+
+
+def test_search_takes_25_filters_at_most(hubspot: httpx.Client) -> None:
+    def groups(sizes: list[int]) -> list[dict]:
+        test = {"propertyName": "amount", "operator": "GTE", "value": "0"}
+        return [{"filters": [test] * size} for size in sizes]
+
+    ok = hubspot.post(f"{OBJECTS}/deals/search", json={"filterGroups": groups([10, 10, 5])})
+    assert ok.status_code == 200
+    for sizes in ([10, 10, 6], [11], [1] * 6):
+        refused = hubspot.post(f"{OBJECTS}/deals/search", json={"filterGroups": groups(sizes)})
+        assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
