@@ -15,8 +15,39 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 BUILD_SCHEMA = "analytics_build"
 
 
+# dbt commands that take --vars (dbt deps, clean, debug, init do not need them).
+_TAKES_VARS = frozenset(
+    {
+        "build",
+        "run",
+        "seed",
+        "test",
+        "snapshot",
+        "compile",
+        "parse",
+        "docs",
+        "ls",
+        "list",
+        "run-operation",
+        "show",
+        "source",
+        "retry",
+        "clone",
+    }
+)
+
+
 class DbtError(Exception):
     """dbt exited non-zero; the message holds the failing lines."""
+
+
+def vars_args(args: list[str]) -> list[str]:
+    """``--vars`` from ``THINLINE_DBT_VARS`` (a YAML mapping, e.g. the deployment's
+    ``custom_fields``) for every dbt command Thinline runs, unless the command names its own."""
+    value = os.environ.get("THINLINE_DBT_VARS", "").strip()
+    if not value or not args or args[0] not in _TAKES_VARS or "--vars" in args:
+        return []
+    return ["--vars", value]
 
 
 def dbt_env(
@@ -48,6 +79,7 @@ def run_dbt(
     command = [
         str(dbt),
         *args,
+        *vars_args(args),
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",

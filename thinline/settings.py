@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     demo_scale: float = Field(default=5.0, description="Size of the demo synthetic company.")
     demo_seed: int = Field(default=7, description="Seed of the demo synthetic company.")
     demo_history_days: int = Field(default=120, description="Days of demo history.")
+    dbt_vars: str | None = Field(
+        default=None,
+        description="dbt vars (a YAML mapping) for every dbt command Thinline runs.",
+    )
 
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
@@ -73,8 +77,28 @@ class Settings(BaseSettings):
 def load_settings() -> Settings:
     """Read settings, turning validation errors into one-line :class:`ConfigError`."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as error:
         first = error.errors()[0]
         field = "__".join(str(part) for part in first["loc"]).upper()
         raise ConfigError(f"invalid setting THINLINE_{field}: {first['msg']}") from None
+    check_dbt_vars(settings.dbt_vars)
+    return settings
+
+
+def check_dbt_vars(text: str | None) -> None:
+    """``THINLINE_DBT_VARS`` must be a YAML mapping (what dbt's ``--vars`` takes)."""
+    if text is None:
+        return
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        problem = " ".join(str(error).split())[:120]
+        raise ConfigError(f"invalid setting THINLINE_DBT_VARS: not YAML ({problem})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(
+            "invalid setting THINLINE_DBT_VARS: expected a YAML mapping such as "
+            "'{custom_fields: {salesforce_opportunities: [Region__c]}}'"
+        )

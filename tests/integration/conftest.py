@@ -25,6 +25,13 @@ THINLINE = str(Path(sys.executable).parent / "thinline")
 DAY = date(2026, 3, 10)
 WORLD = WorldConfig(seed=11, scale=1.0, start=date(2026, 1, 1), end=DAY)
 ALL_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
+# The deployment's dbt vars, as a user sets them: custom CRM fields surfaced without editing a
+# model (test_custom_fields reads them back from analytics).
+DBT_VARS = (
+    "{custom_fields: {salesforce_opportunities: [Region__c], salesforce_accounts: [Tier__c], "
+    "salesforce_leads: [Lead_Score__c], hubspot_deals: [{name: deal_region, column: region}], "
+    "hubspot_contacts: [lead_grade]}}"
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -88,7 +95,7 @@ def world() -> World:
 def published_company(home: Path, world: World) -> dict:
     """Run the nightly DAG twice for DAY; keep both outputs, the BI URL and both snapshots."""
     with serve(world) as sources:
-        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES}
+        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES, "THINLINE_DBT_VARS": DBT_VARS}
         output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
         url = run_thinline(home, "warehouse", "url").strip()
         before = snapshot(url)

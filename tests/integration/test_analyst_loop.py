@@ -20,7 +20,7 @@ import psycopg
 import pytest
 import yaml
 
-from tests.integration.conftest import ALL_SOURCES, snapshot
+from tests.integration.conftest import ALL_SOURCES, DBT_VARS, snapshot
 from thinline.dbt import PROJECT_DIR
 
 pytestmark = pytest.mark.integration
@@ -43,6 +43,7 @@ class Analyst:
             "THINLINE_SOURCES": ALL_SOURCES,
             "THINLINE_DBT_PROJECT_DIR": str(self.project),
             "THINLINE_DEV_SCHEMA": self.schema,
+            "THINLINE_DBT_VARS": DBT_VARS,  # the deployment's vars, as the nightly run's
         }
 
     def run(self, *command: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ import pytest
 
 from sandbox import build_world, serve
 from tests.conftest import create_database, drop_database
-from tests.integration.conftest import ALL_SOURCES, DAY, WORLD, run_thinline
+from tests.integration.conftest import ALL_SOURCES, DAY, DBT_VARS, WORLD, run_thinline
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +93,7 @@ def test_watermarks_committed_per_stream(published_company: dict) -> None:
 def test_the_next_night_is_incremental(published_company: dict, home: Path) -> None:
     next_day = date(2026, 3, 11)
     with serve(build_world(replace(WORLD, end=next_day))) as sources:
-        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES}
+        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES, "THINLINE_DBT_VARS": DBT_VARS}
         run_thinline(home, "run", "--date", next_day.isoformat(), extra_env=env)
     with psycopg.connect(published_company["url"]) as conn:
         batches = conn.execute(

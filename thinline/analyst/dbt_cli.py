@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extract.base import ConfigError
-from thinline.dbt import PROJECT_DIR, dbt_env
+from thinline.dbt import PROJECT_DIR, dbt_env, vars_args
 from thinline.settings import load_settings
 from thinline.warehouse import EmbeddedWarehouse, check_reachable
 
@@ -143,7 +143,7 @@ def dbt_command(ctx: DbtContext, args: list[str]) -> list[str]:
         command += ["--project-dir", str(ctx.project_dir)]
     if "--profiles-dir" not in args:
         command += ["--profiles-dir", str(ctx.project_dir)]
-    return command
+    return command + vars_args(args)
 
 
 def run_analyst_dbt(

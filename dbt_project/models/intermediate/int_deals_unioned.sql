@@ -27,6 +27,7 @@ unioned as (
             'currency_code': 'text',
             'list_amount': 'numeric',
             'list_amount_source': 'text',
+            'custom_fields': 'jsonb',
         },
     ) }}
 
@@ -57,7 +58,8 @@ final as (
         amount,
         currency_code,
         list_amount,
-        list_amount_source
+        list_amount_source,
+        custom_fields
     from unioned
 
 )

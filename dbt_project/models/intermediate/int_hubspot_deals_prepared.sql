@@ -88,7 +88,8 @@ final as (
         deals.list_amount,
         case
             when deals.list_amount is not null then 'hubspot_list_amount_property'
-        end as list_amount_source
+        end as list_amount_source,
+        deals.custom_fields
     from deals
     left join stages
         on

@@ -67,7 +67,8 @@ deal_dates as (
         amount,
         currency_code,
         list_amount,
-        list_amount_source
+        list_amount_source,
+        custom_fields
     from deals
 
 ),
@@ -125,7 +126,9 @@ final as (
         fx_rates.reporting_per_unit as fx_rate_to_reporting,
         coalesce(reopenings.reopened_count, 0) > 0 as is_reopened,
         coalesce(source_channels.source_channel, 'unattributed') as source_channel,
-        coalesce(source_channels.is_marketing_sourced, false) as is_marketing_sourced
+        coalesce(source_channels.is_marketing_sourced, false) as is_marketing_sourced,
+        -- the CRM fields named in var custom_fields (macros/custom_fields.sql)
+        deal_dates.custom_fields
     from deal_dates
     -- converted at the rate of the close date (expected close for open deals),
     -- or of the created date when the deal has no close date

@@ -35,6 +35,7 @@ records as (
             'customer_at': 'timestamptz',
             'first_sales_activity_at': 'timestamptz',
             'lifecycle_stage': 'text',
+            'custom_fields': 'jsonb',
         },
     ) }}
 
@@ -81,7 +82,9 @@ final as (
         opportunity_at,
         customer_at,
         first_sales_activity_at,
-        lifecycle_stage
+        lifecycle_stage,
+        precedence as record_precedence,
+        custom_fields
     from keyed
 
 )

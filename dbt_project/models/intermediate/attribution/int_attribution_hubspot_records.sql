@@ -72,7 +72,8 @@ final as (
         contacts.became_opportunity_at as opportunity_at,
         contacts.became_customer_at as customer_at,
         sales_activity.first_sales_activity_at,
-        contacts.lifecycle_stage
+        contacts.lifecycle_stage,
+        contacts.custom_fields
     from contacts
     left join merge_links
         on contacts.contact_id = merge_links.merged_contact_id

@@ -45,7 +45,8 @@ lead_records as (
         cast(null as timestamptz) as opportunity_at,
         cast(null as timestamptz) as customer_at,
         cast(null as timestamptz) as first_sales_activity_at,
-        leads.lead_status as lifecycle_stage
+        leads.lead_status as lifecycle_stage,
+        leads.custom_fields
     from leads
     left join contacts as converted
         on leads.converted_contact_id = converted.contact_id
@@ -72,7 +73,8 @@ contact_records as (
         cast(null as timestamptz) as opportunity_at,
         cast(null as timestamptz) as customer_at,
         cast(null as timestamptz) as first_sales_activity_at,
-        'contact' as lifecycle_stage
+        'contact' as lifecycle_stage,
+        custom_fields
     from contacts
 
 ),

@@ -22,7 +22,8 @@ final as (
         annual_revenue,
         cast(owner_id as text) as owner_id,
         created_at,
-        is_deleted
+        is_deleted,
+        custom_fields
     from companies
 
 )

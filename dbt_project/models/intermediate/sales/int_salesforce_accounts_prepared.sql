@@ -22,7 +22,8 @@ final as (
         cast(null as numeric) as annual_revenue,
         owner_id,
         created_at,
-        is_deleted
+        is_deleted,
+        custom_fields
     from accounts
 
 )

@@ -66,6 +66,27 @@ people as (
 
 ),
 
+-- the custom fields of all the person's records (var custom_fields); where two records set
+-- the same one, the record first by precedence (int_attribution_contact_records) wins
+custom_fields as (
+
+    select
+        records.contact_id,
+        jsonb_object_agg(
+            record_fields.field_name, record_fields.field_value
+            order by
+                records.record_precedence desc,
+                records.created_at desc,
+                records.record_key desc
+        ) as custom_fields
+    from records
+    cross join
+        lateral jsonb_each(records.custom_fields)
+            as record_fields (field_name, field_value)
+    group by records.contact_id
+
+),
+
 ordered_touches as (
 
     select
@@ -112,10 +133,13 @@ final as (
         stage_dates.became_sql_at,
         stage_dates.became_opportunity_at,
         stage_dates.became_customer_at,
-        people.first_sales_activity_at
+        people.first_sales_activity_at,
+        coalesce(custom_fields.custom_fields, cast('{}' as jsonb)) as custom_fields
     from people
     left join stage_dates
         on people.contact_id = stage_dates.contact_id
+    left join custom_fields
+        on people.contact_id = custom_fields.contact_id
     left join ordered_touches as first_touches
         on
             people.contact_id = first_touches.contact_id

@@ -19,6 +19,7 @@ accounts as (
             'owner_id': 'text',
             'created_at': 'timestamptz',
             'is_deleted': 'boolean',
+            'custom_fields': 'jsonb',
         },
     ) }}
 
@@ -46,7 +47,9 @@ final as (
         case when owner_id is not null then {{ key_from(['crm', 'owner_id']) }} end
             as account_owner_sales_rep_id,
         created_at,
-        is_deleted
+        is_deleted,
+        -- the CRM fields named in var custom_fields (macros/custom_fields.sql)
+        custom_fields
     from accounts
 
 )

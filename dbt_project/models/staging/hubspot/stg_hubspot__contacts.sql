@@ -76,6 +76,10 @@ renamed as (
             {{ string_to_timestamp("record ->> 'updatedAt'") }}
         ) as updated_at,
 
+        -- custom fields (var custom_fields, macros/custom_fields.sql)
+        {{ custom_field_columns('hubspot_contacts', "record -> 'properties'") }}
+        {{ custom_fields_object('hubspot_contacts', "record -> 'properties'") }} as custom_fields,
+
         -- flags and load metadata
         is_deleted,
         _loaded_at

@@ -34,6 +34,10 @@ renamed as (
             {{ string_to_timestamp("record ->> 'SystemModstamp'") }}
         ) as updated_at,
 
+        -- custom fields (var custom_fields, macros/custom_fields.sql)
+        {{ custom_field_columns('salesforce_accounts', "record") }}
+        {{ custom_fields_object('salesforce_accounts', "record") }} as custom_fields,
+
         -- flags and load metadata
         is_deleted,
         _loaded_at
