@@ -76,3 +76,7 @@ def gaql(sources: DemoSources) -> Iterator[Callable[..., httpx.Response]]:
             )
 
         yield run
+
+
+# A date version the HubSpot stand-in serves today (its legacy /crm/v3 paths end in 2027).
+HUBSPOT_VERSION = "2026-09"

@@ -13,6 +13,7 @@ from sandbox import Faults, World
 from sandbox.faults import Fault
 from sandbox.google_ads_server import GoogleAdsServer
 from sandbox.hubspot_server import TOKEN, HubSpotServer
+from tests.sandbox.conftest import HUBSPOT_VERSION
 
 Headers = Callable[[GoogleAdsServer, httpx.Client], dict[str, str]]
 
@@ -24,7 +25,7 @@ def hubspot_calls(
         HubSpotServer(world, faults=faults) as server,
         httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
     ):
-        responses = [client.get("/crm/v3/owners/") for _ in range(calls)]
+        responses = [client.get(f"/crm/owners/{HUBSPOT_VERSION}/") for _ in range(calls)]
     return responses, server
 
 

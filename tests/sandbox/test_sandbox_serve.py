@@ -15,6 +15,7 @@ import pytest
 
 from sandbox import DemoSources, Faults, World, WorldConfig, build_world, serve
 from sandbox.__main__ import main
+from tests.sandbox.conftest import HUBSPOT_VERSION
 
 
 def serve_env_keys() -> set[str]:
@@ -66,7 +67,7 @@ def test_serve_passes_faults_to_each_server(world: World) -> None:
 def test_servers_stop_on_exit_even_with_kept_alive_connections(world: World) -> None:
     with httpx.Client() as client:
         with serve(world) as sources:
-            url = f"{sources.hubspot.url}/crm/v3/pipelines/deals"
+            url = f"{sources.hubspot.url}/crm/pipelines/{HUBSPOT_VERSION}/deals"
             headers = {"Authorization": f"Bearer {sources.env['THINLINE_HUBSPOT__TOKEN']}"}
             assert client.get(url, headers=headers).status_code == 200
         with pytest.raises(httpx.TransportError):
@@ -114,7 +115,9 @@ def test_cli_serve_prints_exports_and_stops_on_interrupt() -> None:
         env = dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in lines)
         assert_extractor_settings(env)
         headers = {"Authorization": f"Bearer {env['THINLINE_HUBSPOT__TOKEN']}"}
-        response = httpx.get(f"{env['THINLINE_HUBSPOT__BASE_URL']}/crm/v3/owners/", headers=headers)
+        response = httpx.get(
+            f"{env['THINLINE_HUBSPOT__BASE_URL']}/crm/owners/{HUBSPOT_VERSION}/", headers=headers
+        )
         assert response.status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
