@@ -120,3 +120,75 @@ def test_a_run_on_real_sources_stops_at_a_fail_before_extracting(
     assert "google_ads" in result.stderr and "2026-08-05" in result.stderr
     # nothing started: no warehouse, no Airflow run
     assert not (tmp_path / "warehouse").exists() and not (tmp_path / "logs").exists()
+
+
+def test_checks_are_recorded_as_preflight_results(fresh_database: str) -> None:
+    import psycopg
+
+    from extract.preflight import Check, Level
+    from thinline.doctor import record
+
+    checks = [
+        Check("google_ads", "api version", Level.WARN, "v25 sunsets on 2027-02-01", "set …"),
+        Check("google_ads", "customer 1234567890", Level.OK, "Thinline US (USD)"),
+        Check("meta_ads", "account act_1", Level.FAIL, "no such ad account", "check …"),
+    ]
+    record(fresh_database, "run-1", checks)
+    record(fresh_database, "run-1", checks[:2])  # a retried task rewrites its source's rows
+    with psycopg.connect(fresh_database) as conn:
+        rows = conn.execute(
+            "select suite, rule, expectation, severity, passed, observed_value "
+            "from ops.quality_results where run_id = 'run-1' order by result_id"
+        ).fetchall()
+    assert rows == [
+        (
+            "preflight_meta_ads",
+            "PRE-ACCOUNT",
+            "account act_1",
+            "critical",
+            False,
+            "FAIL: no such ad account",
+        ),
+        (
+            "preflight_google_ads",
+            "PRE-API-VERSION",
+            "api version",
+            "warning",
+            False,
+            "WARN: v25 sunsets on 2027-02-01",
+        ),
+        (
+            "preflight_google_ads",
+            "PRE-CUSTOMER",
+            "customer 1234567890",
+            "warning",
+            True,
+            "OK: Thinline US (USD)",
+        ),
+    ]
+
+
+def test_the_summary_shows_preflight_warnings_and_skipped_units(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from thinline.cli import print_summary
+
+    summary = {
+        "run_id": "manual__1",
+        "window": {"start": "2026-02-19T00:00:00+00:00"},
+        "rows_loaded": {"google_ads": {"click_views": 5}},
+        "quarantined": {},
+        "skipped": {"google_ads": {"click_views": {"click_view serves only the last 90 days": 3}}},
+        "preflight_warnings": ["google_ads    api version   WARN  v25 sunsets on 2027-02-01"],
+        "checks": {"raw": {"passed": 1, "failed": 0, "warnings": 0}},
+        "published_tables": [],
+    }
+    path = tmp_path / "latest.json"
+    path.write_text(json.dumps(summary))
+    print_summary(path, "postgresql://thinline:s3cret@127.0.0.1:5/thinline", tmp_path)
+    text = capsys.readouterr().out
+    assert "skipped      : raw_google_ads.click_views 3 (click_view serves only" in text
+    assert "pre-flight WARN: google_ads api version WARN v25 sunsets on 2027-02-01" in text
+    assert "s3cret" not in text
