@@ -238,21 +238,11 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 @contextmanager
 def _demo_sources(settings: Any, run_day: date) -> Iterator[dict[str, str]]:
-    """Serve the synthetic company's stand-in APIs for the length of the run."""
-    from sandbox import WorldConfig, build_world, serve
+    """Serve the synthetic company's stand-in APIs for the length of the run (thinline/demo.py)."""
+    from thinline.demo import demo_sources
 
-    start = run_day - timedelta(days=settings.demo_history_days)
-    config = WorldConfig(
-        seed=settings.demo_seed, scale=settings.demo_scale, start=start, end=run_day
-    )
-    typer.echo(f"starting demo sources (synthetic company, scale {settings.demo_scale}) …")
-    world = build_world(config)
-    truth = Path(settings.home).resolve() / "demo" / "truth.json"
-    truth.parent.mkdir(parents=True, exist_ok=True)
-    world.write_truth(truth)  # what the generator planted, to compare the warehouse against
-    typer.echo(f"demo truth written to {truth}")
-    with serve(world) as sources:
-        yield {**sources.env, "THINLINE_START_DATE": start.isoformat()}
+    with demo_sources(settings, run_day, typer.echo) as env:
+        yield env
 
 
 def print_summary(path: Path, url: str, home: Path) -> None:
