@@ -69,10 +69,10 @@ def thinline_nightly() -> None:
         return run(context["run_id"], [item["source"] for item in extracts])
 
     @task
-    def transform(raw_quality: dict) -> dict:
+    def transform(raw_quality: dict, **context) -> dict:
         from thinline.pipeline import transform as run
 
-        return run()
+        return run(context["run_id"])
 
     @task
     def validate_marts(built: dict, **context) -> dict:
@@ -81,10 +81,10 @@ def thinline_nightly() -> None:
         return run(context["run_id"])
 
     @task
-    def publish(marts_quality: dict) -> dict:
+    def publish(marts_quality: dict, **context) -> dict:
         from thinline.pipeline import publish_marts
 
-        return publish_marts()
+        return publish_marts(context["run_id"])
 
     @task
     def report(

@@ -171,23 +171,24 @@ def test_checks_are_recorded_as_preflight_results(fresh_database: str) -> None:
 def test_the_summary_shows_preflight_warnings_and_skipped_units(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import json
-
     from thinline.cli import print_summary
+    from thinline.state import RunSummary, StateFolder
 
-    summary = {
-        "run_id": "manual__1",
-        "window": {"start": "2026-02-19T00:00:00+00:00"},
-        "rows_loaded": {"google_ads": {"click_views": 5}},
-        "quarantined": {},
-        "skipped": {"google_ads": {"click_views": {"click_view serves only the last 90 days": 3}}},
-        "preflight_warnings": ["google_ads    api version   WARN  v25 sunsets on 2027-02-01"],
-        "checks": {"raw": {"passed": 1, "failed": 0, "warnings": 0}},
-        "published_tables": [],
-    }
-    path = tmp_path / "latest.json"
-    path.write_text(json.dumps(summary))
-    print_summary(path, "postgresql://thinline:s3cret@127.0.0.1:5/thinline", tmp_path)
+    summary = RunSummary(
+        run_id="manual__1",
+        window_start="2026-02-19T00:00:00+00:00",
+        window_end="2026-02-20T00:00:00+00:00",
+        finished_at="2026-02-20T02:10:00+00:00",
+        sources=["google_ads"],
+        rows_loaded={"google_ads": {"click_views": 5}},
+        skipped={"google_ads": {"click_views": {"click_view serves only the last 90 days": 3}}},
+        preflight_warnings=["google_ads    api version   WARN  v25 sunsets on 2027-02-01"],
+        checks={"raw": {"passed": 1, "failed": 0, "warnings": 0}},
+        published_tables=[],
+    )
+    folder = StateFolder.of(tmp_path)
+    summary.write(folder)
+    print_summary(folder, "postgresql://thinline:s3cret@127.0.0.1:5/thinline")
     text = capsys.readouterr().out
     assert "skipped      : raw_google_ads.click_views 3 (click_view serves only" in text
     assert "pre-flight WARN: google_ads api version WARN v25 sunsets on 2027-02-01" in text

@@ -24,16 +24,20 @@ from thinline.report import build_site
 from thinline.report.data import Result
 from thinline.report.sections import REP_PACING, SECTIONS
 from thinline.report.site import report_params
+from thinline.state import RunSummary
 
 THINLINE = str(Path(sys.executable).parent / "thinline")
 NOW = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)
-SUMMARY = {
-    "run_id": "manual__2026-03-11T02:00:00+00:00",
-    "window": {"start": "2026-03-10T00:00:00+00:00", "end": "2026-03-11T00:00:00+00:00"},
-    "rows_loaded": {"hubspot": {"contacts": 3, "deals": 2}},
-    "checks": {"raw": {"passed": 2, "failed": 0, "warnings": 1}},
-    "published_tables": ["rpt_funnel"],
-}
+SUMMARY = RunSummary(
+    run_id="manual__2026-03-11T02:00:00+00:00",
+    window_start="2026-03-10T00:00:00+00:00",
+    window_end="2026-03-11T00:00:00+00:00",
+    finished_at="2026-03-11T02:10:00+00:00",
+    sources=["hubspot"],
+    rows_loaded={"hubspot": {"contacts": 3, "deals": 2}},
+    checks={"raw": {"passed": 2, "failed": 0, "warnings": 1}},
+    published_tables=["rpt_funnel"],
+)
 
 # Only the columns the report reads; names and types as in the dbt models' yml.
 ANALYTICS = """
@@ -311,7 +315,7 @@ def test_report_params_follow_the_run_window() -> None:
         "window_end": datetime(2026, 3, 11, tzinfo=UTC),
     }
     today = datetime.now(UTC).date()
-    assert report_params({}) == {  # no run: yesterday, up to today's midnight
+    assert report_params(None) == {  # no run: yesterday, up to today's midnight
         "as_of": today - timedelta(days=1),
         "window_end": datetime.combine(today, time(), tzinfo=UTC),
     }

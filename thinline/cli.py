@@ -6,7 +6,6 @@ pipeline failure with exit code 1.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -14,11 +13,14 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from extract.base import ConfigError, SourceError
+
+if TYPE_CHECKING:
+    from thinline.state import StateFolder
 
 app = typer.Typer(
     help="Thinline: the revenue warehouse between marketing and sales.",
@@ -29,6 +31,8 @@ warehouse_app = typer.Typer(help="The embedded PostgreSQL warehouse.", no_args_i
 app.add_typer(warehouse_app, name="warehouse")
 report_app = typer.Typer(help="The nightly report (static HTML site).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+quarantine_app = typer.Typer(help="Records held back from raw (ops.quarantine).")
+app.add_typer(quarantine_app, name="quarantine")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -56,6 +60,14 @@ def parse_day(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"malformed date {value!r} for {option}: expected YYYY-MM-DD") from None
+
+
+def check_port(port: int, option: str = "--port", free_choice: bool = False) -> int:
+    """A TCP port number (0, any free port, only where ``free_choice``)."""
+    low = 0 if free_choice else 1
+    if not low <= port <= 65535:
+        raise ConfigError(f"{option} {port} is not a port number ({low}-65535)")
+    return port
 
 
 def _settings():
@@ -141,43 +153,66 @@ def run(
 ) -> None:
     """Run the nightly DAG through Airflow for one day's interval, then print a summary."""
     from thinline.airflow_runner import airflow_env, run_nightly
-    from thinline.pipeline import require_settings
-    from thinline.warehouse import check_reachable, redact
+    from thinline.run_lock import TOKEN_ENV, describe, hold_run_lock, new_token
+    from thinline.state import StateFolder, warehouse_url
+    from thinline.warehouse import redact
 
     run_day = parse_day(day, "--date") if day else datetime.now(UTC).date() - timedelta(days=1)
+    refuse_unfinished_day(run_day)
     settings = _settings()
-    use_demo = demo or settings.is_demo
-    if not use_demo:
-        require_settings()
-    sources = settings.source_names()
-    if not use_demo:  # real accounts: the pre-flight checks first, nothing runs on a FAIL
+    sources = _sources(settings, demo)
+    if not demo:  # real accounts: the pre-flight checks first, nothing runs on a FAIL
+        for name in sources:
+            settings.source_settings(name).check_credentials()
         _preflight_or_exit(settings, sources)
-    home = Path(settings.home).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-
-    if settings.warehouse_url is not None:
-        url = settings.warehouse_url.get_secret_value()
-        check_reachable(url)
-    else:
+    folder = StateFolder.of(settings.home).prepare()
+    if settings.warehouse_url is None:
         typer.echo("starting the embedded warehouse …")
-        url = _warehouse().start()
+    url = warehouse_url(settings, start=True)
     typer.echo(f"warehouse: {redact(url)}")
 
-    with _demo_sources(settings, run_day) if use_demo else nullcontext({}) as source_env:
+    token = new_token()
+    holder = describe(f"thinline run --date {run_day}")
+    with (
+        hold_run_lock(url, holder, token),
+        _demo_sources(settings, run_day) if demo else nullcontext({}) as source_env,
+    ):
         env = {
             **source_env,
-            "THINLINE_HOME": str(home),
+            "THINLINE_HOME": str(folder.root),
             "THINLINE_SOURCES": ",".join(sources),
             "THINLINE_WAREHOUSE_URL": url,
             "THINLINE_TASK_RETRIES": os.environ.get("THINLINE_TASK_RETRIES", "0"),
+            TOKEN_ENV: token,
         }
-        log_file = home / "logs" / f"run-{run_day.isoformat()}.log"
+        log_file = folder.run_log(run_day)
         log_file.parent.mkdir(parents=True, exist_ok=True)
         typer.echo(f"running thinline_nightly for {run_day} through Airflow (log: {log_file})")
-        code = run_nightly(run_day, airflow_env(home, env), log_file, typer.echo)
+        code = run_nightly(run_day, airflow_env(folder.root, env), log_file, typer.echo)
     if code != 0:
         fail(f"the nightly run for {run_day} failed; see {log_file}", 1)
-    print_summary(home / "runs" / "latest.json", url, home)
+    print_summary(folder, url)
+
+
+def refuse_unfinished_day(day: date) -> None:
+    """A run reads one finished UTC day: a day that has not ended would commit watermarks past
+    what any source could have sent, and later nights would skip what arrives meanwhile."""
+    today = datetime.now(UTC).date()
+    if day >= today:
+        raise ConfigError(
+            f"--date {day} has not ended yet (UTC today is {today}); a run reads a finished "
+            f"day, the latest being {today - timedelta(days=1)}"
+        )
+
+
+def _sources(settings: Any, demo: bool) -> list[str]:
+    """The enabled sources: configured ones, or with ``--demo`` every demo source unless some
+    are named. Nothing configured and no ``--demo`` is an error (settings.source_names)."""
+    from thinline.settings import DEMO_SOURCES
+
+    if demo and settings.sources is None:
+        return list(DEMO_SOURCES)
+    return settings.source_names()
 
 
 def _preflight_or_exit(settings: Any, sources: list[str]) -> None:
@@ -209,13 +244,13 @@ def doctor(
     from thinline.settings import load_settings
 
     settings = _settings()
-    use_demo = demo or settings.is_demo
+    sources = _sources(settings, demo)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     with ExitStack() as stack:
-        source_env = stack.enter_context(_demo_sources(settings, yesterday)) if use_demo else {}
+        source_env = stack.enter_context(_demo_sources(settings, yesterday)) if demo else {}
         stack.enter_context(_environment(source_env))
         settings = load_settings() if source_env else settings
-        checks = check_sources(settings.source_names(), settings.source_settings)
+        checks = check_sources(sources, settings.source_settings)
     render(checks, typer.echo)
     if failed(checks):
         raise typer.Exit(2)
@@ -245,29 +280,31 @@ def _demo_sources(settings: Any, run_day: date) -> Iterator[dict[str, str]]:
         yield env
 
 
-def print_summary(path: Path, url: str, home: Path) -> None:
+def print_summary(folder: StateFolder, url: str) -> None:
     from thinline.roles import BI_READER, bi_reader_password, reader_url
+    from thinline.state import RunSummary
     from thinline.warehouse import redact
 
-    summary = json.loads(path.read_text())
+    summary = RunSummary.latest(folder)
+    if summary is None:
+        raise ConfigError(f"the run wrote no summary to {folder.latest_summary}")
+    home = folder.root
     typer.echo("")
-    typer.echo(f"Thinline run {summary['run_id']} ({summary['window']['start'][:10]})")
+    typer.echo(f"Thinline run {summary.run_id} ({summary.day})")
     typer.echo("  rows loaded:")
-    for source, rows in summary["rows_loaded"].items():
+    for source, rows in summary.rows_loaded.items():
         detail = ", ".join(f"{entity} {count}" for entity, count in rows.items())
         typer.echo(f"    {source:<12} {sum(rows.values()):>8}  ({detail})")
-    print_quarantine(summary.get("quarantined", {}))
-    print_skipped(summary.get("skipped", {}))
-    for line in summary.get("preflight_warnings", []):
+    print_quarantine(summary.quarantined, summary.quarantine_open)
+    print_skipped(summary.skipped)
+    for line in summary.preflight_warnings:
         typer.echo(f"  pre-flight WARN: {' '.join(line.split())}")
-    for gate, result in summary["checks"].items():
+    for gate, result in summary.checks.items():
         typer.echo(
             f"  checks {gate:<5}: {result['passed']} passed, {result['failed']} failed, "
             f"{result['warnings']} warnings"
         )
-    typer.echo(
-        f"  published    : {', '.join('analytics.' + t for t in summary['published_tables'])}"
-    )
+    typer.echo(f"  published    : {', '.join('analytics.' + t for t in summary.published_tables)}")
     # BI tools get the read-only role that sees analytics only; the owner's URL without one
     password = bi_reader_password(home)
     if password:
@@ -275,19 +312,25 @@ def print_summary(path: Path, url: str, home: Path) -> None:
     else:
         bi_url, command = url, "thinline warehouse url"
     typer.echo(f"  BI connection: {redact(bi_url)}   (full URL: {command})")
-    if summary.get("report"):
-        typer.echo(f"  report       : {summary['report']}   (serve it: thinline report open)")
+    if summary.report:
+        typer.echo(f"  report       : {summary.report}   (serve it: thinline report open)")
 
 
-def print_quarantine(quarantined: dict[str, dict[str, dict[str, int]]]) -> None:
-    """``quarantined: 3 rows`` then one line per table and reason (ops.quarantine)."""
+def print_quarantine(
+    quarantined: dict[str, dict[str, dict[str, int]]], still_open: dict[str, dict[str, int]]
+) -> None:
+    """``quarantined: 3 rows this run, 5 still open`` then one line per table and reason."""
     lines = [
         (f"raw_{source}.{entity}", reason, count)
         for source, entities in quarantined.items()
         for entity, reasons in entities.items()
         for reason, count in reasons.items()
     ]
-    typer.echo(f"  quarantined  : {sum(count for _, _, count in lines)} rows (ops.quarantine)")
+    opened = sum(count for entities in still_open.values() for count in entities.values())
+    typer.echo(
+        f"  quarantined  : {sum(count for _, _, count in lines)} rows this run, {opened} still "
+        "open (ops.quarantine; re-read each night until they load)"
+    )
     for table, reason, count in lines:
         typer.echo(f"    {table:<40} {count:>6}  {reason}")
 
@@ -325,9 +368,10 @@ def airflow(
     from thinline.pipeline import require_settings
     from thinline.warehouse import check_reachable, redact
 
+    check_port(port)
     settings = _settings()
-    use_demo = demo or settings.is_demo
-    if not use_demo:
+    sources = _sources(settings, demo)
+    if not demo:
         require_settings()
     if not port_is_free(port):
         raise ConfigError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
@@ -346,11 +390,11 @@ def airflow(
     try:
         # Airflow's metadata: database `airflow` on the state folder's embedded PostgreSQL.
         metadata = metadata_url(home)
-        with _demo_sources(settings, yesterday) if use_demo else nullcontext({}) as source_env:
+        with _demo_sources(settings, yesterday) if demo else nullcontext({}) as source_env:
             env = {
                 **source_env,
                 "THINLINE_HOME": str(home),
-                "THINLINE_SOURCES": ",".join(settings.source_names()),
+                "THINLINE_SOURCES": ",".join(sources),
                 "THINLINE_WAREHOUSE_URL": url,
             }
             local = LocalAirflow(
@@ -371,10 +415,10 @@ def airflow(
 @clear_errors
 def rollback() -> None:
     """Put the previously published version back as analytics (run again to roll forward)."""
-    from thinline.pipeline import warehouse_url
     from thinline.publish import PublishError
     from thinline.publish import rollback as swap_back
     from thinline.roles import bi_reader_password
+    from thinline.state import warehouse_url
 
     settings = _settings()
     try:
@@ -399,7 +443,8 @@ def extract(
     from extract.base import Window, midnight
     from extract.registry import SOURCES
     from extract.runner import extract_source
-    from thinline.pipeline import warehouse_url
+    from thinline.run_lock import task_lock
+    from thinline.state import warehouse_url
 
     first, last = parse_day(start, "--start"), parse_day(end, "--end")
     if last <= first:
@@ -407,16 +452,87 @@ def extract(
     if source not in SOURCES:
         raise ConfigError(f"unknown source '{source}' (known: {', '.join(sorted(SOURCES))})")
     settings = _settings()
-    summary = extract_source(
-        source,
-        settings.source_settings(source),
-        Window(midnight(first), midnight(last)),
-        warehouse_url(settings),
-        first,
-        run_id=f"cli:{datetime.now(UTC).isoformat()}",
-    )
+    url = warehouse_url(settings)
+    run_id = f"cli:{datetime.now(UTC).isoformat()}"
+    with task_lock(url, f"thinline extract {source} --start {first} --end {last}"):
+        summary = extract_source(
+            source,
+            settings.source_settings(source),
+            Window(midnight(first), midnight(last)),
+            url,
+            first,
+            run_id=run_id,
+        )
     for entity, rows in summary.rows.items():
         typer.echo(f"raw_{source}.{entity}: {rows} rows")
+
+
+# -- thinline reset / quarantine ---------------------------------------------------------------
+
+
+@app.command("reset")
+@clear_errors
+def reset(
+    source: Annotated[str, typer.Argument(help="Source name, e.g. hubspot.")],
+    stream: Annotated[
+        str | None, typer.Argument(help="One stream (raw table), e.g. contacts; default all.")
+    ] = None,
+    to: Annotated[str, typer.Option("--to", help="New watermark (YYYY-MM-DD, UTC midnight).")] = "",
+) -> None:
+    """Move watermarks back on purpose, so the next run re-reads from --to (logged in
+    ops.watermark_resets). Watermarks never move back otherwise."""
+    import psycopg
+
+    from extract.base import midnight
+    from extract.loader import ensure_ops
+    from extract.registry import SOURCES
+    from extract.watermarks import reset_watermarks
+    from thinline.run_lock import task_lock
+    from thinline.state import warehouse_url
+
+    if not to:
+        raise ConfigError("--to DATE is required: the day the next run re-reads from")
+    day = parse_day(to, "--to")
+    if source not in SOURCES:
+        raise ConfigError(f"unknown source '{source}' (known: {', '.join(sorted(SOURCES))})")
+    settings = _settings()
+    streams = [s.entity for s in SOURCES[source](settings.source_settings(source)).streams()]
+    if stream is not None and stream not in streams:
+        raise ConfigError(f"unknown stream '{stream}' of {source} (known: {', '.join(streams)})")
+    url = warehouse_url(settings)
+    with task_lock(url, f"thinline reset {source} --to {day}"), psycopg.connect(url) as conn:
+        ensure_ops(conn)
+        resets = reset_watermarks(conn, source, [stream] if stream else streams, midnight(day))
+    for item in resets:
+        typer.echo(f"raw_{source}.{item.entity}: watermark {item.before:%Y-%m-%d %H:%M} -> {day}")
+    if not resets:
+        typer.echo(f"no watermark of {source} was after {day}: nothing to reset")
+
+
+@quarantine_app.command("resolve")
+@clear_errors
+def quarantine_resolve(
+    source: Annotated[str, typer.Argument(help="Source name, e.g. hubspot.")],
+    stream: Annotated[str | None, typer.Argument(help="One stream; default all.")] = None,
+) -> None:
+    """Close open quarantined records by hand (they stop being re-read each night)."""
+    import getpass
+
+    import psycopg
+
+    from extract.loader import ensure_ops, resolve_quarantine
+    from extract.registry import SOURCES
+    from thinline.state import warehouse_url
+
+    if source not in SOURCES:
+        raise ConfigError(f"unknown source '{source}' (known: {', '.join(sorted(SOURCES))})")
+    with psycopg.connect(warehouse_url(_settings()), autocommit=True) as conn:
+        ensure_ops(conn)
+        closed = resolve_quarantine(conn, source, stream, f"{getpass.getuser()} (by hand)")
+    for entity, rows in closed.items():
+        typer.echo(f"raw_{source}.{entity}: {rows} quarantined records closed")
+    if not closed:
+        typer.echo(f"no open quarantined records of {source}")
 
 
 # -- thinline dbt / diff / docs (the analyst's loop, docs/analyst.md) --------------------------
@@ -466,11 +582,12 @@ def docs(
 ) -> None:
     """Generate the dbt docs of the published project and serve them on 127.0.0.1."""
     from thinline.docs import build_dbt_docs, serve_docs
-    from thinline.pipeline import warehouse_url
+    from thinline.state import enabled_sources, warehouse_url
 
+    check_port(port)
     settings = _settings()
     folder = out or Path(settings.home).resolve() / "site" / "dbt_docs"
-    index = build_dbt_docs(warehouse_url(settings), folder, settings.source_names())
+    index = build_dbt_docs(warehouse_url(settings), folder, enabled_sources(settings))
     typer.echo(f"dbt docs written to {index}")
     if not serve:
         return
@@ -511,6 +628,7 @@ def report_open(
     from thinline.report import site_dir
     from thinline.report.server import report_server, server_url
 
+    check_port(port, free_choice=True)
     site = site_dir(_settings().home)
     if not (site / "index.html").is_file():
         raise ConfigError(f"no report in {site}: run `thinline run` (or `thinline report build`)")
@@ -536,12 +654,11 @@ def report_open(
 @clear_errors
 def report_build() -> None:
     """Rebuild the report site from the warehouse as it is now (no run)."""
-    from thinline.pipeline import warehouse_url
     from thinline.report import build_site
+    from thinline.state import RunSummary, StateFolder, warehouse_url
 
     settings = _settings()
-    latest = Path(settings.home).resolve() / "runs" / "latest.json"
-    summary = json.loads(latest.read_text()) if latest.is_file() else None
+    summary = RunSummary.latest(StateFolder.of(settings.home))
     typer.echo(f"report written to {build_site(warehouse_url(settings), settings.home, summary)}")
 
 

@@ -23,8 +23,9 @@ def build_dbt_docs(warehouse_url: str, out_dir: Path, sources: list[str] | None 
     """``dbt docs generate --static`` against ``analytics`` into ``out_dir``; return index.html."""
     if sources is None:
         from thinline.settings import load_settings
+        from thinline.state import enabled_sources
 
-        sources = load_settings().source_names()
+        sources = enabled_sources(load_settings())
     out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="thinline-docs-") as work:
         run_dbt(

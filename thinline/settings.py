@@ -2,10 +2,17 @@
 
 Per-source settings nest under ``THINLINE_<SOURCE>__<FIELD>``, e.g.
 ``THINLINE_HUBSPOT__TOKEN`` or ``THINLINE_GOOGLE_ADS__CUSTOMER_IDS``.
+
+Settings are strict: a ``THINLINE_*`` variable Thinline does not know is an error naming the
+closest one it does (``THINLINE_SOURCE`` -> ``THINLINE_SOURCES``), and no configured source is
+an error, never the demo (the demo is ``--demo``).
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +29,27 @@ from extract.salesforce import SalesforceSettings
 from extract.settings import SourceSettings
 
 DEMO_SOURCES = tuple(SOURCES)  # the sandbox serves every source
+PREFIX = "THINLINE_"
+# Set by Thinline for its own child processes (dbt's profile, GX's datasource), and the test
+# suite's servers: known names, never user settings.
+INTERNAL = frozenset(
+    {
+        "THINLINE_PG_HOST",
+        "THINLINE_PG_PORT",
+        "THINLINE_PG_USER",
+        "THINLINE_PG_PASSWORD",
+        "THINLINE_PG_DATABASE",
+        "THINLINE_PG_SSLMODE",
+        "THINLINE_DBT_SCHEMA",
+        "THINLINE_DBT_TARGET",
+        "THINLINE_DBT_DEV_SCHEMA",
+        "THINLINE_DBT_DEV_ONLY",
+        "THINLINE_GX_WAREHOUSE_URL",
+        "THINLINE_RUN_LOCK_TOKEN",
+    }
+)
+INTERNAL_PREFIXES = ("THINLINE_TEST_",)
+MAX_DEMO_SCALE = 200.0  # about 40x the default company; larger ones are the benchmark's job
 
 
 class Settings(BaseSettings):
@@ -34,17 +62,35 @@ class Settings(BaseSettings):
         default=None, description="Use this PostgreSQL instead of the embedded warehouse."
     )
     sources: str | None = Field(
-        default=None, description="Comma list of enabled sources; unset means the demo sources."
+        default=None, description="Comma list of enabled sources (the demo: --demo)."
     )
     start_date: date = Field(
         default=date(2025, 1, 1), description="History start for a stream's first load."
     )
-    demo_scale: float = Field(default=5.0, description="Size of the demo synthetic company.")
+    demo_scale: float = Field(
+        default=5.0,
+        gt=0,
+        le=MAX_DEMO_SCALE,
+        allow_inf_nan=False,
+        description="Size of the demo synthetic company.",
+    )
     demo_seed: int = Field(default=7, description="Seed of the demo synthetic company.")
-    demo_history_days: int = Field(default=120, description="Days of demo history.")
+    demo_history_days: int = Field(default=120, ge=1, le=3650, description="Days of demo history.")
     dbt_vars: str | None = Field(
         default=None,
         description="dbt vars (a YAML mapping) for every dbt command Thinline runs.",
+    )
+    # Read where they are used (thinline.roles, the DAG file, the analyst's tools); declared
+    # here so they are known settings with their documentation in one place.
+    bi_reader_password: SecretStr | None = Field(
+        default=None, description="bi_reader's password on a THINLINE_WAREHOUSE_URL server."
+    )
+    task_retries: int | None = Field(default=None, ge=0, description="Airflow task retries.")
+    dev_schema: str | None = Field(default=None, description="An analyst's dev schema.")
+    analyst: str | None = Field(default=None, description="The analyst's name (dev_<name>).")
+    dbt_project_dir: Path | None = Field(default=None, description="Another dbt project copy.")
+    published_state: Path | None = Field(
+        default=None, description="Folder of the published dbt manifest."
     )
 
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
@@ -53,14 +99,13 @@ class Settings(BaseSettings):
     meta_ads: MetaAdsSettings = Field(default_factory=MetaAdsSettings)
     linkedin_ads: LinkedInAdsSettings = Field(default_factory=LinkedInAdsSettings)
 
-    @property
-    def is_demo(self) -> bool:
-        return self.sources is None
-
     def source_names(self) -> list[str]:
-        """Enabled sources, validated against the registry."""
+        """Enabled sources, validated against the registry; none configured is an error."""
         if self.sources is None:
-            return list(DEMO_SOURCES)
+            raise ConfigError(
+                "no sources configured: set THINLINE_SOURCES (e.g. hubspot,google_ads) with "
+                "their credentials, or use --demo for the synthetic company"
+            )
         names = [name.strip() for name in self.sources.split(",") if name.strip()]
         if not names:
             raise ConfigError("THINLINE_SOURCES is empty; name at least one source")
@@ -76,6 +121,7 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Read settings, turning validation errors into one-line :class:`ConfigError`."""
+    check_names(os.environ)
     try:
         settings = Settings()
     except ValidationError as error:
@@ -84,6 +130,30 @@ def load_settings() -> Settings:
         raise ConfigError(f"invalid setting THINLINE_{field}: {first['msg']}") from None
     check_dbt_vars(settings.dbt_vars)
     return settings
+
+
+def known_names() -> set[str]:
+    """Every ``THINLINE_*`` variable a user may set."""
+    names = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields if name not in SOURCES}
+    for source in SOURCES:
+        model = Settings.model_fields[source].annotation
+        names |= {f"{PREFIX}{source.upper()}__{field.upper()}" for field in model.model_fields}
+    return names
+
+
+def check_names(environ: Mapping[str, str]) -> None:
+    """An unknown ``THINLINE_*`` variable is a one-line error naming the closest known one
+    (a misspelled setting must not be silently ignored)."""
+    known = known_names()
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(PREFIX) or upper in known or upper in INTERNAL:
+            continue
+        if upper.startswith(INTERNAL_PREFIXES):
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else " (README: Settings)"
+        raise ConfigError(f"unknown setting {name}{hint}")
 
 
 def check_dbt_vars(text: str | None) -> None:

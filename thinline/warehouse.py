@@ -47,6 +47,7 @@ class EmbeddedWarehouse:
     def start(self) -> str:
         """Start the server (initialising it on first use) and return its URL."""
         if not self.status().running:
+            self._remove_stale_pid_file()
             self._initdb_once()
             self._pg_ctl(
                 "-w",
@@ -70,14 +71,11 @@ class EmbeddedWarehouse:
         return True
 
     def status(self) -> WarehouseStatus:
-        pid_file = self.pgdata / "postmaster.pid"
+        """Running only when ``postmaster.pid`` names a live PostgreSQL of this data folder: a
+        stale file whose PID now belongs to another process is not this warehouse."""
         port = self._stored_port()
-        if not pid_file.exists():
-            return WarehouseStatus(running=False, pid=None, port=port)
-        pid = int(pid_file.read_text().splitlines()[0])
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        pid = self._postmaster_pid()
+        if pid is None:
             return WarehouseStatus(running=False, pid=None, port=port)
         return WarehouseStatus(running=True, pid=pid, port=port)
 
@@ -86,7 +84,7 @@ class EmbeddedWarehouse:
             raise ConfigError(
                 f"no embedded warehouse in {self.home}; run `thinline warehouse start`"
             )
-        password = quote(self.password_file.read_text().strip(), safe="")
+        password = quote(self._password(), safe="")
         return f"postgresql://{OWNER}:{password}@127.0.0.1:{self._port()}/{DATABASE}"
 
     def bi_reader_url(self) -> str:
@@ -145,6 +143,42 @@ class EmbeddedWarehouse:
             if not exists:
                 conn.execute(f'create database "{DATABASE}"')
 
+    def _postmaster_pid(self) -> int | None:
+        """The PID in ``postmaster.pid`` if that process is this data folder's postgres."""
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            first_line = pid_file.read_text(errors="replace").splitlines()[0]
+            pid = int(first_line.strip())
+        except (OSError, IndexError, ValueError):
+            return None  # no file, or not PostgreSQL's: nothing of ours runs on it
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, owned by the server user: checked below
+        return pid if _is_postgres_of(pid, self.pgdata) else None
+
+    def _remove_stale_pid_file(self) -> None:
+        """A ``postmaster.pid`` left by a killed server (its PID possibly reused by another
+        process) would make PostgreSQL refuse to start; ours runs no server here, so drop it."""
+        (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+
+    def _password(self) -> str:
+        try:
+            password = self.password_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(
+                f"the warehouse password file {self.password_file} is unreadable "
+                f"({type(error).__name__}); restore it, or remove {self.folder} to start over"
+            ) from None
+        if not password:
+            raise ConfigError(
+                f"the warehouse password file {self.password_file} is empty; restore it, or "
+                f"remove {self.folder} to start over"
+            )
+        return password
+
     def _port(self) -> int:
         port = self._stored_port()
         if port is None:
@@ -156,7 +190,18 @@ class EmbeddedWarehouse:
     def _stored_port(self) -> int | None:
         if not self.port_file.exists():
             return None
-        return int(json.loads(self.port_file.read_text())["port"])
+        try:
+            port = json.loads(self.port_file.read_text(encoding="utf-8"))["port"]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+            problem = type(error).__name__
+        else:
+            if isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535:
+                return port
+            problem = f"port {port!r}"
+        raise ConfigError(
+            f"the warehouse state file {self.port_file} is corrupt ({problem}); delete it and "
+            "Thinline picks a free port on the next start"
+        )
 
     def _pg_ctl(self, *args: str) -> None:
         self._run("pg_ctl", "-D", str(self.pgdata), *args)
@@ -202,6 +247,19 @@ class EmbeddedWarehouse:
             for name in [*dirs, *files]:
                 os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
         os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _is_postgres_of(pid: int, pgdata: Path) -> bool:
+    """Whether process ``pid`` is a postgres server of ``pgdata`` (its command line names it).
+    Without /proc (not Linux) a live PID is taken at its word."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()
+    except OSError:
+        return False
+    program = Path(arguments[0].decode(errors="replace")).name if arguments else ""
+    return program in ("postgres", "postmaster") and str(pgdata).encode() in arguments
 
 
 def _bin_path() -> Path:

@@ -9,10 +9,10 @@ from airflow.sdk import dag, task
 @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
 def bench_transform_single() -> None:
     @task
-    def transform() -> dict:
+    def transform(**context) -> dict:
         from thinline.pipeline import transform as run
 
-        return run()
+        return run(context["run_id"])
 
     transform()
 

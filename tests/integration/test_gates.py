@@ -57,9 +57,9 @@ def run(run_id: str) -> None:
     for source in SOURCES:
         pipeline.extract(source, WINDOW, run_id)
     pipeline.validate_raw(run_id, SOURCES)
-    pipeline.transform()
+    pipeline.transform(run_id)
     pipeline.validate_marts(run_id)
-    pipeline.publish_marts()
+    pipeline.publish_marts(run_id)
 
 
 def published(url: str) -> tuple[Any, ...]:

@@ -18,7 +18,8 @@ from pathlib import Path
 from extract.base import ConfigError
 from thinline.dbt import PROJECT_DIR, dbt_env, vars_args
 from thinline.settings import load_settings
-from thinline.warehouse import EmbeddedWarehouse, check_reachable
+from thinline.state import StateFolder, enabled_sources, warehouse_url
+from thinline.warehouse import EmbeddedWarehouse
 
 DEV_PREFIX = "dev_"
 # PostgreSQL names stop at 63 bytes; leave room for the longest custom-schema suffix.
@@ -82,21 +83,17 @@ def published_state(home: Path) -> Path | None:
 def analyst_context(schema: str | None = None) -> DbtContext:
     """Resolve settings and check the warehouse answers; one-line ConfigError otherwise."""
     settings = load_settings()
-    if settings.warehouse_url is not None:
-        url = settings.warehouse_url.get_secret_value()
-    else:
-        warehouse = EmbeddedWarehouse(settings.home)
-        if not warehouse.status().running:
-            raise ConfigError(
-                f"the embedded warehouse in {warehouse.home} is not running; start it with "
-                "`thinline warehouse start` (or set THINLINE_WAREHOUSE_URL)"
-            )
-        url = warehouse.url()
-    check_reachable(url)
-    home = Path(settings.home).resolve()
+    folder = StateFolder.of(settings.home)
+    if settings.warehouse_url is None and not EmbeddedWarehouse(folder.root).status().running:
+        raise ConfigError(
+            f"the embedded warehouse in {folder.root} is not running; start it with "
+            "`thinline warehouse start` (or set THINLINE_WAREHOUSE_URL)"
+        )
+    url = warehouse_url(settings)
+    home = folder.root
     return DbtContext(
         url=url,
-        sources=settings.source_names(),
+        sources=enabled_sources(settings),
         home=home,
         project_dir=project_dir(),
         schema=schema or dev_schema(),
@@ -114,24 +111,47 @@ def dbt_environment(ctx: DbtContext) -> dict[str, str]:
         **dbt_env(ctx.url, sources=ctx.sources),
         "THINLINE_DBT_TARGET": "dev",
         "THINLINE_DBT_DEV_SCHEMA": ctx.schema,
+        # dbt itself refuses the prod target while this is set (macros/generate_schema_name.sql)
+        "THINLINE_DBT_DEV_ONLY": "1",
         "DBT_TARGET_PATH": str(ctx.target_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
 
-def refuse_other_targets(args: list[str]) -> None:
-    """Only the dev target: prod is the nightly run's, and builds the schema BI is fed from."""
+def refuse_other_targets(args: list[str], env: dict[str, str] | None = None) -> None:
+    """Only the dev target: prod is the nightly run's, and builds the schema BI is fed from.
+
+    Refused here, with one line: ``--target X``, ``--target=X``, ``-t X``, ``-tX``, dbt's own
+    ``DBT_TARGET``/``DBT_PROFILE``/``DBT_PROFILES_DIR``, and ``--profile``/``--profiles-dir``
+    (another profile could call anything dev). dbt refuses the rest (an edited profiles.yml)
+    itself: macros/generate_schema_name.sql under ``THINLINE_DBT_DEV_ONLY``.
+    """
+    environ = dict(os.environ) if env is None else env
     for index, arg in enumerate(args):
         value = None
         if arg in ("--target", "-t") and index + 1 < len(args):
             value = args[index + 1]
         elif arg.startswith("--target="):
             value = arg.split("=", 1)[1]
+        elif arg.startswith("-t") and not arg.startswith("--") and len(arg) > 2:
+            value = arg[2:]
         if value is not None and value != "dev":
             raise ConfigError(
-                f"thinline dbt builds only into your dev schema (target dev), not --target "
+                f"thinline dbt builds only into your dev schema (target dev), not target "
                 f"{value}; the prod target is the nightly run's (thinline run)"
             )
+        if arg.split("=", 1)[0] in ("--profile", "--profiles-dir"):
+            raise ConfigError(
+                f"thinline dbt uses Thinline's profile (target dev); drop {arg.split('=')[0]}"
+            )
+    if environ.get("DBT_TARGET", "dev") != "dev":
+        raise ConfigError(
+            f"thinline dbt builds only into your dev schema: unset DBT_TARGET "
+            f"({environ['DBT_TARGET']}); the prod target is the nightly run's (thinline run)"
+        )
+    for name in ("DBT_PROFILE", "DBT_PROFILES_DIR"):
+        if environ.get(name):
+            raise ConfigError(f"thinline dbt uses Thinline's profile (target dev); unset {name}")
 
 
 def dbt_command(ctx: DbtContext, args: list[str]) -> list[str]:

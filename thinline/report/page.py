@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
-from typing import Any
 
 from thinline.report.data import Result, cell_text
 from thinline.report.sections import Chart, Section
+from thinline.state import RunSummary
 
 MAX_TABLE_ROWS = 200  # the page shows this many rows of a chart's numbers; the CSV has all
 
@@ -58,7 +58,10 @@ class Link:
 
 
 def render_page(
-    sections: list[SectionBlock], summary: dict[str, Any], links: list[Link], generated_at: str
+    sections: list[SectionBlock],
+    summary: RunSummary | None,
+    links: list[Link],
+    generated_at: str,
 ) -> str:
     nav = "".join(
         f'<a href="#{block.section.section_id}">{escape(block.section.title)}</a>'
@@ -91,13 +94,14 @@ def render_page(
 """
 
 
-def _run_line(summary: dict[str, Any], generated_at: str) -> str:
+def _run_line(summary: RunSummary | None, generated_at: str) -> str:
     parts = [f"generated {escape(generated_at)}"]
-    if summary.get("window"):
-        window = summary["window"]
-        parts.insert(0, f"data interval {escape(window['start'])} → {escape(window['end'])}")
-    if summary.get("run_id"):
-        parts.insert(0, f"run <code>{escape(summary['run_id'])}</code>")
+    if summary is not None:
+        interval = f"{summary.window_start} → {summary.window_end}"
+        parts[:0] = [
+            f"run <code>{escape(summary.run_id)}</code>",
+            f"data interval {escape(interval)}",
+        ]
     return f"<div>{' · '.join(parts)}</div>"
 
 
@@ -107,21 +111,21 @@ def _link(link: Link) -> str:
     return f'<span title="{escape(link.why_missing)}">{escape(link.label)} (not built)</span>'
 
 
-def _summary(summary: dict[str, Any]) -> str:
-    if not summary.get("rows_loaded"):
+def _summary(summary: RunSummary | None) -> str:
+    if summary is None or not summary.rows_loaded:
         return ""
     rows = "".join(
         f"<tr><th>{escape(source)}</th><td class='number'>{sum(counts.values())}</td>"
         f"<td>{escape(', '.join(f'{entity} {count}' for entity, count in counts.items()))}</td>"
         "</tr>"
-        for source, counts in summary["rows_loaded"].items()
+        for source, counts in summary.rows_loaded.items()
     )
     checks = "".join(
         f"<tr><th>checks {escape(gate)}</th><td colspan='2'>{result['passed']} passed, "
         f"{result['failed']} failed, {result['warnings']} warnings</td></tr>"
-        for gate, result in summary.get("checks", {}).items()
+        for gate, result in summary.checks.items()
     )
-    published = ", ".join(f"analytics.{table}" for table in summary.get("published_tables", []))
+    published = ", ".join(f"analytics.{table}" for table in summary.published_tables)
     return f"""<section id="run"><h2>This run</h2>
 <table class="summary"><tr><th colspan="3">rows loaded</th></tr>{rows}{checks}
 <tr><th>published</th><td colspan="2">{escape(published)}</td></tr></table></section>"""

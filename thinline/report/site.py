@@ -7,7 +7,6 @@ The site works offline and from ``file://``: plotly.js is copied from the plotly
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +19,7 @@ from plotly.offline import get_plotlyjs
 from thinline.report.data import fetch, missing_tables
 from thinline.report.page import ChartBlock, Link, SectionBlock, render_page
 from thinline.report.sections import SECTIONS, Section
+from thinline.state import RunSummary, StateFolder
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,10 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def site_dir(home: Path) -> Path:
-    return Path(home).resolve() / "site"
+    return StateFolder.of(home).site
 
 
-def build_report(warehouse_url: str, home: Path, summary: dict[str, Any] | None = None) -> Path:
+def build_report(warehouse_url: str, home: Path, summary: RunSummary | None = None) -> Path:
     """The nightly run's report: the dbt docs (models and lineage), then the page."""
     from thinline.docs import build_dbt_docs  # runs dbt: imported only where it is used
 
@@ -41,11 +41,10 @@ def build_report(warehouse_url: str, home: Path, summary: dict[str, Any] | None 
 def build_site(
     warehouse_url: str,
     home: Path,
-    summary: dict[str, Any] | None = None,
+    summary: RunSummary | None = None,
     now: datetime | None = None,
 ) -> Path:
     """Query the warehouse and write the site; return the path of its ``index.html``."""
-    summary = summary or {}
     now = now or datetime.now(UTC)
     site = site_dir(home)
     (site / "assets").mkdir(parents=True, exist_ok=True)
@@ -60,7 +59,7 @@ def build_site(
         blocks = [_section(conn, section, params, site) for section in SECTIONS]
 
     if summary:
-        _write(site / "data" / "run_summary.json", json.dumps(summary, indent=2))
+        _write(site / "data" / "run_summary.json", summary.to_json())
     links = [
         _doc_link("dbt docs (lineage)", site, "dbt_docs/index.html", "dbt docs not built"),
         _doc_link("Data Docs (quality)", site, "data_docs/index.html", "GX Data Docs not built"),
@@ -74,12 +73,11 @@ def build_site(
     return index
 
 
-def report_params(summary: dict[str, Any]) -> dict[str, Any]:
+def report_params(summary: RunSummary | None) -> dict[str, Any]:
     """``as_of``: the run's day (yesterday without a run); ``window_end``: its interval end."""
-    window = summary.get("window") or {}
-    if window.get("start") and window.get("end"):
-        start = datetime.fromisoformat(window["start"])
-        end = datetime.fromisoformat(window["end"])
+    if summary is not None:
+        start = datetime.fromisoformat(summary.window_start)
+        end = datetime.fromisoformat(summary.window_end)
     else:
         end = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
         start = end - timedelta(days=1)
