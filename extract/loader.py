@@ -9,6 +9,15 @@ not parse as the key column's type, that is not a JSON object, or whose key appe
 once in the batch goes to ``ops.quarantine`` with its rule and reason, in the same
 transaction; the rest of the batch loads. Whether the run may go on is the raw quality gate's
 call (``quality``: critical quarantine rules stop it before dbt). See docs/quality.md.
+
+Quarantine heals: while a stream has open quarantined records, each night re-reads from the
+start of the window they came from (:func:`read_window` in extract/runner.py), so a record the
+source fixes loads; a load that re-read a quarantined record's window closes its row
+(``resolved_at``), and a record still bad is quarantined again by that load. So the open rows
+are exactly the records that are still bad. ``thinline quarantine resolve`` closes rows by hand.
+
+The watermark is the window's end, but never later than the moment the read began: a window
+that ends after "now" cannot claim data that did not exist yet.
 """
 
 from __future__ import annotations
@@ -68,6 +77,18 @@ create table if not exists ops.quarantine (
     quarantined_at timestamptz not null default now()
 );
 create index if not exists quarantine_run_idx on ops.quarantine (run_id, source, entity);
+alter table ops.quarantine add column if not exists resolved_at timestamptz;
+alter table ops.quarantine add column if not exists resolved_by text;
+create index if not exists quarantine_open_idx on ops.quarantine (source, entity)
+    where resolved_at is null;
+create table if not exists ops.watermark_resets (
+    source text not null,
+    entity text not null,
+    from_watermark timestamptz not null,
+    to_watermark timestamptz not null,
+    reset_by text not null,
+    reset_at timestamptz not null default now()
+);
 """
 
 CRITICAL, WARNING = "critical", "warning"
@@ -105,7 +126,22 @@ class Quarantined:
 
 
 def ensure_ops(conn: psycopg.Connection) -> None:
-    conn.execute(OPS_DDL)
+    try:
+        conn.execute(OPS_DDL)
+    except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
+        conn.execute(OPS_DDL)  # a concurrent first run created it between check and create
+
+
+def open_quarantine_start(conn: psycopg.Connection, source: str, entity: str) -> datetime | None:
+    """Start of the earliest read window that quarantined a record still open (None: none)."""
+    row = conn.execute(
+        "select min(batches.window_start) from ops.quarantine as quarantine "
+        "join ops.load_batches as batches on quarantine.batch_id = batches.batch_id "
+        "where quarantine.source = %s and quarantine.entity = %s "
+        "and quarantine.resolved_at is null",
+        (source, entity),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def read_watermark(conn: psycopg.Connection, source: str, entity: str) -> datetime | None:
@@ -128,7 +164,7 @@ def load_stream(
     schema = f"raw_{source}"
     table = sql.Identifier(schema, stream.entity)
     keys = list(stream.key_columns)
-    loaded_at = datetime.now(UTC)
+    loaded_at = datetime.now(UTC)  # also the moment the read begins: the watermark's limit
     with conn.transaction():
         _ensure_table(conn, schema, stream)
         conn.execute(
@@ -145,6 +181,7 @@ def load_stream(
         rows -= len(duplicates)
         bad += duplicates
         deleted = _merge(conn, table, stream, keys, window)
+        healed = _close_reread_quarantine(conn, source, stream, window, batch_id)
         quarantined = _quarantine(conn, bad, batch_id, run_id, source, stream.entity)
         conn.execute(
             """
@@ -155,7 +192,7 @@ def load_stream(
                 batch_id = excluded.batch_id,
                 updated_at = now()
             """,
-            (source, stream.entity, window.end, batch_id),
+            (source, stream.entity, min(window.end, loaded_at), batch_id),
         )
         conn.execute(
             """
@@ -178,6 +215,8 @@ def load_stream(
             ),
         )
     log.info("%s.%s: committed %d rows (%d marked deleted)", source, stream.entity, rows, deleted)
+    if healed:
+        log.info("%s.%s: %d quarantined records re-read (closed)", source, stream.entity, healed)
     for reason, count in sorted(skipped.items()):
         log.warning("%s.%s: skipped %d: %s", source, stream.entity, count, reason)
     for rule, count in sorted(quarantined.items()):
@@ -360,6 +399,55 @@ def _quarantine(
     for item in bad:
         counts[item.rule] = counts.get(item.rule, 0) + 1
     return counts
+
+
+def _close_reread_quarantine(
+    conn: psycopg.Connection, source: str, stream: Stream, window: Window, batch_id: str
+) -> int:
+    """Close the open quarantine rows whose window this load read again: the record loaded,
+    or is quarantined again by this very batch (a snapshot re-reads everything)."""
+    covered = (
+        sql.SQL("")
+        if stream.load_mode is LoadMode.SNAPSHOT
+        else sql.SQL(
+            "and batch_id in (select batch_id from ops.load_batches "
+            "where source = %(source)s and entity = %(entity)s and window_start >= %(start)s)"
+        )
+    )
+    cursor = conn.execute(
+        sql.SQL(
+            "update ops.quarantine set resolved_at = now(), resolved_by = %(batch)s "
+            "where source = %(source)s and entity = %(entity)s and resolved_at is null {}"
+        ).format(covered),
+        {"source": source, "entity": stream.entity, "start": window.start, "batch": batch_id},
+    )
+    return cursor.rowcount
+
+
+def resolve_quarantine(
+    conn: psycopg.Connection, source: str, entity: str | None, by: str
+) -> dict[str, int]:
+    """Close open quarantine rows by hand (the re-reads stop): ``{entity: rows}`` closed."""
+    rows = conn.execute(
+        "update ops.quarantine set resolved_at = now(), resolved_by = %s "
+        "where source = %s and (%s::text is null or entity = %s) and resolved_at is null "
+        "returning entity",
+        (by, source, entity, entity),
+    ).fetchall()
+    closed: dict[str, int] = {}
+    for (name,) in rows:
+        closed[name] = closed.get(name, 0) + 1
+    return closed
+
+
+def open_quarantine_counts(conn: psycopg.Connection, source: str) -> dict[str, int]:
+    """``{entity: rows}`` still quarantined (open) for ``source``."""
+    rows = conn.execute(
+        "select entity, count(*) from ops.quarantine where source = %s and resolved_at is null "
+        "group by 1 order by 1",
+        (source,),
+    ).fetchall()
+    return {entity: count for entity, count in rows}
 
 
 def _dumps(value: Any) -> str:

@@ -6,7 +6,11 @@ Read windows follow the stream's load mode (docs/raw_layout.md):
 * ``replace_days``: as ``merge`` but the overlap is the platform's restatement window, and
   whole days are replaced.
 * ``snapshot``: the interval itself (the stream reads everything anyway).
-A backfill of an older interval re-reads from that interval's start; watermarks never move back.
+A backfill of an older interval re-reads from that interval's start; watermarks never move back
+(only ``thinline reset`` moves one back, on purpose, logged in ``ops.watermark_resets``). A
+stream with open quarantined records also re-reads from the start of the window they came from
+(extract/loader.py). An interval that ends after now is refused: it would read nothing of its
+future and its watermark would hide what arrives meanwhile.
 """
 
 from __future__ import annotations
@@ -14,12 +18,18 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import psycopg
 
-from extract.base import LoadMode, Stream, Window, midnight
-from extract.loader import LoadResult, ensure_ops, load_stream, read_watermark
+from extract.base import ConfigError, LoadMode, Stream, Window, midnight
+from extract.loader import (
+    LoadResult,
+    ensure_ops,
+    load_stream,
+    open_quarantine_start,
+    read_watermark,
+)
 from extract.settings import SourceSettings
 
 log = logging.getLogger(__name__)
@@ -41,16 +51,33 @@ class SourceSummary:
 
 
 def read_window(
-    stream: Stream, watermark: datetime | None, interval: Window, history_start: date
+    stream: Stream,
+    watermark: datetime | None,
+    interval: Window,
+    history_start: date,
+    quarantine_start: datetime | None = None,
 ) -> Window:
     if stream.load_mode is LoadMode.SNAPSHOT:
         return interval
     if watermark is None:
         return Window(min(midnight(history_start), interval.start), interval.end)
     start = min(watermark - stream.lookback, interval.start)
+    if quarantine_start is not None:  # re-read the window of records still quarantined
+        start = min(start, quarantine_start)
     if stream.load_mode is LoadMode.REPLACE_DAYS:
         start = midnight(start.date())  # whole days only
     return Window(start, interval.end)
+
+
+def refuse_future(interval: Window, now: datetime | None = None) -> None:
+    """A one-line :class:`ConfigError` for an interval that ends after now."""
+    moment = now or datetime.now(UTC)
+    if interval.end > moment:
+        raise ConfigError(
+            f"the interval {interval.start:%Y-%m-%d %H:%M} .. {interval.end:%Y-%m-%d %H:%M} UTC "
+            f"ends after now ({moment:%Y-%m-%d %H:%M} UTC): Thinline reads only what has "
+            "happened; choose a window that has ended"
+        )
 
 
 def extract_source(
@@ -64,6 +91,7 @@ def extract_source(
     """Extract every stream of ``source`` for ``interval`` into ``raw_<source>``."""
     from extract.registry import SOURCES  # imports every connector: only when extracting
 
+    refuse_future(interval)
     settings.check_credentials()
     connector = SOURCES[source](settings)
     results: list[LoadResult] = []
@@ -72,7 +100,8 @@ def extract_source(
         ensure_ops(conn)
         for stream in connector.streams():
             watermark = read_watermark(conn, source, stream.entity)
-            window = read_window(stream, watermark, interval, history_start)
+            quarantine_start = open_quarantine_start(conn, source, stream.entity)
+            window = read_window(stream, watermark, interval, history_start, quarantine_start)
             log.info("%s.%s: reading %s .. %s", source, stream.entity, window.start, window.end)
             batch_id = uuid.uuid4().hex
             results.append(load_stream(conn, source, stream, window, batch_id, run_id))

@@ -64,7 +64,10 @@ from sandbox.clock import iso, parse_ms, utc_today
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
 from sandbox.hubspot_data import (
+    COMPANY_PROPERTIES,
+    CONTACT_PROPERTIES,
     CUSTOM_PROPERTIES,
+    DEAL_PROPERTIES,
     UNFILLED_PROPERTIES,
     CrmRecord,
     Owner,
@@ -216,9 +219,14 @@ class HubSpotServer(StandInServer):
         self.as_of_ms = world.config.as_of_ms
         self.records = {"contacts": data.contacts, "companies": data.companies, "deals": data.deals}
         self.by_id = {kind: {r.object_id: r for r in rs} for kind, rs in self.records.items()}
+        # The portal's schema, whether or not any record exists yet (a new portal has them all).
+        filled = {
+            "contacts": CONTACT_PROPERTIES,
+            "companies": COMPANY_PROPERTIES,
+            "deals": DEAL_PROPERTIES,
+        }
         self.property_names = {
-            kind: (set(rs[0].properties) if rs else set()) | set(UNFILLED_PROPERTIES[kind])
-            for kind, rs in self.records.items()
+            kind: set(filled[kind]) | set(UNFILLED_PROPERTIES[kind]) for kind in self.records
         }
         self.owners = data.owners
         self.user_ids = {str(o.owner_id): o.user_id for o in data.owners}
