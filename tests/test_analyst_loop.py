@@ -61,11 +61,24 @@ def test_dev_schema_falls_back_to_the_os_user() -> None:
         dev_schema({"THINLINE_ANALYST": "***"})
 
 
-@pytest.mark.parametrize("args", [["build", "--target", "prod"], ["run", "--target=prod"]])
-def test_only_the_dev_target(args: list[str]) -> None:
-    with pytest.raises(ConfigError, match="prod"):
-        refuse_other_targets(args)
-    refuse_other_targets(["build", "-t", "dev", "-s", "fct_deals+"])
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["build", "--target", "prod"], {}),
+        (["run", "--target=prod"], {}),
+        (["build", "-t", "prod"], {}),
+        (["build", "-tprod"], {}),
+        (["build"], {"DBT_TARGET": "prod"}),
+        (["build", "--profiles-dir", "/tmp/mine"], {}),
+        (["build", "--profile=other"], {}),
+        (["build"], {"DBT_PROFILES_DIR": "/tmp/mine"}),
+    ],
+)
+def test_only_the_dev_target(args: list[str], env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match=r"prod|profile"):
+        refuse_other_targets(args, env)
+    refuse_other_targets(["build", "-t", "dev", "-s", "fct_deals+"], {})
+    refuse_other_targets(["build", "-tdev"], {"DBT_TARGET": "dev"})
 
 
 def test_contract_check_names_each_broken_column() -> None:
@@ -301,3 +314,39 @@ def test_extend_contract_adds_shipped_columns_and_removes_none(tmp_path: Path) -
         "rpt_funnel": [],
     }
     assert (tmp_path / "published_contract.yml").read_text().startswith("# the contract\n")
+
+
+def test_dbt_itself_refuses_prod_under_thinline_dbt(tmp_path: Path) -> None:
+    """An edited profile (here: its default target turned to prod) gets past the CLI's checks;
+    dbt stops it while resolving schemas, before anything is built (no warehouse needed)."""
+    import subprocess
+    import sys
+
+    from thinline.dbt import PROJECT_DIR, dbt_env
+
+    env = {
+        **os.environ,
+        **dbt_env("postgresql://parse:parse@127.0.0.1:1/parse"),
+        "THINLINE_DBT_TARGET": "prod",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "parse",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path),
+        "--no-partial-parse",
+    ]
+    guarded = subprocess.run(
+        command, env={**env, "THINLINE_DBT_DEV_ONLY": "1"}, capture_output=True, text=True
+    )
+    assert guarded.returncode != 0
+    assert "thinline dbt builds only into your dev schema" in guarded.stdout
+    unguarded = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert unguarded.returncode == 0, unguarded.stdout[-2000:]  # the nightly run's own prod

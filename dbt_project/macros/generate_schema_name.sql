@@ -6,8 +6,16 @@
     * Any other target: <target schema>_<custom schema>, so a dev build never touches prod.
       Its target schema must start with dev_ (thinline dbt sets dev_<name>): a dev target
       pointed at analytics, staging or another shared schema stops here.
+    * Under `thinline dbt` (THINLINE_DBT_DEV_ONLY) the prod target stops here too, however it
+      was named (--target, -t, DBT_TARGET, an edited profile): it is the nightly run's.
 -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if env_var('THINLINE_DBT_DEV_ONLY', '') and target.name == 'prod' -%}
+        {{ exceptions.raise_compiler_error(
+            "thinline dbt builds only into your dev schema: the prod target (schema "
+            ~ target.schema ~ ") is the nightly run's (thinline run)"
+        ) }}
+    {%- endif -%}
     {%- if target.name != 'prod' and not target.schema.startswith('dev_') -%}
         {{ exceptions.raise_compiler_error(
             "target " ~ target.name ~ " builds into schema " ~ target.schema
