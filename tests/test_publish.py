@@ -3,6 +3,8 @@ travel with the version, readers never queued behind a publisher for long, clear
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -168,3 +170,82 @@ def test_publish_gives_up_after_its_deadline(fresh_database: str) -> None:
             publish(fresh_database, BUILD, deadline_seconds=1)
     assert versions(fresh_database, PUBLISHED) == (1, 1)
     assert versions(fresh_database, BUILD) == (2, 2)  # the build waits for the next try
+
+
+# -- BI cannot hold up the nightly publish -----------------------------------------------------
+
+
+def bi_session(warehouse: EmbeddedWarehouse, database_url: str) -> psycopg.Connection:
+    """A bi_reader session that lifts every limit its role set (it may: they are USERSET)."""
+    conn = psycopg.connect(reader_url(warehouse, database_url))
+    conn.execute("set statement_timeout = 0")
+    conn.execute("set idle_in_transaction_session_timeout = 0")
+    conn.commit()
+    return conn
+
+
+def test_bi_reader_cannot_hold_the_publish_lock(
+    fresh_database: str, embedded_warehouse: EmbeddedWarehouse
+) -> None:
+    build_version(fresh_database, 1)
+    publish(fresh_database, BUILD)
+    build_version(fresh_database, 2)
+    with bi_session(embedded_warehouse, fresh_database) as bi:
+        bi.execute("select pg_advisory_lock(hashtext('thinline.publish'))")  # the old key
+        bi.commit()  # a session-level advisory lock outlives its transaction
+        publish(fresh_database, BUILD, deadline_seconds=4)
+        assert versions(fresh_database, PUBLISHED) == (2, 2)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            bi.execute("lock table ops.published_views in access share mode")
+
+
+@pytest.mark.parametrize("how", ["idle in transaction", "running a long query"])
+def test_publish_ends_the_bi_sessions_that_hold_its_tables(
+    fresh_database: str,
+    embedded_warehouse: EmbeddedWarehouse,
+    how: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    build_version(fresh_database, 1)
+    publish(fresh_database, BUILD)
+    build_version(fresh_database, 2)
+    bi = bi_session(embedded_warehouse, fresh_database)
+    pid = bi.info.backend_pid
+    query = threading.Thread(target=long_query, args=(bi,), daemon=True)
+    try:
+        if how == "idle in transaction":
+            bi.execute(f"select version from {PUBLISHED}.fct_one").fetchone()
+        else:
+            query.start()
+            wait_for_lock(fresh_database, pid)
+        with caplog.at_level(logging.WARNING, logger="thinline.publish"):
+            published = publish(fresh_database, BUILD, deadline_seconds=4)
+    finally:
+        with psycopg.connect(fresh_database, autocommit=True) as owner:
+            owner.execute("select pg_terminate_backend(%s, 10000)", (pid,))  # if still there
+        if query.ident is not None:
+            query.join(timeout=30)
+        bi.close()
+    assert versions(fresh_database, PUBLISHED) == (2, 2)
+    assert [f"pid {pid}" in ended for ended in published.ended_sessions] == [True]
+    assert any(f"pid {pid}" in record.getMessage() for record in caplog.records)
+
+
+def long_query(conn: psycopg.Connection) -> None:
+    with contextlib.suppress(psycopg.OperationalError):  # ended by publish
+        conn.execute(f"select pg_sleep(600) from {PUBLISHED}.fct_one").fetchall()
+
+
+def wait_for_lock(url: str, pid: int) -> None:
+    """Until backend ``pid`` holds a lock on a table of ``analytics``."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(600):
+            held = conn.execute(
+                "select 1 from pg_locks as l join pg_class as c on c.oid = l.relation "
+                "where l.pid = %s and c.relnamespace = 'analytics'::regnamespace and l.granted",
+                (pid,),
+            ).fetchone()
+            if held:
+                return
+            threading.Event().wait(0.05)
+    raise AssertionError(f"backend {pid} never locked an analytics table")
