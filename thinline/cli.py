@@ -305,6 +305,10 @@ def print_summary(folder: StateFolder, url: str) -> None:
             f"{result['warnings']} warnings"
         )
     typer.echo(f"  published    : {', '.join('analytics.' + t for t in summary.published_tables)}")
+    for line in summary.not_kept:
+        typer.echo(f"  NOT KEPT     : {line}")
+    for line in summary.ended_sessions:
+        typer.echo(f"  ended BI session (it blocked publish): {line}")
     # BI tools get the read-only role that sees analytics only; the owner's URL without one
     password = bi_reader_password(home)
     if password:
@@ -426,6 +430,8 @@ def rollback() -> None:
     except PublishError as error:
         raise ConfigError(str(error)) from None
     typer.echo(f"rolled back: analytics now holds the previous version ({len(tables)} tables)")
+    for line in tables.not_kept:
+        typer.echo(f"not kept: {line}")
     typer.echo("the replaced version is kept as analytics_previous (rollback again to undo)")
 
 

@@ -128,7 +128,15 @@ def publish_marts(run_id: str) -> dict[str, Any]:
         tables = publish(url, BUILD_SCHEMA, bi_reader_password(settings.home))
         promote_published_manifest(staged, settings.home)
     log.info("thinline | published %d tables to analytics", len(tables))
-    return {"tables": tables}
+    for line in tables.not_kept:
+        log.warning("thinline | NOT KEPT %s", line)
+    for line in tables.ended_sessions:
+        log.warning("thinline | ended BI session %s", line)
+    return {
+        "tables": list(tables),
+        "not_kept": tables.not_kept,
+        "ended_sessions": tables.ended_sessions,
+    }
 
 
 def write_summary(
@@ -160,6 +168,8 @@ def write_summary(
         ],
         checks={"raw": raw_quality, "marts": marts_quality},
         published_tables=published["tables"],
+        not_kept=published.get("not_kept", []),
+        ended_sessions=published.get("ended_sessions", []),
         report=str(folder.site / "index.html"),
     )
     url = warehouse_url(settings)

@@ -116,6 +116,8 @@ class RunSummary:
     quarantine_open: dict[str, dict[str, int]] = field(default_factory=dict)  # still bad, any run
     skipped: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     preflight_warnings: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)  # users' views publish could not carry
+    ended_sessions: list[str] = field(default_factory=list)  # BI sessions publish had to end
     report: str | None = None
 
     @property
