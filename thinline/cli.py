@@ -368,8 +368,10 @@ def airflow(
         metadata_url,
         port_is_free,
         serve_until_interrupted,
+        stop_leftovers,
     )
     from thinline.pipeline import require_settings
+    from thinline.state import StateFolder
     from thinline.warehouse import check_reachable, redact
 
     check_port(port)
@@ -377,10 +379,12 @@ def airflow(
     sources = _sources(settings, demo)
     if not demo:
         require_settings()
+    folder = StateFolder.of(settings.home).prepare()
+    home = folder.root
+    # what a killed `thinline airflow` left running (its api-server may still hold the port)
+    stop_leftovers(folder.airflow, typer.echo)
     if not port_is_free(port):
         raise ConfigError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
-    home = Path(settings.home).resolve()
-    home.mkdir(parents=True, exist_ok=True)
     embedded = _warehouse()
     was_running = embedded.status().running
     if settings.warehouse_url is not None:
@@ -404,7 +408,9 @@ def airflow(
             local = LocalAirflow(
                 local_env(home, port, env, metadata), home / "logs" / "airflow", port
             )
-            typer.echo("starting Airflow (api-server, scheduler, dag-processor, triggerer) …")
+            typer.echo(
+                "starting Airflow (api-server, log server, scheduler, dag-processor, triggerer) …"
+            )
             serve_until_interrupted(local, typer.echo)
     finally:
         if not was_running:
