@@ -15,17 +15,13 @@ from pathlib import Path
 from extract.base import ConfigError
 from thinline.dbt import PROJECT_DIR, dbt_env
 from thinline.settings import load_settings
-from thinline.warehouse import EmbeddedWarehouse
+from thinline.state import warehouse_url
 
 
 def main(argv: list[str]) -> int:
     command, paths = (argv[0] if argv else "lint"), (argv[1:] or [str(PROJECT_DIR / "models")])
     try:
-        settings = load_settings()
-        if settings.warehouse_url is not None:
-            url = settings.warehouse_url.get_secret_value()
-        else:
-            url = EmbeddedWarehouse(settings.home).start()
+        url = warehouse_url(load_settings(), start=True, check=False)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
