@@ -30,7 +30,8 @@ from thinline.airflow_local import (
     serve_until_interrupted,
     stop_leftovers,
 )
-from thinline.airflow_runner import DAGS_TEST_RECORD, ProcessRecord, Progress, run_nightly
+from thinline.airflow_runner import DAGS_TEST_RECORD, Progress, run_nightly
+from thinline.processes import ProcessRecord
 
 # Lines of a real `thinline run` log (`airflow dags test`) whose transform failed, shortened.
 FAILED_TRANSFORM = """\

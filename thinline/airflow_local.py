@@ -40,11 +40,9 @@ import psutil
 import psycopg
 
 from extract.base import ConfigError
-from thinline.airflow_runner import (
-    DAG_ID,
+from thinline.airflow_runner import DAG_ID, _airflow, airflow_env
+from thinline.processes import (
     ProcessRecord,
-    _airflow,
-    airflow_env,
     count_processes,
     signals_ignored,
     stop_processes,
