@@ -129,6 +129,20 @@ class StandInServer:
             self._thread.join()
         self._httpd = self._thread = None
 
+    def take_over(self, previous: StandInServer) -> Self:
+        """Answer on ``previous``'s socket from now on: the same address, so clients keep their
+        settings, while this server's world (a later day of the company) is the one served.
+        Each request reads the answering server afresh; one in flight finishes with the old."""
+        if previous._httpd is None:
+            raise RuntimeError("the server to take over is not running")
+        with previous._lock:
+            self._httpd, self._thread = previous._httpd, previous._thread
+            self._connections |= previous._connections
+            self.requests = previous.requests
+            previous._httpd = previous._thread = None
+        self._httpd.stand_in = self
+        return self
+
     def __enter__(self) -> Self:
         return self.start()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sandbox.faults import Faults
 from sandbox.google_ads_server import GoogleAdsServer
+from sandbox.http import StandInServer
 from sandbox.hubspot_server import HubSpotServer
 from sandbox.linkedin_ads_server import LinkedInAdsServer
 from sandbox.meta_ads_server import MetaAdsServer
@@ -24,6 +25,20 @@ class DemoSources:
     linkedin_ads: LinkedInAdsServer | None = None
     meta_ads: MetaAdsServer | None = None
 
+    def servers(self) -> list[StandInServer]:
+        found = (self.hubspot, self.google_ads, self.salesforce, self.linkedin_ads, self.meta_ads)
+        return [server for server in found if server is not None]
+
+    def roll(self, world: World) -> None:
+        """Serve ``world`` (a later day of the same company) from the same addresses and
+        credentials: what a real API does overnight. Faults are not carried over."""
+        for name in ("hubspot", "google_ads", "salesforce", "linkedin_ads", "meta_ads"):
+            previous = getattr(self, name)
+            if previous is not None:
+                setattr(self, name, type(previous)(world).take_over(previous))
+        if _env(self) != self.env:
+            raise RuntimeError("a rolled world must keep the settings that reach it")
+
 
 @contextmanager
 def serve(
@@ -35,23 +50,28 @@ def serve(
     meta_ads_faults: Faults | None = None,
 ) -> Iterator[DemoSources]:
     """Run the stand-ins on 127.0.0.1 (free ports) until the block exits."""
-    with (
-        HubSpotServer(world, faults=hubspot_faults) as hubspot,
-        GoogleAdsServer(world, faults=google_ads_faults) as google_ads,
-        SalesforceServer(world, faults=salesforce_faults) as salesforce,
-        LinkedInAdsServer(world, faults=linkedin_ads_faults) as linkedin_ads,
-        MetaAdsServer(world, faults=meta_ads_faults) as meta_ads,
-    ):
-        env = env_for(hubspot, google_ads) | salesforce_env(salesforce) | linkedin_ads.env()
-        env |= meta_ads.env()
-        yield DemoSources(
-            hubspot,
-            google_ads,
-            env,
-            salesforce=salesforce,
-            linkedin_ads=linkedin_ads,
-            meta_ads=meta_ads,
-        )
+    sources = DemoSources(
+        HubSpotServer(world, faults=hubspot_faults),
+        GoogleAdsServer(world, faults=google_ads_faults),
+        {},
+        salesforce=SalesforceServer(world, faults=salesforce_faults),
+        linkedin_ads=LinkedInAdsServer(world, faults=linkedin_ads_faults),
+        meta_ads=MetaAdsServer(world, faults=meta_ads_faults),
+    )
+    try:
+        for server in sources.servers():
+            server.start()
+        sources.env = _env(sources)
+        yield sources
+    finally:  # the servers answering now, which a roll may have replaced
+        for server in sources.servers():
+            server.stop()
+
+
+def _env(sources: DemoSources) -> dict[str, str]:
+    assert sources.salesforce and sources.linkedin_ads and sources.meta_ads
+    env = env_for(sources.hubspot, sources.google_ads) | salesforce_env(sources.salesforce)
+    return env | sources.linkedin_ads.env() | sources.meta_ads.env()
 
 
 def env_for(hubspot: HubSpotServer, google_ads: GoogleAdsServer) -> dict[str, str]:

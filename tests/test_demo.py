@@ -4,6 +4,7 @@ latest day it has reached, refused when the settings ask for another company."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -136,3 +137,33 @@ def test_a_state_folder_from_before_anchoring_continues_its_company(tmp_path: Pa
         "start": start.isoformat(),
         "end": None,
     }
+
+
+def test_a_served_company_follows_the_calendar_from_the_same_addresses(tmp_path: Path) -> None:
+    """`thinline airflow --demo` stays up for nights: when a day ends, the stand-ins answer with
+    the company one day on, at the same addresses and credentials."""
+    from sandbox import serve
+    from thinline.demo import DayFollower, read_company
+
+    settings = demo_settings(tmp_path)
+    lines: list[str] = []
+    with demo_sources(settings, DAY, lines.append):
+        company = read_company(tmp_path / "demo")
+        assert company is not None and company.reached == DAY
+    config = WorldConfig(company.seed, company.scale, company.start, DAY)
+    with serve(build_world(config)) as sources:
+        follower = DayFollower(tmp_path / "demo", company, sources, lines.append)
+        headers = {"Authorization": f"Bearer {sources.env['THINLINE_HUBSPOT__TOKEN']}"}
+        base = sources.env["THINLINE_HUBSPOT__BASE_URL"]
+        with httpx.Client(base_url=base, headers=headers) as client:
+            before = list_records(client, "contacts")
+            assert not follower.follow(DAY)  # the day served: nothing to do
+            assert follower.follow(NEXT_DAY)
+            after = list_records(client, "contacts")  # same address, same token
+        assert sources.env["THINLINE_HUBSPOT__BASE_URL"] == base  # settings unchanged
+    expected = build_world(replace(config, end=NEXT_DAY)).hubspot.contacts
+    assert set(after) == {str(contact.object_id) for contact in expected}
+    assert set(before) < set(after)  # a day more of the company, nothing taken back
+    assert read_company(tmp_path / "demo").reached == NEXT_DAY
+    assert truth_config(tmp_path)["end"] == NEXT_DAY.isoformat()
+    assert lines[-1] == f"demo sources: the synthetic company moved on to {NEXT_DAY}"

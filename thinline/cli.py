@@ -272,11 +272,13 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def _demo_sources(settings: Any, run_day: date) -> Iterator[dict[str, str]]:
+def _demo_sources(
+    settings: Any, run_day: date, follow_days: bool = False
+) -> Iterator[dict[str, str]]:
     """Serve the synthetic company's stand-in APIs for the length of the run (thinline/demo.py)."""
     from thinline.demo import demo_sources
 
-    with demo_sources(settings, run_day, typer.echo) as env:
+    with demo_sources(settings, run_day, typer.echo, follow_days) as env:
         yield env
 
 
@@ -398,7 +400,8 @@ def airflow(
     try:
         # Airflow's metadata: database `airflow` on the state folder's embedded PostgreSQL.
         metadata = metadata_url(home)
-        with _demo_sources(settings, yesterday) if demo else nullcontext({}) as source_env:
+        serving = _demo_sources(settings, yesterday, follow_days=True) if demo else nullcontext({})
+        with serving as source_env:
             env = {
                 **source_env,
                 "THINLINE_HOME": str(home),

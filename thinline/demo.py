@@ -19,11 +19,10 @@ The demo company lives on in its state folder (``<home>/demo``), night after nig
   happened). Callers pass finished days only (``thinline run`` refuses the others).
 * **The commands.** ``thinline doctor --demo`` serves yesterday, so it moves the company on to
   yesterday as that night's run would. ``thinline airflow --demo`` serves yesterday from its
-  start: while it stays up, later nights read a company that stopped at that day (no new
-  activity), and restarting it moves the company on to the new yesterday. The CRM streams
-  re-read only minutes before their watermark, so what the company did on nights served
-  frozen is not read after the restart: keep ``thinline run --demo`` for nights that follow
-  the company, ``airflow --demo`` for a look at the scheduler.
+  start and follows the calendar while it stays up (``follow_days``): once a UTC day has
+  ended, the company is moved on to it and the stand-ins answer with it from the same
+  addresses (``DemoSources.roll``), so each scheduled night reads yesterday's company plus one
+  more day, as under ``thinline run --demo``.
 * **Truth.** ``truth.json`` is what the served company planted (``config.end`` is the day
   reached), to compare the warehouse against.
 * **Cost.** The company is rebuilt from its first day on every run, so building grows with
@@ -39,10 +38,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,12 +121,16 @@ def read_company(folder: Path) -> DemoCompany | None:
         return None
 
 
+FOLLOW_SECONDS = 60.0  # how often a following demo looks at the calendar
+
+
 @contextmanager
 def demo_sources(
-    settings: Any, run_day: date, echo: Callable[[str], None]
+    settings: Any, run_day: date, echo: Callable[[str], None], follow_days: bool = False
 ) -> Iterator[dict[str, str]]:
-    """Serve the synthetic company's stand-in APIs; yield the settings that reach them."""
-    from sandbox import WorldConfig, build_world, serve
+    """Serve the synthetic company's stand-in APIs; yield the settings that reach them. With
+    ``follow_days`` the company moves on to each day that ends while they serve."""
+    from sandbox import serve
 
     folder = StateFolder.of(settings.home).demo
     company = company_for(settings, run_day, folder)
@@ -137,20 +141,65 @@ def demo_sources(
         + (later if company.reached > run_day else "")
         + " …"
     )
-    config = WorldConfig(company.seed, company.scale, company.start, company.reached)
-    world = build_world(config)
+    world = _world(company)
+    _save(folder, company, world)
+    echo(f"demo truth written to {folder / TRUTH_FILE}")
+    with serve(world) as sources:
+        follower = DayFollower(folder, company, sources, echo)
+        stop = threading.Event()
+        thread = threading.Thread(target=follower.run, args=(stop,), name="demo-days", daemon=True)
+        if follow_days:
+            thread.start()
+        try:
+            yield {**sources.env, "THINLINE_START_DATE": company.start.isoformat()}
+        finally:
+            stop.set()
+            if thread.is_alive():
+                thread.join()
+
+
+class DayFollower:
+    """Moves a served company on to each UTC day that ends (``thinline airflow --demo``)."""
+
+    def __init__(
+        self, folder: Path, company: DemoCompany, sources: Any, echo: Callable[[str], None]
+    ) -> None:
+        self.folder, self.company, self.sources, self.echo = folder, company, sources, echo
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(FOLLOW_SECONDS):
+            self.follow(datetime.now(UTC).date() - timedelta(days=1))
+
+    def follow(self, yesterday: date) -> bool:
+        """Serve the company as of ``yesterday`` if it is a day later than the one served."""
+        if yesterday <= self.company.reached:
+            return False
+        company = replace(self.company, reached=yesterday)
+        world = _world(company)
+        self.sources.roll(world)
+        _save(self.folder, company, world)
+        self.company = company
+        self.echo(f"demo sources: the synthetic company moved on to {yesterday}")
+        return True
+
+
+def _world(company: DemoCompany) -> Any:
+    from sandbox import WorldConfig, build_world
+
+    return build_world(WorldConfig(company.seed, company.scale, company.start, company.reached))
+
+
+def _save(folder: Path, company: DemoCompany, world: Any) -> None:
+    """``truth.json`` (what the served company planted) and ``company.json``."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        world.write_truth(folder / TRUTH_FILE)  # what it planted, to compare the warehouse with
+        world.write_truth(folder / TRUTH_FILE)
         _replace(folder / COMPANY_FILE, company.to_json())
     except OSError as error:
         raise ConfigError(
             f"cannot write the demo company to {folder} ({error.strerror or error}); set "
             "THINLINE_HOME to a folder you can write"
         ) from None
-    echo(f"demo truth written to {folder / TRUTH_FILE}")
-    with serve(world) as sources:
-        yield {**sources.env, "THINLINE_START_DATE": company.start.isoformat()}
 
 
 def _replace(path: Path, text: str) -> None:
