@@ -597,12 +597,15 @@ def docs(
 ) -> None:
     """Generate the dbt docs of the published project and serve them on 127.0.0.1."""
     from thinline.docs import build_dbt_docs, serve_docs
-    from thinline.state import enabled_sources, warehouse_url
+    from thinline.state import StateFolder, enabled_sources, warehouse_url
 
     check_port(port)
     settings = _settings()
     folder = out or Path(settings.home).resolve() / "site" / "dbt_docs"
-    index = build_dbt_docs(warehouse_url(settings), folder, enabled_sources(settings))
+    published = StateFolder.of(settings.home).published_state
+    index = build_dbt_docs(
+        warehouse_url(settings), folder, enabled_sources(settings), published=published
+    )
     typer.echo(f"dbt docs written to {index}")
     if not serve:
         return

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         default=None,
         description="dbt vars (a YAML mapping) for every dbt command Thinline runs.",
     )
+    dbt_work_mem: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]+(kB|MB|GB)$",
+        description="work_mem of dbt's connections (default: sized for the machine).",
+    )
     # Read where they are used (thinline.roles, the DAG file, the analyst's tools); declared
     # here so they are known settings with their documentation in one place.
     bi_reader_password: SecretStr | None = Field(

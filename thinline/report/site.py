@@ -34,7 +34,8 @@ def build_report(warehouse_url: str, home: Path, summary: RunSummary | None = No
     """The nightly run's report: the dbt docs (models and lineage), then the page."""
     from thinline.docs import build_dbt_docs  # runs dbt: imported only where it is used
 
-    build_dbt_docs(warehouse_url, site_dir(home) / "dbt_docs")
+    folder = StateFolder.of(home)
+    build_dbt_docs(warehouse_url, folder.site / "dbt_docs", published=folder.published_state)
     return build_site(warehouse_url, home, summary)
 
 
