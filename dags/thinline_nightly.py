@@ -64,9 +64,11 @@ def thinline_nightly() -> None:
 
     @task
     def validate_raw(extracts: list[dict], **context) -> dict:
+        from thinline.interval import window_from_context
         from thinline.pipeline import validate_raw as run
 
-        return run(context["run_id"], [item["source"] for item in extracts])
+        sources = [item["source"] for item in extracts]
+        return run(context["run_id"], sources, window_from_context(context))
 
     @task
     def transform(raw_quality: dict, **context) -> dict:

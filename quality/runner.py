@@ -5,6 +5,12 @@ Each run uses an ephemeral GX context (nothing written to disk), one PostgreSQL 
 per schema whose connection string is only ever ``${THINLINE_GX_WAREHOUSE_URL}``, and one
 whole-table batch per table. Every result goes to ``ops.quality_results``; any failed
 ``critical`` expectation then raises :class:`QualityGateError`.
+
+Raw checks read either whole tables (``scope="full"``) or only the rows this run loaded
+(``scope="batch"``, what the nightly run does on six nights of seven: a night's cost then
+follows the night's data, not the table's history). A batch is a view
+``quality_batch.<schema>__<table>`` over the table's rows whose ``_batch_id`` is one of the
+run's load batches (``ops.load_batches``), so every rule reads it exactly as it reads a table.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from great_expectations.data_context.types.base import (
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from psycopg import sql
 
 from quality.docs import build_data_docs, merge
 from quality.results import (
@@ -55,6 +62,8 @@ if logging.getLogger("great_expectations").level == logging.NOTSET:
 
 URL_ENV = "THINLINE_GX_WAREHOUSE_URL"
 BATCHES = "ops.load_batches"  # load history: volume and freshness rules need it
+BATCH_SCHEMA = "quality_batch"  # views of the rows one run loaded (scope="batch")
+SCOPES = ("full", "batch")
 # Column checks: a bounded sample of bad values. Row checks (UnexpectedRowsExpectation) only
 # return their rows under COMPLETE, which GX caps at 200 rows, so they run in a second pass.
 SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
@@ -69,10 +78,15 @@ class Check:
     suite: gx.ExpectationSuite
     schema: str
     table: str
+    relation: tuple[str, str] | None = None  # what GX reads, when not the table itself
 
     @property
     def table_name(self) -> str:
         return f"{self.schema}.{self.table}"
+
+    @property
+    def read_from(self) -> tuple[str, str]:
+        return self.relation or (self.schema, self.table)
 
 
 def validate_raw(
@@ -81,10 +95,14 @@ def validate_raw(
     tables: Sequence[str] | None = None,
     sources: Sequence[str] | None = None,
     home: Path | None = None,
+    scope: str = "full",
 ) -> QualityReport:
     """Run the raw suites on ``tables`` (``"raw_hubspot.deals"``; None = every raw table that
     exists and has a suite, of ``sources`` only if given). A requested table that does not
-    exist fails every rule of its suite."""
+    exist fails every rule of its suite. ``scope``: ``full`` (every row) or ``batch`` (the
+    rows ``run_id`` loaded)."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r} (known: {', '.join(SCOPES)})")
     if tables is None:
         schemas = None if sources is None else {f"raw_{source}" for source in sources}
         names = sorted(
@@ -101,8 +119,14 @@ def validate_raw(
             )
         names = list(dict.fromkeys(tables))
     ops = _existing_tables(warehouse_url, {BATCHES, QUARANTINE})
+    scoped = scope == "batch" and BATCHES in ops
+    views = _batch_views(warehouse_url, run_id, names) if scoped else {}
     checks = [
-        Check(with_health(name, RAW_SUITES[name](), BATCHES in ops), *name.split(".", 1))
+        Check(
+            with_health(name, RAW_SUITES[name](), BATCHES in ops, batch_scoped=scoped),
+            *name.split(".", 1),
+            relation=views.get(name),
+        )
         for name in names
     ]
     if QUARANTINE in ops and tables is None:
@@ -138,6 +162,32 @@ def validate_marts(
             continue
         checks.append(Check(spec.build(), schema, spec.table))
     return _run(warehouse_url, run_id, checks, home)
+
+
+def _batch_views(warehouse_url: str, run_id: str, names: list[str]) -> dict[str, tuple[str, str]]:
+    """One view per existing table: its rows loaded by ``run_id``'s batches."""
+    existing = _existing_tables(warehouse_url, names)
+    views: dict[str, tuple[str, str]] = {}
+    with psycopg.connect(libpq_url(warehouse_url)) as conn, conn.transaction():
+        conn.execute(f"create schema if not exists {BATCH_SCHEMA}")
+        for name in sorted(existing):
+            schema, table = name.split(".", 1)
+            view = f"{schema}__{table}"
+            conn.execute(
+                sql.SQL(
+                    "create or replace view {view} as select * from {table} where _batch_id in "
+                    "(select batch_id from ops.load_batches where run_id = {run} "
+                    "and source = {source} and entity = {entity})"
+                ).format(
+                    view=sql.Identifier(BATCH_SCHEMA, view),
+                    table=sql.Identifier(schema, table),
+                    run=sql.Literal(run_id),
+                    source=sql.Literal(schema.removeprefix("raw_")),
+                    entity=sql.Literal(table),
+                )
+            )
+            views[name] = (BATCH_SCHEMA, view)
+    return views
 
 
 def driver_url(warehouse_url: str) -> str:
@@ -232,18 +282,17 @@ def _existing_tables(warehouse_url: str, names: Iterable[str]) -> set[str]:
 def _validate(
     context: Any, data_sources: dict[str, Any], check: Check, warehouse_url: str
 ) -> tuple[list[RuleResult], list[Any]]:
-    if check.schema not in data_sources:
+    schema, table = check.read_from
+    if schema not in data_sources:
         # The schema goes in the connection's search_path (GX 1.x deprecates schema_name on
         # table assets); queries that reach other schemas name them.
-        data_sources[check.schema] = context.data_sources.add_postgres(
-            name=check.schema,
+        data_sources[schema] = context.data_sources.add_postgres(
+            name=schema,
             connection_string="${" + URL_ENV + "}",
-            kwargs={"connect_args": {"options": f"-csearch_path={check.schema}"}},
+            kwargs={"connect_args": {"options": f"-csearch_path={schema}"}},
         )
     # Several suites may check one table (a mart per source): one asset per suite.
-    asset = data_sources[check.schema].add_table_asset(
-        name=check.suite.name, table_name=check.table
-    )
+    asset = data_sources[schema].add_table_asset(name=check.suite.name, table_name=table)
     batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
     expectations = check.suite.expectations
     rows = [e for e in expectations if isinstance(e, gxe.UnexpectedRowsExpectation)]

@@ -78,15 +78,26 @@ def open_quarantine(settings: Settings, source: str) -> dict[str, int]:
         return open_quarantine_counts(conn, source)
 
 
-def validate_raw(run_id: str, sources: list[str]) -> dict[str, Any]:
+FULL_CHECKS_WEEKDAY = 7  # Sunday's night (ISO weekday of the run's day) re-reads every row
+
+
+def raw_check_scope(settings: Settings, window: Window | None) -> str:
+    """``batch`` (the rows this run loaded), or ``full`` once a week and on demand
+    (``THINLINE_FULL_CHECKS``)."""
+    weekly = window is not None and window.start.isoweekday() == FULL_CHECKS_WEEKDAY
+    return "full" if settings.full_checks or weekly else "batch"
+
+
+def validate_raw(run_id: str, sources: list[str], window: Window | None = None) -> dict[str, Any]:
     from quality import validate_raw as run_suites  # GX is heavy: import inside the task
 
     settings = load_settings()
     url = warehouse_url(settings)
+    scope = raw_check_scope(settings, window)
     with task_lock(url, f"validate_raw of {run_id}"):
         # Data Docs for this run go to <home>/site/data_docs (quality/docs.py).
-        report = run_suites(url, run_id, sources=sources, home=settings.home)
-    log.info("thinline | raw quality: %s", report.summary_line())
+        report = run_suites(url, run_id, sources=sources, home=settings.home, scope=scope)
+    log.info("thinline | raw quality (%s): %s", scope, report.summary_line())
     return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
 
 

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         default=None,
         description="dbt vars (a YAML mapping) for every dbt command Thinline runs.",
     )
+    full_checks: bool = Field(
+        default=False,
+        description="Raw checks read every row tonight (else only tonight's; Sundays: all).",
+    )
     dbt_work_mem: str | None = Field(
         default=None,
         pattern=r"^[0-9]+(kB|MB|GB)$",

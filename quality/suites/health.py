@@ -98,8 +98,12 @@ TABLES: dict[str, Health] = {
 }
 
 
-def with_health(table: str, suite: gx.ExpectationSuite, has_batches: bool) -> gx.ExpectationSuite:
-    """``suite`` plus the health rules of ``table`` (volume and freshness if ``has_batches``)."""
+def with_health(
+    table: str, suite: gx.ExpectationSuite, has_batches: bool, batch_scoped: bool = False
+) -> gx.ExpectationSuite:
+    """``suite`` plus the health rules of ``table`` (volume and freshness if ``has_batches``).
+    ``batch_scoped``: the suite sees only this run's rows, so a night that brought none is
+    not stale (the volume rule judges the count)."""
     health = TABLES.get(table)
     if health is None:
         return suite
@@ -110,7 +114,7 @@ def with_health(table: str, suite: gx.ExpectationSuite, has_batches: bool) -> gx
     if has_batches:
         added.append(_volume(health.prefix, source, entity))
         if health.day is not None and health.max_age_days is not None:
-            added.append(_freshness(health, source, entity))
+            added.append(_freshness(health, source, entity, batch_scoped))
     if health.day is not None:
         added.append(
             rows_check(
@@ -150,7 +154,9 @@ def _volume(prefix: str, source: str, entity: str) -> gxe.UnexpectedRowsExpectat
     )
 
 
-def _freshness(health: Health, source: str, entity: str) -> gxe.UnexpectedRowsExpectation:
+def _freshness(
+    health: Health, source: str, entity: str, batch_scoped: bool = False
+) -> gxe.UnexpectedRowsExpectation:
     return rows_check(
         f"{health.prefix}-008",
         WARNING,
@@ -160,7 +166,9 @@ def _freshness(health: Health, source: str, entity: str) -> gxe.UnexpectedRowsEx
         f"from (select max(window_end) as window_end {_batches(source, entity)}) as latest "
         f"cross join (select max({health.day}) as newest "
         f"from {{batch}} as raw_rows where {LIVE}) as fresh "
-        "where latest.window_end is not null and coalesce(fresh.newest, '') < to_char("
+        "where latest.window_end is not null "
+        + ("and fresh.newest is not null " if batch_scoped else "")
+        + "and coalesce(fresh.newest, '') < to_char("
         f"latest.window_end - interval '{health.max_age_days} days', 'YYYY-MM-DD')",
     )
 
