@@ -293,12 +293,18 @@ def test_the_published_manifest_is_replaced_whole(tmp_path: Path) -> None:
         staged = tmp_path / f"staged-{version}"
         staged.mkdir()
         (staged / "manifest.json").write_text(json.dumps({"version": version}))
-        (staged / "partial_parse.msgpack").write_text("not kept")
+        (staged / "partial_parse.msgpack").write_text(f"parse {version}")
+        (staged / "run_results.json").write_text("not kept")
         target = promote_published_manifest(staged, tmp_path)
         assert not staged.exists()
     assert target == published_state_dir(tmp_path) == tmp_path.resolve() / "state" / "published"
-    assert [path.name for path in target.iterdir()] == ["manifest.json"]
+    # the manifest and dbt's parse cache travel together (the docs reuse the parse)
+    assert sorted(path.name for path in target.iterdir()) == [
+        "manifest.json",
+        "partial_parse.msgpack",
+    ]
     assert json.loads((target / "manifest.json").read_text()) == {"version": "second"}
+    assert (target / "partial_parse.msgpack").read_text() == "parse second"
     assert sorted(path.name for path in target.parent.iterdir()) == ["published"]
 
 
