@@ -18,20 +18,21 @@
 {#-
     quota_weighted_days(first_day, last_day): how many pacing days lie in [first_day, last_day]
     (inclusive, 0 when last_day < first_day): every day with basis calendar_days, Monday to
-    Friday with working_days (public holidays are not taken out).
+    Friday with working_days (public holidays are not taken out). Arithmetic, not a count over
+    the days, so a year's row costs what a day's does: the working days before a date are 5 per
+    whole week since a Monday epoch (0001-01-01) plus the week's remainder, at most 5.
 -#}
 {% macro quota_weighted_days(first_day, last_day) -%}
     {%- if quota_pacing_basis() == 'calendar_days' -%}
         greatest({{ last_day }} - {{ first_day }} + 1, 0)
     {%- else -%}
-        (
-            select count(*)
-            from generate_series(
-                cast({{ first_day }} as timestamp),
-                cast({{ last_day }} as timestamp),
-                interval '1 day'
-            ) as pacing_days (pacing_day)
-            where extract(isodow from pacing_days.pacing_day) < 6
+        {%- set epoch = "cast('0001-01-01' as date)" -%}
+        {%- set days_to_first = dbt.datediff(epoch, first_day, 'day') -%}
+        {%- set days_past_last = '(' ~ dbt.datediff(epoch, last_day, 'day') ~ ' + 1)' -%}
+        greatest(
+            5 * ({{ days_past_last }} / 7) + least(mod({{ days_past_last }}, 7), 5)
+            - (5 * ({{ days_to_first }} / 7) + least(mod({{ days_to_first }}, 7), 5)),
+            0
         )
     {%- endif -%}
 {%- endmacro %}

@@ -1,8 +1,11 @@
+{{ config(materialized='table') }}
+
 -- One row per deal and stage entry, every CRM: the CRM's own history (Salesforce
 -- OpportunityHistory; HubSpot's latest entry per stage) plus the entries only the deal
 -- snapshot saw (a re-entry HubSpot overwrote, or a CRM without any history), each mapped to
 -- the standard funnel and sequenced: exit = the next entry, regressions and re-openings
--- flagged. Deleted deals are dropped.
+-- flagged. Deleted deals are dropped. A table: fct_deals and fct_deal_stage_history both read
+-- it, and their joins need its statistics (as a view it was parsed twice from the raw JSON).
 with
 
 deals as (

@@ -34,62 +34,85 @@ records as (
 
 ),
 
+-- fct_deals carries each deal's source channel (int_deal_source_channels, one row per deal)
 deals as (
 
     select * from {{ ref('fct_deals') }}
 
 ),
 
-deal_sources as (
-
-    select * from {{ ref('int_deal_source_channels') }}
-
-),
-
-sales_activity as (
+-- Each lead-journey row (its first touch, or its no-touch row) with its person's conversion
+-- dates and first sales activity, gathered by one sort of the three inputs per person rather
+-- than joins: no plan here hinges on a row estimate (a nested loop over the journeys took 101 s
+-- one night without statistics). A row needs its person to have a conversion, as the inner
+-- join it replaces did.
+contact_events as (
 
     select
         contact_id,
-        min(first_sales_activity_at) as first_sales_activity_at
+        'conversion' as event_source,
+        conversion_type,
+        converted_at as event_at,
+        null as channel
+    from conversions
+    union all
+    select
+        contact_id,
+        'lead_journey' as event_source,
+        null as conversion_type,
+        null as event_at,
+        channel
+    from lead_journeys
+    where contact_id is not null
+    union all
+    select
+        contact_id,
+        'sales_activity' as event_source,
+        null as conversion_type,
+        first_sales_activity_at as event_at,
+        null as channel
     from records
-    group by contact_id
+    where contact_id is not null
 
 ),
 
-people as (
+contact_facts as (
 
     select
-        conversions.contact_id,
-        min(conversions.converted_at) filter (where conversions.conversion_type = 'lead')
-            as lead_at,
-        min(conversions.converted_at) filter (where conversions.conversion_type = 'mql')
-            as mql_at,
-        min(conversions.converted_at) filter (
-            where conversions.conversion_type = 'opportunity'
-        ) as opportunity_at
-    from conversions
-    group by conversions.contact_id
+        contact_id,
+        event_source,
+        channel,
+        count(*) filter (where event_source = 'conversion') over people as conversions,
+        min(event_at) filter (
+            where event_source = 'conversion' and conversion_type = 'lead'
+        ) over people as lead_at,
+        min(event_at) filter (
+            where event_source = 'conversion' and conversion_type = 'mql'
+        ) over people as mql_at,
+        min(event_at) filter (
+            where event_source = 'conversion' and conversion_type = 'opportunity'
+        ) over people as opportunity_at,
+        min(event_at) filter (where event_source = 'sales_activity') over people
+            as first_sales_activity_at
+    from contact_events
+    window people as (partition by contact_id)
 
 ),
 
 people_channels as (
 
     select
-        people.contact_id,
-        people.lead_at,
-        people.mql_at,
-        people.opportunity_at,
-        lead_journeys.channel,
+        contact_id,
+        lead_at,
+        mql_at,
+        opportunity_at,
+        channel,
         -- a first activity before the MQL says nothing about the handoff
         case
-            when sales_activity.first_sales_activity_at >= people.mql_at
-                then sales_activity.first_sales_activity_at
+            when first_sales_activity_at >= mql_at then first_sales_activity_at
         end as first_sales_activity_at
-    from people
-    inner join lead_journeys
-        on people.contact_id = lead_journeys.contact_id
-    left join sales_activity
-        on people.contact_id = sales_activity.contact_id
+    from contact_facts
+    where event_source = 'lead_journey' and conversions > 0
 
 ),
 
@@ -125,16 +148,14 @@ mql_months as (
 deal_channels as (
 
     select
-        deals.deal_key,
-        deals.created_at,
-        deals.closed_at,
-        deals.is_won,
-        deals.amount_reporting,
-        deal_sources.source_channel as channel,
-        deal_sources.is_marketing_sourced
+        deal_key,
+        created_at,
+        closed_at,
+        is_won,
+        amount_reporting,
+        source_channel as channel,
+        is_marketing_sourced
     from deals
-    inner join deal_sources
-        on deals.deal_key = deal_sources.deal_key
 
 ),
 

@@ -1,13 +1,6 @@
-{#- Quota pacing per rep and team, day and period type: rules in README_quotas.md. -#}
-{%- set ramp_shares = var('quota_ramp_shares') or [] -%}
-{%- for share in ramp_shares -%}
-    {%- if share is not number or share < 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "var quota_ramp_shares must be a list of non-negative numbers, got "
-            ~ var('quota_ramp_shares')
-        ) }}
-    {%- endif -%}
-{%- endfor -%}
+{#- Quota pacing per rep and team, day and period type: rules in README_quotas.md. The monthly
+    quotas (choice, FX, ramps, team roll-up) and the daily bookings come from the int_quota_*
+    models; this model spreads them over the report's days and periods. -#}
 {%- set quota_end_date = var('quota_end_date') -%}
 {%- set date_pattern = '\\d{4}-\\d{2}-\\d{2}' -%}
 {%- if quota_end_date and modules.re.fullmatch(date_pattern, quota_end_date | string) is none -%}
@@ -36,9 +29,15 @@ deals as (
 
 ),
 
-fx_rates as (
+owner_months as (
 
-    select * from {{ ref('int_fx_rates_daily') }}
+    select * from {{ ref('int_quota_owner_months') }}
+
+),
+
+owner_bookings as (
+
+    select * from {{ ref('int_quota_bookings') }}
 
 ),
 
@@ -96,8 +95,9 @@ distinct_periods as (
 ),
 
 -- each month a period overlaps and the share of that month's quota falling in the period
--- (1 for whole months; a week or day gets its pacing days' share of the month)
-period_months as (
+-- (1 for whole months; a week or day gets its pacing days' share of the month). Materialized:
+-- inlined, its lateral series made the planner re-sort the owners' months once per period.
+period_months as materialized (
 
     select
         distinct_periods.period_type,
@@ -123,267 +123,6 @@ period_months as (
 
 ),
 
-months as (
-
-    select distinct month_start
-    from period_months
-
-),
-
-quota_rows as (
-
-    select
-        owner_type,
-        owner_id,
-        period_start,
-        -- a quarter or year amount is spread evenly over its months
-        amount / case period_type when 'quarter' then 3 when 'year' then 12 else 1 end
-            as monthly_amount,
-        coalesce(nullif(upper(btrim(currency_code)), ''), {{ currency_var('reporting_currency') }})
-            as currency_code,
-        right(owner_id, 1) = '*' as is_default
-    from quotas
-
-),
-
-rep_months as (
-
-    select
-        sales_reps.sales_rep_id,
-        sales_reps.team_key,
-        months.month_start,
-        (
-            sales_reps.active_from_date is null
-            or sales_reps.active_from_date
-            < cast(months.month_start + interval '1 month' as date)
-        )
-        and (
-            sales_reps.active_to_date is null
-            or sales_reps.active_to_date >= months.month_start
-        ) as is_active_in_month,
-        (
-            cast(extract(year from months.month_start) as integer) * 12
-            + cast(extract(month from months.month_start) as integer)
-        )
-        - (
-            cast(extract(year from sales_reps.active_from_date) as integer) * 12
-            + cast(extract(month from sales_reps.active_from_date) as integer)
-        ) as months_since_joining
-    from sales_reps
-    cross join months
-
-),
-
-teams as (
-
-    select distinct team_key
-    from sales_reps
-    where team_key is not null
-
-),
-
-owner_months as (
-
-    select
-        'rep' as owner_type,
-        sales_rep_id as owner_id,
-        month_start
-    from rep_months
-    union all
-    select
-        'team' as owner_type,
-        teams.team_key as owner_id,
-        months.month_start
-    from teams
-    cross join months
-
-),
-
--- the row in force for an owner and month: its own rows before defaults ('*', 'hubspot:*';
--- the longer prefix wins), then the latest period_start on or before the month
-quota_choices as (
-
-    select
-        owner_months.owner_type,
-        owner_months.owner_id,
-        owner_months.month_start,
-        quota_rows.monthly_amount,
-        quota_rows.currency_code,
-        quota_rows.is_default,
-        row_number() over (
-            partition by owner_months.owner_type, owner_months.owner_id, owner_months.month_start
-            order by
-                quota_rows.is_default asc,
-                length(quota_rows.owner_id) desc,
-                quota_rows.period_start desc
-        ) as choice_rank
-    from owner_months
-    inner join quota_rows
-        on
-            owner_months.owner_type = quota_rows.owner_type
-            and owner_months.month_start >= quota_rows.period_start
-            and (
-                owner_months.owner_id = quota_rows.owner_id
-                or (
-                    quota_rows.is_default
-                    and starts_with(owner_months.owner_id, rtrim(quota_rows.owner_id, '*'))
-                )
-            )
-
-),
-
-chosen_quotas as (
-
-    select
-        quota_choices.owner_type,
-        quota_choices.owner_id,
-        quota_choices.month_start,
-        quota_choices.is_default,
-        -- the quota's currency at the rate of the month's first day
-        quota_choices.monthly_amount
-        * case
-            when quota_choices.currency_code = {{ currency_var('reporting_currency') }} then 1
-            else fx_rates.reporting_per_unit
-        end as monthly_quota
-    from quota_choices
-    left join fx_rates
-        on
-            quota_choices.month_start = fx_rates.date_day
-            and quota_choices.currency_code = fx_rates.currency_code
-    where quota_choices.choice_rank = 1
-
-),
-
-rep_month_quotas as (
-
-    select
-        rep_months.sales_rep_id,
-        rep_months.team_key,
-        rep_months.month_start,
-        case
-            when not rep_months.is_active_in_month then 0
-            when chosen_quotas.owner_id is null then 0
-            -- a default row ramps up over a new rep's first months; own rows are taken as
-            -- written. A quota without an FX rate stays null (a not_null test says so).
-            when chosen_quotas.is_default
-                then chosen_quotas.monthly_quota
-                    * case rep_months.months_since_joining
-                        {%- for share in ramp_shares %}
-                            when {{ loop.index0 }} then {{ share }}
-                        {%- endfor %}
-                        else 1
-                    end
-            else chosen_quotas.monthly_quota
-        end as monthly_quota
-    from rep_months
-    left join chosen_quotas
-        on
-            chosen_quotas.owner_type = 'rep'
-            and rep_months.sales_rep_id = chosen_quotas.owner_id
-            and rep_months.month_start = chosen_quotas.month_start
-
-),
-
-team_rep_sums as (
-
-    select
-        team_key,
-        month_start,
-        -- null when any rep's quota is (no FX rate), never a silently partial sum
-        case when bool_and(monthly_quota is not null) then sum(monthly_quota) end
-            as monthly_quota
-    from rep_month_quotas
-    where team_key is not null
-    group by team_key, month_start
-
-),
-
-owner_month_quotas as (
-
-    select
-        'rep' as owner_type,
-        sales_rep_id as owner_id,
-        month_start,
-        monthly_quota
-    from rep_month_quotas
-    union all
-    -- a team's own row, else the sum of its reps' quotas
-    select
-        'team' as owner_type,
-        team_rep_sums.team_key as owner_id,
-        team_rep_sums.month_start,
-        case
-            when chosen_quotas.owner_id is not null then chosen_quotas.monthly_quota
-            else team_rep_sums.monthly_quota
-        end as monthly_quota
-    from team_rep_sums
-    left join chosen_quotas
-        on
-            chosen_quotas.owner_type = 'team'
-            and team_rep_sums.team_key = chosen_quotas.owner_id
-            and team_rep_sums.month_start = chosen_quotas.month_start
-
-),
-
-owner_period_quotas as (
-
-    select
-        owner_month_quotas.owner_type,
-        owner_month_quotas.owner_id,
-        period_months.period_type,
-        period_months.period_start,
-        case
-            when bool_and(owner_month_quotas.monthly_quota is not null)
-                then sum(owner_month_quotas.monthly_quota * period_months.month_share)
-        end as quota
-    from owner_month_quotas
-    inner join period_months
-        on owner_month_quotas.month_start = period_months.month_start
-    group by
-        owner_month_quotas.owner_type,
-        owner_month_quotas.owner_id,
-        period_months.period_type,
-        period_months.period_start
-
-),
-
--- booked = won deals by close date in the reporting currency, as fct_deals stands now: a deal
--- re-opened after being won is not won any more and counts nowhere
-won_deals as (
-
-    select
-        deals.sales_rep_id,
-        sales_reps.team_key,
-        deals.close_date,
-        deals.amount_reporting
-    from deals
-    inner join sales_reps
-        on deals.sales_rep_id = sales_reps.sales_rep_id
-    where deals.is_won
-
-),
-
-owner_bookings as (
-
-    select
-        'rep' as owner_type,
-        sales_rep_id as owner_id,
-        close_date,
-        sum(amount_reporting) as booked
-    from won_deals
-    group by sales_rep_id, close_date
-    union all
-    select
-        'team' as owner_type,
-        team_key as owner_id,
-        close_date,
-        sum(amount_reporting) as booked
-    from won_deals
-    where team_key is not null
-    group by team_key, close_date
-
-),
-
 owners as (
 
     select
@@ -391,10 +130,83 @@ owners as (
         sales_rep_id as owner_id
     from sales_reps
     union all
-    select
+    select distinct
         'team' as owner_type,
         team_key as owner_id
-    from teams
+    from sales_reps
+    where team_key is not null
+
+),
+
+-- a period's quota: its months' quotas x the period's share of each (a month without a row
+-- in int_quota_owner_months counts 0; one whose quota is null, for want of an FX rate, makes
+-- the period's null)
+owner_period_quotas as (
+
+    select
+        owners.owner_type,
+        owners.owner_id,
+        period_months.period_type,
+        period_months.period_start,
+        case
+            when bool_and(owner_months.owner_id is null or owner_months.monthly_quota is not null)
+                then sum(coalesce(owner_months.monthly_quota, 0) * period_months.month_share)
+        end as quota
+    from owners
+    cross join period_months
+    left join owner_months
+        on
+            owners.owner_type = owner_months.owner_type
+            and owners.owner_id = owner_months.owner_id
+            and period_months.month_start = owner_months.month_start
+    group by
+        owners.owner_type,
+        owners.owner_id,
+        period_months.period_type,
+        period_months.period_start
+
+),
+
+-- booked to date = what was booked in the period before the report's first day (only the
+-- periods containing that day start before it) + the report days' bookings, summed in day
+-- order over each owner's period
+first_report_day as (
+
+    select min(date_day) as date_day
+    from report_periods
+
+),
+
+opening_periods as (
+
+    select distinct
+        report_periods.period_type,
+        report_periods.period_start
+    from report_periods
+    cross join first_report_day
+    where report_periods.period_start < first_report_day.date_day
+
+),
+
+period_openings as (
+
+    select
+        owner_bookings.owner_type,
+        owner_bookings.owner_id,
+        opening_periods.period_type,
+        opening_periods.period_start,
+        sum(owner_bookings.booked) as booked_before_first_day
+    from opening_periods
+    cross join first_report_day
+    inner join owner_bookings
+        on
+            opening_periods.period_start <= owner_bookings.close_date
+            and first_report_day.date_day > owner_bookings.close_date
+    group by
+        owner_bookings.owner_type,
+        owner_bookings.owner_id,
+        opening_periods.period_type,
+        opening_periods.period_start
 
 ),
 
@@ -413,7 +225,8 @@ owner_periods as (
         case
             when report_periods.period_days = 0 then 1
             else cast(report_periods.elapsed_days as numeric) / report_periods.period_days
-        end as elapsed_share
+        end as elapsed_share,
+        period_openings.booked_before_first_day
     from owners
     cross join report_periods
     left join owner_period_quotas
@@ -422,37 +235,85 @@ owner_periods as (
             and owners.owner_id = owner_period_quotas.owner_id
             and report_periods.period_type = owner_period_quotas.period_type
             and report_periods.period_start = owner_period_quotas.period_start
+    left join period_openings
+        on
+            owners.owner_type = period_openings.owner_type
+            and owners.owner_id = period_openings.owner_id
+            and report_periods.period_type = period_openings.period_type
+            and report_periods.period_start = period_openings.period_start
+
+),
+
+-- each day's bookings in the report periods containing that day (a join on the day alone:
+-- joined to the owners' rows, a merge on the owner with the day as a filter compared every
+-- row of an owner with every booking of theirs)
+booking_periods as (
+
+    select
+        owner_bookings.owner_type,
+        owner_bookings.owner_id,
+        report_periods.date_day,
+        report_periods.period_type,
+        report_periods.period_start,
+        owner_bookings.booked
+    from owner_bookings
+    inner join report_periods
+        on owner_bookings.close_date = report_periods.date_day
+
+),
+
+-- the owners' rows and the bookings in one stream; a day's bookings sort before its row
+period_rows as (
+
+    select
+        owner_type,
+        owner_id,
+        date_day,
+        period_type,
+        period_start,
+        period_end,
+        quota,
+        elapsed_share,
+        booked_before_first_day,
+        null as booked,
+        true as is_owner_row
+    from owner_periods
+    union all
+    select
+        owner_type,
+        owner_id,
+        date_day,
+        period_type,
+        period_start,
+        null as period_end,
+        null as quota,
+        null as elapsed_share,
+        null as booked_before_first_day,
+        booked,
+        false as is_owner_row
+    from booking_periods
 
 ),
 
 booked_to_date as (
 
     select
-        owner_periods.owner_type,
-        owner_periods.owner_id,
-        owner_periods.date_day,
-        owner_periods.period_type,
-        owner_periods.period_start,
-        owner_periods.period_end,
-        owner_periods.quota,
-        owner_periods.elapsed_share,
-        coalesce(sum(owner_bookings.booked), 0) as booked_to_date
-    from owner_periods
-    left join owner_bookings
-        on
-            owner_periods.owner_type = owner_bookings.owner_type
-            and owner_periods.owner_id = owner_bookings.owner_id
-            and owner_bookings.close_date between owner_periods.period_start
-            and owner_periods.date_day
-    group by
-        owner_periods.owner_type,
-        owner_periods.owner_id,
-        owner_periods.date_day,
-        owner_periods.period_type,
-        owner_periods.period_start,
-        owner_periods.period_end,
-        owner_periods.quota,
-        owner_periods.elapsed_share
+        owner_type,
+        owner_id,
+        date_day,
+        period_type,
+        period_start,
+        period_end,
+        quota,
+        elapsed_share,
+        is_owner_row,
+        coalesce(booked_before_first_day, 0)
+        + coalesce(sum(booked) over (
+            partition by owner_type, owner_id, period_type, period_start
+            order by date_day, is_owner_row
+            rows between unbounded preceding and current row
+        ), 0) as booked_to_date
+    from period_rows
 
 ),
 
@@ -474,6 +335,7 @@ final as (
         round(elapsed_share, 6) as elapsed_share,
         {{ currency_var('reporting_currency') }} as reporting_currency_code
     from booked_to_date
+    where is_owner_row
 
 )
 
