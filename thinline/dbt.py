@@ -48,12 +48,16 @@ def session_options(environ: dict[str, str] | None = None) -> str:
     dbt runs 4 threads, each query a few sorts at once, so the budget is about a 128th of the
     machine's memory per operation, between 16 MB and 256 MB (192 MB on 24 GiB), and a 32nd
     for index builds (up to 1 GB). ``THINLINE_DBT_WORK_MEM`` (e.g. ``64MB``) overrides it;
-    a ``PGOPTIONS`` already set is kept after ours, so it wins."""
+    a ``PGOPTIONS`` already set is kept after ours, so it wins.
+
+    JIT is off: compiling a model's large query took longer than running it (6.2 s against
+    0.67 s for ``rpt_sales_rep_performance`` at demo scale 50, bench/results/sales_models.json),
+    and a nightly build runs each query once."""
     env = dict(os.environ) if environ is None else environ
     total_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
     work_mem = env.get("THINLINE_DBT_WORK_MEM") or f"{min(max(total_mb // 128, 16), 256)}MB"
     maintenance = f"{min(max(total_mb // 32, 64), 1024)}MB"
-    ours = f"-c work_mem={work_mem} -c maintenance_work_mem={maintenance}"
+    ours = f"-c work_mem={work_mem} -c maintenance_work_mem={maintenance} -c jit=off"
     return f"{ours} {env['PGOPTIONS']}" if env.get("PGOPTIONS") else ours
 
 
