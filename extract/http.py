@@ -3,14 +3,24 @@
 Each source passes a *classifier* that reads its own error bodies and says what a failed
 response means (:class:`FailureKind`); this module owns the waiting, retrying and the
 wording of the final :class:`~extract.base.SourceError`.
+
+Close to the wire: every client of a process shares one TLS context (building one reads the
+whole CA bundle, about 20 ms, which httpx would otherwise do for every client: every stream
+of every source), and a caller that names where a page's records are (``records_at``) gets
+them as :class:`RawRecord`: decoded once, their JSON text kept, so the loader stores the
+source's own text instead of encoding every record again.
 """
 
 from __future__ import annotations
 
 import email.utils
 import enum
+import functools
+import json
 import logging
+import os
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +63,148 @@ class Failure:
 # (response, parsed JSON body or None) -> Failure, or None to fall back to the HTTP status.
 Classifier = Callable[[httpx.Response, Any], Failure | None]
 Sleep = Callable[[float], None]
+# Where a body's records are: object keys, "*" for each element of an array; () is the body.
+RecordPath = tuple[str, ...]
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SCAN = json.JSONDecoder().scan_once
+
+
+def tls_context() -> ssl.SSLContext:
+    """The process's TLS context for the CA settings in force (``SSL_CERT_FILE`` or
+    ``SSL_CERT_DIR``, else certifi's bundle, as httpx would choose)."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()  # reads the same two variables, hence the cache key
+
+
+class RawRecord(dict[str, Any]):
+    """A JSON object as decoded, with ``text``, the JSON it was decoded from: the loader
+    stores that text as it is. A connector that changes a record builds a new dict
+    (``{**record, "extra": 1}``), which the loader encodes; changing one in place drops its
+    text (``None``: encoded too), so a change is never lost. Its nested values are plain
+    and must not be changed in place (tests/extract/test_raw_records.py checks every
+    connector hands over records equal to their text)."""
+
+    __slots__ = ("text",)
+    text: str | None
+
+    def _changed(method: Callable[..., Any]) -> Callable[..., Any]:  # type: ignore[misc]
+        @functools.wraps(method)
+        def changing(self: RawRecord, *args: Any, **kwargs: Any) -> Any:
+            self.text = None
+            return method(self, *args, **kwargs)
+
+        return changing
+
+    __setitem__ = _changed(dict.__setitem__)
+    __delitem__ = _changed(dict.__delitem__)
+    __ior__ = _changed(dict.__ior__)
+    clear = _changed(dict.clear)
+    pop = _changed(dict.pop)
+    popitem = _changed(dict.popitem)
+    setdefault = _changed(dict.setdefault)
+    update = _changed(dict.update)
+    del _changed
+
+
+def raw_record(decoded: dict[str, Any], text: str) -> RawRecord:
+    """``decoded`` as a :class:`RawRecord` of ``text`` (which must be its JSON)."""
+    record = RawRecord(decoded)
+    record.text = text
+    return record
+
+
+def decode(content: bytes, records_at: RecordPath | None = None) -> Any:
+    """``json.loads(content)``, except that the objects at ``records_at`` come as
+    :class:`RawRecord`. A body of another shape than the path expects decodes as usual."""
+    text = content.decode(json.detect_encoding(content), "surrogatepass")
+    if records_at is None:
+        return json.loads(text)
+    value, end = _walk(text, _skip(text, 0), records_at)
+    if _skip(text, end) != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
+def _walk(text: str, index: int, path: RecordPath) -> tuple[Any, int]:
+    """The value starting at ``index`` and where it ends; its records (``path``) as RawRecord."""
+    opens = text[index : index + 1]
+    if not path and opens == "{":
+        value, end = _SCAN(text, index)  # at a "{": an object, or JSONDecodeError
+        return raw_record(value, text[index:end]), end
+    if path and path[0] == "*" and opens == "[":
+        return _elements(text, index, path[1:])
+    if path and path[0] != "*" and opens == "{":
+        return _members(text, index, path[0], path[1:])
+    return _scan(text, index)
+
+
+def _elements(text: str, index: int, path: RecordPath) -> tuple[list[Any], int]:
+    values: list[Any] = []
+    index = _skip(text, index + 1)
+    if text.startswith("]", index):
+        return values, index + 1
+    while True:  # the loop a page's records go through: kept free of calls that can be saved
+        if not path and text.startswith("{", index):
+            value, end = _SCAN(text, index)  # at a "{": an object, or JSONDecodeError
+            record = RawRecord(value)
+            record.text = text[index:end]
+            values.append(record)
+        else:
+            value, end = _walk(text, index, path)
+            values.append(value)
+        index = _skip(text, end)
+        if text.startswith(",", index):
+            index = _skip(text, index + 1)
+        elif text.startswith("]", index):
+            return values, index + 1
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+
+
+def _members(text: str, index: int, key: str, path: RecordPath) -> tuple[dict[str, Any], int]:
+    members: dict[str, Any] = {}
+    index = _skip(text, index + 1)
+    if text.startswith("}", index):
+        return members, index + 1
+    while True:
+        if not text.startswith('"', index):
+            raise json.JSONDecodeError("Expecting property name in double quotes", text, index)
+        name, index = json.decoder.scanstring(text, index + 1)
+        index = _skip(text, _expect(text, _skip(text, index), ":"))
+        if name == key:
+            members[name], index = _walk(text, index, path)
+        else:
+            members[name], index = _scan(text, index)
+        index = _skip(text, index)
+        if text.startswith("}", index):
+            return members, index + 1
+        index = _skip(text, _expect(text, index, ","))
+
+
+def _scan(text: str, index: int) -> tuple[Any, int]:
+    """One JSON value at ``index``: ``JSONDecoder.raw_decode`` without its Python frame."""
+    try:
+        return _SCAN(text, index)
+    except StopIteration as error:
+        raise json.JSONDecodeError("Expecting value", text, error.value) from None
+
+
+def _skip(text: str, index: int) -> int:
+    """Past the whitespace at ``index`` (compact JSON has none: checked without a regex)."""
+    if text[index : index + 1] not in " \t\n\r":  # ("" at the end is in it: the regex path)
+        return index
+    return _WHITESPACE.match(text, index).end()  # type: ignore[union-attr]  # always matches
+
+
+def _expect(text: str, index: int, delimiter: str) -> int:
+    if not text.startswith(delimiter, index):
+        raise json.JSONDecodeError(f"Expecting {delimiter!r} delimiter", text, index)
+    return index + 1
 
 
 def parse_duration(text: str | None) -> float | None:
@@ -144,7 +296,10 @@ class HttpClient:
         self._sleep = sleep
         hooks = {"response": [on_response]} if on_response else None  # sees every response
         self._http = httpx.Client(
-            base_url=settings.base_url, timeout=settings.timeout_seconds, event_hooks=hooks
+            base_url=settings.base_url,
+            timeout=settings.timeout_seconds,
+            event_hooks=hooks,
+            verify=tls_context(),
         )
 
     def __enter__(self) -> Self:
@@ -156,11 +311,16 @@ class HttpClient:
     def close(self) -> None:
         self._http.close()
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params)
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        records_at: RecordPath | None = None,
+    ) -> Any:
+        return self.request("GET", path, params=params, records_at=records_at)
 
-    def post(self, path: str, body: Any) -> Any:
-        return self.request("POST", path, json=body)
+    def post(self, path: str, body: Any, records_at: RecordPath | None = None) -> Any:
+        return self.request("POST", path, json=body, records_at=records_at)
 
     def request(
         self,
@@ -171,21 +331,26 @@ class HttpClient:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         authenticated: bool = True,
+        records_at: RecordPath | None = None,
     ) -> Any:
         """Send one request, retrying as the classifier allows; return the parsed JSON body.
 
         ``url`` is a path under ``base_url`` or an absolute URL (e.g. an OAuth token endpoint).
         ``authenticated=False`` sends no source headers and never triggers a refresh.
+        ``records_at`` says where a successful body's records are (:func:`decode`).
         """
-        path = httpx.URL(url).path  # never the query string: some APIs carry tokens there
         retries = 0
         refreshed = False
         while True:
             headers = dict(self._headers()) if authenticated else {}
-            status, body, failure = self._attempt(method, url, params, json, data, headers)
+            status, body, failure = self._attempt(
+                method, url, params, json, data, headers, records_at
+            )
             if failure is None:
                 return body
-            where = f"{method} {path}"
+            # the path, never the query string: some APIs carry tokens there (parsed only
+            # now: a URL parse per request is a cost every page would pay)
+            where = f"{method} {httpx.URL(url).path}"
             refreshable = authenticated and self._refresh_auth is not None and not refreshed
             if failure.kind is FailureKind.AUTH and refreshable:
                 self.log.info("%s: %s rejected credentials; refreshing once", self.source, where)
@@ -217,6 +382,7 @@ class HttpClient:
         body: Any,
         data: Mapping[str, str] | None,
         headers: dict[str, str],
+        records_at: RecordPath | None,
     ) -> tuple[str, Any, Failure | None]:
         """One try: ``(status, parsed body, failure or None)``."""
         try:
@@ -228,7 +394,8 @@ class HttpClient:
         except httpx.TransportError as exc:  # refused, reset, truncated (length mismatch)
             return "connection error", None, Failure(FailureKind.RETRY, one_line(repr(exc)))
         try:
-            parsed = response.json() if response.content else None
+            path = records_at if response.is_success else None
+            parsed = decode(response.content, path) if response.content else None
             malformed = False
         except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
             parsed, malformed = None, True

@@ -1,8 +1,16 @@
 """Land a stream's rows in ``raw_<source>.<entity>``: one transaction per stream and window.
 
-Rows stream into a temporary table with ``COPY`` (memory stays flat whatever the count),
-then merge into the raw table and advance the watermark in the same transaction, so a
-crash mid-load leaves neither partial rows nor a moved watermark. Layout: docs/raw_layout.md.
+Rows stream straight into the raw table with ``COPY``, as close to a bare ``COPY`` as a merge
+allows: a record is written once (not into a temporary table and again into the raw one),
+as the source's own JSON text when the connector kept it (:class:`~extract.http.RawRecord`),
+and sent by a writer thread, so the fetch goes on while PostgreSQL digests. Their keys go,
+every ``KEY_CHUNK`` rows, into a temporary key table, so memory stays flat whatever the count.
+Then, in the same transaction: keys the batch holds twice are settled (below), the older
+versions of the batch's keys (``merge``, ``snapshot``) or of the window's days
+(``replace_days``) are deleted (every row of this batch carries its ``_batch_id``, so none of
+them is; a table that was empty has nothing to delete), and the watermark advances. A crash
+mid-load leaves neither partial rows nor a moved watermark. Layout: docs/raw_layout.md; where
+a load's time goes: :class:`LoadResult` ``seconds``.
 
 Bad records never reach the raw table: a record without its key, with a key value that does
 not parse as the key column's type, that is not a JSON object, or whose key appears more than
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,13 +40,17 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
 from extract.base import LoadMode, RawRow, Skipped, Stream, Window
+from extract.http import RawRecord
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 50_000
+KEY_CHUNK = 10_000  # keys held in memory before they are copied to the key table
+ANALYZE_KEYS = 1_000  # a batch this big gets statistics before its merge (5-10 ms)
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -114,6 +127,7 @@ class LoadResult:
     deleted: int
     quarantined: dict[str, int] = field(default_factory=dict)  # rule -> rows
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> units the fetch passed over
+    seconds: dict[str, float] = field(default_factory=dict)  # part of the load -> wall seconds
 
 
 @dataclass(frozen=True)
@@ -165,55 +179,74 @@ def load_stream(
     table = sql.Identifier(schema, stream.entity)
     keys = list(stream.key_columns)
     loaded_at = datetime.now(UTC)  # also the moment the read begins: the watermark's limit
+    lap = Laps()
     with conn.transaction():
-        _ensure_table(conn, schema, stream)
-        conn.execute(
-            sql.SQL(
-                "create temp table _batch on commit drop as select * from {} with no data"
-            ).format(table)
-        )
+        with conn.pipeline():  # one round trip for all of these
+            _ensure_table(conn, schema, stream)
+            conn.execute(
+                sql.SQL(
+                    "create temp table _batch_keys on commit drop as select {} from {} with no data"
+                ).format(sql.SQL(", ").join(map(sql.Identifier, keys)), table)
+            )
+            holding = conn.execute(sql.SQL("select exists (select from {})").format(table))
+        fresh = not holding.fetchone()[0]  # nothing for the batch to supersede: no merge to do
+        lap("prepare")
         bad: list[Quarantined] = []
         skipped: dict[str, int] = {}
         rows = _copy_rows(
-            conn, stream.fetch(window), loaded_at, batch_id, stream, source, bad.append, skipped
+            conn,
+            table,
+            stream.fetch(window),
+            (loaded_at.isoformat(), batch_id),  # as text: formatting a datetime per row is slow
+            stream,
+            source,
+            bad.append,
+            skipped,
         )
-        duplicates = _take_duplicates(conn, stream)
+        lap("fetch_and_copy")
+        duplicates = _take_duplicates(conn, table, stream, batch_id)
         rows -= len(duplicates)
         bad += duplicates
-        deleted = _merge(conn, table, stream, keys, window)
-        healed = _close_reread_quarantine(conn, source, stream, window, batch_id)
-        quarantined = _quarantine(conn, bad, batch_id, run_id, source, stream.entity)
-        conn.execute(
-            """
-            insert into ops.watermarks (source, entity, watermark, batch_id)
-            values (%s, %s, %s, %s)
-            on conflict (source, entity) do update
-            set watermark = greatest(ops.watermarks.watermark, excluded.watermark),
-                batch_id = excluded.batch_id,
-                updated_at = now()
-            """,
-            (source, stream.entity, min(window.end, loaded_at), batch_id),
-        )
-        conn.execute(
-            """
-            insert into ops.load_batches
-                (batch_id, run_id, source, entity, load_mode, window_start, window_end,
-                 row_count, deleted_count, quarantined_count)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            """,
-            (
-                batch_id,
-                run_id,
-                source,
-                stream.entity,
-                stream.load_mode.value,
-                window.start,
-                window.end,
-                rows,
-                deleted,
-                sum(quarantined.values()),
-            ),
-        )
+        lap("dedupe")
+        deleted = 0 if fresh else _merge(conn, table, stream, keys, window, batch_id, rows)
+        lap("merge")
+        with conn.pipeline():
+            healing = _close_reread_quarantine(conn, source, stream, window, batch_id)
+            quarantined = _quarantine(conn, bad, batch_id, run_id, source, stream.entity)
+            conn.execute(
+                """
+                insert into ops.watermarks (source, entity, watermark, batch_id)
+                values (%s, %s, %s, %s)
+                on conflict (source, entity) do update
+                set watermark = greatest(ops.watermarks.watermark, excluded.watermark),
+                    batch_id = excluded.batch_id,
+                    updated_at = now()
+                """,
+                (source, stream.entity, min(window.end, loaded_at), batch_id),
+            )
+            conn.execute(
+                """
+                insert into ops.load_batches
+                    (batch_id, run_id, source, entity, load_mode, window_start, window_end,
+                     row_count, deleted_count, quarantined_count)
+                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                """,
+                (
+                    batch_id,
+                    run_id,
+                    source,
+                    stream.entity,
+                    stream.load_mode.value,
+                    window.start,
+                    window.end,
+                    rows,
+                    deleted,
+                    sum(quarantined.values()),
+                ),
+            )
+        healed = healing.rowcount  # answered once the pipeline is through
+        lap("bookkeeping")
+    lap("commit")
     log.info("%s.%s: committed %d rows (%d marked deleted)", source, stream.entity, rows, deleted)
     if healed:
         log.info("%s.%s: %d quarantined records re-read (closed)", source, stream.entity, healed)
@@ -230,7 +263,22 @@ def load_stream(
             rule,
             severity,
         )
-    return LoadResult(source, stream.entity, batch_id, window, rows, deleted, quarantined, skipped)
+    return LoadResult(
+        source, stream.entity, batch_id, window, rows, deleted, quarantined, skipped, lap.seconds
+    )
+
+
+class Laps:
+    """Wall seconds per part of a load, each part from the end of the one before."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def __call__(self, part: str) -> None:
+        now = time.perf_counter()
+        self.seconds[part] = self.seconds.get(part, 0.0) + now - self._mark
+        self._mark = now
 
 
 def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None:
@@ -253,43 +301,70 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
             keys=sql.SQL(", ").join(map(sql.Identifier, stream.key_columns)),
         )
     )
+    if stream.day_column is not None:  # replace_days deletes the window's days: by index, so a
+        conn.execute(  # night's load does not read the whole history
+            sql.SQL("create index if not exists {index} on {table} ({day})").format(
+                index=sql.Identifier(f"{stream.entity}_day_idx"),
+                table=sql.Identifier(schema, stream.entity),
+                day=sql.Identifier(stream.day_column),
+            )
+        )
 
 
 def _copy_rows(
     conn: psycopg.Connection,
+    table: sql.Identifier,
     rows: Iterator[RawRow | Skipped],
-    loaded_at: datetime,
-    batch_id: str,
+    stamp: tuple[str, str],
     stream: Stream,
     source: str,
     quarantine: Any,
     skipped: dict[str, int],
 ) -> int:
-    """COPY the good rows into ``_batch``; hand bad ones to ``quarantine`` and count what the
-    fetch skipped into ``skipped``. Returns the number of rows copied."""
+    """COPY the good rows into ``table`` and their keys into ``_batch_keys``; hand bad ones to
+    ``quarantine`` and count what the fetch skipped into ``skipped``. Returns the number of
+    rows copied."""
     keys = list(stream.key_columns)
     columns = sql.SQL(", ").join(
         map(sql.Identifier, [*keys, "record", "is_deleted", "_loaded_at", "_batch_id"])
     )
+    into_table = sql.SQL("copy {} ({}) from stdin").format(table, columns)
     count = fetched = 0
-    statement = sql.SQL("copy _batch ({}) from stdin").format(columns)
-    with conn.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            if isinstance(row, Skipped):
-                skipped[row.reason] = skipped.get(row.reason, 0) + row.count
-                continue
-            fetched += 1
-            if fetched % PROGRESS_EVERY == 0:
-                log.info("%s.%s: %d rows fetched so far", source, stream.entity, fetched)
-            problem = _problem(row, stream)
-            if problem is not None:
-                rule, detail = problem
-                named = dict(zip(keys, row.keys, strict=False))
-                quarantine(Quarantined(rule, detail, named, row.record, row.is_deleted))
-                continue
-            copy.write_row((*row.keys, Jsonb(row.record), row.is_deleted, loaded_at, batch_id))
-            count += 1
-    return count
+    with conn.cursor() as cursor:
+        while True:  # one COPY of rows, then one of their keys, per KEY_CHUNK rows
+            chunk: list[tuple[Any, ...]] = []
+            with cursor.copy(into_table, writer=QueuedLibpqWriter(cursor)) as copy:
+                for row in rows:
+                    if isinstance(row, Skipped):
+                        skipped[row.reason] = skipped.get(row.reason, 0) + row.count
+                        continue
+                    fetched += 1
+                    if fetched % PROGRESS_EVERY == 0:
+                        log.info("%s.%s: %d rows fetched so far", source, stream.entity, fetched)
+                    problem = _problem(row, stream)
+                    if problem is not None:
+                        rule, detail = problem
+                        named = dict(zip(keys, row.keys, strict=False))
+                        quarantine(Quarantined(rule, detail, named, row.record, row.is_deleted))
+                        continue
+                    copy.write_row((*row.keys, _json(row.record), row.is_deleted, *stamp))
+                    chunk.append(row.keys)
+                    if len(chunk) == KEY_CHUNK:
+                        break
+            count += len(chunk)
+            if chunk:
+                with cursor.copy("copy _batch_keys from stdin") as copy:
+                    for key in chunk:
+                        copy.write_row(key)
+            if len(chunk) < KEY_CHUNK:
+                return count
+
+
+def _json(record: dict[str, Any]) -> str | Jsonb:
+    """The record for COPY: the source's own JSON text when the connector kept it."""
+    if type(record) is RawRecord and record.text is not None:
+        return record.text
+    return Jsonb(record)
 
 
 def _problem(row: RawRow, stream: Stream) -> tuple[str, str] | None:
@@ -309,13 +384,15 @@ def _problem(row: RawRow, stream: Stream) -> tuple[str, str] | None:
 
 def _parses(value: Any, pg_type: str) -> bool:
     if pg_type == "bigint":
-        if isinstance(value, bool):
+        if type(value) is int:  # the common case first: every key of every row comes here
+            return INT64[0] <= value <= INT64[1]
+        if isinstance(value, bool) or not isinstance(value, int | str):
             return False
         try:
-            number = int(value) if isinstance(value, int | str) else None
+            number = int(value)
         except ValueError:
             return False
-        return number is not None and INT64[0] <= number <= INT64[1]
+        return INT64[0] <= number <= INT64[1]
     if pg_type == "date":
         if isinstance(value, date):
             return True
@@ -327,40 +404,58 @@ def _parses(value: Any, pg_type: str) -> bool:
     return isinstance(value, str) and "\x00" not in value
 
 
-def _take_duplicates(conn: psycopg.Connection, stream: Stream) -> list[Quarantined]:
-    """Move keys that occur more than once in ``_batch`` out of it: exact copies keep one row
-    (QUAR-003 for the others), differing versions all go (QUAR-002: which one is right?)."""
+def _take_duplicates(
+    conn: psycopg.Connection, table: sql.Identifier, stream: Stream, batch_id: str
+) -> list[Quarantined]:
+    """Take the batch's rows whose key it holds more than once out of ``table``: exact copies
+    keep one row (QUAR-003 for the others), differing versions all go (QUAR-002: which one is
+    right?) and their keys leave ``_batch_keys``, so the earlier version stays. Only a key
+    table's worth of work when every key is unique (``_duplicate_keys`` is then empty). The
+    copy kept is the first by ``ctid``: the first to arrive, unless the COPY filled space a
+    vacuum freed earlier in the table (exact copies are equal as jsonb either way)."""
     keys = list(stream.key_columns)
     key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
-    conn.execute(
+    found = conn.execute(
         sql.SQL(
-            "create temp table _duplicates on commit drop as "
-            "select ctid as row_ctid, {keys}, record, is_deleted, "
+            "create temp table _duplicate_keys on commit drop as "
+            "select {keys} from _batch_keys group by {keys} having count(*) > 1"
+        ).format(keys=key_list)
+    ).rowcount
+    if not found:
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "select row_ctid::text, {keys}, record, is_deleted, copies = same as exact, nth "
+            "from (select ctid as row_ctid, {keys}, record, is_deleted, "
             "count(*) over (partition by {keys}) as copies, "
             "count(*) over (partition by {keys}, record) as same, "
             "row_number() over (partition by {keys}, record order by ctid) as nth "
-            "from _batch where ({keys}) in "
-            "(select {keys} from _batch group by {keys} having count(*) > 1)"
-        ).format(keys=key_list)
-    )
-    rows = conn.execute(
-        sql.SQL(
-            "select {keys}, record, is_deleted, copies = same as exact, nth from _duplicates "
+            "from {table} where _batch_id = %s "
+            "and ({keys}) in (select {keys} from _duplicate_keys)) as versions "
             "where copies <> same or nth > 1"
-        ).format(keys=key_list)
+        ).format(keys=key_list, table=table),
+        (batch_id,),
     ).fetchall()
     conn.execute(
-        "delete from _batch where ctid in (select row_ctid from _duplicates "
-        "where copies <> same or nth > 1)"
+        sql.SQL("delete from {} where ctid = any(%s::tid[])").format(table),
+        ([row[0] for row in rows],),
     )
-    taken = []
+    taken, ambiguous = [], []
     for row in rows:
-        named = dict(zip(keys, row[: len(keys)], strict=True))
-        record, is_deleted, exact, nth = row[len(keys) :]
+        named = dict(zip(keys, row[1 : len(keys) + 1], strict=True))
+        record, is_deleted, exact, nth = row[len(keys) + 1 :]
         if exact:
             taken.append(Quarantined("QUAR-003", f"copy {nth}", named, record, is_deleted))
         else:
             taken.append(Quarantined("QUAR-002", "differing versions", named, record, is_deleted))
+            ambiguous.append(row[1 : len(keys) + 1])
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            sql.SQL("delete from _batch_keys where ({}) = ({})").format(
+                key_list, sql.SQL(", ").join(sql.Placeholder() * len(keys))
+            ),
+            ambiguous,
+        )
     return taken
 
 
@@ -403,9 +498,10 @@ def _quarantine(
 
 def _close_reread_quarantine(
     conn: psycopg.Connection, source: str, stream: Stream, window: Window, batch_id: str
-) -> int:
+) -> psycopg.Cursor:
     """Close the open quarantine rows whose window this load read again: the record loaded,
-    or is quarantined again by this very batch (a snapshot re-reads everything)."""
+    or is quarantined again by this very batch (a snapshot re-reads everything). Its
+    ``rowcount`` is how many."""
     covered = (
         sql.SQL("")
         if stream.load_mode is LoadMode.SNAPSHOT
@@ -414,14 +510,13 @@ def _close_reread_quarantine(
             "where source = %(source)s and entity = %(entity)s and window_start >= %(start)s)"
         )
     )
-    cursor = conn.execute(
+    return conn.execute(
         sql.SQL(
             "update ops.quarantine set resolved_at = now(), resolved_by = %(batch)s "
             "where source = %(source)s and entity = %(entity)s and resolved_at is null {}"
         ).format(covered),
         {"source": source, "entity": stream.entity, "start": window.start, "batch": batch_id},
     )
-    return cursor.rowcount
 
 
 def resolve_quarantine(
@@ -471,36 +566,47 @@ def quarantine_counts(
 
 
 def _merge(
-    conn: psycopg.Connection, table: sql.Identifier, stream: Stream, keys: list[str], window: Window
+    conn: psycopg.Connection,
+    table: sql.Identifier,
+    stream: Stream,
+    keys: list[str],
+    window: Window,
+    batch_id: str,
+    rows: int,
 ) -> int:
-    """Replace what the batch supersedes, insert the batch; return rows newly marked deleted."""
+    """Delete what the batch (``rows`` rows, already in ``table``) supersedes; return rows
+    newly marked deleted."""
     key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
-    if stream.load_mode is LoadMode.REPLACE_DAYS:
-        # Restated days: every re-read day is replaced whole, so nothing is double counted.
-        days = window.days()
-        if days:
-            conn.execute(
-                sql.SQL("delete from {} where {} >= %s and {} < %s").format(
-                    table, sql.Identifier(stream.day_column), sql.Identifier(stream.day_column)
-                ),
-                (days[0], days[-1] + timedelta(days=1)),
-            )
-    else:
+    marking = None
+    with conn.pipeline():
+        if stream.load_mode is LoadMode.REPLACE_DAYS:
+            # Restated days: every re-read day is replaced whole, so nothing is double counted.
+            days = window.days()
+            if days:
+                conn.execute(
+                    sql.SQL("delete from {} where {} >= %s and {} < %s and _batch_id <> %s").format(
+                        table, sql.Identifier(stream.day_column), sql.Identifier(stream.day_column)
+                    ),
+                    (days[0], days[-1] + timedelta(days=1), batch_id),
+                )
+            return 0
+        if rows >= ANALYZE_KEYS:  # unanalyzed, the key table looks like 200 keys: a big batch
+            conn.execute("analyze _batch_keys")  # would be probed key by key, not hash joined
         conn.execute(
-            sql.SQL("delete from {table} where ({keys}) in (select {keys} from _batch)").format(
-                table=table, keys=key_list
-            )
+            sql.SQL(
+                "delete from {table} where ({keys}) in (select {keys} from _batch_keys) "
+                "and _batch_id <> %s"
+            ).format(table=table, keys=key_list),
+            (batch_id,),
         )
-    conn.execute(sql.SQL("insert into {} select * from _batch").format(table))
-    if stream.load_mode is not LoadMode.SNAPSHOT:
-        return 0
-    # A full snapshot that no longer returns a row means the source removed it: mark, keep.
-    cursor = conn.execute(
-        sql.SQL(
-            "update {table} set is_deleted = true where not is_deleted "
-            "and ({keys}) not in (select {keys} from _batch where {first} is not null) "
-            # a key quarantined as ambiguous was returned: keep its earlier version live
-            "and ({keys}) not in (select {keys} from _duplicates)"
-        ).format(table=table, keys=key_list, first=sql.Identifier(keys[0]))
-    )
-    return cursor.rowcount
+        if stream.load_mode is LoadMode.SNAPSHOT:
+            # A full snapshot that no longer returns a row means the source removed it: mark.
+            marking = conn.execute(
+                sql.SQL(
+                    "update {table} set is_deleted = true where not is_deleted "
+                    "and ({keys}) not in (select {keys} from _batch_keys) "
+                    # a key quarantined as ambiguous was returned: keep its earlier version live
+                    "and ({keys}) not in (select {keys} from _duplicate_keys)"
+                ).format(table=table, keys=key_list)
+            )
+    return marking.rowcount if marking is not None else 0

@@ -60,6 +60,7 @@ TRANSIENT_STATUSES = frozenset({"INTERNAL", "UNAVAILABLE", "DEADLINE_EXCEEDED", 
 DAILY_WORDS = ("daily", "per day", "basic access", "explorer access")
 DAILY_DELAY_SECONDS = 3600.0  # a quota that asks for an hour or more is not worth waiting for
 TOKEN_EARLY_SECONDS = 60.0  # refresh a little before Google says the token expires
+ROWS = ("*", "results", "*")  # searchStream's rows, in each batch: kept as the JSON text sent
 
 
 def version_hint() -> str:
@@ -215,7 +216,7 @@ class GoogleAdsClient:
         if not self.token.fresh():
             self.sign_in()
         path = f"/{self.settings.api_version}/customers/{customer_id}/googleAds:searchStream"
-        batches = self.http.post(path, {"query": query})
+        batches = self.http.post(path, {"query": query}, records_at=ROWS)
         if not isinstance(batches, list):
             kind = type(batches).__name__
             raise SourceError(

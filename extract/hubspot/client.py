@@ -19,7 +19,7 @@ from typing import Any, Self
 import httpx
 
 from extract.base import ConfigError, SourceError
-from extract.http import Failure, FailureKind, HttpClient, Sleep, one_line
+from extract.http import Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
 from extract.hubspot.settings import HubSpotSettings
 
 TOKEN_ENV = "THINLINE_HUBSPOT__TOKEN"
@@ -41,6 +41,7 @@ LEGACY_PATHS = {
     "account-info": "account-info/v3",
 }
 DATE_VERSION = re.compile(r"\d{4}-\d{2}(-beta)?")
+RESULTS = ("results", "*")  # where a page's records are: kept as the JSON text HubSpot sent
 
 
 def api_path(version: str, api: str, *parts: str) -> str:
@@ -157,18 +158,21 @@ class HubSpotClient:
 
     def search(self, object_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """One page of ``POST /crm/objects/{version}/{object_type}/search``."""
-        return self._object(self.http.post(self.path("crm/objects", object_type, "search"), body))
+        path = self.path("crm/objects", object_type, "search")
+        return self._object(self.http.post(path, body, records_at=RESULTS))
 
-    def page(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def page(
+        self, path: str, params: Mapping[str, Any], records_at: RecordPath | None = None
+    ) -> dict[str, Any]:
         """One answer of a GET endpoint."""
-        return self._object(self.http.get(path, params))
+        return self._object(self.http.get(path, params, records_at))
 
     def list_all(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """Every result of a list endpoint, following the opaque ``paging.next.after`` cursor."""
         params = {**params, "limit": min(self.settings.page_size, LIST_PAGE_MAX)}
         pages = rows = 0
         while True:
-            page = self.page(path, params)
+            page = self.page(path, params, RESULTS)
             results = page.get("results") or []
             pages, rows = pages + 1, rows + len(results)
             if pages % PROGRESS_PAGES == 0:
@@ -211,7 +215,9 @@ class HubSpotClient:
         }
         path = self.path("crm/objects", object_type, "batch", "read")
         params = {"archived": "true"} if archived else None
-        return self._object(self.http.request("POST", path, params=params, json=body))
+        return self._object(
+            self.http.request("POST", path, params=params, json=body, records_at=RESULTS)
+        )
 
     def _object(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):

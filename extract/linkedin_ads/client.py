@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from extract.base import SourceError
-from extract.http import Failure, FailureKind, HttpClient, Sleep, one_line
+from extract.http import Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
 from extract.linkedin_ads.settings import ACCOUNT_URN, LinkedInAdsSettings
 from extract.oauth import refresh_token_grant
 
@@ -145,7 +145,8 @@ class LinkedInAdsClient:
 
     def account(self, account_id: int) -> dict[str, Any]:
         """``GET /rest/adAccounts/{id}``."""
-        return self._object(self._get(f"/rest/adAccounts/{account_id}"), "adAccounts")
+        body = self._get(f"/rest/adAccounts/{account_id}", records_at=())
+        return self._object(body, "adAccounts")
 
     def find(self, path: str, query: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         """Every element of a finder, following ``metadata.nextPageToken`` to the last page."""
@@ -153,7 +154,7 @@ class LinkedInAdsClient:
         params = {**query, "pageSize": str(min(self.settings.page_size, largest))}
         pages = rows = 0
         while True:
-            page = self._object(self._get(path, params, finder=True), path)
+            page = self._object(self._get(path, params, True, ("elements", "*")), path)
             elements = page.get("elements")
             if not isinstance(elements, list):
                 raise SourceError(
@@ -194,11 +195,18 @@ class LinkedInAdsClient:
             )
         return elements
 
-    def _get(self, path: str, params: Mapping[str, str] | None = None, finder: bool = False) -> Any:
+    def _get(
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        finder: bool = False,
+        records_at: RecordPath | None = None,
+    ) -> Any:
+        """``records_at``: where the body's records are, kept as the JSON text LinkedIn sent."""
         query = "&".join(f"{name}={value}" for name, value in (params or {}).items())
         self._finder = finder
         try:
-            return self.http.get(f"{path}?{query}" if query else path)
+            return self.http.get(f"{path}?{query}" if query else path, records_at=records_at)
         finally:
             self._finder = False
 

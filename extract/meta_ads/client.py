@@ -29,7 +29,15 @@ from typing import Any, Self
 import httpx
 
 from extract.base import SourceError
-from extract.http import MAX_DELAY_SECONDS, Failure, FailureKind, HttpClient, Sleep, one_line
+from extract.http import (
+    MAX_DELAY_SECONDS,
+    Failure,
+    FailureKind,
+    HttpClient,
+    RecordPath,
+    Sleep,
+    one_line,
+)
 from extract.meta_ads.settings import MetaAdsSettings
 
 TOKEN_HINT = (
@@ -180,7 +188,7 @@ class MetaAdsClient:
     def account(self, account_id: str, fields: Sequence[str]) -> dict[str, Any]:
         """``GET /act_{id}``: the ad account object."""
         path = f"/{self.settings.api_version}/act_{account_id}"
-        return _object(self._get(path, {"fields": ",".join(fields)}), path)
+        return _object(self._get(path, {"fields": ",".join(fields)}, records_at=()), path)
 
     def edge(
         self, account_id: str, edge: str, params: Mapping[str, Any]
@@ -207,7 +215,7 @@ class MetaAdsClient:
         """Follow ``paging.cursors.after`` until a page comes without ``paging.next``."""
         params = dict(params)
         while True:
-            page = _object(self._get(path, params), path)
+            page = _object(self._get(path, params, records_at=("data", "*")), path)
             data = page.get("data")
             if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
                 raise SourceError(
@@ -226,8 +234,11 @@ class MetaAdsClient:
                 )
             params["after"] = after
 
-    def _get(self, path: str, params: Mapping[str, Any]) -> Any:
-        return self.http.get(path, {**params, **self._auth})
+    def _get(
+        self, path: str, params: Mapping[str, Any], records_at: RecordPath | None = None
+    ) -> Any:
+        """``records_at``: where the body's records are, kept as the JSON text Meta sent."""
+        return self.http.get(path, {**params, **self._auth}, records_at)
 
 
 def _object(body: Any, path: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ DAILY_HINT = (
 FIELD_HINT = "the object's fields changed since its describe was read; rerun"
 LOCATOR_HINT = "the query cursor expired while paging; rerun"
 TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION"})
+RECORDS = ("records", "*")  # where a page's records are: kept as the JSON text Salesforce sent
 
 
 def gone_hint() -> str:
@@ -190,13 +191,16 @@ class SalesforceClient:
     def query_all(self, soql: str) -> Iterator[dict[str, Any]]:
         """Every page of one SOQL query via ``queryAll`` (deleted rows included), in order."""
         path = f"{self.data_path}/queryAll"
-        page = self._checked(self.http.get(f"{self.session()}{path}", {"q": soql}), path)
+        first = self.http.get(f"{self.session()}{path}", {"q": soql}, RECORDS)
+        page = self._checked(first, path)
         while True:
             yield page
             if page["done"]:
                 return
             path = page["nextRecordsUrl"]  # relative; followed verbatim, never built
-            page = self._checked(self.http.get(f"{self._token.instance_url}{path}"), path)
+            page = self._checked(
+                self.http.get(f"{self._token.instance_url}{path}", records_at=RECORDS), path
+            )
 
     def _refresh(self) -> None:
         self._token.refresh(self.http, self.settings)
