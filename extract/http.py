@@ -118,6 +118,18 @@ def raw_record(decoded: dict[str, Any], text: str) -> RawRecord:
     return record
 
 
+def with_fields(record: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``{**record, **fields}``, keeping ``record``'s text with ``fields`` appended to it: a
+    key given twice counts once, the later one, in ``json.loads`` and in jsonb alike, so the
+    text still decodes to the merged record without encoding the record again."""
+    merged = {**record, **fields}
+    if type(record) is not RawRecord or record.text is None or not fields:
+        return merged
+    head = record.text.rstrip()[:-1].rstrip()  # the object without its closing brace
+    tail = json.dumps(fields, separators=(",", ":"))[1:]
+    return raw_record(merged, f"{head},{tail}" if record else f"{head}{tail}")
+
+
 def decode(content: bytes, records_at: RecordPath | None = None) -> Any:
     """``json.loads(content)``, except that the objects at ``records_at`` come as
     :class:`RawRecord`. A body of another shape than the path expects decodes as usual."""

@@ -185,7 +185,8 @@ class LinkedInAdsClient:
             "accounts": restli_list([f"{ACCOUNT_URN}{account_id}"]),
             "fields": ",".join(fields),
         }
-        body = self._object(self._get("/rest/adAnalytics", params, finder=True), "adAnalytics")
+        answer = self._get("/rest/adAnalytics", params, True, ("elements", "*"))
+        body = self._object(answer, "adAnalytics")
         elements = body.get("elements")
         if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
             raise SourceError(

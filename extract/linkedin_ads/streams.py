@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from extract.base import LoadMode, RawRow, SourceError, Stream, Window
-from extract.http import Sleep
+from extract.http import Sleep, with_fields
 from extract.linkedin_ads.client import AccessToken, LinkedInAdsClient, urn_id
 from extract.linkedin_ads.settings import LinkedInAdsSettings
 
@@ -164,14 +164,16 @@ def analytics_row(
 ) -> RawRow:
     creative_id = urn_id((element.get("pivotValues") or [None])[0])
     campaign_id, group_id = parents.get(creative_id, (None, None)) if creative_id else (None, None)
-    record = {
-        **element,
-        "accountId": account_id,
-        "accountCurrency": currency,
-        "campaignGroupId": group_id,
-        "campaignId": campaign_id,
-        "creativeId": creative_id,
-    }
+    record = with_fields(  # LinkedIn's own text, these appended: no encoding per element
+        element,
+        {
+            "accountId": account_id,
+            "accountCurrency": currency,
+            "campaignGroupId": group_id,
+            "campaignId": campaign_id,
+            "creativeId": creative_id,
+        },
+    )
     return RawRow((account_id, creative_id, start_date(element)), record)
 
 

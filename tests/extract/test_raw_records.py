@@ -116,7 +116,7 @@ def test_connectors_hand_over_records_with_their_text(world, world_window, monke
         "salesforce": {"leads", "contacts", "opportunities", "opportunity_histories"},
         "google_ads": {"campaign_daily_metrics", "ad_group_daily_metrics", "ad_daily_metrics"},
         "meta_ads": {"ad_accounts", "campaigns", "ad_daily_insights"},
-        "linkedin_ads": {"ad_accounts", "campaigns", "creatives"},
+        "linkedin_ads": {"ad_accounts", "campaigns", "creatives", "creative_daily_analytics"},
     }
     with serve(world) as sources:
         for name, value in sources.env.items():
@@ -212,3 +212,16 @@ def test_a_record_changed_in_place_drops_its_text() -> None:
     record = decode(b'{"id": "1"}', ())
     record |= {"extra": 1}
     assert type(record) is RawRecord and record.text is None
+
+
+@pytest.mark.parametrize(
+    "text", ['{"id": 1, "a": "x"}', "{ }", '{"accountId": 9, "b": [1, {"c": 2}]} ']
+)
+def test_fields_appended_to_the_text_decode_to_the_merged_record(text: str) -> None:
+    record = http.decode(text.encode(), ())
+    fields = {"accountId": 7, "currency": "EUR", "none": None, "é": "ü"}
+    merged = http.with_fields(record, fields)
+    assert merged == {**json.loads(text), **fields}
+    assert type(merged) is RawRecord and json.loads(merged.text) == merged
+    plain = http.with_fields(json.loads(text), fields)
+    assert type(plain) is dict and plain == merged
