@@ -3,12 +3,31 @@
     ids of its records, first and latest touch (source), lifecycle stage dates (its
     conversions: lead, mql, sql, first opportunity, first won deal) and the
     sha256 hash of its normalised email. No raw email leaves the intermediate layer.
+
+    No CTE is read twice: PostgreSQL keeps such a CTE's rows without statistics, and at 500,000
+    people it guessed 200, then re-read 5 million ranked touches once per person (a nested
+    loop; bench/results/company.md). Each person's first and latest touch come from one
+    grouped pass instead.
 */
 with
 
 records as (
 
     select * from {{ ref('int_attribution_contact_records') }}
+
+),
+
+-- the records that carry custom fields (the custom fields' own read of the records)
+records_with_fields as (
+
+    select
+        contact_id,
+        custom_fields,
+        record_precedence,
+        created_at,
+        record_key
+    from {{ ref('int_attribution_contact_records') }}
+    where custom_fields != cast('{}' as jsonb)
 
 ),
 
@@ -71,19 +90,19 @@ people as (
 custom_fields as (
 
     select
-        records.contact_id,
+        records_with_fields.contact_id,
         jsonb_object_agg(
             record_fields.field_name, record_fields.field_value
             order by
-                records.record_precedence desc,
-                records.created_at desc,
-                records.record_key desc
+                records_with_fields.record_precedence desc,
+                records_with_fields.created_at desc,
+                records_with_fields.record_key desc
         ) as custom_fields
-    from records
+    from records_with_fields
     cross join
-        lateral jsonb_each(records.custom_fields)
+        lateral jsonb_each(records_with_fields.custom_fields)
             as record_fields (field_name, field_value)
-    group by records.contact_id
+    group by records_with_fields.contact_id
 
 ),
 
@@ -106,6 +125,27 @@ ordered_touches as (
 
 ),
 
+-- one row per touched person: its first and latest touch (a person touched once has one row
+-- that is both)
+touch_ends as (
+
+    select
+        contact_id,
+        max(touched_at) filter (where first_rank = 1) as first_touched_at,
+        max(channel) filter (where first_rank = 1) as first_touch_channel,
+        max(source) filter (where first_rank = 1) as first_touch_source,
+        max(medium) filter (where first_rank = 1) as first_touch_medium,
+        max(touched_at) filter (where latest_rank = 1) as latest_touched_at,
+        max(channel) filter (where latest_rank = 1) as latest_touch_channel,
+        max(source) filter (where latest_rank = 1) as latest_touch_source,
+        max(medium) filter (where latest_rank = 1) as latest_touch_medium,
+        max(touch_count) as touch_count
+    from ordered_touches
+    where first_rank = 1 or latest_rank = 1
+    group by contact_id
+
+),
+
 final as (
 
     select
@@ -119,15 +159,15 @@ final as (
         people.merged_record_count,
         people.is_deleted,
         people.created_at,
-        first_touches.touched_at as first_touched_at,
-        coalesce(first_touches.channel, 'unattributed') as first_touch_channel,
-        first_touches.source as first_touch_source,
-        first_touches.medium as first_touch_medium,
-        latest_touches.touched_at as latest_touched_at,
-        coalesce(latest_touches.channel, 'unattributed') as latest_touch_channel,
-        latest_touches.source as latest_touch_source,
-        latest_touches.medium as latest_touch_medium,
-        coalesce(first_touches.touch_count, 0) as touch_count,
+        touch_ends.first_touched_at,
+        coalesce(touch_ends.first_touch_channel, 'unattributed') as first_touch_channel,
+        touch_ends.first_touch_source,
+        touch_ends.first_touch_medium,
+        touch_ends.latest_touched_at,
+        coalesce(touch_ends.latest_touch_channel, 'unattributed') as latest_touch_channel,
+        touch_ends.latest_touch_source,
+        touch_ends.latest_touch_medium,
+        coalesce(touch_ends.touch_count, 0) as touch_count,
         stage_dates.became_lead_at,
         stage_dates.became_mql_at,
         stage_dates.became_sql_at,
@@ -140,14 +180,8 @@ final as (
         on people.contact_id = stage_dates.contact_id
     left join custom_fields
         on people.contact_id = custom_fields.contact_id
-    left join ordered_touches as first_touches
-        on
-            people.contact_id = first_touches.contact_id
-            and first_touches.first_rank = 1
-    left join ordered_touches as latest_touches
-        on
-            people.contact_id = latest_touches.contact_id
-            and latest_touches.latest_rank = 1
+    left join touch_ends
+        on people.contact_id = touch_ends.contact_id
 
 )
 
