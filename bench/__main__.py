@@ -6,7 +6,15 @@ import json
 import sys
 from pathlib import Path
 
-from bench import attribution, extract, memory, report_queries, transform
+from bench import (
+    attribution,
+    company,
+    extract,
+    memory,
+    report_queries,
+    sales_models,
+    transform,
+)
 
 BENCHMARKS = {
     "transform": transform.main,
@@ -14,6 +22,8 @@ BENCHMARKS = {
     "memory": memory.main,
     "attribution": attribution.main,
     "report_queries": report_queries.main,
+    "sales_models": sales_models.main,
+    "company": company.main,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
