@@ -5,8 +5,9 @@ filesystem store (``<state folder>/quality/gx``) and rebuilds the site from it. 
 belongs to one run: the first gate of a new run empties it, so the site shows the latest
 run (history lives in ``ops.quality_results``).
 
-No secret can reach the site: suites hold SQL over ``{batch}`` only, and the validation
-results name the data source and table, never the connection (which GX only ever sees as
+No secret can reach the site: suites hold SQL over warehouse tables only (``{batch}``, and
+a few whole tables such as ``ops.load_batches``), and the validation results name the data
+source and table, never the connection (which GX only ever sees as
 ``${THINLINE_GX_WAREHOUSE_URL}``).
 """
 
