@@ -45,6 +45,7 @@ from psycopg.types.json import Jsonb
 
 from extract.base import LoadMode, RawRow, Skipped, Stream, Window
 from extract.http import RawRecord
+from extract.shared_ddl import run_shared_ddl
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +141,7 @@ class Quarantined:
 
 
 def ensure_ops(conn: psycopg.Connection) -> None:
-    try:
-        conn.execute(OPS_DDL)
-    except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
-        conn.execute(OPS_DDL)  # a concurrent first run created it between check and create
+    run_shared_ddl(conn, "ops", OPS_DDL)
 
 
 def open_quarantine_start(conn: psycopg.Connection, source: str, entity: str) -> datetime | None:
@@ -181,8 +179,8 @@ def load_stream(
     loaded_at = datetime.now(UTC)  # also the moment the read begins: the watermark's limit
     lap = Laps()
     with conn.transaction():
+        _ensure_table(conn, schema, stream)
         with conn.pipeline():  # one round trip for all of these
-            _ensure_table(conn, schema, stream)
             conn.execute(
                 sql.SQL(
                     "create temp table _batch_keys on commit drop as select {} from {} with no data"
@@ -282,33 +280,46 @@ class Laps:
 
 
 def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None:
+    """Create the raw table and its indexes where missing, with the load (a crashed first load
+    leaves no table). Only then under the schema's DDL lock, which the load holds to its end:
+    the loads of a night that find their tables in place do not wait for each other."""
+    indexes = [f"{stream.entity}_keys_idx"]
+    if stream.day_column is not None:
+        indexes.append(f"{stream.entity}_day_idx")
+    present = conn.execute(
+        "select bool_and(to_regclass(format('%%I.%%I', %s::text, name)) is not null) "
+        "from unnest(%s::text[]) as name",
+        (schema, [stream.entity, *indexes]),
+    ).fetchone()[0]
+    if present:
+        return
+    table = sql.Identifier(schema, stream.entity)
     key_defs = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg_type))
         for name, pg_type in stream.key_columns.items()
     )
-    conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-    conn.execute(
+    statements = [
+        sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)),
         sql.SQL(
             "create table if not exists {table} ({keys}, record jsonb not null, "
             "is_deleted boolean not null default false, _loaded_at timestamptz not null, "
             "_batch_id text not null)"
-        ).format(table=sql.Identifier(schema, stream.entity), keys=key_defs)
-    )
-    conn.execute(
+        ).format(table=table, keys=key_defs),
         sql.SQL("create index if not exists {index} on {table} ({keys})").format(
-            index=sql.Identifier(f"{stream.entity}_keys_idx"),
-            table=sql.Identifier(schema, stream.entity),
+            index=sql.Identifier(indexes[0]),
+            table=table,
             keys=sql.SQL(", ").join(map(sql.Identifier, stream.key_columns)),
-        )
-    )
+        ),
+    ]
     if stream.day_column is not None:  # replace_days deletes the window's days: by index, so a
-        conn.execute(  # night's load does not read the whole history
+        statements.append(  # night's load does not read the whole history
             sql.SQL("create index if not exists {index} on {table} ({day})").format(
-                index=sql.Identifier(f"{stream.entity}_day_idx"),
-                table=sql.Identifier(schema, stream.entity),
+                index=sql.Identifier(indexes[1]),
+                table=table,
                 day=sql.Identifier(stream.day_column),
             )
         )
+    run_shared_ddl(conn, schema, *statements)
 
 
 def _copy_rows(

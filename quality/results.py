@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 from psycopg.types.json import Jsonb
 
+from extract.shared_ddl import run_shared_ddl
+
 CRITICAL = "critical"
 WARNING = "warning"
 SAMPLE_SIZE = 10  # bad values kept per failed expectation
@@ -131,7 +133,7 @@ def write_results(
     rows = list(results)
     suites = sorted({result.suite for result in rows})
     with psycopg.connect(conninfo) as conn, conn.transaction():
-        conn.execute(RESULTS_DDL)
+        run_shared_ddl(conn, "ops", RESULTS_DDL)
         conn.execute(
             "delete from ops.quality_results where run_id = %s and suite = any(%s)",
             (run_id, suites),

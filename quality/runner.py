@@ -39,6 +39,7 @@ from great_expectations.data_context.types.base import (
 )
 from psycopg import sql
 
+from extract.shared_ddl import run_shared_ddl
 from quality.docs import build_data_docs, merge
 from quality.results import (
     CRITICAL,
@@ -169,7 +170,7 @@ def _batch_views(warehouse_url: str, run_id: str, names: list[str]) -> dict[str,
     existing = _existing_tables(warehouse_url, names)
     views: dict[str, tuple[str, str]] = {}
     with psycopg.connect(libpq_url(warehouse_url)) as conn, conn.transaction():
-        conn.execute(f"create schema if not exists {BATCH_SCHEMA}")
+        run_shared_ddl(conn, BATCH_SCHEMA, f"create schema if not exists {BATCH_SCHEMA}")
         for name in sorted(existing):
             schema, table = name.split(".", 1)
             view = f"{schema}__{table}"

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from extract.shared_ddl import run_shared_ddl
+
 REGISTRY = "ops.published_views"
 REGISTRY_DDL = """
 create schema if not exists ops;
@@ -144,10 +146,7 @@ class Restored:
 
 
 def ensure_registry(conn: psycopg.Connection) -> None:
-    try:
-        conn.execute(REGISTRY_DDL)
-    except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
-        conn.execute(REGISTRY_DDL)  # created by a concurrent first run between check and create
+    run_shared_ddl(conn, "ops", REGISTRY_DDL)
 
 
 def views_on(conn: psycopg.Connection, schema: str) -> list[tuple[int, int]]:

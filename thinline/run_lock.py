@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 import psycopg
 
 from extract.base import ConfigError
+from extract.shared_ddl import run_shared_ddl
 
 LOCK = "nightly"
 TOKEN_ENV = "THINLINE_RUN_LOCK_TOKEN"
@@ -101,10 +102,7 @@ def _take(conn: psycopg.Connection) -> bool:
 
 def _ensure_tables(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        try:
-            conn.execute(DDL)
-        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
-            conn.execute(DDL)  # created by a concurrent first run between check and create
+        run_shared_ddl(conn, "ops", DDL)
 
 
 def _holder(url: str) -> tuple[str, str, datetime] | None:

@@ -1,0 +1,30 @@
+"""DDL that several tasks may run at the same moment (ops tables, raw schemas and tables).
+
+``create ... if not exists`` is not safe under concurrency in PostgreSQL: two sessions that
+both find the object missing both create it, and the one that commits second fails with
+``UniqueViolation`` (or ``DuplicateObject``). Tasks that run side by side on Celery workers
+or the local scheduler's processes do exactly that on a fresh warehouse. So every such piece
+of DDL runs under a transaction-level advisory lock named after what it creates: the second
+session waits until the first commits, then finds everything there. The lock ends with the
+transaction, so callers keep these transactions short (never around a whole load).
+
+Every statement that creates something in schema ``ops`` takes the lock ``ops``; a raw
+schema's tables take the schema's name.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+
+def run_shared_ddl(conn: psycopg.Connection, name: str, *statements: str | sql.Composable) -> None:
+    """Run ``statements`` holding the advisory lock ``name`` until the transaction ends.
+
+    On an autocommit connection this is a transaction of its own; inside the caller's
+    transaction it is a savepoint, and the lock is held until the caller commits.
+    """
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"ddl:{name}",))
+        for statement in statements:
+            conn.execute(statement)

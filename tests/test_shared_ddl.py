@@ -1,0 +1,108 @@
+"""Shared DDL is safe when tasks run side by side on a fresh warehouse (issue 21's
+``UniqueViolation … Key (nspname)=(ops)``, hidden by a retry on the scheduler).
+
+The race is made certain, not left to timing: one task creates the ops tables and a raw
+schema in a transaction it holds open until every other task is waiting on it; then it
+commits. Without a lock the waiting ``create … if not exists`` statements fail the moment it
+commits. Nothing is retried here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+
+from extract.base import LoadMode, RawRow, Stream, Window, midnight
+from extract.loader import _ensure_table, ensure_ops, load_stream
+from quality.results import RuleResult, write_results
+from thinline.dependents import ensure_registry
+from thinline.run_lock import task_lock
+
+DAY = date(2026, 3, 10)
+WINDOW = Window(midnight(DAY), midnight(DAY + timedelta(days=1)))
+
+
+def _stream(entity: str) -> Stream:
+    one_row = [RawRow((1,), {})]
+    return Stream(entity, {"thing_id": "bigint"}, LoadMode.MERGE, lambda _: iter(one_row))
+
+
+def _load(url: str, entity: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_ops(conn)
+        load_stream(conn, "demo", _stream(entity), WINDOW, batch_id=f"batch-{entity}")
+
+
+def _tasks(url: str) -> dict[str, Callable[[], None]]:
+    """What parallel extract tasks do first on a fresh warehouse, each on its own connection."""
+
+    def with_conn(step: Callable[[psycopg.Connection], None]) -> Callable[[], None]:
+        def run() -> None:
+            with psycopg.connect(url, autocommit=True) as conn:
+                step(conn)
+
+        return run
+
+    def lock_a_task() -> None:
+        with task_lock(url, "extract_demo of the test"):
+            pass
+
+    result = RuleResult("preflight_demo", "demo", "PRE-001", "check", "warning", passed=True)
+    return {
+        "ops": with_conn(ensure_ops),
+        "registry": with_conn(ensure_registry),
+        "quality results": lambda: write_results(url, "run-1", datetime.now(UTC), [result]),
+        "run lock": lock_a_task,
+        "raw things": lambda: _load(url, "things"),
+        "raw others": lambda: _load(url, "others"),
+    }
+
+
+def _waiting_sessions(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "select count(*) from pg_stat_activity "
+            "where datname = current_database() and wait_event_type = 'Lock'"
+        ).fetchone()
+    return row[0]
+
+
+def test_tasks_that_start_together_on_a_fresh_warehouse_all_succeed(fresh_database: str) -> None:
+    tasks = _tasks(fresh_database)
+    errors: dict[str, BaseException] = {}
+
+    def run(name: str, task: Callable[[], None]) -> None:
+        try:
+            task()
+        except BaseException as error:  # reported by the assertion below
+            errors[name] = error
+
+    with psycopg.connect(fresh_database) as first, first.transaction():
+        # the first task is half-way through creating what everyone needs
+        ensure_ops(first)
+        _ensure_table(first, "raw_demo", _stream("things"))
+        threads = [threading.Thread(target=run, args=item) for item in tasks.items()]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 20
+        while _waiting_sessions(fresh_database) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        waiting = _waiting_sessions(fresh_database)
+    # the first task has committed
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert waiting == len(threads), "every task should have waited for the first one's DDL"
+    assert not errors, {name: f"{type(e).__name__}: {e}" for name, e in errors.items()}
+    with psycopg.connect(fresh_database) as conn:
+        loaded = conn.execute(
+            "select (select count(*) from raw_demo.things), "
+            "(select count(*) from raw_demo.others), "
+            "(select count(*) from ops.quality_results where run_id = 'run-1'), "
+            "(select count(*) from ops.run_lock)"
+        ).fetchone()
+    assert loaded == (1, 1, 1, 1)
