@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup run test lint fix bench stop clean dbt-check airflow
+.PHONY: setup run test lint fix bench bench-venv stop clean dbt-check airflow
 
 setup: $(INSTALLED)
 
@@ -33,8 +33,17 @@ fix: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/python -m thinline.sql_lint fix
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) bench-venv
 	$(BIN)/python -m bench
+
+# The peers benchmarks compare with, in an environment of their own (never Thinline's runtime):
+# ChannelAttribution for the data-driven model (bench/markov.py).
+bench-venv: .bench-venv/.installed
+.bench-venv/.installed: $(INSTALLED)
+	$(PYTHON) -m venv .bench-venv
+	$(BIN)/uv pip install --quiet --python .bench-venv/bin/python \
+		channelattribution==2.2.5 matplotlib pandas
+	@touch $@
 
 # Build and test only the dbt models changed since the last publish (and their children) in
 # your dev schema, deferred to the published tables; sqlfluff on changed SQL; the published

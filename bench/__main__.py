@@ -10,6 +10,7 @@ from bench import (
     attribution,
     company,
     extract,
+    markov,
     memory,
     report_queries,
     sales_models,
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "report_queries": report_queries.main,
     "sales_models": sales_models.main,
     "company": company.main,
+    "markov": markov.main,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

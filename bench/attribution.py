@@ -46,7 +46,7 @@ NOT_TESTS = ["resource_type:test", "resource_type:unit_test"]
 COUNTED = {
     "fct_touchpoints": "analytics_build.fct_touchpoints",
     "conversions": "intermediate.int_attribution_conversions",
-    "markov_path_touches": "intermediate.int_attribution_markov_paths",
+    "markov_transitions": "intermediate.int_attribution_markov_transitions",
     "fct_attribution": "analytics_build.fct_attribution",
     "dim_contacts": "analytics_build.dim_contacts",
     "rpt_channel_performance": "analytics_build.rpt_channel_performance",

@@ -1,9 +1,9 @@
 """int_attribution_removal_effects against independent solutions of the same random chains.
 
-Random journeys go into a real PostgreSQL as the model's input table; the real dbt model
-(and its on-run-start hook installing the exact solver) builds from them; every channel's
-removal effect and share must match numpy to 1e-12 and exact fractions to the output's
-30-decimal rounding.
+Random journeys' transition counts go into a real PostgreSQL as the model's input table; the
+real dbt model (and its on-run-start hook installing the exact solver) builds from them; every
+channel's removal effect and share must match numpy to 1e-12 and exact fractions to the
+output's 30-decimal rounding.
 """
 
 from __future__ import annotations
@@ -73,23 +73,30 @@ def chains_under_test() -> dict[str, list[Journey]]:
     return chains
 
 
-def load_paths(url: str, chains: dict[str, list[Journey]]) -> None:
-    """The model's input, as the attribution models would build it."""
-    rows = [
-        (conversion_type, f"{conversion_type}:{number}", step, channel, is_converted)
-        for conversion_type, journeys in chains.items()
-        for number, (touches, is_converted) in enumerate(journeys)
-        for step, channel in enumerate(touches, start=1)
-    ]
+def load_transitions(url: str, chains: dict[str, list[Journey]]) -> None:
+    """The model's input: each chain's transition counts (int_attribution_markov_transitions
+    counts them from the journeys; its own unit test checks that)."""
+    rows = []
+    for conversion_type, journeys in chains.items():
+        chain = Chain.from_journeys(journeys)
+        for channel, count in chain.start.items():
+            rows.append((conversion_type, None, channel, False, count))
+        for (origin, target), count in chain.between.items():
+            rows.append((conversion_type, origin, target, False, count))
+        for channel, count in chain.converted.items():
+            rows.append((conversion_type, channel, None, True, count))
+        for channel, count in chain.lost.items():
+            rows.append((conversion_type, channel, None, False, count))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("create schema intermediate")
         conn.execute(
-            "create table intermediate.int_attribution_markov_paths (conversion_type text,"
-            " path_id text, step_number integer, channel text, is_converted boolean)"
+            "create table intermediate.int_attribution_markov_transitions (conversion_type text,"
+            " from_channel text, to_channel text, is_converted boolean, transition_count bigint)"
         )
         with conn.cursor() as cursor:
             cursor.executemany(
-                "insert into intermediate.int_attribution_markov_paths values (%s, %s, %s, %s, %s)",
+                "insert into intermediate.int_attribution_markov_transitions"
+                " values (%s, %s, %s, %s, %s)",
                 rows,
             )
 
@@ -105,7 +112,7 @@ def built_effects(url: str) -> dict[tuple[str, str], tuple[Decimal, Decimal | No
 
 def test_removal_effects_match_independent_solutions(fresh_database: str) -> None:
     chains = chains_under_test()
-    load_paths(fresh_database, chains)
+    load_transitions(fresh_database, chains)
     run_dbt(["run", "--select", "int_attribution_removal_effects"], fresh_database)
     built = built_effects(fresh_database)
 

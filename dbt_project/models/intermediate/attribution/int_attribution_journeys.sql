@@ -4,7 +4,8 @@
     the lookback window (var attribution_lookback_days: touched_at in
     (converted_at - lookback, converted_at]), or one row without a touchpoint (channel
     'unattributed') when there is none, so no conversion is dropped. Touches are numbered by
-    (touched_at, touchpoint_id): simultaneous touches keep a stable order. The w_shaped
+    (touched_at, touchpoint_id): simultaneous touches keep a stable order; next_channel is the
+    following touch's channel (null on the last), for the Markov chain. The w_shaped
     milestones are the last touch at or before the person's lead creation and at or before
     the deal's creation.
 */
@@ -36,6 +37,11 @@ journey_touches as (
             order by touchpoints.touched_at, touchpoints.touchpoint_id
         ) as touch_number,
         count(*) over (partition by conversions.conversion_id) as touch_count,
+        -- the same window as touch_number, so no second sort: the Markov chain's next state
+        lead(touchpoints.channel) over (
+            partition by conversions.conversion_id
+            order by touchpoints.touched_at, touchpoints.touchpoint_id
+        ) as next_channel,
         touchpoints.touched_at <= conversions.lead_at as is_before_lead,
         touchpoints.touched_at <= conversions.deal_created_at as is_before_deal
     from conversions
@@ -76,6 +82,7 @@ final as (
         journey_touches.campaign_id,
         journey_touches.touch_number,
         journey_touches.touch_count,
+        journey_touches.next_channel,
         milestones.last_non_direct_number,
         milestones.lead_milestone_number,
         milestones.deal_milestone_number

@@ -5,8 +5,9 @@
 
     * The chain: states start, one per channel, conversion and null. Every journey
       contributes start -> first touch's channel, each touch -> the next touch's channel, and
-      last touch -> conversion (a converting path) or null. Transition probabilities are the
-      counts out of a state over its total, so only the counts below go to the solver.
+      last touch -> conversion (a converting path) or null; int_attribution_markov_transitions
+      counts them. Transition probabilities are the counts out of a state over its total, so
+      only the counts go to the solver.
     * P(conversion) = absorption probability in conversion from start. Removing channel c
       redirects every transition into c to null; removal effect = 1 - P(without c) / P;
       removal share = removal effect / sum of removal effects of the conversion type.
@@ -24,60 +25,9 @@
 */
 with
 
-paths as (
-
-    select * from {{ ref('int_attribution_markov_paths') }}
-
-),
-
-steps as (
-
-    select
-        conversion_type,
-        channel,
-        is_converted,
-        lag(step_number) over journey is null as is_first_step,
-        lead(step_number) over journey is null as is_last_step,
-        lead(channel) over journey as next_channel
-    from paths
-    window journey as (partition by conversion_type, path_id order by step_number)
-
-),
-
-transitions as (
-
-    -- start -> first touch (a null from_channel is the start state)
-    select
-        conversion_type,
-        cast(null as text) as from_channel,
-        channel as to_channel,
-        false as is_converted
-    from steps
-    where is_first_step
-
-    union all
-
-    -- touch -> next touch, or last touch -> path end (a null to_channel: conversion when the
-    -- path converted, else null)
-    select
-        conversion_type,
-        channel as from_channel,
-        next_channel as to_channel,
-        is_last_step and is_converted as is_converted
-    from steps
-
-),
-
 transition_counts as (
 
-    select
-        conversion_type,
-        from_channel,
-        to_channel,
-        is_converted,
-        count(*) as transition_count
-    from transitions
-    group by conversion_type, from_channel, to_channel, is_converted
+    select * from {{ ref('int_attribution_markov_transitions') }}
 
 ),
 

@@ -1,0 +1,194 @@
+{{ config(
+    materialized='table',
+    pre_hook="set local parallel_tuple_cost = 0",
+) }}
+/*
+    Transition counts of the data-driven (Markov removal-effect) model's chains, one chain per
+    conversion type (README_markov.md): how many journeys went from one state to the next.
+    from_channel null = the journey's start; to_channel null = the journey's end, into
+    conversion when is_converted, else into null.
+
+    Journeys: converting = a conversion's touches in the lookback window before it (var
+    attribution_lookback_days); non-converting = per conversion type, a contact's touches in
+    the window before the end of the data, for contacts without a conversion of that type.
+    Paths without any touch are left out (they carry no channel).
+
+    Counted with hash aggregates, never a sort of the journeys: int_attribution_journeys
+    already holds each touch's next channel (from the window that numbers the touches), and a
+    non-converting path is ordered once per contact, whatever the number of conversion types.
+    parallel_tuple_cost 0 (this transaction only): otherwise the planner sorts the recent
+    touches in one process, though workers sorting them in parallel save a third of the time
+    (measured at 1M journeys, bench/results/markov.json).
+*/
+with
+
+journeys as (
+
+    select * from {{ ref('int_attribution_journeys') }}
+    where touchpoint_id is not null
+
+),
+
+conversion_types as (
+
+    -- a bit each, so the types a contact has are one integer
+    select
+        conversion_type,
+        type_bit
+    from (
+        values ('lead', 1), ('mql', 2), ('sql', 4), ('opportunity', 8), ('closed_won', 16)
+    ) as type_values (conversion_type, type_bit)
+
+),
+
+-- each touch of a converting journey: into its channel (from start on the first touch) and,
+-- on the last, out into conversion
+converting_steps as (
+
+    select
+        conversion_type,
+        channel,
+        next_channel,
+        count(*) as step_count,
+        count(*) filter (where touch_number = 1) as first_count
+    from journeys
+    group by conversion_type, channel, next_channel
+
+),
+
+-- the touches of the last lookback window, each with the next touch of its contact
+-- (touchpoints and conversions read directly, not through a CTE used twice, which PostgreSQL
+-- would write out whole)
+recent_touches as (
+
+    select
+        touchpoints.contact_id,
+        touchpoints.channel,
+        lead(touchpoints.channel) over contact_path as next_channel,
+        row_number() over contact_path = 1 as is_first
+    from {{ ref('int_attribution_touchpoints') }} as touchpoints
+    where
+        touchpoints.touched_at > (
+            select
+                greatest(
+                    (select max(touched_at) from {{ ref('int_attribution_touchpoints') }}),
+                    (select max(converted_at) from {{ ref('int_attribution_conversions') }})
+                )
+        ) - interval '1 day' * {{ var('attribution_lookback_days') }}
+    window contact_path as (
+        -- byte order: the partition only groups, and a linguistic sort of 100,000s of ids is
+        -- most of this model's time
+        partition by touchpoints.contact_id collate "C"
+        order by touchpoints.touched_at, touchpoints.touchpoint_id
+    )
+
+),
+
+contact_conversion_types as (
+
+    select
+        conversions.contact_id,
+        bit_or(conversion_types.type_bit) as type_bits
+    from {{ ref('int_attribution_conversions') }} as conversions
+    inner join conversion_types
+        on conversions.conversion_type = conversion_types.conversion_type
+    group by conversions.contact_id
+
+),
+
+-- counted by the conversion types a contact already has (at most 32 combinations), so each
+-- touch is counted once and not once per conversion type
+recent_steps as (
+
+    select
+        recent_touches.channel,
+        recent_touches.next_channel,
+        coalesce(contact_conversion_types.type_bits, 0) as converted_bits,
+        count(*) as step_count,
+        count(*) filter (where recent_touches.is_first) as first_count
+    from recent_touches
+    left join contact_conversion_types
+        on recent_touches.contact_id = contact_conversion_types.contact_id
+    group by
+        recent_touches.channel,
+        recent_touches.next_channel,
+        contact_conversion_types.type_bits
+
+),
+
+non_converting_steps as (
+
+    select
+        conversion_types.conversion_type,
+        recent_steps.channel,
+        recent_steps.next_channel,
+        sum(recent_steps.step_count) as step_count,
+        sum(recent_steps.first_count) as first_count
+    from recent_steps
+    cross join conversion_types
+    where recent_steps.converted_bits & conversion_types.type_bit = 0
+    group by conversion_types.conversion_type, recent_steps.channel, recent_steps.next_channel
+
+),
+
+steps as (
+
+    select
+        conversion_type,
+        channel,
+        next_channel,
+        true as is_converted,
+        step_count,
+        first_count
+    from converting_steps
+    union all
+    select
+        conversion_type,
+        channel,
+        next_channel,
+        false as is_converted,
+        step_count,
+        first_count
+    from non_converting_steps
+
+),
+
+transitions as (
+
+    -- start -> first touch
+    select
+        conversion_type,
+        cast(null as text) as from_channel,
+        channel as to_channel,
+        false as is_converted,
+        first_count as transition_count
+    from steps
+    where first_count > 0
+
+    union all
+
+    -- touch -> next touch, or last touch -> the path's end
+    select
+        conversion_type,
+        channel as from_channel,
+        next_channel as to_channel,
+        next_channel is null and is_converted as is_converted,
+        step_count as transition_count
+    from steps
+
+),
+
+final as (
+
+    select
+        conversion_type,
+        from_channel,
+        to_channel,
+        is_converted,
+        cast(sum(transition_count) as bigint) as transition_count
+    from transitions
+    group by conversion_type, from_channel, to_channel, is_converted
+
+)
+
+select * from final
