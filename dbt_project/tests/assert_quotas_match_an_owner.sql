@@ -1,7 +1,7 @@
 {{ config(severity='warn') }}
--- seeds/quotas.csv rows that apply to nobody: a rep id, team key or default prefix that no rep
--- in dim_sales_reps matches (a typo, or a CRM not extracted here). Warns, as the nightly run
--- should not stop for a quota row of someone who left the CRM.
+-- seeds/quotas.csv rows that apply to nobody: a rep id, team key or default prefix that matches
+-- no rep or team in int_quota_owners (a typo, or a CRM not extracted here). Warns, as the
+-- nightly run should not stop for a quota row of someone who left the CRM.
 with
 
 quotas as (
@@ -10,24 +10,9 @@ quotas as (
 
 ),
 
-sales_reps as (
-
-    select * from {{ ref('dim_sales_reps') }}
-
-),
-
 owners as (
 
-    select
-        'rep' as owner_type,
-        sales_rep_id as owner_id
-    from sales_reps
-    union all
-    select distinct
-        'team' as owner_type,
-        team_key as owner_id
-    from sales_reps
-    where team_key is not null
+    select * from {{ ref('int_quota_owners') }}
 
 ),
 

@@ -12,12 +12,6 @@ quotas as (
 
 ),
 
-sales_reps as (
-
-    select * from {{ ref('dim_sales_reps') }}
-
-),
-
 months as (
 
     select * from {{ ref('int_quota_months') }}
@@ -48,16 +42,7 @@ quota_rows as (
 
 owners as (
 
-    select distinct
-        'rep' as owner_type,
-        sales_rep_id as owner_id
-    from sales_reps
-    union all
-    select distinct
-        'team' as owner_type,
-        team_key as owner_id
-    from sales_reps
-    where team_key is not null
+    select * from {{ ref('int_quota_owners') }}
 
 ),
 

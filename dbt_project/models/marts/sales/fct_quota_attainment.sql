@@ -17,9 +17,9 @@ quotas as (
 
 ),
 
-sales_reps as (
+owners as (
 
-    select * from {{ ref('dim_sales_reps') }}
+    select * from {{ ref('int_quota_owners') }}
 
 ),
 
@@ -120,21 +120,6 @@ period_months as materialized (
         cast(distinct_periods.period_end as timestamp),
         interval '1 month'
     ) as months (month_start)
-
-),
-
-owners as (
-
-    select
-        'rep' as owner_type,
-        sales_rep_id as owner_id
-    from sales_reps
-    union all
-    select distinct
-        'team' as owner_type,
-        team_key as owner_id
-    from sales_reps
-    where team_key is not null
 
 ),
 
