@@ -9,7 +9,8 @@ session waits until the first commits, then finds everything there. The lock end
 transaction, so callers keep these transactions short (never around a whole load).
 
 Every statement that creates something in schema ``ops`` takes the lock ``ops``; a raw
-schema's tables take the schema's name.
+schema's tables take the schema's name; dbt's on-run-start hook takes ``thinline_functions``
+for the Markov solver's functions (macros/markov_functions.sql), with the same lock key.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Shared DDL is safe when tasks run side by side on a fresh warehouse (issue 21's
-``UniqueViolation … Key (nspname)=(ops)``, hidden by a retry on the scheduler).
+"""Shared DDL is safe when tasks (or dbt commands) run side by side on a fresh warehouse
+(issue 21's ``UniqueViolation … Key (nspname)=(ops)``, hidden by a retry on the scheduler).
 
 The race is made certain, not left to timing: one task creates the ops tables and a raw
 schema in a transaction it holds open until every other task is waiting on it; then it
@@ -19,6 +19,7 @@ import psycopg
 from extract.base import LoadMode, RawRow, Stream, Window, midnight
 from extract.loader import _ensure_table, ensure_ops, load_stream
 from quality.results import RuleResult, write_results
+from thinline.dbt import run_dbt
 from thinline.dependents import ensure_registry
 from thinline.run_lock import task_lock
 
@@ -106,3 +107,37 @@ def test_tasks_that_start_together_on_a_fresh_warehouse_all_succeed(fresh_databa
             "(select count(*) from ops.run_lock)"
         ).fetchone()
     assert loaded == (1, 1, 1, 1)
+
+
+def test_dbt_waits_for_a_concurrent_install_of_the_markov_functions(fresh_database: str) -> None:
+    """Another dbt command is half-way through its on-run-start hook (schema created, one
+    function replaced, not committed) when a second starts: the second waits, then succeeds
+    and installs the real functions."""
+    outcome: dict[str, BaseException | str] = {}
+
+    def seed() -> None:
+        try:
+            outcome["output"] = run_dbt(["seed", "--select", "channel_mapping"], fresh_database)
+        except BaseException as error:  # reported by the assertion below
+            outcome["error"] = error
+
+    with psycopg.connect(fresh_database) as first, first.transaction():
+        first.execute("select pg_advisory_xact_lock(hashtextextended('ddl:thinline_functions', 0))")
+        first.execute("create schema thinline_functions")
+        first.execute(
+            "create function thinline_functions.markov_decimal(numeric, numeric) returns numeric"
+            " language sql as 'select 0'"
+        )
+        second = threading.Thread(target=seed)
+        second.start()
+        deadline = time.monotonic() + 120
+        while _waiting_sessions(fresh_database) < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        waited = _waiting_sessions(fresh_database)
+    second.join(timeout=300)
+
+    assert waited == 1, "the second dbt command should wait for the first one's hook"
+    assert "error" not in outcome, outcome.get("error")
+    with psycopg.connect(fresh_database) as conn:
+        third = conn.execute("select thinline_functions.markov_decimal(1, 3)").fetchone()[0]
+    assert str(third) == "0." + "3" * 30  # the real function replaced the half-installed one

@@ -29,6 +29,10 @@
 
 
 {% macro markov_create_functions() %}
+-- Two dbt commands at once (the night's build and an analyst's dbt-check) would both create
+-- the schema and replace the functions: the second fails ("tuple concurrently updated").
+-- So this takes the DDL lock of extract/shared_ddl.py for the schema, held to the hook's end.
+select pg_advisory_xact_lock(hashtextextended('ddl:{{ markov_function_schema() }}', 0));
 create schema if not exists {{ markov_function_schema() }};
 
 -- Solve matrix * x = rhs (matrix: size x size, row-major, integer values) exactly.
