@@ -109,6 +109,24 @@ def test_tasks_that_start_together_on_a_fresh_warehouse_all_succeed(fresh_databa
     assert loaded == (1, 1, 1, 1)
 
 
+def test_a_task_starting_while_another_loads_does_not_wait_for_it(fresh_database: str) -> None:
+    """ops exists; another task's load is open (it wrote its ops.load_batches row, not yet
+    committed). A starting task's ensure_ops must not queue behind that load: `create index if
+    not exists` and `alter table … add column if not exists` lock the table even when there is
+    nothing to do."""
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        ensure_ops(conn)
+    with psycopg.connect(fresh_database) as loading, loading.transaction():
+        loading.execute(
+            "insert into ops.load_batches (batch_id, source, entity, load_mode, window_start,"
+            " window_end, row_count, deleted_count) values ('open', 'demo', 'things', 'merge',"
+            " now(), now(), 0, 0)"
+        )
+        with psycopg.connect(fresh_database, autocommit=True) as starting:
+            starting.execute("set lock_timeout = '2s'")
+            ensure_ops(starting)  # raises LockNotAvailable if it waits
+
+
 def test_dbt_waits_for_a_concurrent_install_of_the_markov_functions(fresh_database: str) -> None:
     """Another dbt command is half-way through its on-run-start hook (schema created, one
     function replaced, not committed) when a second starts: the second waits, then succeeds
