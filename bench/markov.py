@@ -12,10 +12,10 @@ stopped again if it was not running; THINLINE_WAREHOUSE_URL points at another se
    thread, REPEATS times; each model's seconds from run_results.json, the fastest run;
 3. the same journeys as ChannelAttribution takes them (channels joined by '>'; once one row
    per journey, once one row per distinct path with its conversions and non-conversions),
-   written to a CSV; in the
-   benchmark's own environment (BENCH_MARKOV_PYTHON, default `.bench-venv/bin/python`, made by
-   `make bench-venv` with `channelattribution` and `matplotlib`, never in Thinline's runtime),
-   `markov_model(order=1)` on them, REPEATS times, the fastest;
+   written to a CSV; in the benchmark's own environment (BENCH_MARKOV_PYTHON, default
+   `.bench-venv/bin/python`, made by `make bench-venv` with `channelattribution` and
+   `matplotlib`, never in Thinline's runtime), `markov_model(order=1)` on them, REPEATS
+   times, the fastest;
 4. the removal effects of both side by side (ChannelAttribution simulates, Thinline solves
    exactly; they agree to the simulation's noise).
 """
@@ -55,7 +55,7 @@ from (values
     (8, 'events', 0.4, 0.95), (9, 'display', 1.2, 0.2), (10, 'organic_social', 1.0, 0.3)
 ) as given (channel_number, channel, weight, quality);
 
--- contacts: converting ones spread over three years, the others active in the last 60 days
+-- contacts: converting ones spread over three years, the others active in the last month
 create table intermediate.bench_contacts as
 select
     contact_number,
@@ -129,6 +129,7 @@ open_paths as (
     select string_agg(channel, '>' order by touched_at, touchpoint_id) as path
     from intermediate.int_attribution_touchpoints as touchpoints
     cross join data_end
+    -- the project's attribution_lookback_days
     where touched_at > data_end.data_end_at - interval '90 days'
         and not exists (
             select from intermediate.int_attribution_conversions as conversions
