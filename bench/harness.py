@@ -1,8 +1,9 @@
-"""What the extract and memory benchmarks share: the machine, a scratch warehouse, servers
-in their own process (so the extractor's timings and memory are its own)."""
+"""What the benchmarks share: the machine, a scratch warehouse, servers in their own process
+(so the extractor's timings and memory are its own), dbt nodes' fastest times."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import platform
@@ -17,6 +18,7 @@ from typing import Any
 import psutil
 import psycopg
 
+from thinline.dbt import run_dbt
 from thinline.warehouse import EmbeddedWarehouse
 
 SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited
@@ -160,3 +162,17 @@ def peak_rss_mb() -> float:
 
     scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1024 / 1024
+
+
+def fastest_dbt_runs(
+    url: str, target: Path, args: list[str], repeats: int, sources: list[str] | None = None
+) -> dict[str, float]:
+    """Each node's fastest seconds (by unique_id) over ``repeats`` runs of ``dbt <args>``, from
+    the run_results.json dbt writes to ``target`` (its DBT_TARGET_PATH)."""
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        run_dbt(args, url, sources=sources)
+        for result in json.loads((target / "run_results.json").read_text())["results"]:
+            node = result["unique_id"]
+            best[node] = min(result["execution_time"], best.get(node, float("inf")))
+    return best

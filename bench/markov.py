@@ -33,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from bench.harness import bench_database
+from bench.harness import bench_database, fastest_dbt_runs
 from thinline.dbt import run_dbt
 
 CONTACTS = int(os.environ.get("BENCH_MARKOV_CONTACTS", "1160000"))
@@ -191,14 +191,9 @@ def load_inputs(url: str) -> dict[str, int]:
 
 
 def timed_markov(url: str, target: Path) -> dict[str, float]:
-    fastest: dict[str, float] = {}
-    for _ in range(REPEATS):
-        run_dbt(["run", "--select", *MARKOV_MODELS, "--threads", "1"], url)
-        results = json.loads((target / "run_results.json").read_text())["results"]
-        for result in results:
-            name = result["unique_id"].rsplit(".", 1)[-1]
-            fastest[name] = min(fastest.get(name, float("inf")), result["execution_time"])
-    return {name: round(seconds, 3) for name, seconds in fastest.items()}
+    args = ["run", "--select", *MARKOV_MODELS, "--threads", "1"]
+    best = fastest_dbt_runs(url, target, args, REPEATS)
+    return {node.rsplit(".", 1)[-1]: round(seconds, 3) for node, seconds in best.items()}
 
 
 def peer_paths(url: str, folder: Path) -> tuple[Path, dict[str, int]]:

@@ -21,7 +21,6 @@ rpt_marketing_sales_handoff's is the contacts (their conversions and journeys).
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from datetime import date, timedelta
@@ -30,7 +29,7 @@ from typing import Any
 
 import psycopg
 
-from bench.harness import bench_database
+from bench.harness import bench_database, fastest_dbt_runs
 from thinline.dbt import run_dbt, session_options
 
 DAY = date(2026, 11, 30)
@@ -97,16 +96,13 @@ def timed_models(url: str, target: Path, jit: bool = True) -> dict[str, float]:
 
 
 def fastest_runs(url: str, target: Path) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for _ in range(REPEATS):
-        run_dbt(["run", "--threads", "1", "--select", *SELECTION], url, sources=SOURCES)
-        results = json.loads((target / "run_results.json").read_text())["results"]
-        for result in results:
-            if result["unique_id"].startswith("model."):
-                name = result["unique_id"].split(".")[-1]
-                seconds = round(result["execution_time"], 2)
-                best[name] = min(seconds, best.get(name, seconds))
-    return best
+    args = ["run", "--threads", "1", "--select", *SELECTION]
+    best = fastest_dbt_runs(url, target, args, REPEATS, sources=SOURCES)
+    return {
+        node.split(".")[-1]: round(seconds, 2)
+        for node, seconds in best.items()
+        if node.startswith("model.")
+    }
 
 
 def measure(scale: float, target: Path) -> dict[str, Any]:

@@ -50,7 +50,8 @@ def test_model_counts_what_the_peer_is_given(
             "select from_channel, to_channel, is_converted, transition_count "
             "from intermediate.int_attribution_markov_transitions where conversion_type = 'lead'"
         ).fetchall()
-    assert {(row[0], row[1], row[2]): row[3] for row in rows} == counted_from_paths(paths)
+    expected = counted_from_paths(paths)
+    assert {(row[0], row[1], row[2]): row[3] for row in rows} == expected
     assert set(markov.thinline_effects(fresh_database)) == {
-        channel for (_, channel, _) in counted_from_paths(paths) if channel
+        channel for (_, channel, _) in expected if channel
     }

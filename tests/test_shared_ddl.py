@@ -63,13 +63,18 @@ def _tasks(url: str) -> dict[str, Callable[[], None]]:
     }
 
 
-def _waiting_sessions(url: str) -> int:
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(
-            "select count(*) from pg_stat_activity "
-            "where datname = current_database() and wait_event_type = 'Lock'"
-        ).fetchone()
-    return row[0]
+def _waiting_sessions(url: str, expected: int, patience_s: float) -> int:
+    """Sessions of the database waiting on a lock, once ``expected`` wait or time is up."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        with psycopg.connect(url, autocommit=True) as conn:
+            waiting = conn.execute(
+                "select count(*) from pg_stat_activity "
+                "where datname = current_database() and wait_event_type = 'Lock'"
+            ).fetchone()[0]
+        if waiting >= expected or time.monotonic() > deadline:
+            return waiting
+        time.sleep(0.05)
 
 
 def test_tasks_that_start_together_on_a_fresh_warehouse_all_succeed(fresh_database: str) -> None:
@@ -89,10 +94,7 @@ def test_tasks_that_start_together_on_a_fresh_warehouse_all_succeed(fresh_databa
         threads = [threading.Thread(target=run, args=item) for item in tasks.items()]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 20
-        while _waiting_sessions(fresh_database) < len(threads) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        waiting = _waiting_sessions(fresh_database)
+        waiting = _waiting_sessions(fresh_database, len(threads), patience_s=20)
     # the first task has committed
     for thread in threads:
         thread.join(timeout=60)
@@ -148,10 +150,7 @@ def test_dbt_waits_for_a_concurrent_install_of_the_markov_functions(fresh_databa
         )
         second = threading.Thread(target=seed)
         second.start()
-        deadline = time.monotonic() + 120
-        while _waiting_sessions(fresh_database) < 1 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        waited = _waiting_sessions(fresh_database)
+        waited = _waiting_sessions(fresh_database, 1, patience_s=120)
     second.join(timeout=300)
 
     assert waited == 1, "the second dbt command should wait for the first one's hook"
