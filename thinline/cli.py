@@ -150,6 +150,13 @@ def run(
     demo: Annotated[
         bool, typer.Option("--demo", help="Use the local demo sources (synthetic company).")
     ] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild the incremental models from scratch (THINLINE_FULL_REFRESH).",
+        ),
+    ] = False,
 ) -> None:
     """Run the nightly DAG through Airflow for one day's interval, then print a summary."""
     from thinline.airflow_runner import airflow_env, run_nightly
@@ -185,6 +192,8 @@ def run(
             "THINLINE_TASK_RETRIES": os.environ.get("THINLINE_TASK_RETRIES", "0"),
             TOKEN_ENV: token,
         }
+        if full_refresh:
+            env["THINLINE_FULL_REFRESH"] = "true"
         log_file = folder.run_log(run_day)
         log_file.parent.mkdir(parents=True, exist_ok=True)
         typer.echo(f"running thinline_nightly for {run_day} through Airflow (log: {log_file})")

@@ -94,17 +94,19 @@ def run_dbt(
     warehouse_url: str,
     schema: str = BUILD_SCHEMA,
     sources: list[str] | None = None,
+    project: Path = PROJECT_DIR,
 ) -> str:
-    """Run ``dbt <args>`` in a subprocess; return its output or raise :class:`DbtError`."""
+    """Run ``dbt <args>`` in a subprocess (on ``project``, a copy of the dbt project if not the
+    checkout's); return its output or raise :class:`DbtError`."""
     dbt = Path(sys.executable).parent / "dbt"
     command = [
         str(dbt),
         *args,
         *vars_args(args),
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project),
     ]
     env = {
         **os.environ,

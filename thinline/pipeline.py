@@ -101,12 +101,19 @@ def validate_raw(run_id: str, sources: list[str], window: Window | None = None) 
     return {"passed": report.passed, "failed": report.failed, "warnings": report.warnings}
 
 
+def build_args(settings: Settings) -> list[str]:
+    """The night's dbt build: every model, snapshot and test (the seeds are loaded first).
+    Incremental models re-derive only what changed, unless THINLINE_FULL_REFRESH."""
+    refresh = ["--full-refresh"] if settings.full_refresh else []
+    return ["build", "--exclude", "resource_type:seed", *refresh]
+
+
 def transform(run_id: str) -> dict[str, Any]:
     settings = load_settings()
     url, sources = warehouse_url(settings), settings.source_names()
     with task_lock(url, f"transform of {run_id}"):
         run_dbt(["seed"], url, sources=sources)
-        output = run_dbt(["build", "--exclude", "resource_type:seed"], url, sources=sources)
+        output = run_dbt(build_args(settings), url, sources=sources)
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
     log.info("thinline | dbt: %s", done[-1].strip() if done else "done")
     return {"dbt": done[-1].split("Done. ", 1)[-1].strip() if done else ""}

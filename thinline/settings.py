@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         default=False,
         description="Raw checks read every row tonight (else only tonight's; Sundays: all).",
     )
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild tonight's incremental models from scratch (dbt --full-refresh).",
+    )
     dbt_work_mem: str | None = Field(
         default=None,
         pattern=r"^[0-9]+(kB|MB|GB)$",

@@ -1,4 +1,16 @@
-{{ config(enabled=source_enabled('hubspot')) }}
+{{ config(
+    enabled=source_enabled('hubspot'),
+    materialized='incremental',
+    unique_key='touchpoint_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_restart() }}",
+    post_hook="{% set inputs = {'contacts': ref('stg_hubspot__contacts')} %}
+        {%- if source_enabled('google_ads') %}
+            {%- do inputs.update({'click_views': ref('stg_google_ads__click_views')}) %}
+        {%- endif %}
+        {{- incremental_save_state(inputs) }}",
+) }}
 /*
     Marketing touches recorded on HubSpot contacts: the first visit (original source; an ad
     click when the contact carries a click id: gclid, fbclid or li_fat_id) and a later visit
@@ -6,12 +18,47 @@
     medium and campaign come from the first URL's UTM tags when present, else HubSpot's
     source drill-downs. A Google click is matched to its click_view by gclid (campaign and
     ad group from Google Ads); other clicks name the campaign in utm_campaign (trailing id).
+
+    Incremental (README_incremental.md): a night re-derives the touches of the contacts loaded
+    since the last build and of the contacts whose Google click id was loaded since. Every
+    contact keeps a first and a latest row; is_live says whether each is a touch, _derived_at
+    when it was last derived.
 */
+{%- set state = incremental_state() %}
 with
+
+{% if state is not none %}
+    changed_contacts as (
+
+        select contact_id from {{ ref('stg_hubspot__contacts') }}
+        where {{ loaded_after('_loaded_at', state, 'contacts') }}
+        {%- if source_enabled('google_ads') %}
+        union
+        -- a join, not `in` under an `or`: no click changed, no contact's JSON is read
+        select contacts.contact_id
+        from {{ ref('stg_hubspot__contacts') }} as contacts
+        inner join {{ ref('stg_google_ads__click_views') }} as click_views
+            on contacts.google_click_id = click_views.gclid
+        where {{ loaded_after('click_views._loaded_at', state, 'click_views') }}
+        {%- endif %}
+
+    ),
+{% endif %}
 
 contacts as (
 
-    select * from {{ ref('stg_hubspot__contacts') }}
+    {%- if state is none %}
+        select * from {{ ref('stg_hubspot__contacts') }}
+    {%- else %}
+        -- each changed contact looked up by its key (the raw table's index)
+        select contacts.*
+        from changed_contacts
+        cross join lateral (
+            select * from {{ ref('stg_hubspot__contacts') }} as contacts
+            where contacts.contact_id = changed_contacts.contact_id
+            offset 0
+        ) as contacts
+    {%- endif %}
 
 ),
 
@@ -88,7 +135,8 @@ first_touches as (
                 then substring(first_visits.campaign from '([0-9]+)$')
         end as campaign_id,
         first_visits.click_id,
-        google_clicks.gclid is not null as is_click_matched
+        google_clicks.gclid is not null as is_click_matched,
+        first_visits.touched_at is not null as is_live
     from first_visits
     left join google_clicks
         on
@@ -110,18 +158,26 @@ latest_touches as (
         cast(null as text) as platform,
         cast(null as text) as campaign_id,
         cast(null as text) as click_id,
-        false as is_click_matched
+        false as is_click_matched,
+        coalesce(latest_source_at > coalesce(first_visited_at, created_at), false) as is_live
     from contacts
-    where latest_source_at > coalesce(first_visited_at, created_at)
+
+),
+
+touches as (
+
+    select * from first_touches
+    union all
+    select * from latest_touches
 
 ),
 
 final as (
 
-    select * from first_touches
-    where touched_at is not null
-    union all
-    select * from latest_touches
+    select
+        *,
+        {{ dbt.current_timestamp() }} as _derived_at
+    from touches
 
 )
 

@@ -1,4 +1,16 @@
-{{ config(enabled=source_enabled('salesforce')) }}
+{{ config(
+    enabled=source_enabled('salesforce'),
+    materialized='incremental',
+    unique_key='touchpoint_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_restart() }}",
+    post_hook="{{ incremental_save_state({
+        'members': ref('stg_salesforce__campaign_members'),
+        'campaigns': ref('stg_salesforce__campaigns'),
+        'leads': ref('stg_salesforce__leads'),
+    }) }}",
+) }}
 /*
     Marketing touches recorded in Salesforce: campaign memberships (a lead or contact added
     to a campaign, at the membership's creation; a lead's membership recorded within a day
@@ -6,25 +18,107 @@
     creation, which Salesforce records first) and, for a lead in no campaign, its
     LeadSource at the lead's creation. A Contact's LeadSource is not a touch of its own: it
     is copied from the lead or from HubSpot, whose touches are already counted.
+
+    Incremental (README_incremental.md): a night re-derives the touches of memberships, leads
+    and campaigns loaded since the last build. Every membership and lead keeps a row; is_live
+    says whether it is a touch (a deleted membership, a lead that gained a campaign, is not),
+    so a change that ends a touch replaces its row; _derived_at says when a row was last
+    derived (int_attribution_touchpoints reads the rows derived since its own last build).
 */
+{%- set state = incremental_state() %}
 with
 
-members as (
-
-    select * from {{ ref('stg_salesforce__campaign_members') }}
-    where not is_deleted
-
-),
-
+-- the staging models are read in several places below, each once: a CTE read twice would be
+-- materialized, parsing every membership's JSON
 campaigns as (
 
     select * from {{ ref('stg_salesforce__campaigns') }}
 
 ),
 
+{% if state is not none %}
+    -- a lead's touches change with the lead and with its memberships
+    changed_leads as materialized (
+
+        select lead_id from {{ ref('stg_salesforce__leads') }}
+        where {{ loaded_after('_loaded_at', state, 'leads') }}
+        union
+        select lead_id from {{ ref('stg_salesforce__campaign_members') }}
+        where {{ loaded_after('_loaded_at', state, 'members') }} and lead_id is not null
+
+    ),
+
+    changed_campaigns as materialized (
+
+        select campaign_id from campaigns
+        where {{ loaded_after('_loaded_at', state, 'campaigns') }}
+
+    ),
+
+    -- joins, not `in` over an `or`: an empty change set skips the scan it would filter
+    changed_members as (
+
+        select campaign_member_id from {{ ref('stg_salesforce__campaign_members') }}
+        where {{ loaded_after('_loaded_at', state, 'members') }}
+        union
+        select members.campaign_member_id
+        from {{ ref('stg_salesforce__campaign_members') }} as members
+        inner join changed_campaigns
+            on members.campaign_id = changed_campaigns.campaign_id
+        union
+        select members.campaign_member_id
+        from {{ ref('stg_salesforce__campaign_members') }} as members
+        inner join changed_leads
+            on members.lead_id = changed_leads.lead_id
+
+    ),
+{% endif %}
+
+members as (
+
+    {%- if state is none %}
+        select * from {{ ref('stg_salesforce__campaign_members') }}
+    {%- else %}
+        -- each changed membership looked up by its key (the raw table's index): a join would
+        -- parse every membership's JSON before discarding all but the changed ones
+        select members.*
+        from changed_members
+        cross join lateral (
+            select * from {{ ref('stg_salesforce__campaign_members') }} as members
+            where members.campaign_member_id = changed_members.campaign_member_id
+            offset 0
+        ) as members
+    {%- endif %}
+
+),
+
 leads as (
 
     select * from {{ ref('stg_salesforce__leads') }}
+
+),
+
+lead_rows as (
+
+    select leads.*
+    from {{ ref('stg_salesforce__leads') }} as leads
+    {%- if state is not none %}
+    inner join changed_leads
+        on leads.lead_id = changed_leads.lead_id
+    {%- endif %}
+
+),
+
+-- leads with a live membership: their LeadSource is not a touch of its own
+leads_in_campaigns as (
+
+    select distinct members.lead_id
+    from {{ ref('stg_salesforce__campaign_members') }} as members
+    {%- if state is not none %}
+    inner join changed_leads
+        on members.lead_id = changed_leads.lead_id
+    {%- endif %}
+    where not members.is_deleted
 
 ),
 
@@ -47,7 +141,8 @@ member_touches as (
         'salesforce' as platform,
         members.campaign_id,
         cast(null as text) as click_id,
-        false as is_click_matched
+        false as is_click_matched,
+        not members.is_deleted as is_touch
     from members
     left join campaigns
         on members.campaign_id = campaigns.campaign_id
@@ -59,35 +154,57 @@ member_touches as (
 lead_source_touches as (
 
     select
-        'salesforce:' || leads.lead_id || ':lead_source' as touchpoint_id,
-        'salesforce:' || leads.lead_id as record_key,
-        leads.created_at as touched_at,
+        'salesforce:' || lead_rows.lead_id || ':lead_source' as touchpoint_id,
+        'salesforce:' || lead_rows.lead_id as record_key,
+        lead_rows.created_at as touched_at,
         'lead_source' as touch_type,
         'salesforce' as source,  -- noqa: RF04
-        lower(leads.lead_source) as medium,
+        lower(lead_rows.lead_source) as medium,
         cast(null as text) as campaign,
         cast(null as text) as platform,
         cast(null as text) as campaign_id,
         cast(null as text) as click_id,
-        false as is_click_matched
-    from leads
-    where
-        leads.lead_source is not null
-        and not exists (
-            select 1
-            from members
-            where members.lead_id = leads.lead_id
-        )
+        false as is_click_matched,
+        lead_rows.lead_source is not null and leads_in_campaigns.lead_id is null as is_touch
+    from lead_rows
+    left join leads_in_campaigns
+        on lead_rows.lead_id = leads_in_campaigns.lead_id
 
 ),
 
 final as (
 
-    select * from member_touches
-    where touched_at is not null
+    select
+        touchpoint_id,
+        record_key,
+        touched_at,
+        touch_type,
+        source,
+        medium,
+        campaign,
+        platform,
+        campaign_id,
+        click_id,
+        is_click_matched,
+        is_touch and touched_at is not null as is_live,
+        {{ dbt.current_timestamp() }} as _derived_at
+    from member_touches
     union all
-    select * from lead_source_touches
-    where touched_at is not null
+    select
+        touchpoint_id,
+        record_key,
+        touched_at,
+        touch_type,
+        source,
+        medium,
+        campaign,
+        platform,
+        campaign_id,
+        click_id,
+        is_click_matched,
+        is_touch and touched_at is not null as is_live,
+        {{ dbt.current_timestamp() }} as _derived_at
+    from lead_source_touches
 
 )
 

@@ -1,9 +1,27 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook=[
+        "{{ incremental_restart(['__identities']) }}",
+        "{{ touchpoints_forget_changed() }}",
+    ],
+    post_hook=[
+        "{{ incremental_save_state(touchpoint_sources(), '_derived_at') }}",
+        "{{ touchpoints_save_identities() }}",
+    ],
+) }}
 /*
     Every marketing touch of a person (contact_id from identity stitching), with its channel
     from seeds/channel_mapping.csv. Touches of records that do not count (deleted, not merged
     into a live record) are left out.
+
+    Incremental (README_incremental.md): a night re-derives the touches the per-source models
+    derived since the last build and every touch of a record whose person or counting changed
+    (macros/touchpoint_changes.sql; the pre-hook deletes their old rows). A changed channel
+    mapping or model is a full build.
 */
+{%- set state = incremental_state(['__identities']) %}
 with
 
 touches as (
@@ -25,8 +43,18 @@ touches as (
             'campaign_id': 'text',
             'click_id': 'text',
             'is_click_matched': 'boolean',
+            'is_live': 'boolean',
         },
     ) }}
+
+),
+
+live_touches as (
+
+    select * from touches
+    where
+        is_live
+        and {{ touchpoint_changed(state) }}
 
 ),
 
@@ -43,7 +71,7 @@ source_mediums as (
     select distinct
         coalesce(source, '') as source,  -- noqa: RF04
         coalesce(medium, '') as medium
-    from touches
+    from live_touches
 
 ),
 
@@ -79,7 +107,7 @@ final as (
         end as campaign_key,
         touches.click_id,
         touches.is_click_matched
-    from touches
+    from live_touches as touches
     inner join records
         on touches.record_key = records.record_key
     inner join channels
