@@ -18,9 +18,18 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
+from airflow.sdk import BaseNotifier, CronDataIntervalTimetable, dag, task, task_group
 
 DEFAULT_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
+
+
+class FailureAlert(BaseNotifier):
+    """One alert per task that failed for good (thinline/alerts.py; THINLINE_ALERT_*)."""
+
+    def notify(self, context) -> None:
+        from thinline.alerts import alert_failure
+
+        alert_failure(context)
 
 
 def enabled_sources() -> list[str]:
@@ -40,6 +49,8 @@ def enabled_sources() -> list[str]:
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": 2.0,  # a float multiplier in Airflow 3.3
         "max_retry_delay": timedelta(minutes=30),
+        # one alert per task that failed for good (THINLINE_ALERT_*; none when unset)
+        "on_failure_callback": FailureAlert(),
     },
     tags=["thinline", "nightly"],
     doc_md=__doc__,

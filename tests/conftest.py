@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,3 +80,17 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     return lines[0]
+
+
+def waiting_sessions(url: str, expected: int, patience_s: float) -> int:
+    """Sessions of the database waiting on a lock, once ``expected`` wait or time is up."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        with psycopg.connect(url, autocommit=True) as conn:
+            waiting = conn.execute(
+                "select count(*) from pg_stat_activity "
+                "where datname = current_database() and wait_event_type = 'Lock'"
+            ).fetchone()[0]
+        if waiting >= expected or time.monotonic() > deadline:
+            return waiting
+        time.sleep(0.05)

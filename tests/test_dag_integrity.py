@@ -39,6 +39,14 @@ def test_nightly_schedule_retries_and_tags(dagbag) -> None:
         assert task.retry_exponential_backoff > 1.0, task.task_id  # a real multiplier in 3.3
 
 
+def test_every_nightly_task_alerts_when_it_fails(dagbag) -> None:
+    for task in dagbag.dags["thinline_nightly"].tasks:
+        callbacks = task.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        names = [type(callback).__name__ for callback in callbacks]
+        assert "FailureAlert" in names, task.task_id  # dags/thinline_nightly.py's notifier
+
+
 def test_nightly_runs_its_gates_in_order(dagbag) -> None:
     dag = dagbag.dags["thinline_nightly"]
     ids = set(dag.task_ids)

@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from tests.conftest import waiting_sessions
 from thinline.publish import publish
-from thinline.roles import BI_READER, SESSION_LIMITS, lock_down, reader_url
+from thinline.roles import BI_READER, SESSION_LIMITS, ensure_bi_reader, lock_down, reader_url
 from thinline.warehouse import EmbeddedWarehouse
 
 THINLINE = str(Path(sys.executable).parent / "thinline")
@@ -239,3 +241,30 @@ def test_an_owner_short_of_privileges_publishes_and_names_what_a_dba_must_run(
             holder.execute("select 1")
     with psycopg.connect(reader) as conn:
         assert conn.execute("select deal_id from analytics.fct_deals").fetchall() == [(3,)]
+
+
+def test_two_starts_creating_the_role_at_once_both_succeed(fresh_database: str) -> None:
+    """The second `create role` waits for the first's transaction, then fails with a
+    UniqueViolation on pg_authid (not DuplicateObject): both starts must still succeed."""
+    role = f"test_reader_{uuid.uuid4().hex[:8]}"
+    errors: list[BaseException] = []
+
+    def second_start() -> None:
+        try:
+            with psycopg.connect(fresh_database) as conn:
+                ensure_bi_reader(conn, None, role)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    try:
+        with psycopg.connect(fresh_database) as first:
+            ensure_bi_reader(first, None, role)  # created, not yet committed
+            thread = threading.Thread(target=second_start)
+            thread.start()
+            waited = waiting_sessions(fresh_database, 1, patience_s=20)
+        thread.join(timeout=60)
+        assert waited == 1, "the second start should have waited for the first's role"
+        assert not errors, [f"{type(error).__name__}: {error}" for error in errors]
+    finally:
+        with psycopg.connect(fresh_database, autocommit=True) as conn:
+            conn.execute(f'drop role if exists "{role}"')

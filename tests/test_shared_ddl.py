@@ -10,7 +10,6 @@ commits. Nothing is retried here.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,6 +18,7 @@ import psycopg
 from extract.base import LoadMode, RawRow, Stream, Window, midnight
 from extract.loader import _ensure_table, ensure_ops, load_stream
 from quality.results import RuleResult, write_results
+from tests.conftest import waiting_sessions
 from thinline.dbt import run_dbt
 from thinline.dependents import ensure_registry
 from thinline.run_lock import task_lock
@@ -63,20 +63,6 @@ def _tasks(url: str) -> dict[str, Callable[[], None]]:
     }
 
 
-def _waiting_sessions(url: str, expected: int, patience_s: float) -> int:
-    """Sessions of the database waiting on a lock, once ``expected`` wait or time is up."""
-    deadline = time.monotonic() + patience_s
-    while True:
-        with psycopg.connect(url, autocommit=True) as conn:
-            waiting = conn.execute(
-                "select count(*) from pg_stat_activity "
-                "where datname = current_database() and wait_event_type = 'Lock'"
-            ).fetchone()[0]
-        if waiting >= expected or time.monotonic() > deadline:
-            return waiting
-        time.sleep(0.05)
-
-
 def test_tasks_that_start_together_on_a_fresh_warehouse_all_succeed(fresh_database: str) -> None:
     tasks = _tasks(fresh_database)
     errors: dict[str, BaseException] = {}
@@ -94,7 +80,7 @@ def test_tasks_that_start_together_on_a_fresh_warehouse_all_succeed(fresh_databa
         threads = [threading.Thread(target=run, args=item) for item in tasks.items()]
         for thread in threads:
             thread.start()
-        waiting = _waiting_sessions(fresh_database, len(threads), patience_s=20)
+        waiting = waiting_sessions(fresh_database, len(threads), patience_s=20)
     # the first task has committed
     for thread in threads:
         thread.join(timeout=60)
@@ -150,7 +136,7 @@ def test_dbt_waits_for_a_concurrent_install_of_the_markov_functions(fresh_databa
         )
         second = threading.Thread(target=seed)
         second.start()
-        waited = _waiting_sessions(fresh_database, 1, patience_s=120)
+        waited = waiting_sessions(fresh_database, 1, patience_s=120)
     second.join(timeout=300)
 
     assert waited == 1, "the second dbt command should wait for the first one's hook"

@@ -79,14 +79,14 @@ def bi_reader_password(home: Path) -> str | None:
     return stored_password(folder, create=(folder / "password").exists())
 
 
-def ensure_bi_reader(conn: psycopg.Connection, password: str | None) -> None:
-    """Create ``bi_reader`` if missing (idempotent), set its password when one is given, and
-    lock it down (:func:`lock_down`).
+def ensure_bi_reader(conn: psycopg.Connection, password: str | None, role: str = BI_READER) -> None:
+    """Create ``bi_reader`` (``role``: another name, for tests) if missing (idempotent), set its
+    password when one is given, and lock it down (:func:`lock_down`).
 
     Runs inside the caller's transaction (savepoints around what may be refused). Without a
     password a missing role is created NOLOGIN, so grants work and a DBA can set one later.
     """
-    exists = conn.execute("select 1 from pg_roles where rolname = %s", (BI_READER,)).fetchone()
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
     login = (
         sql.SQL("login password {}").format(sql.Literal(password))
         if password
@@ -95,18 +95,20 @@ def ensure_bi_reader(conn: psycopg.Connection, password: str | None) -> None:
     try:
         with conn.transaction():  # a savepoint inside the caller's transaction
             if not exists:
-                conn.execute(sql.SQL("create role {} {}").format(sql.Identifier(BI_READER), login))
+                conn.execute(sql.SQL("create role {} {}").format(sql.Identifier(role), login))
             elif password:
-                conn.execute(sql.SQL("alter role {} {}").format(sql.Identifier(BI_READER), login))
-    except psycopg.errors.DuplicateObject:
-        pass  # created meanwhile by a concurrent start or publish
+                conn.execute(sql.SQL("alter role {} {}").format(sql.Identifier(role), login))
+    # created meanwhile by a concurrent start or publish: committed before our look
+    # (DuplicateObject), or still uncommitted then (UniqueViolation on pg_authid, once it commits)
+    except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+        pass
     except psycopg.errors.InsufficientPrivilege:
         if not exists:
             raise ConfigError(
-                f"the warehouse role may not create role {BI_READER}; ask an administrator to "
-                f"`create role {BI_READER} login password '…'` and set {PASSWORD_ENV}"
+                f"the warehouse role may not create role {role}; ask an administrator to "
+                f"`create role {role} login password '…'` and set {PASSWORD_ENV}"
             ) from None
-        log.warning("roles | may not change %s's password; keeping the existing one", BI_READER)
+        log.warning("roles | may not change %s's password; keeping the existing one", role)
     lock_down(conn)
 
 

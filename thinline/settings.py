@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,6 +85,19 @@ class Settings(BaseSettings):
         default=False,
         description="Raw checks read every row tonight (else only tonight's; Sundays: all).",
     )
+    alert_webhook_url: SecretStr | None = Field(
+        default=None, description="Slack-compatible webhook a failed task is reported to."
+    )
+    alert_smtp_url: SecretStr | None = Field(
+        default=None,
+        description="smtp://[user:password@]host[:port] (smtps:// for TLS) for failure e-mail.",
+    )
+    alert_email_to: str | None = Field(
+        default=None, description="Comma list of addresses failure e-mail goes to."
+    )
+    alert_email_from: str = Field(
+        default="thinline@localhost", description="Sender of failure e-mail."
+    )
     full_refresh: bool = Field(
         default=False,
         description="Rebuild tonight's incremental models from scratch (dbt --full-refresh).",
@@ -142,7 +156,18 @@ def load_settings() -> Settings:
         field = "__".join(str(part) for part in first["loc"]).upper()
         raise ConfigError(f"invalid setting THINLINE_{field}: {first['msg']}") from None
     check_dbt_vars(settings.dbt_vars)
+    check_alert_settings(settings)
     return settings
+
+
+def check_alert_settings(settings: Settings) -> None:
+    """One-line ConfigError for failure-alert settings that cannot work (thinline/alerts.py)."""
+    if settings.alert_smtp_url is None:
+        return
+    if not settings.alert_email_to:
+        raise ConfigError("THINLINE_ALERT_SMTP_URL is set but THINLINE_ALERT_EMAIL_TO is not")
+    if urlsplit(settings.alert_smtp_url.get_secret_value()).scheme not in ("smtp", "smtps"):
+        raise ConfigError("THINLINE_ALERT_SMTP_URL must start with smtp:// or smtps://")
 
 
 def known_names() -> set[str]:

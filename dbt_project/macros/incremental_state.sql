@@ -100,3 +100,22 @@
     end $state$
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The rows of `relation` this build derives from: all of them, or (incremental) those whose
+    `key` is in the CTE `changed`, each looked up by its key. A join would read, and for a
+    staging view parse, every row before discarding all but the changed ones; a lookup by key
+    uses the raw table's key index. -#}
+{% macro rows_to_derive(relation, key, changed, state) -%}
+    {%- if state is none -%}
+        select * from {{ relation }}
+    {%- else -%}
+        select derived.*
+        from {{ changed }}
+        cross join lateral (
+            select * from {{ relation }} as derived
+            where derived.{{ key }} = {{ changed }}.{{ key }}
+            offset 0
+        ) as derived
+    {%- endif -%}
+{%- endmacro %}

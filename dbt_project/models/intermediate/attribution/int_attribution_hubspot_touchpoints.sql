@@ -47,18 +47,7 @@ with
 
 contacts as (
 
-    {%- if state is none %}
-        select * from {{ ref('stg_hubspot__contacts') }}
-    {%- else %}
-        -- each changed contact looked up by its key (the raw table's index)
-        select contacts.*
-        from changed_contacts
-        cross join lateral (
-            select * from {{ ref('stg_hubspot__contacts') }} as contacts
-            where contacts.contact_id = changed_contacts.contact_id
-            offset 0
-        ) as contacts
-    {%- endif %}
+    {{ rows_to_derive(ref('stg_hubspot__contacts'), 'contact_id', 'changed_contacts', state) }}
 
 ),
 

@@ -76,19 +76,9 @@ campaigns as (
 
 members as (
 
-    {%- if state is none %}
-        select * from {{ ref('stg_salesforce__campaign_members') }}
-    {%- else %}
-        -- each changed membership looked up by its key (the raw table's index): a join would
-        -- parse every membership's JSON before discarding all but the changed ones
-        select members.*
-        from changed_members
-        cross join lateral (
-            select * from {{ ref('stg_salesforce__campaign_members') }} as members
-            where members.campaign_member_id = changed_members.campaign_member_id
-            offset 0
-        ) as members
-    {%- endif %}
+    {{ rows_to_derive(
+        ref('stg_salesforce__campaign_members'), 'campaign_member_id', 'changed_members', state
+    ) }}
 
 ),
 
@@ -100,12 +90,7 @@ leads as (
 
 lead_rows as (
 
-    select leads.*
-    from {{ ref('stg_salesforce__leads') }} as leads
-    {%- if state is not none %}
-    inner join changed_leads
-        on leads.lead_id = changed_leads.lead_id
-    {%- endif %}
+    {{ rows_to_derive(ref('stg_salesforce__leads'), 'lead_id', 'changed_leads', state) }}
 
 ),
 
@@ -172,6 +157,14 @@ lead_source_touches as (
 
 ),
 
+touches as (
+
+    select * from member_touches
+    union all
+    select * from lead_source_touches
+
+),
+
 final as (
 
     select
@@ -188,23 +181,7 @@ final as (
         is_click_matched,
         is_touch and touched_at is not null as is_live,
         {{ dbt.current_timestamp() }} as _derived_at
-    from member_touches
-    union all
-    select
-        touchpoint_id,
-        record_key,
-        touched_at,
-        touch_type,
-        source,
-        medium,
-        campaign,
-        platform,
-        campaign_id,
-        click_id,
-        is_click_matched,
-        is_touch and touched_at is not null as is_live,
-        {{ dbt.current_timestamp() }} as _derived_at
-    from lead_source_touches
+    from touches
 
 )
 

@@ -1,0 +1,185 @@
+"""Failure alerts (thinline/alerts.py) through real Airflow: a DAG whose gate task stops on a
+failed quality check and whose extract task fails on an HTTP error, run by `airflow dags test`
+with the nightly DAG's notifier, sends exactly one message per failed task to a local webhook
+receiver and to a local SMTP server, with the rule code or the error line and no secret or
+sample of personal data."""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from thinline.airflow_runner import airflow_env, ensure_metadata_db
+from thinline.settings import ConfigError, load_settings
+
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+REPO = Path(__file__).resolve().parent.parent
+SECRET = "s3cret-token"
+PERSONAL = "alice@example.com"
+
+PROBE_DAG = f'''
+import pendulum
+from airflow.sdk import dag, task
+
+from quality.results import QualityGateError, QualityReport, RuleResult
+from thinline_nightly import FailureAlert
+
+
+@dag(
+    dag_id="alert_probe",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    default_args={{"retries": 0, "on_failure_callback": FailureAlert()}},
+)
+def alert_probe():
+    @task
+    def validate_raw():
+        failed = RuleResult(
+            suite="raw_meta_ads", table_name="raw_meta_ads.ad_daily_insights",
+            rule="SPEND_NEGATIVE", expectation="expect_column_values_to_be_between",
+            severity="critical", passed=False, unexpected_count=1,
+            sample_bad_values=["{PERSONAL}"],
+        )
+        raise QualityGateError(QualityReport.of([failed]), "probe")
+
+    @task
+    def extract_hubspot():
+        raise RuntimeError(
+            "HTTP 500 from https://thinline:{SECRET}@api.hubapi.example/crm/v3 after 3 tries"
+        )
+
+    @task
+    def fine():
+        return 1
+
+    validate_raw()
+    extract_hubspot()
+    fine()
+
+
+alert_probe()
+'''
+
+
+class Received:
+    def __init__(self) -> None:
+        self.webhook: list[str] = []
+        self.mail: list[Any] = []
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.webhook.append(json.loads(body)["text"])  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _Smtp(socketserver.StreamRequestHandler):
+    """Just enough SMTP (RFC 5321) for smtplib's send_message: greeting, EHLO, MAIL, RCPT,
+    DATA up to the lone dot, QUIT."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 localhost test SMTP\r\n")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO" or verb == b"HELO":
+                self.wfile.write(b"250 localhost\r\n")
+            elif verb == b"DATA":
+                self.wfile.write(b"354 end with <CRLF>.<CRLF>\r\n")
+                data = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += chunk[1:] if chunk.startswith(b"..") else chunk
+                self.server.received.mail.append(message_from_bytes(data))  # type: ignore[attr-defined]
+                self.wfile.write(b"250 queued\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:  # MAIL, RCPT, RSET, NOOP
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def receivers() -> Iterator[tuple[Received, dict[str, str]]]:
+    received = Received()
+    webhook = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    smtp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Smtp)
+    for server in (webhook, smtp):
+        server.received = received  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {
+        "THINLINE_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{webhook.server_port}/hooks/{SECRET}",
+        "THINLINE_ALERT_SMTP_URL": f"smtp://127.0.0.1:{smtp.server_address[1]}",
+        "THINLINE_ALERT_EMAIL_TO": "oncall@example.com",
+    }
+    yield received, env
+    for server in (webhook, smtp):
+        server.shutdown()
+        server.server_close()
+
+
+def test_each_failed_task_sends_one_alert_per_channel(
+    receivers: tuple[Received, dict[str, str]], tmp_path: Path
+) -> None:
+    received, alert_env = receivers
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "alert_probe.py").write_text(PROBE_DAG)
+    env = {
+        **airflow_env(tmp_path, alert_env),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        # the repository (thinline, quality) and its dags/ (the nightly DAG's notifier)
+        "PYTHONPATH": f"{REPO}:{REPO / 'dags'}",
+    }
+    ensure_metadata_db(env, tmp_path / "migrate.log")
+    result = subprocess.run(
+        [AIRFLOW, "dags", "test", "alert_probe", "2026-03-10"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "extract_hubspot" in result.stdout + result.stderr
+
+    assert len(received.webhook) == 2, received.webhook
+    assert len(received.mail) == 2, [mail["Subject"] for mail in received.mail]
+    gate = [text for text in received.webhook if "validate_raw" in text]
+    failed = [text for text in received.webhook if "extract_hubspot" in text]
+    assert len(gate) == len(failed) == 1
+    assert "raw_meta_ads.ad_daily_insights SPEND_NEGATIVE" in gate[0]
+    assert "RuntimeError: HTTP 500 from https://***@api.hubapi.example" in failed[0]
+    subjects = sorted(mail["Subject"] for mail in received.mail)
+    assert [("extract_hubspot" in s, "validate_raw" in s) for s in subjects] == [
+        (True, False),
+        (False, True),
+    ]
+    mails = [mail.get_payload() for mail in received.mail]
+    for text in received.webhook + mails:
+        assert SECRET not in text and PERSONAL not in text, text
+        assert "Log: " in text
+
+
+def test_mail_without_a_recipient_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THINLINE_ALERT_SMTP_URL", "smtp://127.0.0.1:25")
+    monkeypatch.delenv("THINLINE_ALERT_EMAIL_TO", raising=False)
+    with pytest.raises(ConfigError, match="THINLINE_ALERT_EMAIL_TO"):
+        load_settings()
+    monkeypatch.setenv("THINLINE_ALERT_EMAIL_TO", "oncall@example.com")
+    monkeypatch.setenv("THINLINE_ALERT_SMTP_URL", "http://127.0.0.1:25")
+    with pytest.raises(ConfigError, match="smtp://"):
+        load_settings()
