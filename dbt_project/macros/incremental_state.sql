@@ -83,6 +83,14 @@
 {%- endmacro %}
 
 
+{#- Post-hook: a unique index on the key, so a night's delete+insert finds the rows it
+    replaces by index rather than by reading the whole table (created once, after the first
+    build's rows are in: dbt's `indexes` config is applied only when it creates the table). -#}
+{% macro incremental_key_index(key) -%}
+    create unique index if not exists {{ this.identifier }}__{{ key }} on {{ this }} ({{ key }})
+{%- endmacro %}
+
+
 {#- Post-hook: record the state this build reached. `inputs` maps each input's name to the
     relation whose `column` (_loaded_at of raw rows, _derived_at of incremental models) it
     tracks. -#}

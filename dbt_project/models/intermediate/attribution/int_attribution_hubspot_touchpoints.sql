@@ -5,11 +5,14 @@
     incremental_strategy='delete+insert',
     on_schema_change='sync_all_columns',
     pre_hook="{{ incremental_restart() }}",
-    post_hook="{% set inputs = {'contacts': ref('stg_hubspot__contacts')} %}
+    post_hook=[
+        "{{ incremental_key_index('touchpoint_id') }}",
+        "{% set inputs = {'contacts': ref('stg_hubspot__contacts')} %}
         {%- if source_enabled('google_ads') %}
             {%- do inputs.update({'click_views': ref('stg_google_ads__click_views')}) %}
         {%- endif %}
         {{- incremental_save_state(inputs) }}",
+    ],
 ) }}
 /*
     Marketing touches recorded on HubSpot contacts: the first visit (original source; an ad

@@ -4,12 +4,18 @@
     unique_key='touchpoint_id',
     incremental_strategy='delete+insert',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ incremental_restart() }}",
-    post_hook="{{ incremental_save_state({
-        'members': ref('stg_salesforce__campaign_members'),
-        'campaigns': ref('stg_salesforce__campaigns'),
-        'leads': ref('stg_salesforce__leads'),
-    }) }}",
+    pre_hook=[
+        "{{ incremental_restart() }}",
+        "{{ 'set local enable_mergejoin = off' if is_incremental() }}",
+    ],
+    post_hook=[
+        "{{ incremental_key_index('touchpoint_id') }}",
+        "{{ incremental_save_state({
+            'members': ref('stg_salesforce__campaign_members'),
+            'campaigns': ref('stg_salesforce__campaigns'),
+            'leads': ref('stg_salesforce__leads'),
+        }) }}",
+    ],
 ) }}
 /*
     Marketing touches recorded in Salesforce: campaign memberships (a lead or contact added
@@ -24,6 +30,8 @@
     says whether it is a touch (a deleted membership, a lead that gained a campaign, is not),
     so a change that ends a touch replaces its row; _derived_at says when a row was last
     derived (int_attribution_touchpoints reads the rows derived since its own last build).
+    An incremental build turns merge joins off: PostgreSQL sorted every membership by lead id
+    (6 s at 4.6M) to merge them with a few thousand changed leads, which a hash joins in 1 s.
 */
 {%- set state = incremental_state() %}
 with
@@ -37,14 +45,21 @@ campaigns as (
 ),
 
 {% if state is not none %}
+    loaded_members as materialized (
+
+        select campaign_member_id, lead_id from {{ ref('stg_salesforce__campaign_members') }}
+        where {{ loaded_after('_loaded_at', state, 'members') }}
+
+    ),
+
     -- a lead's touches change with the lead and with its memberships
     changed_leads as materialized (
 
         select lead_id from {{ ref('stg_salesforce__leads') }}
         where {{ loaded_after('_loaded_at', state, 'leads') }}
         union
-        select lead_id from {{ ref('stg_salesforce__campaign_members') }}
-        where {{ loaded_after('_loaded_at', state, 'members') }} and lead_id is not null
+        select lead_id from loaded_members
+        where lead_id is not null
 
     ),
 
@@ -55,21 +70,28 @@ campaigns as (
 
     ),
 
+    -- every membership of a changed lead: one pass over the memberships, by hash (the lead
+    -- id is read from each membership's JSON; sorting them all by it took seconds)
+    lead_members as materialized (
+
+        select members.campaign_member_id, members.lead_id, members.is_deleted
+        from {{ ref('stg_salesforce__campaign_members') }} as members
+        inner join changed_leads
+            on members.lead_id = changed_leads.lead_id
+
+    ),
+
     -- joins, not `in` over an `or`: an empty change set skips the scan it would filter
     changed_members as (
 
-        select campaign_member_id from {{ ref('stg_salesforce__campaign_members') }}
-        where {{ loaded_after('_loaded_at', state, 'members') }}
+        select campaign_member_id from loaded_members
         union
         select members.campaign_member_id
         from {{ ref('stg_salesforce__campaign_members') }} as members
         inner join changed_campaigns
             on members.campaign_id = changed_campaigns.campaign_id
         union
-        select members.campaign_member_id
-        from {{ ref('stg_salesforce__campaign_members') }} as members
-        inner join changed_leads
-            on members.lead_id = changed_leads.lead_id
+        select campaign_member_id from lead_members
 
     ),
 {% endif %}
@@ -82,13 +104,24 @@ members as (
 
 ),
 
+{% if state is not none %}
+    member_leads as (
+
+        select distinct lead_id from members
+        where lead_id is not null
+
+    ),
+{% endif %}
+
+-- the leads of the memberships derived (incremental: only theirs, each by its key)
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    {{ rows_to_derive(ref('stg_salesforce__leads'), 'lead_id', 'member_leads', state) }}
 
 ),
 
-lead_rows as (
+-- materialized when incremental: else the lookups were joined to leads_in_campaigns one by one
+lead_rows as {% if state is not none %}materialized {% endif %}(
 
     {{ rows_to_derive(ref('stg_salesforce__leads'), 'lead_id', 'changed_leads', state) }}
 
@@ -97,13 +130,13 @@ lead_rows as (
 -- leads with a live membership: their LeadSource is not a touch of its own
 leads_in_campaigns as (
 
-    select distinct members.lead_id
-    from {{ ref('stg_salesforce__campaign_members') }} as members
-    {%- if state is not none %}
-    inner join changed_leads
-        on members.lead_id = changed_leads.lead_id
+    select distinct lead_id
+    {%- if state is none %}
+        from {{ ref('stg_salesforce__campaign_members') }}
+    {%- else %}
+        from lead_members
     {%- endif %}
-    where not members.is_deleted
+    where not is_deleted
 
 ),
 
