@@ -2,7 +2,7 @@
 failed quality check and whose extract task fails on an HTTP error, run by `airflow dags test`
 with the nightly DAG's notifier, sends exactly one message per failed task to a local webhook
 receiver and to a local SMTP server, with the rule code or the error line and no secret or
-sample of personal data."""
+sample of personal data. A night's quality warnings go out as one digest."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +20,9 @@ from typing import Any
 
 import pytest
 
+from quality.results import CRITICAL, WARNING, RuleResult, write_results
 from thinline.airflow_runner import airflow_env, ensure_metadata_db
+from thinline.alerts import send_warning_digest
 from thinline.settings import ConfigError, load_settings
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -183,3 +186,49 @@ def test_mail_without_a_recipient_is_a_config_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("THINLINE_ALERT_SMTP_URL", "http://127.0.0.1:25")
     with pytest.raises(ConfigError, match="smtp://"):
         load_settings()
+
+
+def test_quality_warnings_go_out_once_a_night_as_a_digest(
+    receivers: tuple[Received, dict[str, str]],
+    fresh_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    received, alert_env = receivers
+    for name, value in alert_env.items():
+        monkeypatch.setenv(name, value)
+
+    def result(run_rule: str, severity: str, passed: bool, bad: int) -> RuleResult:
+        return RuleResult(
+            suite="raw_hubspot",
+            table_name="raw_hubspot.contacts",
+            rule=run_rule,
+            expectation="expect_column_values_to_match_regex",
+            severity=severity,
+            passed=passed,
+            unexpected_count=bad,
+            sample_bad_values=[PERSONAL] if bad else [],
+        )
+
+    now = datetime.now(UTC)
+    write_results(
+        fresh_database,
+        "night-1",
+        now,
+        [
+            result("EMAIL_FORMAT", WARNING, False, 3),
+            result("STALE_CONTACT", WARNING, False, 2),
+            result("KEY_UNIQUE", CRITICAL, True, 0),
+        ],
+    )
+    write_results(fresh_database, "night-0", now, [result("OLD_RULE", WARNING, False, 5)])
+
+    assert send_warning_digest(load_settings(), fresh_database, "night-1") == ["webhook", "email"]
+    assert len(received.webhook) == len(received.mail) == 1
+    text = received.webhook[0]
+    assert "raw_hubspot.contacts EMAIL_FORMAT: 3 row(s)" in text
+    assert "raw_hubspot.contacts STALE_CONTACT: 2 row(s)" in text
+    assert "KEY_UNIQUE" not in text and "OLD_RULE" not in text and PERSONAL not in text
+    # a night without warnings sends nothing
+    write_results(fresh_database, "night-2", now, [result("KEY_UNIQUE", CRITICAL, True, 0)])
+    assert send_warning_digest(load_settings(), fresh_database, "night-2") == []
+    assert len(received.webhook) == 1

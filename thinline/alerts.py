@@ -7,7 +7,8 @@ A message names the DAG run, the task and why it failed: for a stopped quality g
 and each failed rule code with its table, never the sample of bad values the gate logs (it may
 hold personal data); for any other error, its first line with credentials in URLs masked. It
 ends with where the task's log is. Airflow calls the notifier once a task has failed for good
-(after its retries), so a retried failure does not alert.
+(after its retries), so a retried failure does not alert. Quality warnings, which stop
+nothing, go out once per run as a digest from the report task (:func:`send_warning_digest`).
 
 Sending never raises: an alert that cannot go out is logged, and the task's own failure stays
 what the run reports.
@@ -24,6 +25,7 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from quality.results import CRITICAL, QualityGateError
 from thinline.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,6 @@ _TIMEOUT_S = 10
 
 def reason(error: BaseException | None) -> str:
     """Why the task failed, in lines safe to send."""
-    from quality.results import QualityGateError
-
     if isinstance(error, QualityGateError):
         failures = error.report.critical_failures
         rules = ", ".join(sorted({f"{f.table_name} {f.rule}" for f in failures}))
@@ -105,6 +105,34 @@ def _send_mail(settings: Settings, subject: str, body: str) -> None:
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
         smtp.send_message(message)
+
+
+def warning_digest(warehouse_url: str, run_id: str) -> tuple[str, str] | None:
+    """The subject and body of the run's quality-warning digest (every failed check that is
+    not critical, by table and rule code with its count of bad rows, never their values), or
+    None when the run has no warning."""
+    import psycopg
+
+    with psycopg.connect(warehouse_url) as conn:
+        rows = conn.execute(
+            "select table_name, rule, sum(coalesce(unexpected_count, 0)) "
+            "from ops.quality_results where run_id = %s and not passed and severity <> %s "
+            "group by table_name, rule order by table_name, rule",
+            (run_id, CRITICAL),
+        ).fetchall()
+    if not rows:
+        return None
+    subject = f"Thinline: {len(rows)} quality warning(s) in run {run_id}"
+    lines = [f"{table} {rule}: {count} row(s)" for table, rule, count in rows]
+    return subject, "\n".join(["Quality warnings of the night (nothing was stopped):", *lines])
+
+
+def send_warning_digest(settings: Settings, warehouse_url: str, run_id: str) -> list[str]:
+    """Send the run's warning digest, once, to the configured channels; the channels reached."""
+    if settings.alert_webhook_url is None and settings.alert_smtp_url is None:
+        return []
+    digest = warning_digest(warehouse_url, run_id)
+    return send(*digest, settings) if digest else []
 
 
 def alert_failure(context: Any) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from extract.base import Window
 from extract.runner import extract_source
+from thinline.alerts import send_warning_digest
 from thinline.dbt import BUILD_SCHEMA, run_dbt
 from thinline.publish import publish
 from thinline.roles import bi_reader_password
@@ -194,6 +195,8 @@ def write_summary(
     with task_lock(url, f"report of {run_id}"):
         log.info("thinline | run summary written to %s", summary.write(folder))
         build_report(url, folder.root, summary)
+    if sent := send_warning_digest(settings, url, run_id):  # one message a night, not each
+        log.info("thinline | quality warnings sent to %s", ", ".join(sent))
     return asdict(summary)
 
 
