@@ -25,6 +25,8 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import psycopg
+
 from quality.results import CRITICAL, QualityGateError
 from thinline.settings import Settings, load_settings
 
@@ -111,8 +113,6 @@ def warning_digest(warehouse_url: str, run_id: str) -> tuple[str, str] | None:
     """The subject and body of the run's quality-warning digest (every failed check that is
     not critical, by table and rule code with its count of bad rows, never their values), or
     None when the run has no warning."""
-    import psycopg
-
     with psycopg.connect(warehouse_url) as conn:
         rows = conn.execute(
             "select table_name, rule, sum(coalesce(unexpected_count, 0)) "
