@@ -64,6 +64,11 @@ def failure_message(context: dict[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
+def configured(settings: Settings) -> bool:
+    """Some alert channel is set."""
+    return settings.alert_webhook_url is not None or settings.alert_smtp_url is not None
+
+
 def send(subject: str, body: str, settings: Settings) -> list[str]:
     """Send to every configured channel; returns the channels it reached."""
     reached = []
@@ -129,7 +134,7 @@ def warning_digest(warehouse_url: str, run_id: str) -> tuple[str, str] | None:
 
 def send_warning_digest(settings: Settings, warehouse_url: str, run_id: str) -> list[str]:
     """Send the run's warning digest, once, to the configured channels; the channels reached."""
-    if settings.alert_webhook_url is None and settings.alert_smtp_url is None:
+    if not configured(settings):
         return []
     digest = warning_digest(warehouse_url, run_id)
     return send(*digest, settings) if digest else []
@@ -139,7 +144,7 @@ def alert_failure(context: Any) -> list[str]:
     """Report a failed task (its Airflow context) to the configured channels; returns the
     channels reached (none when no alert setting is set)."""
     settings = load_settings()
-    if settings.alert_webhook_url is None and settings.alert_smtp_url is None:
+    if not configured(settings):
         return []
     subject, body = failure_message(context)
     reached = send(subject, body, settings)

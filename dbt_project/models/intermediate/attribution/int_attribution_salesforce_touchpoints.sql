@@ -36,8 +36,8 @@
 {%- set state = incremental_state() %}
 with
 
--- the staging models are read in several places below, each once: a CTE read twice would be
--- materialized, parsing every membership's JSON
+-- the staging models are referenced where they are read, not through one CTE: a CTE read
+-- twice is materialized, which would parse every membership's JSON on a full build
 campaigns as (
 
     select * from {{ ref('stg_salesforce__campaigns') }}
