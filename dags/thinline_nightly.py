@@ -6,7 +6,9 @@ Every night at 02:00 UTC, for the previous UTC day:
 `extract` (one task per enabled source, into `raw_<source>`) → `validate_raw` (GX raw suites;
 a critical failure stops the run) → `transform` (dbt seed + build into `analytics_build`,
 models tested as they build) → `validate_marts` (GX reconciliations) → `publish` (atomic swap
-into `analytics`) → `report` (run summary, then the HTML report site `site/index.html`).
+into `analytics`, write the run summary, emit the Asset `thinline_analytics`) → `digest`
+(the night's quality warnings in one message). The report site is built by `thinline_report`,
+scheduled on that Asset.
 
 Manual runs whose interval is empty cover the previous full day. Configuration comes from
 `THINLINE_*` environment variables (see README); this file only wires tasks together.
@@ -18,18 +20,11 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import BaseNotifier, CronDataIntervalTimetable, dag, task, task_group
+from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
+
+from thinline.dag_support import PUBLISHED_WAREHOUSE, FailureAlert
 
 DEFAULT_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
-
-
-class FailureAlert(BaseNotifier):
-    """One alert per task that failed for good (thinline/alerts.py; THINLINE_ALERT_*)."""
-
-    def notify(self, context) -> None:
-        from thinline.alerts import alert_failure
-
-        alert_failure(context)
 
 
 def enabled_sources() -> list[str]:
@@ -93,20 +88,13 @@ def thinline_nightly() -> None:
 
         return run(context["run_id"])
 
-    @task
-    def publish(marts_quality: dict, **context) -> dict:
-        from thinline.pipeline import publish_marts
-
-        return publish_marts(context["run_id"])
-
-    @task
-    def report(
-        extracts: list[dict], raw_quality: dict, marts_quality: dict, published: dict, **context
-    ) -> dict:
+    @task(outlets=[PUBLISHED_WAREHOUSE])
+    def publish(marts_quality: dict, extracts: list[dict], raw_quality: dict, **context) -> dict:
         from thinline.interval import window_from_context
-        from thinline.pipeline import write_summary
+        from thinline.pipeline import publish_marts, write_summary
 
-        return write_summary(
+        published = publish_marts(context["run_id"])
+        summary = write_summary(
             context["run_id"],
             window_from_context(context),
             extracts,
@@ -114,11 +102,19 @@ def thinline_nightly() -> None:
             marts_quality,
             published,
         )
+        context["outlet_events"][PUBLISHED_WAREHOUSE].extra = summary
+        return summary
+
+    @task
+    def digest(summary: dict) -> list[str]:
+        from thinline.pipeline import send_digest
+
+        return send_digest(summary["run_id"])
 
     extracts = extract_group()
     raw_quality = validate_raw(extracts)
     marts_quality = validate_marts(transform(raw_quality))
-    report(extracts, raw_quality, marts_quality, publish(marts_quality))
+    digest(publish(marts_quality, extracts, raw_quality))
 
 
 thinline_nightly()

@@ -18,6 +18,8 @@ class SourceSettings(BaseModel):
 
     source: ClassVar[str]
     credentials: ClassVar[tuple[str, ...]] = ()
+    # The setting an Airflow connection's password fills (thinline/connections.py).
+    connection_password: ClassVar[str]
 
     base_url: str
     timeout_seconds: float = 30.0

@@ -35,7 +35,7 @@ import pendulum
 from airflow.sdk import dag, task
 
 from quality.results import QualityGateError, QualityReport, RuleResult
-from thinline_nightly import FailureAlert
+from thinline.dag_support import FailureAlert
 
 
 @dag(

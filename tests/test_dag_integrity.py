@@ -22,7 +22,7 @@ def dagbag():
 
 def test_dags_import_without_errors_or_cycles(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert "thinline_nightly" in dagbag.dags
+    assert set(dagbag.dags) == {"thinline_nightly", "thinline_report"}
     for dag in dagbag.dags.values():
         dag.check_cycle()  # raises on a cycle
 
@@ -39,26 +39,38 @@ def test_nightly_schedule_retries_and_tags(dagbag) -> None:
         assert task.retry_exponential_backoff > 1.0, task.task_id  # a real multiplier in 3.3
 
 
-def test_every_nightly_task_alerts_when_it_fails(dagbag) -> None:
-    for task in dagbag.dags["thinline_nightly"].tasks:
+def test_every_task_alerts_when_it_fails(dagbag) -> None:
+    for task in itertools.chain.from_iterable(dag.tasks for dag in dagbag.dags.values()):
         callbacks = task.on_failure_callback
         callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
         names = [type(callback).__name__ for callback in callbacks]
-        assert "FailureAlert" in names, task.task_id  # dags/thinline_nightly.py's notifier
+        assert "FailureAlert" in names, task.task_id  # thinline/dag_support.py's notifier
 
 
 def test_nightly_runs_its_gates_in_order(dagbag) -> None:
     dag = dagbag.dags["thinline_nightly"]
     ids = set(dag.task_ids)
     assert {"extract.extract_hubspot", "extract.extract_google_ads"} <= ids
-    chain = ["validate_raw", "transform", "validate_marts", "publish", "report"]
+    chain = ["validate_raw", "transform", "validate_marts", "publish", "digest"]
     for upstream, downstream in itertools.pairwise(chain):
         assert upstream in dag.get_task(downstream).upstream_task_ids
     for task_id in ("extract.extract_hubspot", "extract.extract_google_ads"):
         assert task_id in dag.get_task("validate_raw").upstream_task_ids
-    # Nothing reaches publish except through both quality gates.
-    assert dag.get_task("publish").upstream_task_ids == {"validate_marts"}
+    # Nothing reaches publish except through both quality gates: its other inputs (the
+    # extracts' and the raw gate's results, for the run summary) are upstream of them.
+    gate = dag.get_task("validate_marts")
+    gated = {task.task_id for task in gate.get_flat_relatives(upstream=True)} | {gate.task_id}
+    publish_inputs = dag.get_task("publish").upstream_task_ids
+    assert "validate_marts" in publish_inputs and publish_inputs <= gated
     assert dag.get_task("transform").upstream_task_ids == {"validate_raw"}
+
+
+def test_publish_emits_the_asset_the_report_is_scheduled_on(dagbag) -> None:
+    nightly, report = dagbag.dags["thinline_nightly"], dagbag.dags["thinline_report"]
+    (published,) = nightly.get_task("publish").outlets
+    assert published.name == "thinline_analytics"
+    assert report.timetable.asset_condition.objects == (published,)
+    assert report.get_task("report").inlets == [published]
 
 
 def test_one_extract_task_per_enabled_source(monkeypatch) -> None:
@@ -69,7 +81,8 @@ def test_one_extract_task_per_enabled_source(monkeypatch) -> None:
     assert [t for t in dag.task_ids if t.startswith("extract.")] == ["extract.extract_hubspot"]
 
 
-def test_importing_the_dag_file_does_no_network_or_process_io() -> None:
+@pytest.mark.parametrize("dag_file", ["thinline_nightly.py", "thinline_report.py"])
+def test_importing_a_dag_file_does_no_network_or_process_io(dag_file: str) -> None:
     # An audit hook records sockets and subprocesses opened while the DAG module imports.
     probe = textwrap.dedent(
         f"""
@@ -82,10 +95,11 @@ def test_importing_the_dag_file_does_no_network_or_process_io() -> None:
             if event in ("socket.connect", "subprocess.Popen", "os.system", "os.exec"):
                 events.append(event)
         sys.addaudithook(hook)
-        path = {str(DAGS / "thinline_nightly.py")!r}
+        path = {str(DAGS / dag_file)!r}
         spec = importlib.util.spec_from_file_location("nightly", path)
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
-        heavy = sorted({{m.split(".")[0] for m in set(sys.modules) - before}}
+        light = {{"thinline", "thinline.dag_support"}}  # what DAG files share (airflow.sdk only)
+        heavy = sorted({{m.split(".")[0] for m in set(sys.modules) - before - light}}
                        & {{"dbt", "great_expectations", "psycopg", "httpx", "thinline", "extract"}})
         print(events, heavy)
         """

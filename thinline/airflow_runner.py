@@ -30,6 +30,8 @@ from thinline.processes import (
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 DAG_ID = "thinline_nightly"
+# Scheduled on the Asset the nightly's publish emits; `thinline run` runs it right after.
+REPORT_DAG_ID = "thinline_report"
 DAGS_TEST_RECORD = "thinline-run.json"
 
 _STARTED = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
@@ -109,8 +111,15 @@ def ensure_metadata_db(env: dict[str, str], log_file: Path) -> None:
         subprocess.run([_airflow(), "db", "migrate"], env=env, stdout=log, stderr=log, check=True)
 
 
-def run_nightly(day: date, env: dict[str, str], log_file: Path, echo: Callable[[str], None]) -> int:
-    """Run the DAG for ``day``'s interval; echo progress; return Airflow's exit code.
+def run_nightly(
+    day: date,
+    env: dict[str, str],
+    log_file: Path,
+    echo: Callable[[str], None],
+    dag_id: str = DAG_ID,
+) -> int:
+    """Run the DAG (the nightly one by default) for ``day``'s interval; echo progress; return
+    Airflow's exit code.
 
     Ctrl-C, SIGTERM or SIGHUP stops ``airflow dags test`` and its task processes (dbt included)
     before the interruption goes on; one left by a ``thinline run`` killed outright is stopped
@@ -118,7 +127,7 @@ def run_nightly(day: date, env: dict[str, str], log_file: Path, echo: Callable[[
     """
     ensure_metadata_db(env, log_file)
     logical = logical_date_for(day).isoformat()
-    command = [_airflow(), "dags", "test", DAG_ID, logical]
+    command = [_airflow(), "dags", "test", dag_id, logical]
     record_file = Path(env["AIRFLOW_HOME"]) / DAGS_TEST_RECORD
     progress = Progress()
     with (

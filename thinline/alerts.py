@@ -1,5 +1,5 @@
-"""Failure alerts: one message per failed task of the nightly DAG (its notifier,
-``FailureAlert`` in dags/thinline_nightly.py, calls :func:`alert_failure`), to a Slack-compatible
+"""Failure alerts: one message per failed task of Thinline's DAGs (their notifier,
+``FailureAlert`` in thinline/dag_support.py, calls :func:`alert_failure`), to a Slack-compatible
 webhook and/or by e-mail (THINLINE_ALERT_WEBHOOK_URL, THINLINE_ALERT_SMTP_URL with
 THINLINE_ALERT_EMAIL_TO; docs/production.md).
 

@@ -159,7 +159,7 @@ def run(
     ] = False,
 ) -> None:
     """Run the nightly DAG through Airflow for one day's interval, then print a summary."""
-    from thinline.airflow_runner import airflow_env, run_nightly
+    from thinline.airflow_runner import REPORT_DAG_ID, airflow_env, run_nightly
     from thinline.run_lock import TOKEN_ENV, describe, hold_run_lock, new_token
     from thinline.state import StateFolder, warehouse_url
     from thinline.warehouse import redact
@@ -197,9 +197,15 @@ def run(
         log_file = folder.run_log(run_day)
         log_file.parent.mkdir(parents=True, exist_ok=True)
         typer.echo(f"running thinline_nightly for {run_day} through Airflow (log: {log_file})")
-        code = run_nightly(run_day, airflow_env(folder.root, env), log_file, typer.echo)
+        airflow = airflow_env(folder.root, env)
+        code, report_code = run_nightly(run_day, airflow, log_file, typer.echo), 0
+        if code == 0:  # what the scheduler starts when publish emits the warehouse's Asset
+            typer.echo(f"running {REPORT_DAG_ID} on the published warehouse")
+            report_code = run_nightly(run_day, airflow, log_file, typer.echo, REPORT_DAG_ID)
     if code != 0:
         fail(f"the nightly run for {run_day} failed; see {log_file}", 1)
+    if report_code != 0:
+        fail(f"{REPORT_DAG_ID} failed after {run_day} was published; see {log_file}", 1)
     print_summary(folder, url)
 
 

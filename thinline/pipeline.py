@@ -7,8 +7,8 @@ warehouse's run lock while it works (thinline/run_lock.py): one run at a time.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -166,10 +166,8 @@ def write_summary(
     marts_quality: dict[str, Any],
     published: dict[str, Any],
 ) -> dict[str, Any]:
-    """Write the run summary to ``<state>/runs/latest.json``, then the report site
-    (``<state>/site/index.html``, see :mod:`thinline.report`)."""
-    from thinline.report import build_report  # plotly: import inside the task
-
+    """Write the run summary to ``<state>/runs/latest.json`` and return it: what the published
+    warehouse's Asset event carries to the DAGs scheduled on it (dags/thinline_report.py)."""
     settings = load_settings()
     folder = StateFolder.of(settings.home)
     summary = RunSummary(
@@ -191,13 +189,32 @@ def write_summary(
         ended_sessions=published.get("ended_sessions", []),
         report=str(folder.site / "index.html"),
     )
-    url = warehouse_url(settings)
-    with task_lock(url, f"report of {run_id}"):
-        log.info("thinline | run summary written to %s", summary.write(folder))
-        build_report(url, folder.root, summary)
-    if sent := send_warning_digest(settings, url, run_id):  # one message a night, not each
+    log.info("thinline | run summary written to %s", summary.write(folder))
+    return json.loads(summary.to_json())  # the document of runs/latest.json
+
+
+def send_digest(run_id: str) -> list[str]:
+    """The night's quality warnings in one message (thinline/alerts.py); the channels reached."""
+    settings = load_settings()
+    if sent := send_warning_digest(settings, warehouse_url(settings), run_id):
         log.info("thinline | quality warnings sent to %s", ", ".join(sent))
-    return asdict(summary)
+    return sent
+
+
+def report(summary: dict[str, Any] | None) -> str:
+    """Build the report site (``<state>/site/index.html``, :mod:`thinline.report`) for the
+    published run ``summary`` describes (None: the latest summary on disk); return its path."""
+    from thinline.report import build_report  # plotly: import inside the task
+
+    settings = load_settings()
+    folder = StateFolder.of(settings.home)
+    run = RunSummary.from_json(json.dumps(summary)) if summary else RunSummary.latest(folder)
+    url = warehouse_url(settings)
+    run_id = run.run_id if run else "no run"
+    with task_lock(url, f"report of {run_id}"):
+        index = build_report(url, folder.root, run)
+    log.info("thinline | report of %s written", run_id)
+    return str(index)
 
 
 def require_settings() -> Settings:

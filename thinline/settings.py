@@ -28,6 +28,14 @@ from extract.meta_ads import MetaAdsSettings
 from extract.registry import SOURCES
 from extract.salesforce import SalesforceSettings
 from extract.settings import SourceSettings
+from thinline.connections import (
+    WAREHOUSE_CONNECTION,
+    airflow_connection,
+    might_have_connections,
+    source_connection_id,
+    source_values,
+    warehouse_url_of,
+)
 
 DEMO_SOURCES = tuple(SOURCES)  # the sandbox serves every source
 PREFIX = "THINLINE_"
@@ -155,9 +163,46 @@ def load_settings() -> Settings:
         first = error.errors()[0]
         field = "__".join(str(part) for part in first["loc"]).upper()
         raise ConfigError(f"invalid setting THINLINE_{field}: {first['msg']}") from None
+    if might_have_connections():
+        settings = with_airflow_connections(settings)
     check_dbt_vars(settings.dbt_vars)
     check_alert_settings(settings)
     return settings
+
+
+def with_airflow_connections(settings: Settings) -> Settings:
+    """Fill what no non-empty ``THINLINE_*`` variable set from the Airflow connections
+    ``thinline_warehouse`` and ``thinline_<source>`` of the enabled sources
+    (thinline/connections.py)."""
+    updates: dict[str, object] = {}
+    if settings.warehouse_url is None and (found := airflow_connection(WAREHOUSE_CONNECTION)):
+        updates["warehouse_url"] = SecretStr(warehouse_url_of(found))
+    enabled = [name.strip() for name in (settings.sources or "").split(",")]
+    for name in (name for name in enabled if name in SOURCES):
+        current = settings.source_settings(name)
+        if not (found := airflow_connection(source_connection_id(name))):
+            continue
+        from_env = {  # compose passes an unset variable on as empty: that says nothing
+            name: value
+            for name, value in current.model_dump(include=current.model_fields_set).items()
+            if not _empty(value)
+        }
+        try:
+            updates[name] = type(current).model_validate(
+                {**source_values(found, type(current)), **from_env}
+            )
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ConfigError(
+                f"invalid setting in Airflow connection {source_connection_id(name)}: "
+                f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+            ) from None
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def _empty(value: object) -> bool:
+    secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return secret is None or secret == ""
 
 
 def check_alert_settings(settings: Settings) -> None:

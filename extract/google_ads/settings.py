@@ -25,6 +25,7 @@ class GoogleAdsSettings(SourceSettings):
     """
 
     source: ClassVar[str] = "google_ads"
+    connection_password: ClassVar[str] = "client_secret"  # an Airflow connection's password
     credentials: ClassVar[tuple[str, ...]] = (
         "client_id",
         "client_secret",

@@ -21,6 +21,7 @@ class HubSpotSettings(SourceSettings):
     """A HubSpot key, the API version, and which properties to read."""
 
     source: ClassVar[str] = "hubspot"
+    connection_password: ClassVar[str] = "token"  # an Airflow connection's password
     credentials: ClassVar[tuple[str, ...]] = ("token",)
 
     base_url: str = "https://api.hubapi.com"

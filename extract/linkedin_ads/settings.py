@@ -17,6 +17,7 @@ class LinkedInAdsSettings(SourceSettings):
     """An access token (optionally refreshable) and the sponsored ad accounts to read."""
 
     source: ClassVar[str] = "linkedin_ads"
+    connection_password: ClassVar[str] = "access_token"  # an Airflow connection's password
     credentials: ClassVar[tuple[str, ...]] = ("access_token", "account_ids")
 
     base_url: str = "https://api.linkedin.com"

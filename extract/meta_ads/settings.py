@@ -16,6 +16,7 @@ class MetaAdsSettings(SourceSettings):
     too when the app has "Require App Secret" on (then every call carries ``appsecret_proof``)."""
 
     source: ClassVar[str] = "meta_ads"
+    connection_password: ClassVar[str] = "access_token"  # an Airflow connection's password
     credentials: ClassVar[tuple[str, ...]] = ("access_token", "account_ids")
 
     base_url: str = "https://graph.facebook.com"

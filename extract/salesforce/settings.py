@@ -27,6 +27,7 @@ class SalesforceSettings(SourceSettings):
     """
 
     source: ClassVar[str] = "salesforce"
+    connection_password: ClassVar[str] = "client_secret"  # an Airflow connection's password
     credentials: ClassVar[tuple[str, ...]] = ("client_id", "client_secret", "refresh_token")
 
     # Where requests go until the token response names the org's instance_url.

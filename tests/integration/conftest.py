@@ -8,6 +8,7 @@ after every other test of the session.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ THINLINE = str(Path(sys.executable).parent / "thinline")
 DAY = date(2026, 3, 10)
 WORLD = WorldConfig(seed=11, scale=1.0, start=date(2026, 1, 1), end=DAY)
 ALL_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
+CRM_PREFIXES = ("THINLINE_HUBSPOT__", "THINLINE_SALESFORCE__")
 # The deployment's dbt vars, as a user sets them: custom CRM fields surfaced without editing a
 # model (test_custom_fields reads them back from analytics).
 DBT_VARS = (
@@ -91,11 +93,40 @@ def world() -> World:
     return build_world(WORLD)
 
 
+def crm_credentials_as_airflow_connections(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the CRMs' settings moved into Airflow connections (``AIRFLOW_CONN_*``),
+    as a deployment that keeps credentials in Airflow has them (thinline/connections.py)."""
+    moved = {k: v for k, v in env.items() if not k.startswith(CRM_PREFIXES)}
+    hubspot = {
+        "conn_type": "http",
+        "host": env["THINLINE_HUBSPOT__BASE_URL"],
+        "password": env["THINLINE_HUBSPOT__TOKEN"],
+    }
+    salesforce = {
+        "conn_type": "http",
+        "host": env["THINLINE_SALESFORCE__BASE_URL"],
+        "login": env["THINLINE_SALESFORCE__CLIENT_ID"],
+        "password": env["THINLINE_SALESFORCE__CLIENT_SECRET"],
+        "extra": {
+            "token_url": env["THINLINE_SALESFORCE__TOKEN_URL"],
+            "refresh_token": env["THINLINE_SALESFORCE__REFRESH_TOKEN"],
+        },
+    }
+    moved["AIRFLOW_CONN_THINLINE_HUBSPOT"] = json.dumps(hubspot)
+    moved["AIRFLOW_CONN_THINLINE_SALESFORCE"] = json.dumps(salesforce)
+    return moved
+
+
 @pytest.fixture(scope="session")
 def published_company(home: Path, world: World) -> dict:
-    """Run the nightly DAG twice for DAY; keep both outputs, the BI URL and both snapshots."""
+    """Run the nightly DAG twice for DAY; keep both outputs, the BI URL and both snapshots.
+    The CRMs' credentials come from Airflow connections, the ad platforms' from THINLINE_*."""
     with serve(world) as sources:
-        env = {**sources.env, "THINLINE_SOURCES": ALL_SOURCES, "THINLINE_DBT_VARS": DBT_VARS}
+        env = {
+            **crm_credentials_as_airflow_connections(sources.env),
+            "THINLINE_SOURCES": ALL_SOURCES,
+            "THINLINE_DBT_VARS": DBT_VARS,
+        }
         output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
         url = run_thinline(home, "warehouse", "url").strip()
         before = snapshot(url)

@@ -4,9 +4,12 @@ and the stand-in APIs; the published numbers must equal what the synthetic compa
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sqlite3
 from collections import defaultdict
+from contextlib import closing
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -139,3 +142,27 @@ def test_runs_on_postgresql_15_with_a_subset_of_sources(tmp_path: Path, world) -
         assert platforms == [("google_ads",)] and crms == [("hubspot",)]
     finally:
         drop_database(url)
+
+
+def test_publish_emits_the_asset_the_report_dag_reads(published_company: dict) -> None:
+    """Each publish records an event of the Asset ``thinline_analytics`` carrying the run's
+    summary; ``thinline_report`` (scheduled on it) reported the run the latest event names."""
+    home = Path(published_company["home"])
+    latest = json.loads((home / "runs" / "latest.json").read_text())
+    with closing(sqlite3.connect(home / "airflow" / "airflow.db")) as metadata:
+        events = metadata.execute(
+            "select e.extra, e.source_dag_id, e.source_task_id from asset_event e "
+            "join asset a on a.id = e.asset_id where a.name = 'thinline_analytics' order by e.id"
+        ).fetchall()
+        reports = metadata.execute(
+            "select state from dag_run where dag_id = 'thinline_report' order by id"
+        ).fetchall()
+    assert len(events) == 2  # the run and the rerun each published once
+    extra, dag_id, task_id = events[-1]
+    assert (dag_id, task_id) == ("thinline_nightly", "publish")
+    assert json.loads(extra) == latest
+    assert latest["published_tables"] and latest["window"]["start"].startswith(DAY.isoformat())
+    assert reports == [("success",)]  # `airflow dags test` reruns a day's run in place
+    for output in (published_company["output"], published_company["rerun_output"]):
+        assert "✓ report" in output
+    assert f"report of {latest['run_id']} written" in published_company["rerun_output"]

@@ -1,0 +1,148 @@
+"""Airflow connections as an alternative to THINLINE_* variables (thinline/connections.py).
+
+Each case runs the real CLI, so Airflow's own connection lookup answers: ``AIRFLOW_CONN_*``
+variables, and a configured secrets backend (Airflow's local-filesystem one, standing for
+Vault or AWS Secrets Manager). Inside a task (where every backend Airflow has answers) the
+published company's night reads its HubSpot and Salesforce credentials from connections
+(tests/integration/conftest.py: published_company).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.conftest import one_error_line, run_cli
+
+THINLINE = str(Path(sys.executable).parent / "thinline")
+SERVER = "127.0.0.1:5432"  # the machine's PostgreSQL 15 (trust auth)
+
+
+def reachable() -> bool:
+    try:
+        psycopg.connect(f"postgresql://postgres@{SERVER}/postgres", connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def test_the_warehouse_from_an_airflow_connection_variable(tmp_path: Path) -> None:
+    if not reachable():
+        pytest.skip(f"no PostgreSQL at {SERVER}")
+    result = run_cli(
+        THINLINE,
+        "warehouse",
+        "url",
+        home=tmp_path,
+        AIRFLOW_CONN_THINLINE_WAREHOUSE=f"postgres://postgres@{SERVER}/postgres?sslmode=disable",
+    )
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.strip()
+    assert url == f"postgresql://postgres@{SERVER}/postgres?sslmode=disable"
+    with psycopg.connect(url) as conn:  # the URL Thinline would use works
+        assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_a_thinline_variable_wins_over_the_connection(tmp_path: Path) -> None:
+    result = run_cli(
+        THINLINE,
+        "warehouse",
+        "url",
+        home=tmp_path,
+        AIRFLOW_CONN_THINLINE_WAREHOUSE=f"postgres://postgres@{SERVER}/postgres",
+        THINLINE_WAREHOUSE_URL="postgresql://someone@127.0.0.1:1/elsewhere",
+    )
+    assert result.stdout.strip() == "postgresql://someone@127.0.0.1:1/elsewhere"
+
+
+def test_a_secrets_backend_gives_source_settings_under_thinline_variables(
+    tmp_path: Path,
+) -> None:
+    """Airflow's local-filesystem secrets backend holds ``thinline_hubspot``: the password is
+    the token, the host the base URL, extras are settings; a THINLINE_* variable wins."""
+    connections = tmp_path / "connections.json"
+    connections.write_text(
+        json.dumps(
+            {
+                "thinline_hubspot": {
+                    "conn_type": "http",
+                    "host": "http://127.0.0.1:9",
+                    "password": "pat-from-the-backend",
+                    "extra": {"page_size": 50, "lookback_minutes": 30},
+                }
+            }
+        )
+    )
+    probe = (
+        "from thinline.settings import load_settings; s = load_settings().hubspot; "
+        "print(s.token.get_secret_value(), s.base_url, s.page_size, s.lookback_minutes)"
+    )
+    result = run_cli(
+        sys.executable,
+        "-c",
+        probe,
+        home=tmp_path,
+        THINLINE_SOURCES="hubspot",
+        THINLINE_HUBSPOT__LOOKBACK_MINUTES="5",
+        AIRFLOW__SECRETS__BACKEND="airflow.secrets.local_filesystem.LocalFilesystemBackend",
+        AIRFLOW__SECRETS__BACKEND_KWARGS=json.dumps({"connections_file_path": str(connections)}),
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]  # Airflow may log before it
+    assert last.split() == ["pat-from-the-backend", "http://127.0.0.1:9", "50", "5"]
+
+
+def test_an_unknown_setting_in_a_connection_is_one_line_with_a_hint(tmp_path: Path) -> None:
+    connection = {"conn_type": "http", "password": "s3cret-token", "extra": {"page_sise": 50}}
+    result = run_cli(
+        THINLINE,
+        "doctor",
+        home=tmp_path,
+        THINLINE_SOURCES="hubspot",
+        AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection),
+    )
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert "Airflow connection thinline_hubspot: unknown setting 'page_sise'" in line
+    assert "did you mean page_size?" in line
+    assert "s3cret-token" not in result.stdout + result.stderr
+
+
+def test_an_invalid_value_in_a_connection_names_the_connection(tmp_path: Path) -> None:
+    connection = {"conn_type": "http", "password": "s3cret-token", "extra": {"page_size": -1}}
+    result = run_cli(
+        THINLINE,
+        "doctor",
+        home=tmp_path,
+        THINLINE_SOURCES="hubspot",
+        AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection),
+    )
+    assert result.returncode == 2
+    assert "invalid setting in Airflow connection thinline_hubspot: page_size" in one_error_line(
+        result
+    )
+    assert "s3cret-token" not in result.stdout + result.stderr
+
+
+def test_an_empty_thinline_variable_leaves_the_connection_in_charge(tmp_path: Path) -> None:
+    """docker-compose.yml passes every unset credential on as an empty variable."""
+    connection = {"conn_type": "http", "password": "pat-from-airflow"}
+    probe = (
+        "from thinline.settings import load_settings; "
+        "print(load_settings().hubspot.token.get_secret_value())"
+    )
+    result = run_cli(
+        sys.executable,
+        "-c",
+        probe,
+        home=tmp_path,
+        THINLINE_SOURCES="hubspot",
+        THINLINE_HUBSPOT__TOKEN="",
+        AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "pat-from-airflow"
