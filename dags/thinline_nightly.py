@@ -22,7 +22,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
-from thinline.dag_support import PUBLISHED_WAREHOUSE, FailureAlert
+from thinline.dag_support import PUBLISHED_WAREHOUSE, FailureAlert, publish_deadline
 
 DEFAULT_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
 
@@ -47,6 +47,8 @@ def enabled_sources() -> list[str]:
         # one alert per task that failed for good (THINLINE_ALERT_*; none when unset)
         "on_failure_callback": FailureAlert(),
     },
+    # an alert if analytics is not published by THINLINE_PUBLISH_DEADLINE (UTC, default 07:00)
+    deadline=publish_deadline(),
     tags=["thinline", "nightly"],
     doc_md=__doc__,
 )

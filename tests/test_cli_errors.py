@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,24 @@ def test_invalid_setting_value(tmp_path: Path) -> None:
     result = thinline("run", tmp_path=tmp_path, THINLINE_START_DATE="last spring")
     assert result.returncode == 2
     assert "invalid setting THINLINE_START_DATE" in one_error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("2026-03-10", "2026-03-01", "--end 2026-03-01 is before --start 2026-03-10"),
+        ("2024-01-01", "2026-03-01", "a backfill runs at most 366 nights"),
+        ("2026-03-01", "next week", "malformed date 'next week' for --end"),
+    ],
+)
+def test_a_bad_backfill_range_is_one_line(tmp_path: Path, start: str, end: str, message: str):
+    result = thinline("backfill", "--start", start, "--end", end, "--demo", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert message in one_error_line(result)
+
+
+def test_a_backfill_may_not_reach_a_day_that_has_not_ended(tmp_path: Path) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    result = thinline("backfill", "--start", "2026-03-01", "--end", today, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert f"--end {today} has not ended yet" in one_error_line(result)

@@ -38,7 +38,7 @@ def test_the_warehouse_from_an_airflow_connection_variable(tmp_path: Path) -> No
         "warehouse",
         "url",
         home=tmp_path,
-        AIRFLOW_CONN_THINLINE_WAREHOUSE=f"postgres://postgres@{SERVER}/postgres?sslmode=disable",
+        AIRFLOW_CONN_WAREHOUSE=f"postgres://postgres@{SERVER}/postgres?sslmode=disable",
     )
     assert result.returncode == 0, result.stderr
     url = result.stdout.strip()
@@ -53,7 +53,7 @@ def test_a_thinline_variable_wins_over_the_connection(tmp_path: Path) -> None:
         "warehouse",
         "url",
         home=tmp_path,
-        AIRFLOW_CONN_THINLINE_WAREHOUSE=f"postgres://postgres@{SERVER}/postgres",
+        AIRFLOW_CONN_WAREHOUSE=f"postgres://postgres@{SERVER}/postgres",
         THINLINE_WAREHOUSE_URL="postgresql://someone@127.0.0.1:1/elsewhere",
     )
     assert result.stdout.strip() == "postgresql://someone@127.0.0.1:1/elsewhere"

@@ -98,7 +98,9 @@ def test_importing_a_dag_file_does_no_network_or_process_io(dag_file: str) -> No
         path = {str(DAGS / dag_file)!r}
         spec = importlib.util.spec_from_file_location("nightly", path)
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
-        light = {{"thinline", "thinline.dag_support"}}  # what DAG files share (airflow.sdk only)
+        # what DAG files share (airflow.sdk only), and the deadline's callback, which Airflow
+        # imports to check it (its own imports wait for the call)
+        light = {{"thinline", "thinline.dag_support", "thinline.deadline"}}
         heavy = sorted({{m.split(".")[0] for m in set(sys.modules) - before - light}}
                        & {{"dbt", "great_expectations", "psycopg", "httpx", "thinline", "extract"}})
         print(events, heavy)
@@ -108,3 +110,27 @@ def test_importing_a_dag_file_does_no_network_or_process_io(dag_file: str) -> No
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[] []"
+
+
+def test_the_nightly_alerts_when_not_published_by_the_deadline(monkeypatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.definitions.deadline import DeadlineReference
+
+    for setting, hours in ((None, 5.0), ("06:30", 4.5), ("01:00", 23.0)):
+        if setting:
+            monkeypatch.setenv("THINLINE_PUBLISH_DEADLINE", setting)
+        (alert,) = DagBag(dag_folder=str(DAGS)).dags["thinline_nightly"].deadline
+        assert alert.reference == DeadlineReference.DAGRUN_QUEUED_AT
+        assert alert.interval.total_seconds() == hours * 3600
+        assert alert.callback.path == "thinline.deadline.not_published"
+        assert alert.callback.kwargs == {"deadline": setting or "07:00"}
+    monkeypatch.setenv("THINLINE_PUBLISH_DEADLINE", "off")  # what `thinline run` sets
+    assert not DagBag(dag_folder=str(DAGS)).dags["thinline_nightly"].deadline
+
+
+def test_a_malformed_deadline_is_an_import_error_naming_the_setting(monkeypatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("THINLINE_PUBLISH_DEADLINE", "7am")
+    errors = DagBag(dag_folder=str(DAGS)).import_errors
+    assert any("THINLINE_PUBLISH_DEADLINE must be HH:MM" in text for text in errors.values())

@@ -8,7 +8,7 @@ and each failed rule code with its table, never the sample of bad values the gat
 hold personal data); for any other error, its first line with credentials in URLs masked. It
 ends with where the task's log is. Airflow calls the notifier once a task has failed for good
 (after its retries), so a retried failure does not alert. Quality warnings, which stop
-nothing, go out once per run as a digest from the report task (:func:`send_warning_digest`).
+nothing, go out once per run as a digest from the `digest` task (:func:`send_warning_digest`).
 
 Sending never raises: an alert that cannot go out is logged, and the task's own failure stays
 what the run reports.

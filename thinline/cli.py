@@ -159,13 +159,61 @@ def run(
     ] = False,
 ) -> None:
     """Run the nightly DAG through Airflow for one day's interval, then print a summary."""
+    run_day = parse_day(day, "--date") if day else datetime.now(UTC).date() - timedelta(days=1)
+    refuse_unfinished_day(run_day)
+    folder, url = _run_days([run_day], demo, full_refresh, f"thinline run --date {run_day}")
+    print_summary(folder, url)
+
+
+@app.command("backfill")
+@clear_errors
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First UTC day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--end", help="Last UTC day (YYYY-MM-DD), included.")],
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Use the local demo sources (synthetic company).")
+    ] = False,
+) -> None:
+    """Run the nightly DAG for each day from --start to --end, in order, through Airflow.
+
+    Resumable: the days done are kept in <state>/runs/backfill-<start>_<end>.json, and the same
+    command again runs only the rest. A failed day stops the backfill (exit 1)."""
+    from thinline.backfill import Ledger, days_between
+
+    first, last = parse_day(start, "--start"), parse_day(end, "--end")
+    days = days_between(first, last)
+    refuse_unfinished_day(last, "--end")
+    folder = _state_folder()
+    ledger = Ledger.of(folder, first, last)
+    todo = [day for day in days if day not in ledger.done]
+    if ledger.done:
+        typer.echo(f"already done: {ledger.describe(ledger.done)}")
+    if todo:
+        _run_days(todo, demo, False, f"thinline backfill --start {first} --end {last}", ledger)
+    ran = ledger.describe(todo) or "no day (all done before)"
+    typer.echo(f"backfill {first} … {last}: ran {ran}; all {len(days)} days done")
+
+
+def _state_folder() -> StateFolder:
+    from thinline.state import StateFolder
+
+    return StateFolder.of(_settings().home).prepare()
+
+
+def _run_days(
+    days: list[date],
+    demo: bool,
+    full_refresh: bool,
+    holder_command: str,
+    ledger: Any = None,
+) -> tuple[StateFolder, str]:
+    """Run the nightly DAG, then the report DAG, for each of ``days`` in order under one run
+    lock; stop at the first failure (exit 1). Returns the state folder and warehouse URL."""
     from thinline.airflow_runner import REPORT_DAG_ID, airflow_env, run_nightly
     from thinline.run_lock import TOKEN_ENV, describe, hold_run_lock, new_token
     from thinline.state import StateFolder, warehouse_url
     from thinline.warehouse import redact
 
-    run_day = parse_day(day, "--date") if day else datetime.now(UTC).date() - timedelta(days=1)
-    refuse_unfinished_day(run_day)
     settings = _settings()
     sources = _sources(settings, demo)
     if not demo:  # real accounts: the pre-flight checks first, nothing runs on a FAIL
@@ -179,10 +227,9 @@ def run(
     typer.echo(f"warehouse: {redact(url)}")
 
     token = new_token()
-    holder = describe(f"thinline run --date {run_day}")
     with (
-        hold_run_lock(url, holder, token),
-        _demo_sources(settings, run_day) if demo else nullcontext({}) as source_env,
+        hold_run_lock(url, describe(holder_command), token),
+        _demo_sources(settings, days[-1]) if demo else nullcontext({}) as source_env,
     ):
         env = {
             **source_env,
@@ -194,28 +241,43 @@ def run(
         }
         if full_refresh:
             env["THINLINE_FULL_REFRESH"] = "true"
-        log_file = folder.run_log(run_day)
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        typer.echo(f"running thinline_nightly for {run_day} through Airflow (log: {log_file})")
         airflow = airflow_env(folder.root, env)
-        code, report_code = run_nightly(run_day, airflow, log_file, typer.echo), 0
-        if code == 0:  # what the scheduler starts when publish emits the warehouse's Asset
+        for number, run_day in enumerate(days, 1):
+            log_file = folder.run_log(run_day)
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            counter = f" (day {number} of {len(days)})" if len(days) > 1 else ""
+            typer.echo(
+                f"running thinline_nightly for {run_day}{counter} through Airflow (log: {log_file})"
+            )
+            if run_nightly(run_day, airflow, log_file, typer.echo) != 0:
+                fail(f"the nightly run for {run_day} failed; see {log_file}{_resume(ledger)}", 1)
+            # what the scheduler starts when publish emits the warehouse's Asset
             typer.echo(f"running {REPORT_DAG_ID} on the published warehouse")
-            report_code = run_nightly(run_day, airflow, log_file, typer.echo, REPORT_DAG_ID)
-    if code != 0:
-        fail(f"the nightly run for {run_day} failed; see {log_file}", 1)
-    if report_code != 0:
-        fail(f"{REPORT_DAG_ID} failed after {run_day} was published; see {log_file}", 1)
-    print_summary(folder, url)
+            if run_nightly(run_day, airflow, log_file, typer.echo, REPORT_DAG_ID) != 0:
+                fail(
+                    f"{REPORT_DAG_ID} failed after {run_day} was published; see {log_file}"
+                    f"{_resume(ledger)}",
+                    1,
+                )
+            if ledger is not None:
+                ledger.mark_done(run_day)
+    return folder, url
 
 
-def refuse_unfinished_day(day: date) -> None:
+def _resume(ledger: Any) -> str:
+    if ledger is None:
+        return ""
+    done = ledger.describe(ledger.done) or "no day"
+    return f" (done: {done}; the same command resumes)"
+
+
+def refuse_unfinished_day(day: date, option: str = "--date") -> None:
     """A run reads one finished UTC day: a day that has not ended would commit watermarks past
     what any source could have sent, and later nights would skip what arrives meanwhile."""
     today = datetime.now(UTC).date()
     if day >= today:
         raise ConfigError(
-            f"--date {day} has not ended yet (UTC today is {today}); a run reads a finished "
+            f"{option} {day} has not ended yet (UTC today is {today}); a run reads a finished "
             f"day, the latest being {today - timedelta(days=1)}"
         )
 

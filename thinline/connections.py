@@ -3,7 +3,7 @@
 A deployment that keeps secrets in Airflow (``AIRFLOW_CONN_*`` variables, the metadata
 database, or a secrets backend such as Vault or AWS Secrets Manager) names them:
 
-* ``thinline_warehouse``: the warehouse, a Postgres connection (host, port, login, password,
+* ``warehouse``: the warehouse, a Postgres connection (host, port, login, password,
   schema = the database; extras such as ``sslmode`` become URL parameters).
 * ``thinline_<source>`` (``thinline_hubspot`` …): a source's settings. Extras are the
   source's setting names (``{"account_ids": "act_1", "page_size": 200}``); the password is
@@ -27,8 +27,9 @@ from urllib.parse import quote, urlencode
 from extract.base import ConfigError
 from extract.settings import SourceSettings
 
-WAREHOUSE_CONNECTION = "thinline_warehouse"
+WAREHOUSE_CONNECTION = "warehouse"  # the name DESIGN.md gives it
 _IN_A_TASK = "airflow.sdk.execution_time.task_runner"
+_CONNECTION_VARIABLES = ("AIRFLOW_CONN_THINLINE_", f"AIRFLOW_CONN_{WAREHOUSE_CONNECTION.upper()}")
 
 
 def source_connection_id(source: str) -> str:
@@ -42,7 +43,7 @@ def might_have_connections(environ: dict[str, str] | None = None) -> bool:
     environ = os.environ if environ is None else environ
     return (
         _IN_A_TASK in sys.modules
-        or any(name.upper().startswith("AIRFLOW_CONN_THINLINE_") for name in environ)
+        or any(name.upper().startswith(_CONNECTION_VARIABLES) for name in environ)
         or bool(environ.get("AIRFLOW__SECRETS__BACKEND"))
     )
 

@@ -4,9 +4,19 @@
 
 from __future__ import annotations
 
+import os
+import re
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, BaseNotifier
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+
+SCHEDULED_AT = timedelta(hours=2)  # the nightly's cron: 0 2 * * *
+DEFAULT_DEADLINE = "07:00"
+NO_DEADLINE = "off"
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 # What thinline_nightly's publish produces; its events carry the run summary
 # (runs/latest.json). DAGs scheduled on it run after each publish (dags/thinline_report.py).
@@ -22,3 +32,27 @@ class FailureAlert(BaseNotifier):
         from thinline.alerts import alert_failure
 
         alert_failure(context)
+
+
+def hours_to_publish(deadline: str) -> timedelta:
+    """How long after 02:00 the UTC clock time ``deadline`` (HH:MM) comes: 07:00 → 5 h."""
+    match = _CLOCK.match(deadline)
+    if not match:
+        raise ValueError(f"THINLINE_PUBLISH_DEADLINE must be HH:MM (UTC) or off, not {deadline!r}")
+    at = timedelta(hours=int(match[1]), minutes=int(match[2]))
+    return (at - SCHEDULED_AT) % timedelta(days=1)
+
+
+def publish_deadline() -> DeadlineAlert | None:
+    """The nightly's deadline alert (thinline/deadline.py): counted from when the run was
+    queued, so the 02:00 run alerts at ``THINLINE_PUBLISH_DEADLINE`` (UTC) unless published;
+    none when it is ``off``."""
+    deadline = os.environ.get("THINLINE_PUBLISH_DEADLINE") or DEFAULT_DEADLINE
+    if deadline == NO_DEADLINE:
+        return None
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=hours_to_publish(deadline),
+        callback=AsyncCallback("thinline.deadline.not_published", kwargs={"deadline": deadline}),
+        name="analytics published",
+    )

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     alert_email_from: str = Field(
         default="thinline@localhost", description="Sender of failure e-mail."
     )
+    publish_deadline: str = Field(
+        default="07:00",
+        pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|off)$",
+        description="UTC time (HH:MM) by which analytics must be published, else an alert.",
+    )
     full_refresh: bool = Field(
         default=False,
         description="Rebuild tonight's incremental models from scratch (dbt --full-refresh).",
@@ -172,7 +177,7 @@ def load_settings() -> Settings:
 
 def with_airflow_connections(settings: Settings) -> Settings:
     """Fill what no non-empty ``THINLINE_*`` variable set from the Airflow connections
-    ``thinline_warehouse`` and ``thinline_<source>`` of the enabled sources
+    ``warehouse`` and ``thinline_<source>`` of the enabled sources
     (thinline/connections.py)."""
     updates: dict[str, object] = {}
     if settings.warehouse_url is None and (found := airflow_connection(WAREHOUSE_CONNECTION)):

@@ -26,6 +26,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.alert_receivers import Received, alert_receivers
 from thinline.airflow_local import PASSWORD_FILE, port_is_free
 from thinline.warehouse import EmbeddedWarehouse
 
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.integration
 THINLINE = str(Path(sys.executable).parent / "thinline")
 READY_TIMEOUT_S = 240  # about a minute on an idle machine
 DAG_RUNS = "/api/v2/dags/thinline_nightly/dagRuns"
+SECRET = "s3cret-hook"
 
 
 def free_port() -> int:
@@ -158,11 +160,20 @@ def check_listeners(process: subprocess.Popen[bytes], port: int) -> int:
     return others.pop()[1]
 
 
+@pytest.fixture
+def receivers() -> Iterator[tuple[Received, dict[str, str]]]:
+    with alert_receivers(SECRET) as receiving:
+        yield receiving
+
+
 def test_airflow_runs_the_schedule_on_loopback_and_nothing_outlives_it(
-    tmp_path: Path, silent_api: str
+    tmp_path: Path, silent_api: str, receivers: tuple[Received, dict[str, str]]
 ) -> None:
     home = tmp_path
-    env = thinline_env(home, silent_api)
+    # A deadline that has passed as soon as the run is queued (02:00 + 0 h): the scheduler
+    # must notice it and the triggerer send one alert naming the step still running.
+    received, alert_env = receivers
+    env = {**thinline_env(home, silent_api), **alert_env, "THINLINE_PUBLISH_DEADLINE": "02:00"}
     port = free_port()
     first = start(env, port, home / "first.out")
     seen = family(first)  # every process met, for the clean-up after a failure
@@ -200,6 +211,17 @@ def test_airflow_runs_the_schedule_on_loopback_and_nothing_outlives_it(
                 lambda: task_log(client, extract, served), "the log server's copy of it", 60
             )
             assert "Could not read served logs" not in log
+            # the publish deadline, missed while the extract runs: one alert per channel
+            late = wait_for(
+                lambda: [text for text in received.webhook if "not published" in text],
+                "the deadline alert",
+                120,
+            )
+            assert f"analytics not published by 02:00 UTC ({run_id})" in late[0]
+            assert "extract.extract_hubspot: running" in late[0], late[0]
+            assert "publish: not started" in late[0], late[0]
+            assert SECRET not in late[0]
+            wait_for(lambda: received.mail, "the deadline e-mail", 30)
 
         left = family(first) - {psutil.Process(first.pid)}
         seen |= left
@@ -237,6 +259,8 @@ def test_airflow_runs_the_schedule_on_loopback_and_nothing_outlives_it(
         assert port_is_free(port)
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5)
+        # one alert per channel for the one missed deadline
+        assert len(late) == 1 and len(received.mail) == 1, (received.webhook, received.mail)
     finally:
         for proc in seen:
             with contextlib.suppress(psutil.Error):
