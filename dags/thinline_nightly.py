@@ -41,7 +41,9 @@ def enabled_sources() -> list[str]:
     max_active_runs=1,
     default_args={
         "retries": int(os.environ.get("THINLINE_TASK_RETRIES", "2")),
-        "retry_delay": timedelta(minutes=2),
+        "retry_delay": timedelta(
+            seconds=int(os.environ.get("THINLINE_TASK_RETRY_DELAY_SECONDS", "120"))
+        ),
         "retry_exponential_backoff": 2.0,  # a float multiplier in Airflow 3.3
         "max_retry_delay": timedelta(minutes=30),
         # one alert per task that failed for good (THINLINE_ALERT_*; none when unset)

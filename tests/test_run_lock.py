@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,59 @@ def test_the_holding_runs_own_tasks_pass(
         monkeypatch.setenv(TOKEN_ENV, "someone-else")
         with pytest.raises(RunLocked), task_lock(fresh_database, "extract_hubspot of theirs"):
             pass
+
+
+def refusal(url: str, what: str, run: str | None = None) -> str:
+    """The message a task of ``run`` is refused with (fails if it is let through)."""
+    with pytest.raises(RunLocked) as refused, task_lock(url, what, run):
+        pass
+    return str(refused.value)
+
+
+def test_the_tasks_of_one_scheduled_run_share_it_and_exclude_other_runs(
+    fresh_database: str,
+) -> None:
+    """Under a scheduler the extracts of one run go side by side (on several workers); a task
+    of another run, or a `thinline run`, waits for all of them."""
+    night, other = "scheduled__2026-03-11T02:00:00+00:00", "manual__other"
+    with (
+        task_lock(fresh_database, f"extract_hubspot of {night}", night),
+        task_lock(fresh_database, f"extract_meta_ads of {night}", night),
+    ):
+        assert f"extract_hubspot of {night}" in refusal(fresh_database, "transform", other)
+        cli = hold_run_lock(fresh_database, "thinline run --date 2026-03-10", "t9")
+        with pytest.raises(RunLocked), cli:
+            pass
+    with task_lock(fresh_database, f"extract_hubspot of {night}", night):
+        refusal(fresh_database, "a command of its own")  # no run: a run of its own
+    with task_lock(fresh_database, f"transform of {other}", other):
+        assert f"transform of {other}" in refusal(fresh_database, "publish", night)
+    with hold_run_lock(fresh_database, "thinline run --date 2026-03-12", "t10"):
+        pass
+
+
+def test_tasks_of_one_run_starting_at_once_all_get_it(fresh_database: str) -> None:
+    """Five extracts of one run starting in the same instant (a scheduler's fan-out): none is
+    refused by a sibling claiming the lock at that moment."""
+    night = "scheduled__2026-03-12T02:00:00+00:00"
+    start = threading.Barrier(5)
+    outcomes: list[str] = []
+
+    def extract(source: str) -> None:
+        start.wait()
+        try:
+            with task_lock(fresh_database, f"extract_{source} of {night}", night):
+                time.sleep(0.5)
+            outcomes.append("ran")
+        except RunLocked as refused:
+            outcomes.append(str(refused))
+
+    threads = [threading.Thread(target=extract, args=(n,)) for n in "abcde"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["ran"] * 5
 
 
 def test_a_killed_runs_lock_goes_with_its_connection(fresh_database: str) -> None:

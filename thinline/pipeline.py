@@ -33,7 +33,7 @@ def extract(source: str, window: Window, run_id: str) -> dict[str, Any]:
 
     settings = load_settings()
     url = warehouse_url(settings)
-    with task_lock(url, f"extract_{source} of {run_id}"):
+    with task_lock(url, f"extract_{source} of {run_id}", run_id):
         checks = source_checks(source, settings.source_settings(source), datetime.now(UTC).date())
         record(url, run_id, checks)
         raise_on_failure(checks)
@@ -95,7 +95,7 @@ def validate_raw(run_id: str, sources: list[str], window: Window | None = None) 
     settings = load_settings()
     url = warehouse_url(settings)
     scope = raw_check_scope(settings, window)
-    with task_lock(url, f"validate_raw of {run_id}"):
+    with task_lock(url, f"validate_raw of {run_id}", run_id):
         # Data Docs for this run go to <home>/site/data_docs (quality/docs.py).
         report = run_suites(url, run_id, sources=sources, home=settings.home, scope=scope)
     log.info("thinline | raw quality (%s): %s", scope, report.summary_line())
@@ -112,7 +112,7 @@ def build_args(settings: Settings) -> list[str]:
 def transform(run_id: str) -> dict[str, Any]:
     settings = load_settings()
     url, sources = warehouse_url(settings), settings.source_names()
-    with task_lock(url, f"transform of {run_id}"):
+    with task_lock(url, f"transform of {run_id}", run_id):
         run_dbt(["seed"], url, sources=sources)
         output = run_dbt(build_args(settings), url, sources=sources)
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
@@ -125,7 +125,7 @@ def validate_marts(run_id: str) -> dict[str, Any]:
 
     settings = load_settings()
     url = warehouse_url(settings)
-    with task_lock(url, f"validate_marts of {run_id}"):
+    with task_lock(url, f"validate_marts of {run_id}", run_id):
         report = run_suites(
             url, run_id, schema=BUILD_SCHEMA, sources=settings.source_names(), home=settings.home
         )
@@ -138,7 +138,7 @@ def publish_marts(run_id: str) -> dict[str, Any]:
 
     settings = load_settings()
     url = warehouse_url(settings)
-    with task_lock(url, f"publish of {run_id}"):
+    with task_lock(url, f"publish of {run_id}", run_id):
         # The manifest analysts' dev builds compare to and defer to (thinline.analyst.state).
         staged = stage_published_manifest(url, settings.source_names(), settings.home)
         # Statistics and visibility map before BI's first query (thinline/vacuum.py).
@@ -211,7 +211,8 @@ def report(summary: dict[str, Any] | None) -> str:
     run = RunSummary.from_json(json.dumps(summary)) if summary else RunSummary.latest(folder)
     url = warehouse_url(settings)
     run_id = run.run_id if run else "no run"
-    with task_lock(url, f"report of {run_id}"):
+    # shared with the reported run's tasks (its digest may still be running)
+    with task_lock(url, f"report of {run_id}", run.run_id if run else None):
         index = build_report(url, folder.root, run)
     log.info("thinline | report of %s written", run_id)
     return str(index)

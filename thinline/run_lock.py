@@ -9,15 +9,22 @@ crashes or is killed loses it with its connection, so nothing needs clearing by 
   token; a second ``thinline run`` on the same warehouse exits 2 naming the holder and since
   when (``ops.run_lock_holder``, written by each holder).
 * Each task also takes it for its own duration (:func:`task_lock`): under ``thinline run`` the
-  CLI's token lets it through; under a scheduler (``thinline airflow``, compose) no task runs
-  while another run holds the warehouse, and a task whose ``thinline run`` died is not
+  CLI's token lets it through; under a scheduler (``thinline airflow``, compose) the tasks of
+  one run share it (the extracts run side by side, on several workers), and no task runs
+  while another run holds the warehouse, so a task whose ``thinline run`` died is not
   interleaved with another run's task.
+
+How tasks share it: each holds ``FOR SHARE`` on the ``ops.run_lock`` row (a ``thinline run``,
+which wants ``FOR UPDATE``, is refused while any task runs) and on the holder row whose token
+is its run's id. The token changes only under ``FOR UPDATE NOWAIT`` on the holder row, which
+no task of another run can get while one of the holding run's tasks still holds its share.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +36,7 @@ from extract.base import ConfigError
 from extract.shared_ddl import run_shared_ddl
 
 LOCK = "nightly"
+_CLAIM_TRIES = 5
 TOKEN_ENV = "THINLINE_RUN_LOCK_TOKEN"
 DDL = """
 create schema if not exists ops;
@@ -40,6 +48,8 @@ create table if not exists ops.run_lock_holder (
     since timestamptz not null
 );
 insert into ops.run_lock (lock_name) values ('nightly') on conflict do nothing;
+insert into ops.run_lock_holder (lock_name, holder, token, since)
+values ('nightly', 'nobody yet', '', now()) on conflict do nothing;
 """
 
 
@@ -64,20 +74,30 @@ def hold_run_lock(url: str, holder: str, token: str) -> Iterator[None]:
 
 
 @contextmanager
-def task_lock(url: str, what: str) -> Iterator[None]:
-    """Hold the run lock for one task; through when the task's own ``thinline run`` holds it."""
-    with _locked(url, describe(what), new_token(), token_of_parent=os.environ.get(TOKEN_ENV)):
+def task_lock(url: str, what: str, run: str | None = None) -> Iterator[None]:
+    """Hold the run lock for one task, shared with the other tasks of ``run`` (an Airflow run
+    id; None: a command of its own); through when the task's own ``thinline run`` holds it."""
+    _ensure_tables(url)
+    conn = _session(url)
+    try:
+        if not _take(conn, "share"):
+            current = _holder(url)
+            parent = os.environ.get(TOKEN_ENV)
+            if not (parent and current and current[1] == parent):
+                raise RunLocked(_locked_message(current))
+        elif not _share_holder(conn, url, describe(what), run or new_token()):
+            raise RunLocked(_locked_message(_holder(url)))
         yield
+    finally:
+        conn.close()  # ends the transaction, and with it the lock
 
 
 @contextmanager
 def _locked(url: str, holder: str, token: str, token_of_parent: str | None) -> Iterator[None]:
     _ensure_tables(url)
-    conn = psycopg.connect(url)
+    conn = _session(url)
     try:
-        # an owner-session setting: a server-wide idle timeout must not end the lock mid-run
-        conn.execute("set idle_in_transaction_session_timeout = 0")
-        if _take(conn):
+        if _take(conn, "update"):
             _write_holder(url, holder, token)
         else:
             current = _holder(url)
@@ -89,15 +109,51 @@ def _locked(url: str, holder: str, token: str, token_of_parent: str | None) -> I
         conn.close()  # ends the transaction, and with it the lock
 
 
-def _take(conn: psycopg.Connection) -> bool:
+def _session(url: str) -> psycopg.Connection:
+    conn = psycopg.connect(url)
+    # an owner-session setting: a server-wide idle timeout must not end the lock mid-run
+    conn.execute("set idle_in_transaction_session_timeout = 0")
+    return conn
+
+
+def _take(conn: psycopg.Connection, mode: str) -> bool:
     try:
         conn.execute(
-            "select lock_name from ops.run_lock where lock_name = %s for update nowait", (LOCK,)
+            f"select lock_name from ops.run_lock where lock_name = %s for {mode} nowait", (LOCK,)
         )
     except psycopg.errors.LockNotAvailable:
         conn.rollback()
         return False
     return True
+
+
+def _share_holder(conn: psycopg.Connection, url: str, holder: str, token: str) -> bool:
+    """Hold ``FOR SHARE`` on the holder row with ``token``, making it ours first if no other
+    run's task holds it; False when another run does."""
+    for attempt in range(_CLAIM_TRIES):
+        # waits while a task is claiming it, then sees whether it claimed it for our run
+        found = conn.execute(
+            "select 1 from ops.run_lock_holder where lock_name = %s and token = %s for share",
+            (LOCK, token),
+        ).fetchone()
+        if found:
+            return True
+        with psycopg.connect(url) as claim:
+            try:
+                claim.execute(
+                    "select token from ops.run_lock_holder where lock_name = %s for update nowait",
+                    (LOCK,),
+                )
+            except psycopg.errors.LockNotAvailable:
+                # a task holds it: one of another run, or one of ours that claimed it first
+                time.sleep(0.1 * (attempt + 1))
+                continue
+            claim.execute(
+                "update ops.run_lock_holder set holder = %s, token = %s, since = %s "
+                "where lock_name = %s",
+                (holder, token, datetime.now(UTC), LOCK),
+            )
+    return False
 
 
 def _ensure_tables(url: str) -> None:

@@ -126,6 +126,9 @@ class Settings(BaseSettings):
         default=None, description="bi_reader's password on a THINLINE_WAREHOUSE_URL server."
     )
     task_retries: int | None = Field(default=None, ge=0, description="Airflow task retries.")
+    task_retry_delay_seconds: int | None = Field(
+        default=None, ge=1, description="First retry's delay in seconds (default 120; doubles)."
+    )
     dev_schema: str | None = Field(default=None, description="An analyst's dev schema.")
     analyst: str | None = Field(default=None, description="The analyst's name (dev_<name>).")
     dbt_project_dir: Path | None = Field(default=None, description="Another dbt project copy.")
