@@ -30,6 +30,17 @@ def reachable() -> bool:
     return True
 
 
+def hubspot_settings(tmp_path: Path, **env: str) -> list[str]:
+    """HubSpot's token, base URL, page size and lookback as a process with ``env`` reads them."""
+    probe = (
+        "from thinline.settings import load_settings; s = load_settings().hubspot; "
+        "print(s.token.get_secret_value(), s.base_url, s.page_size, s.lookback_minutes)"
+    )
+    result = run_cli(sys.executable, "-c", probe, home=tmp_path, THINLINE_SOURCES="hubspot", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()  # Airflow may log before it
+
+
 def test_the_warehouse_from_an_airflow_connection_variable(tmp_path: Path) -> None:
     if not reachable():
         pytest.skip(f"no PostgreSQL at {SERVER}")
@@ -77,27 +88,30 @@ def test_a_secrets_backend_gives_source_settings_under_thinline_variables(
             }
         )
     )
-    probe = (
-        "from thinline.settings import load_settings; s = load_settings().hubspot; "
-        "print(s.token.get_secret_value(), s.base_url, s.page_size, s.lookback_minutes)"
-    )
-    result = run_cli(
-        sys.executable,
-        "-c",
-        probe,
-        home=tmp_path,
-        THINLINE_SOURCES="hubspot",
+    settings = hubspot_settings(
+        tmp_path,
         THINLINE_HUBSPOT__LOOKBACK_MINUTES="5",
         AIRFLOW__SECRETS__BACKEND="airflow.secrets.local_filesystem.LocalFilesystemBackend",
         AIRFLOW__SECRETS__BACKEND_KWARGS=json.dumps({"connections_file_path": str(connections)}),
     )
-    assert result.returncode == 0, result.stderr
-    last = result.stdout.strip().splitlines()[-1]  # Airflow may log before it
-    assert last.split() == ["pat-from-the-backend", "http://127.0.0.1:9", "50", "5"]
+    assert settings == ["pat-from-the-backend", "http://127.0.0.1:9", "50", "5"]
 
 
-def test_an_unknown_setting_in_a_connection_is_one_line_with_a_hint(tmp_path: Path) -> None:
-    connection = {"conn_type": "http", "password": "s3cret-token", "extra": {"page_sise": 50}}
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"page_sise": 50},
+            "Airflow connection thinline_hubspot: unknown setting 'page_sise'; did you mean "
+            "page_size?",
+        ),
+        ({"page_size": -1}, "invalid setting in Airflow connection thinline_hubspot: page_size"),
+    ],
+)
+def test_a_bad_setting_in_a_connection_is_one_line_naming_it(
+    tmp_path: Path, extra: dict, message: str
+) -> None:
+    connection = {"conn_type": "http", "password": "s3cret-token", "extra": extra}
     result = run_cli(
         THINLINE,
         "doctor",
@@ -106,43 +120,14 @@ def test_an_unknown_setting_in_a_connection_is_one_line_with_a_hint(tmp_path: Pa
         AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection),
     )
     assert result.returncode == 2
-    line = one_error_line(result)
-    assert "Airflow connection thinline_hubspot: unknown setting 'page_sise'" in line
-    assert "did you mean page_size?" in line
-    assert "s3cret-token" not in result.stdout + result.stderr
-
-
-def test_an_invalid_value_in_a_connection_names_the_connection(tmp_path: Path) -> None:
-    connection = {"conn_type": "http", "password": "s3cret-token", "extra": {"page_size": -1}}
-    result = run_cli(
-        THINLINE,
-        "doctor",
-        home=tmp_path,
-        THINLINE_SOURCES="hubspot",
-        AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection),
-    )
-    assert result.returncode == 2
-    assert "invalid setting in Airflow connection thinline_hubspot: page_size" in one_error_line(
-        result
-    )
+    assert message in one_error_line(result)
     assert "s3cret-token" not in result.stdout + result.stderr
 
 
 def test_an_empty_thinline_variable_leaves_the_connection_in_charge(tmp_path: Path) -> None:
     """docker-compose.yml passes every unset credential on as an empty variable."""
     connection = {"conn_type": "http", "password": "pat-from-airflow"}
-    probe = (
-        "from thinline.settings import load_settings; "
-        "print(load_settings().hubspot.token.get_secret_value())"
+    settings = hubspot_settings(
+        tmp_path, THINLINE_HUBSPOT__TOKEN="", AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection)
     )
-    result = run_cli(
-        sys.executable,
-        "-c",
-        probe,
-        home=tmp_path,
-        THINLINE_SOURCES="hubspot",
-        THINLINE_HUBSPOT__TOKEN="",
-        AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection),
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "pat-from-airflow"
+    assert settings[0] == "pat-from-airflow"

@@ -40,7 +40,7 @@ import psutil
 import psycopg
 
 from extract.base import ConfigError
-from thinline.airflow_runner import DAG_ID, _airflow, airflow_env
+from thinline.airflow_runner import DAG_ID, REPORT_DAG_ID, _airflow, airflow_env
 from thinline.processes import (
     ProcessRecord,
     count_processes,
@@ -348,6 +348,7 @@ def serve_until_interrupted(
             echo(f"Airflow UI : {airflow.url}/")
             echo(f"login      : {USER} / {password}   (stored in {airflow_home / PASSWORD_FILE})")
             echo(f"DAG        : {DAG_ID}, unpaused, every night at 02:00 UTC")
+            echo(f"             {REPORT_DAG_ID}, after each publish (the Asset thinline_analytics)")
             echo(f"logs       : {airflow.log_dir}")
             echo("Ctrl-C stops Airflow.")
             while not (name := airflow.exited()):

@@ -20,6 +20,7 @@ import typer
 from extract.base import ConfigError, SourceError
 
 if TYPE_CHECKING:
+    from thinline.backfill import Ledger
     from thinline.state import StateFolder
 
 app = typer.Typer(
@@ -179,12 +180,12 @@ def backfill(
     Resumable: the days done are kept in <state>/runs/backfill-<start>_<end>.json, and the same
     command again runs only the rest. A failed day stops the backfill (exit 1)."""
     from thinline.backfill import Ledger, days_between
+    from thinline.state import StateFolder
 
     first, last = parse_day(start, "--start"), parse_day(end, "--end")
     days = days_between(first, last)
     refuse_unfinished_day(last, "--end")
-    folder = _state_folder()
-    ledger = Ledger.of(folder, first, last)
+    ledger = Ledger.of(StateFolder.of(_settings().home).prepare(), first, last)
     todo = [day for day in days if day not in ledger.done]
     if ledger.done:
         typer.echo(f"already done: {ledger.describe(ledger.done)}")
@@ -194,18 +195,12 @@ def backfill(
     typer.echo(f"backfill {first} … {last}: ran {ran}; all {len(days)} days done")
 
 
-def _state_folder() -> StateFolder:
-    from thinline.state import StateFolder
-
-    return StateFolder.of(_settings().home).prepare()
-
-
 def _run_days(
     days: list[date],
     demo: bool,
     full_refresh: bool,
     holder_command: str,
-    ledger: Any = None,
+    ledger: Ledger | None = None,
 ) -> tuple[StateFolder, str]:
     """Run the nightly DAG, then the report DAG, for each of ``days`` in order under one run
     lock; stop at the first failure (exit 1). Returns the state folder and warehouse URL."""
@@ -264,7 +259,7 @@ def _run_days(
     return folder, url
 
 
-def _resume(ledger: Any) -> str:
+def _resume(ledger: Ledger | None) -> str:
     if ledger is None:
         return ""
     done = ledger.describe(ledger.done) or "no day"

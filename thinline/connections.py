@@ -10,10 +10,10 @@ database, or a secrets backend such as Vault or AWS Secrets Manager) names them:
   the source's main secret (:attr:`SourceSettings.connection_password`); the login is its
   ``client_id`` where it has one; the host, when set, its ``base_url``.
 
-Precedence, per setting: a ``THINLINE_*`` variable wins, then the connection, then the
-default. Connections are looked up with Airflow's own ``BaseHook.get_connection``: inside a
-task every backend Airflow has (the execution API included), elsewhere the ``AIRFLOW_CONN_*``
-variables and the configured secrets backend.
+Precedence, per setting: a non-empty ``THINLINE_*`` variable wins, then the connection,
+then the default. Connections are looked up with Airflow's own ``BaseHook.get_connection``:
+inside a task every backend Airflow has (the execution API included), elsewhere the
+``AIRFLOW_CONN_*`` variables and the configured secrets backend.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import pytest
 
 from sandbox import WorldConfig, build_world, serve
 from sandbox.world import World
+from tests.conftest import create_database, drop_database
 
 THINLINE = str(Path(sys.executable).parent / "thinline")
 DAY = date(2026, 3, 10)
@@ -86,6 +87,21 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         check=False,
         capture_output=True,
     )
+
+
+@pytest.fixture
+def pg15_database() -> Iterator[str]:
+    """A fresh database on the machine's PostgreSQL 15 (``THINLINE_TEST_PG15_URL``), dropped
+    afterwards; the test is skipped when none is reachable."""
+    server = os.environ.get(
+        "THINLINE_TEST_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    try:
+        url = create_database(server)
+    except psycopg.OperationalError:
+        pytest.skip(f"no PostgreSQL reachable at {server}")
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")

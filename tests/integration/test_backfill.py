@@ -15,7 +15,6 @@ import psycopg
 import pytest
 
 from sandbox import serve
-from tests.conftest import create_database, drop_database
 from tests.integration.conftest import DAY, THINLINE, run_thinline
 
 pytestmark = pytest.mark.integration
@@ -28,50 +27,43 @@ def ledger_days(home: Path) -> list[str]:
     return json.loads(ledger.read_text())["done"] if ledger.is_file() else []
 
 
-def test_backfill_runs_days_in_order_and_resumes_where_it_stopped(tmp_path: Path, world) -> None:
-    server = os.environ.get(
-        "THINLINE_TEST_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    try:
-        url = create_database(server)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL reachable at 127.0.0.1:5432 for the backfill's warehouse")
+def test_backfill_runs_days_in_order_and_resumes_where_it_stopped(
+    tmp_path: Path, world, pg15_database: str
+) -> None:
+    url = pg15_database
     command = ["backfill", "--start", FIRST.isoformat(), "--end", DAY.isoformat()]
-    try:
-        with serve(world) as sources:
-            env = {**sources.env, "THINLINE_SOURCES": "hubspot", "THINLINE_WAREHOUSE_URL": url}
-            clean = {k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")}
-            full_env = {
-                **clean,
-                **env,
-                "THINLINE_HOME": str(tmp_path),
-                "THINLINE_START_DATE": "2026-01-01",
-            }
-            # stopped (SIGTERM, as a deploy or Ctrl-C does) once the first day is done
-            with (tmp_path / "first.out").open("w") as out:
-                first = subprocess.Popen(
-                    [THINLINE, *command], env=full_env, stdout=out, stderr=subprocess.STDOUT
-                )
-                deadline = time.monotonic() + 600
-                while not ledger_days(tmp_path) and first.poll() is None:
-                    assert time.monotonic() < deadline, "the first day never finished"
-                    time.sleep(0.5)
-                first.send_signal(signal.SIGTERM)
-                assert first.wait(timeout=120) != 0
-            assert ledger_days(tmp_path) == [FIRST.isoformat()]
+    with serve(world) as sources:
+        env = {**sources.env, "THINLINE_SOURCES": "hubspot", "THINLINE_WAREHOUSE_URL": url}
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")}
+        full_env = {
+            **clean,
+            **env,
+            "THINLINE_HOME": str(tmp_path),
+            "THINLINE_START_DATE": "2026-01-01",
+        }
+        # stopped (SIGTERM, as a deploy or Ctrl-C does) once the first day is done
+        with (tmp_path / "first.out").open("w") as out:
+            first = subprocess.Popen(
+                [THINLINE, *command], env=full_env, stdout=out, stderr=subprocess.STDOUT
+            )
+            deadline = time.monotonic() + 600
+            while not ledger_days(tmp_path) and first.poll() is None:
+                assert time.monotonic() < deadline, "the first day never finished"
+                time.sleep(0.5)
+            first.send_signal(signal.SIGTERM)
+            assert first.wait(timeout=120) != 0
+        assert ledger_days(tmp_path) == [FIRST.isoformat()]
 
-            resumed = run_thinline(tmp_path, *command, extra_env=env)
-            again = run_thinline(tmp_path, *command, extra_env=env)
-        with psycopg.connect(url) as conn:
-            windows = conn.execute(
-                "select window_start::date, window_end::date from ops.load_batches "
-                "where source = 'hubspot' and entity = 'contacts' order by loaded_at"
-            ).fetchall()
-            published = conn.execute(
-                "select count(*) from analytics.fct_deals where crm = 'hubspot'"
-            ).fetchone()
-    finally:
-        drop_database(url)
+        resumed = run_thinline(tmp_path, *command, extra_env=env)
+        again = run_thinline(tmp_path, *command, extra_env=env)
+    with psycopg.connect(url) as conn:
+        windows = conn.execute(
+            "select window_start::date, window_end::date from ops.load_batches "
+            "where source = 'hubspot' and entity = 'contacts' order by loaded_at"
+        ).fetchall()
+        published = conn.execute(
+            "select count(*) from analytics.fct_deals where crm = 'hubspot'"
+        ).fetchone()
 
     assert f"already done: {FIRST}" in resumed
     assert f"running thinline_nightly for {FIRST + timedelta(days=1)} (day 1 of 2)" in resumed

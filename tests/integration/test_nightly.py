@@ -5,7 +5,6 @@ and the stand-in APIs; the published numbers must equal what the synthetic compa
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 from collections import defaultdict
@@ -19,7 +18,6 @@ import psycopg
 import pytest
 
 from sandbox import build_world, serve
-from tests.conftest import create_database, drop_database
 from tests.integration.conftest import ALL_SOURCES, DAY, DBT_VARS, WORLD, run_thinline
 
 pytestmark = pytest.mark.integration
@@ -109,39 +107,32 @@ def test_the_next_night_is_incremental(published_company: dict, home: Path) -> N
     assert 0 < last_rows < first_rows
 
 
-def test_runs_on_postgresql_15_with_a_subset_of_sources(tmp_path: Path, world) -> None:
+def test_runs_on_postgresql_15_with_a_subset_of_sources(
+    tmp_path: Path, world, pg15_database: str
+) -> None:
     """The machine's PostgreSQL 15 (if any) as THINLINE_WAREHOUSE_URL, with two sources only:
     the other sources' models and checks stay out, and the numbers are the same."""
-    server = os.environ.get(
-        "THINLINE_TEST_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    try:
-        url = create_database(server)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL 15 reachable (compatibility check only)")
-    try:
-        with serve(world) as sources:
-            env = {
-                **sources.env,
-                "THINLINE_SOURCES": "hubspot,google_ads",
-                "THINLINE_WAREHOUSE_URL": url,
-            }
-            run_thinline(tmp_path, "run", "--date", DAY.isoformat(), extra_env=env)
-        with psycopg.connect(url) as conn:
-            version = conn.execute("show server_version_num").fetchone()[0]
-            deals = conn.execute(
-                "select count(*), sum(amount) from analytics.fct_deals where crm = 'hubspot'"
-            ).fetchone()
-            platforms = conn.execute(
-                "select distinct platform from analytics.fct_ad_spend_daily"
-            ).fetchall()
-            crms = conn.execute("select distinct crm from analytics.fct_deals").fetchall()
-        truth = [Decimal(d["amount"]) for d in world.truth()["deals"] if not d["archived"]]
-        assert version.startswith("15")
-        assert deals == (len(truth), sum(truth))
-        assert platforms == [("google_ads",)] and crms == [("hubspot",)]
-    finally:
-        drop_database(url)
+    url = pg15_database
+    with serve(world) as sources:
+        env = {
+            **sources.env,
+            "THINLINE_SOURCES": "hubspot,google_ads",
+            "THINLINE_WAREHOUSE_URL": url,
+        }
+        run_thinline(tmp_path, "run", "--date", DAY.isoformat(), extra_env=env)
+    with psycopg.connect(url) as conn:
+        version = conn.execute("show server_version_num").fetchone()[0]
+        deals = conn.execute(
+            "select count(*), sum(amount) from analytics.fct_deals where crm = 'hubspot'"
+        ).fetchone()
+        platforms = conn.execute(
+            "select distinct platform from analytics.fct_ad_spend_daily"
+        ).fetchall()
+        crms = conn.execute("select distinct crm from analytics.fct_deals").fetchall()
+    truth = [Decimal(d["amount"]) for d in world.truth()["deals"] if not d["archived"]]
+    assert version.startswith("15")
+    assert deals == (len(truth), sum(truth))
+    assert platforms == [("google_ads",)] and crms == [("hubspot",)]
 
 
 def test_publish_emits_the_asset_the_report_dag_reads(published_company: dict) -> None:
