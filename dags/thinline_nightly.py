@@ -17,12 +17,11 @@ Manual runs whose interval is empty cover the previous full day. Configuration c
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
-from thinline.dag_support import PUBLISHED_WAREHOUSE, FailureAlert, publish_deadline
+from thinline.dag_support import PUBLISHED_WAREHOUSE, publish_deadline, task_defaults
 
 DEFAULT_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
 
@@ -39,16 +38,7 @@ def enabled_sources() -> list[str]:
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "retries": int(os.environ.get("THINLINE_TASK_RETRIES", "2")),
-        "retry_delay": timedelta(
-            seconds=int(os.environ.get("THINLINE_TASK_RETRY_DELAY_SECONDS", "120"))
-        ),
-        "retry_exponential_backoff": 2.0,  # a float multiplier in Airflow 3.3
-        "max_retry_delay": timedelta(minutes=30),
-        # one alert per task that failed for good (THINLINE_ALERT_*; none when unset)
-        "on_failure_callback": FailureAlert(),
-    },
+    default_args=task_defaults(),
     # an alert if analytics is not published by THINLINE_PUBLISH_DEADLINE (UTC, default 07:00)
     deadline=publish_deadline(),
     tags=["thinline", "nightly"],

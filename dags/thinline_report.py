@@ -10,13 +10,10 @@ scheduled on the same Asset.
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import dag, task
 
-from thinline.dag_support import PUBLISHED_WAREHOUSE, FailureAlert
+from thinline.dag_support import PUBLISHED_WAREHOUSE, task_defaults
 
 
 @dag(
@@ -25,11 +22,7 @@ from thinline.dag_support import PUBLISHED_WAREHOUSE, FailureAlert
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "retries": int(os.environ.get("THINLINE_TASK_RETRIES", "2")),
-        "retry_delay": timedelta(minutes=2),
-        "on_failure_callback": FailureAlert(),
-    },
+    default_args=task_defaults(),
     tags=["thinline", "report"],
     doc_md=__doc__,
 )

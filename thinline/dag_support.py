@@ -34,6 +34,20 @@ class FailureAlert(BaseNotifier):
         alert_failure(context)
 
 
+def task_defaults() -> dict[str, Any]:
+    """Every Thinline task's retries (THINLINE_TASK_RETRIES, THINLINE_TASK_RETRY_DELAY_SECONDS,
+    doubling up to 30 min) and its failure alert (THINLINE_ALERT_*; none when unset)."""
+    return {
+        "retries": int(os.environ.get("THINLINE_TASK_RETRIES", "2")),
+        "retry_delay": timedelta(
+            seconds=int(os.environ.get("THINLINE_TASK_RETRY_DELAY_SECONDS", "120"))
+        ),
+        "retry_exponential_backoff": 2.0,  # a float multiplier in Airflow 3.3
+        "max_retry_delay": timedelta(minutes=30),
+        "on_failure_callback": FailureAlert(),
+    }
+
+
 def hours_to_publish(deadline: str) -> timedelta:
     """How long after 02:00 the UTC clock time ``deadline`` (HH:MM) comes: 07:00 → 5 h."""
     match = _CLOCK.match(deadline)
