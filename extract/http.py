@@ -459,3 +459,16 @@ class HttpClient:
             token = value.removeprefix("Bearer ").strip()
             if len(token) >= 4:
                 yield token
+
+
+class ApiSession:
+    """A source's API client that owns one :class:`HttpClient` (``self.http``); as a context
+    manager it closes it."""
+
+    http: HttpClient
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.http.close()

@@ -11,14 +11,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from extract.api_versions import default_version
 from extract.base import SourceError
 from extract.google_ads.settings import DEVELOPER_TOKEN_SUNSET, GoogleAdsSettings
-from extract.http import Failure, FailureKind, HttpClient, Sleep, one_line, parse_duration
+from extract.http import (
+    ApiSession,
+    Failure,
+    FailureKind,
+    HttpClient,
+    Sleep,
+    one_line,
+    parse_duration,
+)
 from extract.oauth import refresh_token_grant
 
 REFRESH_HINT = "check THINLINE_GOOGLE_ADS__REFRESH_TOKEN"
@@ -154,22 +162,14 @@ class AccessToken:
 
     def refresh(self, http: HttpClient, settings: GoogleAdsSettings) -> None:
         """Trade the refresh token for an access token (form post to ``token_url``)."""
-        body = refresh_token_grant(
-            http,
-            "google_ads",
-            settings.token_url,
-            settings.client_id,
-            settings.client_secret,
-            settings.refresh_token,
-            OAUTH_HINT,
-        )
+        body = refresh_token_grant(http, "google_ads", settings, OAUTH_HINT)
         self.value = str(body["access_token"])
         self.scope = str(body.get("scope") or "")
         expires_in = float(body.get("expires_in") or 3600)
         self.expires_at = time.monotonic() + max(expires_in - TOKEN_EARLY_SECONDS, 0.0)
 
 
-class GoogleAdsClient:
+class GoogleAdsClient(ApiSession):
     """One HTTP session against the Google Ads API; use as a context manager."""
 
     def __init__(
@@ -188,12 +188,6 @@ class GoogleAdsClient:
             sleep=sleep,
         )
         self.log = self.http.log
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.http.close()
 
     def sign_in(self) -> None:
         """A new access token from the refresh token."""

@@ -14,12 +14,12 @@ import functools
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from extract.base import ConfigError, SourceError
-from extract.http import Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
+from extract.http import ApiSession, Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
 from extract.hubspot.settings import HubSpotSettings
 
 TOKEN_ENV = "THINLINE_HUBSPOT__TOKEN"
@@ -125,7 +125,7 @@ def vendor_message(
     return one_line(head, 200 - len(tail)) + tail
 
 
-class HubSpotClient:
+class HubSpotClient(ApiSession):
     """One HTTP session against the CRM API at the configured version; a context manager."""
 
     def __init__(
@@ -146,12 +146,6 @@ class HubSpotClient:
             sleep=sleep,
         )
         self.log = self.http.log
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.http.close()
 
     def path(self, api: str, *parts: str) -> str:
         return api_path(self.settings.api_version, api, *parts)

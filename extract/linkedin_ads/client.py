@@ -16,13 +16,13 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from extract.base import SourceError
-from extract.http import Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
+from extract.http import ApiSession, Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
 from extract.linkedin_ads.settings import ACCOUNT_URN, LinkedInAdsSettings
 from extract.oauth import refresh_token_grant
 
@@ -101,21 +101,13 @@ class AccessToken:
 
     def refresh(self, http: HttpClient, settings: LinkedInAdsSettings) -> None:
         """Trade the refresh token for a new access token (form post to ``token_url``)."""
-        body = refresh_token_grant(
-            http,
-            "linkedin_ads",
-            settings.token_url,
-            settings.client_id,
-            settings.client_secret,
-            settings.refresh_token,
-            OAUTH_HINT,
-        )
+        body = refresh_token_grant(http, "linkedin_ads", settings, OAUTH_HINT)
         self.value = str(body["access_token"])
         expires_in = body.get("refresh_token_expires_in")
         self.refresh_expires_in = float(expires_in) if isinstance(expires_in, int | float) else None
 
 
-class LinkedInAdsClient:
+class LinkedInAdsClient(ApiSession):
     """One HTTP session against the Marketing API; use as a context manager."""
 
     def __init__(
@@ -136,12 +128,6 @@ class LinkedInAdsClient:
             sleep=sleep,
         )
         self.log = self.http.log
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.http.close()
 
     def account(self, account_id: int) -> dict[str, Any]:
         """``GET /rest/adAccounts/{id}``."""

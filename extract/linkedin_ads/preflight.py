@@ -9,13 +9,25 @@ ads-reporting/ads-reporting).
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
-from extract.linkedin_ads.client import LinkedInAdsClient
+from extract.http import Sleep
+from extract.linkedin_ads.client import AccessToken, LinkedInAdsClient
+from extract.linkedin_ads.settings import LinkedInAdsSettings
 from extract.preflight import Check, Level, failed, guarded
 
 SOURCE = "linkedin_ads"
 REFRESH_WARN_DAYS = 30  # refresh tokens last 365 days from issue; using one never resets it
+
+
+def run_preflight(
+    settings: LinkedInAdsSettings, today: date, *, sleep: Sleep = time.sleep
+) -> list[Check]:
+    """Token (refreshed if it can be), each account, reporting access: ``thinline doctor``.
+    The version is checked against ``versions.toml`` by the doctor, not here."""
+    with LinkedInAdsClient(settings, AccessToken(settings), sleep=sleep) as api:
+        return preflight(api, today)
 
 
 def preflight(api: LinkedInAdsClient, today: date) -> list[Check]:

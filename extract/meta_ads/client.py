@@ -24,13 +24,14 @@ import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from extract.base import SourceError
 from extract.http import (
     MAX_DELAY_SECONDS,
+    ApiSession,
     Failure,
     FailureKind,
     HttpClient,
@@ -146,7 +147,7 @@ class VersionWarning:
             )
 
 
-class MetaAdsClient:
+class MetaAdsClient(ApiSession):
     """One HTTP session against the Graph API; use as a context manager."""
 
     def __init__(
@@ -169,12 +170,6 @@ class MetaAdsClient:
             on_response=version_warning or VersionWarning(),
         )
         self.log = self.http.log
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.http.close()
 
     def me(self) -> dict[str, Any]:
         """``GET /me``: the token's user (for a system user token, the system user)."""

@@ -7,7 +7,12 @@ Three kinds of call: ``GET /me`` (a system user token's ``me`` is the system use
 
 from __future__ import annotations
 
+import time
+from datetime import date
+
+from extract.http import Sleep
 from extract.meta_ads.client import MetaAdsClient
+from extract.meta_ads.settings import MetaAdsSettings
 from extract.preflight import Check, Level, failed, guarded
 
 SOURCE = "meta_ads"
@@ -26,6 +31,15 @@ ACCOUNT_STATUSES = {
     202: "ANY_CLOSED",
 }
 ACCOUNT_FIELDS = ("name", "account_status", "currency")
+
+
+def run_preflight(
+    settings: MetaAdsSettings, today: date, *, sleep: Sleep = time.sleep
+) -> list[Check]:
+    """Token (and app secret proof), ``ads_read``, each ad account: ``thinline doctor``.
+    The version is checked against ``versions.toml`` by the doctor, not here."""
+    with MetaAdsClient(settings, sleep=sleep) as api:
+        return preflight(api)
 
 
 def preflight(api: MetaAdsClient) -> list[Check]:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from extract.api_versions import default_version
 from extract.base import SourceError
-from extract.http import Classifier, Failure, FailureKind, HttpClient, Sleep, one_line
+from extract.http import (
+    ApiSession,
+    Classifier,
+    Failure,
+    FailureKind,
+    HttpClient,
+    Sleep,
+    one_line,
+)
 from extract.oauth import refresh_token_grant
 from extract.salesforce.settings import SalesforceSettings
 
@@ -114,15 +122,7 @@ class AccessToken:
                 hint = OAUTH_HINTS["client_credentials"]
                 raise SourceError(f"salesforce: token response has no access_token — {hint}")
         else:
-            body = refresh_token_grant(
-                http,
-                "salesforce",
-                settings.token_url,
-                settings.client_id,
-                settings.client_secret,
-                settings.refresh_token,
-                OAUTH_HINTS["refresh_token"],
-            )
+            body = refresh_token_grant(http, "salesforce", settings, OAUTH_HINTS["refresh_token"])
         instance_url = body.get("instance_url")
         if not instance_url:
             hint = OAUTH_HINTS[settings.auth_flow]
@@ -132,7 +132,7 @@ class AccessToken:
         self.value, self.instance_url = str(body["access_token"]), str(instance_url).rstrip("/")
 
 
-class SalesforceClient:
+class SalesforceClient(ApiSession):
     """One HTTP session against the org's REST API; use as a context manager."""
 
     def __init__(
@@ -152,12 +152,6 @@ class SalesforceClient:
             sleep=sleep,
         )
         self.log = self.http.log
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.http.close()
 
     @property
     def data_path(self) -> str:
