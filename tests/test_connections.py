@@ -131,3 +131,52 @@ def test_an_empty_thinline_variable_leaves_the_connection_in_charge(tmp_path: Pa
         tmp_path, THINLINE_HUBSPOT__TOKEN="", AIRFLOW_CONN_THINLINE_HUBSPOT=json.dumps(connection)
     )
     assert settings[0] == "pat-from-airflow"
+
+
+def test_a_warehouse_connection_with_reserved_characters_makes_a_working_url() -> None:
+    from airflow.sdk import Connection
+
+    from thinline.connections import warehouse_url_of
+
+    connection = Connection(
+        conn_id="warehouse",
+        conn_type="postgres",
+        host="db.internal",
+        port=6432,
+        login="thin line",
+        password="p@ss:w/rd?",
+        schema="analytics_db",
+        extra=json.dumps({"sslmode": "require"}),
+    )
+    url = warehouse_url_of(connection)
+    assert url == (
+        "postgresql://thin%20line:p%40ss%3Aw%2Frd%3F@db.internal:6432/analytics_db?sslmode=require"
+    )
+    parsed = psycopg.conninfo.conninfo_to_dict(url)
+    assert (parsed["user"], parsed["password"]) == ("thin line", "p@ss:w/rd?")
+
+
+def test_a_source_connection_maps_login_password_and_host() -> None:
+    from airflow.sdk import Connection
+
+    from extract.google_ads import GoogleAdsSettings
+    from thinline.connections import source_values
+
+    connection = Connection(
+        conn_id="thinline_google_ads",
+        conn_type="http",
+        host="googleads.example.test",
+        login="client-1",
+        password="client-secret",
+        extra=json.dumps({"refresh_token": "r-1", "customer_ids": "123-456-7890"}),
+    )
+    values = source_values(connection, GoogleAdsSettings)
+    assert values == {
+        "refresh_token": "r-1",
+        "customer_ids": "123-456-7890",
+        "client_secret": "client-secret",
+        "client_id": "client-1",
+        "base_url": "https://googleads.example.test",
+    }
+    settings = GoogleAdsSettings.model_validate(values)
+    assert settings.customer_id_list() == ["1234567890"]
