@@ -180,3 +180,17 @@ def test_a_source_connection_maps_login_password_and_host() -> None:
     }
     settings = GoogleAdsSettings.model_validate(values)
     assert settings.customer_id_list() == ["1234567890"]
+
+
+def test_a_secrets_backend_that_cannot_load_is_one_line(tmp_path: Path) -> None:
+    result = run_cli(
+        THINLINE,
+        "doctor",
+        home=tmp_path,
+        THINLINE_SOURCES="hubspot",
+        AIRFLOW__SECRETS__BACKEND="no.such.Backend",
+    )
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]  # after Airflow's own log line about it
+    assert line.startswith("error: Airflow connection warehouse could not be read: ")
+    assert "AirflowConfigException" in line and "no.such.Backend" in line

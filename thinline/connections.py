@@ -49,14 +49,26 @@ def might_have_connections(environ: dict[str, str] | None = None) -> bool:
 
 
 def airflow_connection(conn_id: str) -> Any | None:
-    """The connection ``conn_id`` from Airflow, or None when no backend defines it."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
+    """The connection ``conn_id`` from Airflow, or None when no backend defines it; a one-line
+    :class:`ConfigError` when a configured secrets backend cannot load or answer."""
+    try:
+        from airflow.sdk import BaseHook  # importing Airflow loads the secrets backend
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except Exception as error:
+        raise _unreadable(conn_id, error) from None
     try:
         return BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
         return None
+    except Exception as error:
+        raise _unreadable(conn_id, error) from None
+
+
+def _unreadable(conn_id: str, error: Exception) -> ConfigError:
+    first = (str(error).strip().splitlines() or [""])[0]
+    return ConfigError(
+        f"Airflow connection {conn_id} could not be read: {type(error).__name__}: {first}"
+    )
 
 
 def warehouse_url_of(connection: Any) -> str:
