@@ -189,7 +189,10 @@ def write_summary(
         ended_sessions=published.get("ended_sessions", []),
         report=str(folder.site / "index.html"),
     )
-    log.info("thinline | run summary written to %s", summary.write(folder))
+    try:
+        log.info("thinline | run summary written to %s", summary.write(folder))
+    except OSError as error:  # analytics is published: the Asset event still carries it
+        log.warning("thinline | run summary not written to %s: %s", folder.runs, error)
     return json.loads(summary.to_json())  # the document of runs/latest.json
 
 
