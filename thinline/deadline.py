@@ -20,11 +20,16 @@ log = logging.getLogger(__name__)
 _DONE = {"success", "skipped"}
 
 
+def run_id_of(dag_run: dict[str, Any]) -> str | None:
+    """The run id of the scheduler's DAG-run document (``dag_run_id`` in the REST model)."""
+    return dag_run.get("dag_run_id") or dag_run.get("run_id")
+
+
 def deadline_message(
     dag_run: dict[str, Any], deadline: str, states: dict[str, str | None]
 ) -> tuple[str, str]:
     """Subject and body: the run, its state, and every step not done with its state."""
-    run_id, state = dag_run.get("dag_run_id") or dag_run.get("run_id"), dag_run.get("state")
+    run_id, state = run_id_of(dag_run), dag_run.get("state")
     subject = f"Thinline: analytics not published by {deadline} UTC ({run_id})"
     pending = {task: task_state or "not started" for task, task_state in states.items()}
     pending = {task: task_state for task, task_state in pending.items() if task_state not in _DONE}
@@ -58,7 +63,7 @@ async def not_published(context: dict[str, Any], deadline: str = DEFAULT_DEADLIN
     from thinline.settings import load_settings
 
     dag_run = context["dag_run"]
-    run_id = dag_run.get("dag_run_id") or dag_run.get("run_id")
+    run_id = run_id_of(dag_run)
     try:
         states = await sync_to_async(task_states)(dag_run["dag_id"], run_id)
     except Exception as error:  # the alert matters more than its detail

@@ -33,7 +33,7 @@ import pytest
 from sandbox import WorldConfig, build_world, serve
 from tests.conftest import create_database, drop_database
 from tests.integration.conftest import run_thinline, snapshot
-from thinline.airflow_local import LocalAirflow, _airflow, local_env
+from thinline.airflow_local import LocalAirflow, _airflow, free_port, local_env
 from thinline.airflow_runner import DAG_ID, REPORT_DAG_ID
 
 pytestmark = pytest.mark.integration
@@ -168,7 +168,7 @@ def test_a_night_on_two_celery_workers_survives_a_killed_worker(
             "THINLINE_TASK_RETRIES": "0",
             "THINLINE_TASK_RETRY_DELAY_SECONDS": "5",
         }
-        port = _free_port()
+        port = free_port()
         env = local_env(home, port, thinline, metadata)
         env.update(
             {
@@ -290,9 +290,3 @@ def running_extract(client: httpx.Client, airflow: CeleryAirflow, run_id: str) -
         if worker := airflow.worker_of(ti["pid"]):
             return worker
     return None
-
-
-def _free_port() -> int:
-    from thinline.airflow_local import free_port
-
-    return free_port()
