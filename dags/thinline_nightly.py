@@ -3,7 +3,10 @@
 
 Every night at 02:00 UTC, for the previous UTC day:
 
-`extract` (one task per enabled source, into `raw_<source>`) → `validate_raw` (GX raw suites;
+`extract` (per enabled source, its accounts, then one mapped task per account, each with
+its own watermarks, into `raw_<source>`; at most
+`THINLINE_<SOURCE>__PARALLEL_ACCOUNTS` at once, in the pool `thinline_<source>` with
+`THINLINE_USE_POOLS`) → `validate_raw` (GX raw suites;
 a critical failure stops the run) → `transform` (dbt seed + build into `analytics_build`,
 models tested as they build) → `validate_marts` (GX reconciliations) → `publish` (atomic swap
 into `analytics`, write the run summary, emit the Asset `thinline_analytics`) → `digest`
@@ -21,7 +24,13 @@ import os
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
-from thinline.dag_support import PUBLISHED_WAREHOUSE, publish_deadline, task_defaults
+from thinline.dag_support import (
+    PUBLISHED_WAREHOUSE,
+    extract_pool,
+    parallel_accounts,
+    publish_deadline,
+    task_defaults,
+)
 
 DEFAULT_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
 
@@ -52,22 +61,36 @@ def thinline_nightly() -> None:
         results = []
         for source in sources:
 
-            @task(task_id=f"extract_{source}")
-            def extract_one(source: str = source, **context) -> dict:
+            @task(task_id=f"accounts_{source}")
+            def accounts(source: str = source) -> list[str]:
+                """The accounts the source's extract is mapped over ([""]: the whole source)."""
+                from thinline.pipeline import extract_plan
+
+                return extract_plan(source)
+
+            @task(
+                task_id=f"extract_{source}",
+                map_index_template="{{ account_label }}",
+                max_active_tis_per_dag=parallel_accounts(source),
+                pool=extract_pool(source),
+            )
+            def extract_one(account: str, source: str = source, **context) -> dict:
                 from thinline.interval import window_from_context
                 from thinline.pipeline import extract
 
-                return extract(source, window_from_context(context), context["run_id"])
+                context["account_label"] = account or source
+                return extract(source, window_from_context(context), context["run_id"], account)
 
-            results.append(extract_one())
+            results.append(extract_one.expand(account=accounts()))
         return results
 
     @task
-    def validate_raw(extracts: list[dict], **context) -> dict:
+    def validate_raw(extracts: list, **context) -> dict:
         from thinline.interval import window_from_context
+        from thinline.pipeline import per_source
         from thinline.pipeline import validate_raw as run
 
-        sources = [item["source"] for item in extracts]
+        sources = [item["source"] for item in per_source(extracts)]
         return run(context["run_id"], sources, window_from_context(context))
 
     @task
@@ -83,15 +106,15 @@ def thinline_nightly() -> None:
         return run(context["run_id"])
 
     @task(outlets=[PUBLISHED_WAREHOUSE])
-    def publish(marts_quality: dict, extracts: list[dict], raw_quality: dict, **context) -> dict:
+    def publish(marts_quality: dict, extracts: list, raw_quality: dict, **context) -> dict:
         from thinline.interval import window_from_context
-        from thinline.pipeline import publish_marts, write_summary
+        from thinline.pipeline import per_source, publish_marts, write_summary
 
         published = publish_marts(context["run_id"])
         summary = write_summary(
             context["run_id"],
             window_from_context(context),
-            extracts,
+            per_source(extracts),
             raw_quality,
             marts_quality,
             published,

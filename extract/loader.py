@@ -44,6 +44,7 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
+from extract.accounts import account_scope
 from extract.base import LoadMode, RawRow, Skipped, Stream, Window
 from extract.http import RawRecord
 from extract.shared_ddl import run_shared_ddl
@@ -64,6 +65,10 @@ create table if not exists ops.watermarks (
     updated_at timestamptz not null default now(),
     primary key (source, entity)
 );
+-- One watermark per account of a source read account by account ('' : the whole source).
+alter table ops.watermarks add column if not exists account text not null default '';
+alter table ops.watermarks drop constraint if exists watermarks_pkey;
+alter table ops.watermarks add constraint watermarks_pkey primary key (source, entity, account);
 create table if not exists ops.load_batches (
     batch_id text primary key,
     run_id text,
@@ -77,6 +82,7 @@ create table if not exists ops.load_batches (
     loaded_at timestamptz not null default now()
 );
 alter table ops.load_batches add column if not exists quarantined_count bigint not null default 0;
+alter table ops.load_batches add column if not exists account text not null default '';
 create table if not exists ops.quarantine (
     quarantine_id bigserial primary key,
     batch_id text not null,
@@ -94,6 +100,7 @@ create table if not exists ops.quarantine (
 create index if not exists quarantine_run_idx on ops.quarantine (run_id, source, entity);
 alter table ops.quarantine add column if not exists resolved_at timestamptz;
 alter table ops.quarantine add column if not exists resolved_by text;
+alter table ops.quarantine add column if not exists account text not null default '';
 create index if not exists quarantine_open_idx on ops.quarantine (source, entity)
     where resolved_at is null;
 create table if not exists ops.watermark_resets (
@@ -104,6 +111,7 @@ create table if not exists ops.watermark_resets (
     reset_by text not null,
     reset_at timestamptz not null default now()
 );
+alter table ops.watermark_resets add column if not exists account text not null default '';
 """
 
 CRITICAL, WARNING = "critical", "warning"
@@ -161,22 +169,27 @@ def ensure_ops(conn: psycopg.Connection) -> None:
     )
 
 
-def open_quarantine_start(conn: psycopg.Connection, source: str, entity: str) -> datetime | None:
-    """Start of the earliest read window that quarantined a record still open (None: none)."""
+def open_quarantine_start(
+    conn: psycopg.Connection, source: str, entity: str, account: str = ""
+) -> datetime | None:
+    """Start of the earliest read window that quarantined a record of ``account`` still open
+    (None: none)."""
     row = conn.execute(
         "select min(batches.window_start) from ops.quarantine as quarantine "
         "join ops.load_batches as batches on quarantine.batch_id = batches.batch_id "
-        "where quarantine.source = %s and quarantine.entity = %s "
+        "where quarantine.source = %s and quarantine.entity = %s and quarantine.account = %s "
         "and quarantine.resolved_at is null",
-        (source, entity),
+        (source, entity, account),
     ).fetchone()
     return row[0] if row else None
 
 
-def read_watermark(conn: psycopg.Connection, source: str, entity: str) -> datetime | None:
+def read_watermark(
+    conn: psycopg.Connection, source: str, entity: str, account: str = ""
+) -> datetime | None:
     row = conn.execute(
-        "select watermark from ops.watermarks where source = %s and entity = %s",
-        (source, entity),
+        "select watermark from ops.watermarks where source = %s and entity = %s and account = %s",
+        (source, entity, account),
     ).fetchone()
     return row[0] if row else None
 
@@ -188,8 +201,10 @@ def load_stream(
     window: Window,
     batch_id: str,
     run_id: str | None = None,
+    account: str = "",
 ) -> LoadResult:
-    """Fetch ``stream`` for ``window`` and land it; commit rows and watermark together."""
+    """Fetch ``stream`` for ``window`` and land it; commit rows and watermark together.
+    ``account``: the rows are one account's, and only its rows are replaced or marked deleted."""
     schema = f"raw_{source}"
     table = sql.Identifier(schema, stream.entity)
     keys = list(stream.key_columns)
@@ -223,34 +238,36 @@ def load_stream(
         rows -= len(duplicates)
         bad += duplicates
         lap("dedupe")
-        deleted = 0 if fresh else _merge(conn, table, stream, keys, window, batch_id, rows)
+        scope = account_scope(stream, account)
+        deleted = 0 if fresh else _merge(conn, table, stream, window, batch_id, rows, scope)
         lap("merge")
         with conn.pipeline():
-            healing = _close_reread_quarantine(conn, source, stream, window, batch_id)
-            quarantined = _quarantine(conn, bad, batch_id, run_id, source, stream.entity)
+            healing = _close_reread_quarantine(conn, source, stream, window, batch_id, account)
+            quarantined = _quarantine(conn, bad, batch_id, run_id, source, stream.entity, account)
             conn.execute(
                 """
-                insert into ops.watermarks (source, entity, watermark, batch_id)
-                values (%s, %s, %s, %s)
-                on conflict (source, entity) do update
+                insert into ops.watermarks (source, entity, account, watermark, batch_id)
+                values (%s, %s, %s, %s, %s)
+                on conflict (source, entity, account) do update
                 set watermark = greatest(ops.watermarks.watermark, excluded.watermark),
                     batch_id = excluded.batch_id,
                     updated_at = now()
                 """,
-                (source, stream.entity, min(window.end, loaded_at), batch_id),
+                (source, stream.entity, account, min(window.end, loaded_at), batch_id),
             )
             conn.execute(
                 """
                 insert into ops.load_batches
-                    (batch_id, run_id, source, entity, load_mode, window_start, window_end,
-                     row_count, deleted_count, quarantined_count)
-                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                    (batch_id, run_id, source, entity, account, load_mode, window_start,
+                     window_end, row_count, deleted_count, quarantined_count)
+                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
                 (
                     batch_id,
                     run_id,
                     source,
                     stream.entity,
+                    account,
                     stream.load_mode.value,
                     window.start,
                     window.end,
@@ -494,21 +511,23 @@ def _quarantine(
     run_id: str | None,
     source: str,
     entity: str,
+    account: str,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     if not bad:
         return counts
     with conn.cursor() as cursor:
         cursor.executemany(
-            "insert into ops.quarantine (batch_id, run_id, source, entity, rule, severity, "
-            "reason, record_key, payload, is_deleted) "
-            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "insert into ops.quarantine (batch_id, run_id, source, entity, account, rule, "
+            "severity, reason, record_key, payload, is_deleted) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
                     batch_id,
                     run_id,
                     source,
                     entity,
+                    account,
                     item.rule,
                     QUARANTINE_RULES[item.rule][0],
                     f"{QUARANTINE_RULES[item.rule][1]}: {item.detail}",
@@ -525,25 +544,38 @@ def _quarantine(
 
 
 def _close_reread_quarantine(
-    conn: psycopg.Connection, source: str, stream: Stream, window: Window, batch_id: str
+    conn: psycopg.Connection,
+    source: str,
+    stream: Stream,
+    window: Window,
+    batch_id: str,
+    account: str,
 ) -> psycopg.Cursor:
-    """Close the open quarantine rows whose window this load read again: the record loaded,
-    or is quarantined again by this very batch (a snapshot re-reads everything). Its
-    ``rowcount`` is how many."""
+    """Close the open quarantine rows of ``account`` whose window this load read again: the
+    record loaded, or is quarantined again by this very batch (a snapshot re-reads
+    everything). Its ``rowcount`` is how many."""
     covered = (
         sql.SQL("")
         if stream.load_mode is LoadMode.SNAPSHOT
         else sql.SQL(
             "and batch_id in (select batch_id from ops.load_batches "
-            "where source = %(source)s and entity = %(entity)s and window_start >= %(start)s)"
+            "where source = %(source)s and entity = %(entity)s and account = %(account)s "
+            "and window_start >= %(start)s)"
         )
     )
     return conn.execute(
         sql.SQL(
             "update ops.quarantine set resolved_at = now(), resolved_by = %(batch)s "
-            "where source = %(source)s and entity = %(entity)s and resolved_at is null {}"
+            "where source = %(source)s and entity = %(entity)s and account = %(account)s "
+            "and resolved_at is null {}"
         ).format(covered),
-        {"source": source, "entity": stream.entity, "start": window.start, "batch": batch_id},
+        {
+            "source": source,
+            "entity": stream.entity,
+            "account": account,
+            "start": window.start,
+            "batch": batch_id,
+        },
     )
 
 
@@ -563,12 +595,14 @@ def resolve_quarantine(
     return closed
 
 
-def open_quarantine_counts(conn: psycopg.Connection, source: str) -> dict[str, int]:
-    """``{entity: rows}`` still quarantined (open) for ``source``."""
+def open_quarantine_counts(
+    conn: psycopg.Connection, source: str, accounts: list[str] | None = None
+) -> dict[str, int]:
+    """``{entity: rows}`` still quarantined (open) for ``source`` (its ``accounts`` only)."""
     rows = conn.execute(
         "select entity, count(*) from ops.quarantine where source = %s and resolved_at is null "
-        "group by 1 order by 1",
-        (source,),
+        "and (%s::text[] is null or account = any(%s)) group by 1 order by 1",
+        (source, accounts, accounts),
     ).fetchall()
     return {entity: count for entity, count in rows}
 
@@ -578,13 +612,14 @@ def _dumps(value: Any) -> str:
 
 
 def quarantine_counts(
-    conn: psycopg.Connection, run_id: str, source: str
+    conn: psycopg.Connection, run_id: str, source: str, accounts: list[str] | None = None
 ) -> dict[str, dict[str, int]]:
-    """``{entity: {"<reason> [<rule>]": rows}}`` quarantined by ``run_id`` for ``source``."""
+    """``{entity: {"<reason> [<rule>]": rows}}`` quarantined by ``run_id`` for ``source``
+    (its ``accounts`` only)."""
     rows = conn.execute(
         "select entity, rule, count(*) from ops.quarantine where run_id = %s and source = %s "
-        "group by 1, 2 order by 1, 2",
-        (run_id, source),
+        "and (%s::text[] is null or account = any(%s)) group by 1, 2 order by 1, 2",
+        (run_id, source, accounts, accounts),
     ).fetchall()
     counts: dict[str, dict[str, int]] = {}
     for entity, rule, count in rows:
@@ -597,14 +632,15 @@ def _merge(
     conn: psycopg.Connection,
     table: sql.Identifier,
     stream: Stream,
-    keys: list[str],
     window: Window,
     batch_id: str,
     rows: int,
+    scope: sql.Composable,
 ) -> int:
     """Delete what the batch (``rows`` rows, already in ``table``) supersedes; return rows
-    newly marked deleted."""
-    key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
+    newly marked deleted. Days are replaced and a snapshot's missing rows marked only within
+    ``scope`` (one account's rows, :func:`account_scope`)."""
+    key_list = sql.SQL(", ").join(map(sql.Identifier, stream.key_columns))
     marking = None
     with conn.pipeline():
         if stream.load_mode is LoadMode.REPLACE_DAYS:
@@ -612,8 +648,13 @@ def _merge(
             days = window.days()
             if days:
                 conn.execute(
-                    sql.SQL("delete from {} where {} >= %s and {} < %s and _batch_id <> %s").format(
-                        table, sql.Identifier(stream.day_column), sql.Identifier(stream.day_column)
+                    sql.SQL(
+                        "delete from {} where {} >= %s and {} < %s and _batch_id <> %s{}"
+                    ).format(
+                        table,
+                        sql.Identifier(stream.day_column),
+                        sql.Identifier(stream.day_column),
+                        scope,
                     ),
                     (days[0], days[-1] + timedelta(days=1), batch_id),
                 )
@@ -634,7 +675,7 @@ def _merge(
                     "update {table} set is_deleted = true where not is_deleted "
                     "and ({keys}) not in (select {keys} from _batch_keys) "
                     # a key quarantined as ambiguous was returned: keep its earlier version live
-                    "and ({keys}) not in (select {keys} from _duplicate_keys)"
-                ).format(table=table, keys=key_list)
+                    "and ({keys}) not in (select {keys} from _duplicate_keys){scope}"
+                ).format(table=table, keys=key_list, scope=scope)
             )
     return marking.rowcount if marking is not None else 0

@@ -11,6 +11,9 @@ A backfill of an older interval re-reads from that interval's start; watermarks 
 stream with open quarantined records also re-reads from the start of the window they came from
 (extract/loader.py). An interval that ends after now is refused: it would read nothing of its
 future and its watermark would hide what arrives meanwhile.
+
+A source read account by account (extract/accounts.py) is extracted one account at a time,
+or only the account asked for (the nightly's mapped tasks): each with its own watermarks.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import UTC, date, datetime
 
 import psycopg
 
+from extract.accounts import adopt_whole_source_watermarks
 from extract.base import ConfigError, LoadMode, Stream, Window, midnight
 from extract.loader import (
     LoadResult,
@@ -38,9 +42,10 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SourceSummary:
     source: str
-    rows: dict[str, int]
+    rows: dict[str, int]  # entity -> rows, every account's together
     deleted: dict[str, int]
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # entity -> reason -> n
+    accounts: list[str] = field(default_factory=lambda: [""])  # those extracted ("": whole)
 
     @property
     def total_rows(self) -> int:
@@ -87,27 +92,51 @@ def extract_source(
     warehouse_url: str,
     history_start: date,
     run_id: str | None = None,
+    account: str | None = None,
 ) -> SourceSummary:
-    """Extract every stream of ``source`` for ``interval`` into ``raw_<source>``."""
+    """Extract every stream of ``source`` for ``interval`` into ``raw_<source>``: of
+    ``account`` only, or of every configured account (``None``)."""
     from extract.registry import SOURCES  # imports every connector: only when extracting
 
     refuse_future(interval)
     settings.check_credentials()
-    connector = SOURCES[source](settings)
+    configured = settings.accounts()
+    if account is not None and account not in configured:
+        raise ConfigError(
+            f"{source}: account {account!r} is not one of the configured accounts "
+            f"({', '.join(configured)}); check THINLINE_{source.upper()}__"
+            f"{(settings.account_setting or '').upper()}"
+        )
+    accounts = configured if account is None else [account]
     results: list[LoadResult] = []
     # Autocommit, so each load_stream transaction is a real one rather than a savepoint.
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         ensure_ops(conn)
-        for stream in connector.streams():
-            watermark = read_watermark(conn, source, stream.entity)
-            quarantine_start = open_quarantine_start(conn, source, stream.entity)
-            window = read_window(stream, watermark, interval, history_start, quarantine_start)
-            log.info("%s.%s: reading %s .. %s", source, stream.entity, window.start, window.end)
-            batch_id = uuid.uuid4().hex
-            results.append(load_stream(conn, source, stream, window, batch_id, run_id))
-    return SourceSummary(
-        source=source,
-        rows={result.entity: result.rows for result in results},
-        deleted={result.entity: result.deleted for result in results},
-        skipped={result.entity: result.skipped for result in results if result.skipped},
-    )
+        if settings.account_setting is not None:
+            streams = SOURCES[source](settings).streams()
+            adopt_whole_source_watermarks(conn, source, streams, configured)
+        for one in accounts:
+            connector = SOURCES[source](settings.for_account(one))
+            label = f"{source}[{one}]" if one else source
+            for stream in connector.streams():
+                watermark = read_watermark(conn, source, stream.entity, one)
+                quarantine_start = open_quarantine_start(conn, source, stream.entity, one)
+                window = read_window(stream, watermark, interval, history_start, quarantine_start)
+                log.info("%s.%s: reading %s .. %s", label, stream.entity, window.start, window.end)
+                batch_id = uuid.uuid4().hex
+                results.append(load_stream(conn, source, stream, window, batch_id, run_id, one))
+    return summarize(source, accounts, results)
+
+
+def summarize(source: str, accounts: list[str], results: list[LoadResult]) -> SourceSummary:
+    """One summary of the loads of ``accounts``: rows, deletions and skips added per entity."""
+    rows: dict[str, int] = {}
+    deleted: dict[str, int] = {}
+    skipped: dict[str, dict[str, int]] = {}
+    for result in results:
+        rows[result.entity] = rows.get(result.entity, 0) + result.rows
+        deleted[result.entity] = deleted.get(result.entity, 0) + result.deleted
+        for reason, count in result.skipped.items():
+            reasons = skipped.setdefault(result.entity, {})
+            reasons[reason] = reasons.get(reason, 0) + count
+    return SourceSummary(source, rows, deleted, skipped, accounts)

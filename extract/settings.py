@@ -6,9 +6,9 @@ nested delimiter ``__``), composed in :mod:`thinline.settings`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from extract.base import ConfigError
 
@@ -20,6 +20,9 @@ class SourceSettings(BaseModel):
     credentials: ClassVar[tuple[str, ...]] = ()
     # The setting an Airflow connection's password fills (thinline/connections.py).
     connection_password: ClassVar[str]
+    # The comma list of accounts, for a source read account by account (ad platforms): each
+    # account is extracted by its own task with its own watermarks (docs/raw_layout.md).
+    account_setting: ClassVar[str | None] = None
 
     base_url: str
     timeout_seconds: float = 30.0
@@ -27,6 +30,20 @@ class SourceSettings(BaseModel):
     backoff_seconds: float = (
         1.0  # first retry delay; doubles each retry unless the API says otherwise
     )
+    # Accounts of this source extracted at the same time (the nightly's mapped extract tasks;
+    # with THINLINE_USE_POOLS, the slots of the Airflow pool thinline_<source>).
+    parallel_accounts: int = Field(default=4, ge=1)
+
+    def accounts(self) -> list[str]:
+        """The accounts to extract, as bare ids; ``[""]`` (the whole source) for a source that
+        is not read account by account."""
+        return [""]
+
+    def for_account(self, account: str) -> Self:
+        """These settings narrowed to one account (``""``: unchanged)."""
+        if not account or self.account_setting is None:
+            return self
+        return self.model_copy(update={self.account_setting: account})
 
     def check_credentials(self) -> None:
         """Raise a one-line :class:`ConfigError` naming the first unset credential."""

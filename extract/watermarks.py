@@ -24,34 +24,37 @@ class Reset:
     entity: str
     before: datetime
     after: datetime
+    account: str = ""  # "": the whole source
 
 
 def reset_watermarks(
     conn: psycopg.Connection, source: str, entities: list[str], to: datetime
 ) -> list[Reset]:
-    """Move the watermarks of ``entities`` of ``source`` back to ``to`` (those already at or
-    before it are left alone); record and log each move. Runs in one transaction."""
+    """Move the watermarks of ``entities`` of ``source`` (every account's) back to ``to``
+    (those already at or before it are left alone); record and log each move. Runs in one
+    transaction."""
     by = f"{getpass.getuser()}@{socket.gethostname()}"
     resets: list[Reset] = []
     with conn.transaction():
         for entity in entities:
-            row = conn.execute(
-                "select watermark from ops.watermarks where source = %s and entity = %s for update",
-                (source, entity),
-            ).fetchone()
-            if row is None or row[0] <= to:
-                continue
-            conn.execute(
-                "update ops.watermarks set watermark = %s, updated_at = now() "
-                "where source = %s and entity = %s",
-                (to, source, entity),
-            )
-            conn.execute(
-                "insert into ops.watermark_resets "
-                "(source, entity, from_watermark, to_watermark, reset_by) "
-                "values (%s, %s, %s, %s, %s)",
-                (source, entity, row[0], to, by),
-            )
-            log.warning("%s.%s: watermark reset %s -> %s by %s", source, entity, row[0], to, by)
-            resets.append(Reset(entity, row[0], to))
+            rows = conn.execute(
+                "select account, watermark from ops.watermarks "
+                "where source = %s and entity = %s and watermark > %s order by account for update",
+                (source, entity, to),
+            ).fetchall()
+            for account, before in rows:
+                conn.execute(
+                    "update ops.watermarks set watermark = %s, updated_at = now() "
+                    "where source = %s and entity = %s and account = %s",
+                    (to, source, entity, account),
+                )
+                conn.execute(
+                    "insert into ops.watermark_resets "
+                    "(source, entity, account, from_watermark, to_watermark, reset_by) "
+                    "values (%s, %s, %s, %s, %s, %s)",
+                    (source, entity, account, before, to, by),
+                )
+                name = f"{source}.{entity}" + (f" [{account}]" if account else "")
+                log.warning("%s: watermark reset %s -> %s by %s", name, before, to, by)
+                resets.append(Reset(entity, before, to, account))
     return resets

@@ -18,10 +18,13 @@ class WorldConfig:
     scale: float = 1.0  # ~1: a few hundred contacts and tens of deals; the demo uses ~5-10
     start: date = date(2026, 1, 1)  # first day with activity
     end: date = date(2026, 3, 31)  # last day (inclusive); servers show state as of its end, UTC
+    meta_ad_accounts: int = 2  # 1-3: a third account tests per-account extracts
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise ValueError(f"world end {self.end} is before its start {self.start}")
+        if not 1 <= self.meta_ad_accounts <= 3:
+            raise ValueError(f"meta_ad_accounts must be 1 to 3, got {self.meta_ad_accounts}")
         if self.scale <= 0:
             raise ValueError(f"world scale must be positive, got {self.scale}")
 

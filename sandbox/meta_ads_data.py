@@ -27,6 +27,7 @@ PURCHASE = "offsite_conversion.fb_pixel_purchase"
 ACCOUNTS = [
     ("Thinline US - Meta", "USD", "America/New_York", "US"),
     ("Thinline UK - Meta", "GBP", "Europe/London", "UK"),
+    ("Thinline DE - Meta", "EUR", "Europe/Berlin", "DE"),  # with WorldConfig.meta_ad_accounts 3
 ]
 # name, objective, ad set audiences
 CAMPAIGN_TEMPLATES = [
@@ -190,7 +191,9 @@ def build_meta_ads(config: WorldConfig) -> MetaAdsData:
     profiles: list[_AdProfile] = []
     size = math.sqrt(config.scale)
     per_account = max(3, round(3 * size))
-    for account_no, (name, currency, time_zone, region) in enumerate(ACCOUNTS):
+    for account_no, (name, currency, time_zone, region) in enumerate(
+        ACCOUNTS[: config.meta_ad_accounts]
+    ):
         account = AdAccount(
             new_id(100_000_000_000_000, 899_999_999_999_999), name, currency, time_zone
         )

@@ -42,6 +42,7 @@ What Meta does that a client may not expect, from Meta's pages:
   8 PENDING_SETTLEMENT, 9 IN_GRACE_PERIOD, 100 PENDING_CLOSURE, 101 CLOSED;
   https://developers.facebook.com/docs/marketing-api/reference/ad-account/) can be set per
   account with ``account_statuses``.
+* Faults (``sandbox/faults.py``) can be aimed at some ad accounts only (``fault_accounts``).
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ class MetaAdsServer(StandInServer):
         app_secret: str = APP_SECRET,
         permissions: Iterable[str] = GRANTED,
         account_statuses: Mapping[int, int] | None = None,
+        fault_accounts: Iterable[int] | None = None,
     ) -> None:
         super().__init__(faults)
         self.data: MetaAdsData = world.meta_ads
@@ -158,6 +160,7 @@ class MetaAdsServer(StandInServer):
         self.app_secret = app_secret
         self.permissions = tuple(permissions)
         self.account_statuses = dict(account_statuses or {})
+        self.fault_accounts = None if fault_accounts is None else frozenset(fault_accounts)
         campaigns = {c.campaign_id: c for c in self.data.campaigns}
         self._campaigns = campaigns
         self._ad_sets = {s.ad_set_id: s for s in self.data.ad_sets}
@@ -479,6 +482,16 @@ class MetaAdsServer(StandInServer):
         return headers
 
     # Faults.
+    def takes_faults(self, request: Request) -> bool:
+        """With ``fault_accounts``, faults hit only the requests for those ad accounts: Meta's
+        errors and throttles are per ad account (``x-business-use-case-usage`` is keyed by
+        account id, https://developers.facebook.com/docs/graph-api/overview/rate-limiting/), so
+        one account can fail while the others answer."""
+        if self.fault_accounts is None:
+            return True
+        match = ROUTE.fullmatch(request.path)
+        return bool(match and match[2].isdigit() and int(match[2]) in self.fault_accounts)
+
     def fault_response(self, fault: Fault, nth: int, request: Request) -> Response:
         match = ROUTE.fullmatch(request.path)
         account_id = int(match[2]) if match and match[2].isdigit() else 0

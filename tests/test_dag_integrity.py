@@ -72,12 +72,40 @@ def test_publish_emits_the_asset_the_report_is_scheduled_on(dagbag) -> None:
     assert report.get_task("report").inlets == [published]
 
 
-def test_one_extract_task_per_enabled_source(monkeypatch) -> None:
+def test_each_source_extract_is_mapped_over_its_accounts(monkeypatch) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
-    monkeypatch.setenv("THINLINE_SOURCES", "hubspot")
+    monkeypatch.setenv("THINLINE_SOURCES", "hubspot,meta_ads")
+    monkeypatch.setenv("THINLINE_META_ADS__PARALLEL_ACCOUNTS", "2")
     dag = DagBag(dag_folder=str(DAGS)).dags["thinline_nightly"]
-    assert [t for t in dag.task_ids if t.startswith("extract.")] == ["extract.extract_hubspot"]
+    assert [t for t in dag.task_ids if t.startswith("extract.")] == [
+        "extract.accounts_hubspot",
+        "extract.extract_hubspot",
+        "extract.accounts_meta_ads",
+        "extract.extract_meta_ads",
+    ]
+    meta = dag.get_task("extract.extract_meta_ads")
+    assert meta.is_mapped and meta.upstream_task_ids == {"extract.accounts_meta_ads"}
+    assert meta.partial_kwargs["max_active_tis_per_dag"] == 2
+    assert dag.get_task("extract.extract_hubspot").partial_kwargs["max_active_tis_per_dag"] == 4
+    assert meta.partial_kwargs["pool"] == "default_pool"  # pools are opt-in
+    assert dag.get_task("validate_raw").upstream_task_ids == {
+        "extract.extract_hubspot",
+        "extract.extract_meta_ads",
+    }
+
+    monkeypatch.setenv("THINLINE_USE_POOLS", "true")
+    dag = DagBag(dag_folder=str(DAGS)).dags["thinline_nightly"]
+    assert dag.get_task("extract.extract_meta_ads").partial_kwargs["pool"] == "thinline_meta_ads"
+
+
+def test_a_malformed_parallel_accounts_is_an_import_error_naming_the_setting(monkeypatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("THINLINE_SOURCES", "google_ads")
+    monkeypatch.setenv("THINLINE_GOOGLE_ADS__PARALLEL_ACCOUNTS", "0")
+    errors = DagBag(dag_folder=str(DAGS)).import_errors
+    assert any("THINLINE_GOOGLE_ADS__PARALLEL_ACCOUNTS must be" in text for text in errors.values())
 
 
 @pytest.mark.parametrize("dag_file", ["thinline_nightly.py", "thinline_report.py"])

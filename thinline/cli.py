@@ -591,7 +591,10 @@ def reset(
         ensure_ops(conn)
         resets = reset_watermarks(conn, source, [stream] if stream else streams, midnight(day))
     for item in resets:
-        typer.echo(f"raw_{source}.{item.entity}: watermark {item.before:%Y-%m-%d %H:%M} -> {day}")
+        account = f" (account {item.account})" if item.account else ""
+        typer.echo(
+            f"raw_{source}.{item.entity}{account}: watermark {item.before:%Y-%m-%d %H:%M} -> {day}"
+        )
     if not resets:
         typer.echo(f"no watermark of {source} was after {day}: nothing to reset")
 

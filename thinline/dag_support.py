@@ -48,6 +48,28 @@ def task_defaults() -> dict[str, Any]:
     }
 
 
+def parallel_accounts(source: str) -> int:
+    """How many accounts of ``source`` extract at once (THINLINE_<SOURCE>__PARALLEL_ACCOUNTS,
+    default 4): the mapped extract task's ``max_active_tis_per_dag``."""
+    name = f"THINLINE_{source.upper()}__PARALLEL_ACCOUNTS"
+    value = os.environ.get(name) or "4"
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+DEFAULT_POOL = "default_pool"  # Airflow's own
+
+
+def extract_pool(source: str) -> str:
+    """The Airflow pool of ``source``'s extract tasks, ``thinline_<source>``, when
+    THINLINE_USE_POOLS is on: its slots bound the source's API calls across every DAG and worker
+    (``thinline airflow`` and the compose file create the pools); else Airflow's default pool."""
+    if os.environ.get("THINLINE_USE_POOLS", "").lower() in ("1", "true", "yes", "on"):
+        return f"thinline_{source}"
+    return DEFAULT_POOL
+
+
 def hours_to_publish(deadline: str) -> timedelta:
     """How long after 02:00 the UTC clock time ``deadline`` (HH:MM) comes: 07:00 → 5 h."""
     match = _CLOCK.match(deadline)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,15 +27,25 @@ from thinline.vacuum import vacuum_analyze_schema
 log = logging.getLogger(__name__)
 
 
-def extract(source: str, window: Window, run_id: str) -> dict[str, Any]:
-    """Pre-flight checks of ``source`` (a FAIL stops here, before anything loads), then the
-    extract of every stream."""
+def extract_plan(source: str) -> list[str]:
+    """The accounts ``source``'s extract is mapped over (``[""]``: the whole source)."""
+    accounts = load_settings().source_settings(source).accounts()
+    if accounts != [""]:
+        log.info("thinline | %s: %d accounts: %s", source, len(accounts), ", ".join(accounts))
+    return accounts
+
+
+def extract(source: str, window: Window, run_id: str, account: str | None = None) -> dict[str, Any]:
+    """Pre-flight checks of ``source`` (of ``account`` only, when given; a FAIL stops here,
+    before anything loads), then the extract of every stream."""
     from thinline.doctor import raise_on_failure, record, source_checks
 
     settings = load_settings()
     url = warehouse_url(settings)
-    with task_lock(url, f"extract_{source} of {run_id}", run_id):
-        checks = source_checks(source, settings.source_settings(source), datetime.now(UTC).date())
+    label = f"{source}[{account}]" if account else source
+    with task_lock(url, f"extract_{label} of {run_id}", run_id):
+        narrowed = settings.source_settings(source).for_account(account or "")
+        checks = source_checks(source, narrowed, datetime.now(UTC).date())
         record(url, run_id, checks)
         raise_on_failure(checks)
         warnings = [check.line() for check in checks if check.level.value == "WARN"]
@@ -47,36 +58,75 @@ def extract(source: str, window: Window, run_id: str) -> dict[str, Any]:
             url,
             settings.start_date,
             run_id=run_id,
+            account=account,
         )
-    log.info("thinline | extracted %s: %d rows", source, summary.total_rows)
+    log.info("thinline | extracted %s: %d rows", label, summary.total_rows)
     return {
         **summary.as_dict(),
-        "quarantined": quarantined(settings, run_id, source),
-        "quarantine_open": open_quarantine(settings, source),
+        "quarantined": quarantined(settings, run_id, source, summary.accounts),
+        "quarantine_open": open_quarantine(settings, source, summary.accounts),
         "preflight_warnings": warnings,
     }
 
 
-def quarantined(settings: Settings, run_id: str, source: str) -> dict[str, dict[str, int]]:
-    """Rows of ``source`` this run moved to ops.quarantine: ``{entity: {reason: rows}}``."""
+def quarantined(
+    settings: Settings, run_id: str, source: str, accounts: list[str]
+) -> dict[str, dict[str, int]]:
+    """Rows of ``source``'s ``accounts`` this run moved to ops.quarantine:
+    ``{entity: {reason: rows}}``."""
     import psycopg
 
     from extract.loader import ensure_ops, quarantine_counts
 
     with psycopg.connect(warehouse_url(settings), autocommit=True) as conn:
         ensure_ops(conn)
-        return quarantine_counts(conn, run_id, source)
+        return quarantine_counts(conn, run_id, source, accounts)
 
 
-def open_quarantine(settings: Settings, source: str) -> dict[str, int]:
-    """Records of ``source`` still quarantined, whatever run put them there: ``{entity: rows}``."""
+def open_quarantine(settings: Settings, source: str, accounts: list[str]) -> dict[str, int]:
+    """Records of ``source``'s ``accounts`` still quarantined, whatever run put them there:
+    ``{entity: rows}``."""
     import psycopg
 
     from extract.loader import ensure_ops, open_quarantine_counts
 
     with psycopg.connect(warehouse_url(settings), autocommit=True) as conn:
         ensure_ops(conn)
-        return open_quarantine_counts(conn, source)
+        return open_quarantine_counts(conn, source, accounts)
+
+
+def per_source(extracts: Iterable[Any]) -> list[dict[str, Any]]:
+    """The extract results of a night, one per source: the mapped tasks' results (a list per
+    source, one item per account) added together, sources in their first order."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in _flat(extracts):
+        into = merged.setdefault(
+            item["source"],
+            {"source": item["source"], "accounts": [], "preflight_warnings": [], "total_rows": 0},
+        )
+        into["accounts"] += item.get("accounts", [""])
+        into["preflight_warnings"] += item.get("preflight_warnings", [])
+        into["total_rows"] += item.get("total_rows", 0)
+        for name in ("rows", "deleted", "quarantine_open"):
+            _add(into.setdefault(name, {}), item.get(name, {}))
+        for name in ("skipped", "quarantined"):
+            nested = into.setdefault(name, {})
+            for entity, counts in item.get(name, {}).items():
+                _add(nested.setdefault(entity, {}), counts)
+    return list(merged.values())
+
+
+def _flat(extracts: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    for item in extracts:
+        if isinstance(item, dict):
+            yield item
+        else:  # a mapped task's results
+            yield from _flat(item)
+
+
+def _add(into: dict[str, int], counts: dict[str, int]) -> None:
+    for key, count in counts.items():
+        into[key] = into.get(key, 0) + count
 
 
 FULL_CHECKS_WEEKDAY = 7  # Sunday's night (ISO weekday of the run's day) re-reads every row

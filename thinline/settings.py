@@ -126,6 +126,10 @@ class Settings(BaseSettings):
         default=None, description="bi_reader's password on a THINLINE_WAREHOUSE_URL server."
     )
     task_retries: int | None = Field(default=None, ge=0, description="Airflow task retries.")
+    use_pools: bool = Field(
+        default=False,
+        description="Extract tasks run in the Airflow pools thinline_<source> (create them first).",
+    )
     task_retry_delay_seconds: int | None = Field(
         default=None, ge=1, description="First retry's delay in seconds (default 120; doubles)."
     )

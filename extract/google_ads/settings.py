@@ -26,6 +26,7 @@ class GoogleAdsSettings(SourceSettings):
 
     source: ClassVar[str] = "google_ads"
     connection_password: ClassVar[str] = "client_secret"  # an Airflow connection's password
+    account_setting: ClassVar[str | None] = "customer_ids"
     credentials: ClassVar[tuple[str, ...]] = (
         "client_id",
         "client_secret",
@@ -65,3 +66,6 @@ class GoogleAdsSettings(SourceSettings):
                 f"123-456-7890, comma-separated; got {self.customer_ids!r}"
             )
         return ids
+
+    def accounts(self) -> list[str]:
+        return self.customer_id_list()

@@ -18,6 +18,7 @@ class LinkedInAdsSettings(SourceSettings):
 
     source: ClassVar[str] = "linkedin_ads"
     connection_password: ClassVar[str] = "access_token"  # an Airflow connection's password
+    account_setting: ClassVar[str | None] = "account_ids"
     credentials: ClassVar[tuple[str, ...]] = ("access_token", "account_ids")
 
     base_url: str = "https://api.linkedin.com"
@@ -60,3 +61,6 @@ class LinkedInAdsSettings(SourceSettings):
                 f"like 507123456, comma-separated; got {self.account_ids!r}"
             )
         return [int(part) for part in ids]
+
+    def accounts(self) -> list[str]:
+        return [str(account) for account in self.account_id_list()]

@@ -17,6 +17,7 @@ class MetaAdsSettings(SourceSettings):
 
     source: ClassVar[str] = "meta_ads"
     connection_password: ClassVar[str] = "access_token"  # an Airflow connection's password
+    account_setting: ClassVar[str | None] = "account_ids"
     credentials: ClassVar[tuple[str, ...]] = ("access_token", "account_ids")
 
     base_url: str = "https://graph.facebook.com"
@@ -47,3 +48,6 @@ class MetaAdsSettings(SourceSettings):
                 f"act_1234567890, comma-separated; got {self.account_ids!r}"
             )
         return ids
+
+    def accounts(self) -> list[str]:
+        return self.account_id_list()

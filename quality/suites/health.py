@@ -129,7 +129,14 @@ def with_health(
 
 
 def _batches(source: str, entity: str) -> str:
-    return f"from ops.load_batches where source = '{source}' and entity = '{entity}'"
+    """The stream's loads, one row per run (a source read account by account loads a batch
+    per account): rows added up, the latest load time and window end."""
+    return (
+        "from (select sum(row_count)::bigint as row_count, max(loaded_at) as loaded_at, "
+        "max(window_end) as window_end from ops.load_batches "
+        f"where source = '{source}' and entity = '{entity}' "
+        "group by coalesce(run_id, batch_id)) as loads where true"
+    )
 
 
 def _volume(prefix: str, source: str, entity: str) -> gxe.UnexpectedRowsExpectation:

@@ -84,6 +84,20 @@ def test_volume_against_the_trailing_median(warehouse: Database) -> None:
     assert failed(validate_raw(warehouse.url, "run-volume-2", tables=[ADS])) == {}
 
 
+def test_volume_adds_up_the_accounts_of_one_run(warehouse: Database) -> None:
+    # Five runs of 1000 rows, then one loaded as four accounts' batches of 250: the same volume.
+    history(warehouse, "google_ads", "ad_daily_metrics", [1000] * 5, "2024-06-03")
+    warehouse.conn.execute(
+        "insert into ops.load_batches (batch_id, run_id, source, entity, account, load_mode, "
+        "window_start, window_end, row_count, deleted_count, loaded_at) "
+        "select batch_id || '-' || account_id, 'run-accounts', source, entity, account_id, "
+        "load_mode, window_start, window_end, 250, 0, loaded_at + interval '1 day' "
+        "from ops.load_batches cross join (values ('1'), ('2'), ('3'), ('4')) as a (account_id) "
+        "where batch_id = 'ad_daily_metrics-4'"
+    )
+    assert failed(validate_raw(warehouse.url, "run-accounts", tables=[ADS])) == {}
+
+
 def test_volume_needs_three_earlier_batches(warehouse: Database) -> None:
     history(warehouse, "google_ads", "ad_daily_metrics", [100, 120, 3], "2024-06-03")
     assert failed(validate_raw(warehouse.url, "run-few", tables=[ADS])) == {}

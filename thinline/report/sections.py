@@ -553,9 +553,20 @@ FRESHNESS_BY_SOURCE = Chart(
 FRESHNESS_BY_ENTITY = Chart(
     "freshness_by_entity",
     "Watermarks and last loads per stream",
-    "ops.watermarks with the latest batch of each stream from ops.load_batches.",
+    "ops.watermarks (a source read account by account: its oldest account's, and how many "
+    "accounts) with the latest batch of each stream from ops.load_batches.",
     """
-    with last_batches as (
+    with watermarks as (
+        select
+            source,
+            entity,
+            min(watermark) as watermark,
+            count(*) as accounts
+        from ops.watermarks
+        group by source, entity
+    ),
+
+    last_batches as (
         select distinct on (source, entity)
             source,
             entity,
@@ -570,10 +581,11 @@ FRESHNESS_BY_ENTITY = Chart(
         watermarks.source,
         watermarks.entity,
         watermarks.watermark,
+        watermarks.accounts,
         last_batches.loaded_at as last_loaded_at,
         last_batches.load_mode,
         last_batches.row_count as last_batch_rows
-    from ops.watermarks as watermarks
+    from watermarks
     left join last_batches
         on watermarks.source = last_batches.source and watermarks.entity = last_batches.entity
     order by watermarks.source, watermarks.entity
