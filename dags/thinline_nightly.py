@@ -75,10 +75,13 @@ def thinline_nightly() -> None:
                 pool=extract_pool(source),
             )
             def extract_one(account: str, source: str = source, **context) -> dict:
+                from airflow.sdk import get_current_context
+
                 from thinline.interval import window_from_context
                 from thinline.pipeline import extract
 
-                context["account_label"] = account or source
+                # the map index's name; **context is a copy, the template sees the original
+                get_current_context()["account_label"] = account or source
                 return extract(source, window_from_context(context), context["run_id"], account)
 
             results.append(extract_one.expand(account=accounts()))

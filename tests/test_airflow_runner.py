@@ -74,6 +74,15 @@ def test_the_console_marks_a_failed_task_failed() -> None:
     ]
 
 
+def test_the_console_names_each_account_of_a_mapped_extract() -> None:
+    mapped = SUCCEEDED_RAW.replace(
+        "validate_raw map_index=-1", "extract.extract_meta_ads map_index=2"
+    )
+    shown = console(mapped)
+    assert shown[0] == "  … extract.extract_meta_ads[2]"
+    assert shown[-1] == "  ✓ extract.extract_meta_ads[2]"
+
+
 def test_a_task_that_ends_neither_succeeded_nor_failed_says_so() -> None:
     retried = FAILED_TRANSFORM.replace("new_state=failed", "new_state=up_for_retry")
     assert console(retried)[-1] == "  ↻ transform (up_for_retry)"

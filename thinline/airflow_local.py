@@ -41,6 +41,8 @@ import psycopg
 
 from extract.base import ConfigError
 from thinline.airflow_runner import DAG_ID, REPORT_DAG_ID, _airflow, airflow_env
+from thinline.dag_support import uses_pools
+from thinline.pools import import_pools
 from thinline.processes import (
     ProcessRecord,
     count_processes,
@@ -104,6 +106,8 @@ def local_env(home: Path, port: int, thinline_env: dict[str, str], metadata: str
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             # A laptop: a few task processes at once (the extracts run side by side).
             "AIRFLOW__CORE__PARALLELISM": "4",
+            # Each source's accounts in its pool, created at start (thinline/pools.py).
+            "THINLINE_USE_POOLS": "true",
             "AIRFLOW__API__HOST": LOCALHOST,
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__BASE_URL": base_url,
@@ -182,6 +186,8 @@ class LocalAirflow:
             )
         if migrated.returncode != 0:
             raise ConfigError(f"airflow db migrate failed; see {migrate_log}")
+        if uses_pools(self.env):  # before the scheduler: a pool that does not exist runs nothing
+            import_pools(_airflow(), self.env)
         admin_password(Path(self.env["AIRFLOW_HOME"]))  # before the api-server would make one
         cfg = Path(self.env["AIRFLOW_HOME"]) / "airflow.cfg"
         if cfg.exists():

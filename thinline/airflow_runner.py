@@ -34,8 +34,8 @@ DAG_ID = "thinline_nightly"
 REPORT_DAG_ID = "thinline_report"
 DAGS_TEST_RECORD = "thinline-run.json"
 
-_STARTED = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
-_ENDED = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
+_STARTED = re.compile(r"\[DAG TEST\] starting task_id=(\S+)(?: map_index=(-?\d+))?")
+_ENDED = re.compile(r"\[DAG TEST\] end task task_id=(\S+)(?: map_index=(-?\d+))?")
 # The execution API logs each state a task reaches; `end task` itself carries none.
 _STATE = re.compile(r"Task instance state updated\b.*\bnew_state=(\w+)")
 _RUN_ERROR = re.compile(r"\[DAG TEST\] Error running task")
@@ -54,7 +54,7 @@ class Progress:
         """The console line for one Airflow log line, or None to keep it in the log only."""
         if match := _STARTED.search(line):
             self._state = None
-            return f"  … {match[1]}"
+            return f"  … {_task(match)}"
         if match := _STATE.search(line):
             self._state = match[1]
             return None
@@ -62,7 +62,7 @@ class Progress:
             self._state = "failed"
             return None
         if match := _ENDED.search(line):
-            return self._ended(match[1])
+            return self._ended(_task(match))
         if match := _OURS.search(line):
             return f"      {match[1].strip()}"
         if match := _FAILED.search(line):
@@ -74,6 +74,12 @@ class Progress:
         mark = _ENDINGS.get(state, "?")
         shown = f"  {mark} {task_id}"
         return shown if state in ("success", "failed") else f"{shown} ({state})"
+
+
+def _task(match: re.Match[str]) -> str:
+    """A task's name on the console; one of a mapped task's (an account's) with its index."""
+    index = match[2]
+    return match[1] if index in (None, "-1") else f"{match[1]}[{index}]"
 
 
 def airflow_env(home: Path, extra: dict[str, str]) -> dict[str, str]:

@@ -496,6 +496,21 @@ def airflow(
 # -- thinline rollback -----------------------------------------------------------------------
 
 
+@app.command("pools")
+@clear_errors
+def pools(
+    demo: Annotated[bool, typer.Option("--demo", help="The demo's sources (all five).")] = False,
+) -> None:
+    """Print the Airflow pools of the enabled sources' extracts, as `airflow pools import`
+    reads them: thinline_<source> with THINLINE_<SOURCE>__PARALLEL_ACCOUNTS slots."""
+    import json
+
+    from thinline.pools import extract_pools
+
+    settings = _settings()
+    typer.echo(json.dumps(extract_pools(_sources(settings, demo)), indent=2))
+
+
 @app.command("rollback")
 @clear_errors
 def rollback() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -48,11 +49,11 @@ def task_defaults() -> dict[str, Any]:
     }
 
 
-def parallel_accounts(source: str) -> int:
+def parallel_accounts(source: str, environ: Mapping[str, str] = os.environ) -> int:
     """How many accounts of ``source`` extract at once (THINLINE_<SOURCE>__PARALLEL_ACCOUNTS,
-    default 4): the mapped extract task's ``max_active_tis_per_dag``."""
+    default 4): the mapped extract task's ``max_active_tis_per_dag`` and its pool's slots."""
     name = f"THINLINE_{source.upper()}__PARALLEL_ACCOUNTS"
-    value = os.environ.get(name) or "4"
+    value = environ.get(name) or "4"
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
     return int(value)
@@ -61,13 +62,15 @@ def parallel_accounts(source: str) -> int:
 DEFAULT_POOL = "default_pool"  # Airflow's own
 
 
+def uses_pools(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get("THINLINE_USE_POOLS", "").lower() in ("1", "true", "yes", "on")
+
+
 def extract_pool(source: str) -> str:
     """The Airflow pool of ``source``'s extract tasks, ``thinline_<source>``, when
     THINLINE_USE_POOLS is on: its slots bound the source's API calls across every DAG and worker
     (``thinline airflow`` and the compose file create the pools); else Airflow's default pool."""
-    if os.environ.get("THINLINE_USE_POOLS", "").lower() in ("1", "true", "yes", "on"):
-        return f"thinline_{source}"
-    return DEFAULT_POOL
+    return f"thinline_{source}" if uses_pools() else DEFAULT_POOL
 
 
 def hours_to_publish(deadline: str) -> timedelta:

@@ -139,8 +139,11 @@ def api(port: int, home: Path) -> httpx.Client:
 
 
 def task_log(client: httpx.Client, task_instance: str, source: str) -> str | None:
-    """The UI's log of a task's first try, once it names ``source`` among its sources."""
-    response = client.get(f"{task_instance}/logs/1", headers={"Accept": "application/json"})
+    """The UI's log of a mapped task's first instance's first try, once it names ``source``
+    among its sources."""
+    response = client.get(
+        f"{task_instance}/logs/1", params={"map_index": 0}, headers={"Accept": "application/json"}
+    )
     return response.text if source in response.text else None
 
 
@@ -199,9 +202,10 @@ def test_airflow_runs_the_schedule_on_loopback_and_nothing_outlives_it(
             runs = wait_for(lambda: client.get(DAG_RUNS).json()["dag_runs"], "the run", 60)
             assert [run["run_type"] for run in runs] == ["scheduled"]
             run_id = runs[0]["dag_run_id"]
+            # mapped over HubSpot's accounts: one, the whole source (map index 0)
             extract = f"{DAG_RUNS}/{run_id}/taskInstances/extract.extract_hubspot"
             wait_for(
-                lambda: client.get(extract).json().get("state") == "running",
+                lambda: client.get(f"{extract}/0").json().get("state") == "running",
                 "the extract to run (its API never answers)",
                 120,
             )
@@ -218,7 +222,7 @@ def test_airflow_runs_the_schedule_on_loopback_and_nothing_outlives_it(
                 120,
             )
             assert f"analytics not published by 02:00 UTC ({run_id})" in late[0]
-            assert "extract.extract_hubspot: running" in late[0], late[0]
+            assert "extract.extract_hubspot_0: running" in late[0], late[0]
             assert "publish: not started" in late[0], late[0]
             assert SECRET not in late[0]
             wait_for(lambda: received.mail, "the deadline e-mail", 30)
@@ -248,7 +252,7 @@ def test_airflow_runs_the_schedule_on_loopback_and_nothing_outlives_it(
             run = client.get(f"{DAG_RUNS}/{run_id}").json()
             assert run["state"] == "failed", run
             assert run["note"].startswith("Left running when thinline airflow stopped"), run
-            assert client.get(extract).json()["state"] == "failed"
+            assert client.get(f"{extract}/0").json()["state"] == "failed"
 
         started = family(second)
         seen |= started

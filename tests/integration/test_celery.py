@@ -45,7 +45,7 @@ NIGHT_TIMEOUT_S = 900
 HEARTBEAT_TIMEOUT_S = 30  # how long a task may go silent before the scheduler fails its try
 _WORKLOAD = re.compile(
     r"Executing workload in Celery: .*?log_path='dag_id=[^/]+/run_id=([^/]+)/task_id=([^/]+)"
-    r"/attempt=(\d+)\.log'"
+    r"(/map_index=\d+)?/attempt=(\d+)\.log'"
 )
 
 
@@ -76,9 +76,13 @@ class CeleryAirflow(LocalAirflow):
         self.processes[name].wait()
 
     def ran(self, name: str) -> list[tuple[str, str, int]]:
-        """(task_id, run_id, try) of every workload worker ``name`` was handed."""
+        """(task, run_id, try) of every workload worker ``name`` was handed; a mapped task's
+        instance is ``<task_id>/<map_index>``."""
         text = (self.log_dir / f"{name}.log").read_text(errors="replace")
-        return [(match[2], match[1], int(match[3])) for match in _WORKLOAD.finditer(text)]
+        return [
+            (match[2] + (match[3] or "").replace("/map_index=", "/"), match[1], int(match[4]))
+            for match in _WORKLOAD.finditer(text)
+        ]
 
     def worker_of(self, pid: int) -> str | None:
         """The worker whose process tree holds ``pid``."""
@@ -129,8 +133,9 @@ def finished(client: httpx.Client, dag_id: str, run_id: str) -> dict | None:
     return run if run["state"] == "success" else None
 
 
-def task_instance(client: httpx.Client, run_id: str, task_id: str) -> dict:
-    path = f"/api/v2/dags/{DAG_ID}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}"
+def task_instance(client: httpx.Client, run_id: str, task: str) -> dict:
+    """A task instance (``<task_id>/<map_index>`` for a mapped one's)."""
+    path = f"/api/v2/dags/{DAG_ID}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task}"
     return client.get(path).json()
 
 
@@ -284,7 +289,7 @@ def running_extract(client: httpx.Client, airflow: CeleryAirflow, run_id: str) -
     running = [
         ti
         for ti in client.get(path).json()["task_instances"]
-        if ti["task_id"].startswith("extract.") and ti["state"] == "running" and ti["pid"]
+        if ti["task_id"].startswith("extract.extract_") and ti["state"] == "running" and ti["pid"]
     ]
     for ti in sorted(running, key=lambda ti: ti["start_date"] or "", reverse=True):
         if worker := airflow.worker_of(ti["pid"]):

@@ -79,15 +79,18 @@ def test_rerunning_the_same_interval_leaves_identical_tables(published_company: 
         assert before[table] == after[table], table
 
 
-def test_watermarks_committed_per_stream(published_company: dict) -> None:
+def test_watermarks_committed_per_stream_and_account(published_company: dict, world) -> None:
     with psycopg.connect(published_company["url"]) as conn:
-        marks = dict(
-            conn.execute(
-                "select source || '.' || entity, watermark::date from ops.watermarks"
-            ).fetchall()
-        )
-    assert marks["hubspot.deals"] == date(2026, 3, 11)
-    assert marks["google_ads.ad_daily_metrics"] == date(2026, 3, 11)
+        rows = conn.execute(
+            "select source || '.' || entity, account, watermark::date from ops.watermarks"
+        ).fetchall()
+    marks: dict[str, dict[str, date]] = {}
+    for stream, account, mark in rows:
+        marks.setdefault(stream, {})[account] = mark
+    assert marks["hubspot.deals"] == {"": date(2026, 3, 11)}  # a CRM is read whole
+    customers = {str(customer.customer_id) for customer in world.google_ads.customers}
+    assert len(customers) == 2  # each Google Ads customer was a mapped task of its own
+    assert marks["google_ads.ad_daily_metrics"] == dict.fromkeys(customers, date(2026, 3, 11))
 
 
 @pytest.mark.changes_shared_run
