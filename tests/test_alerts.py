@@ -50,18 +50,22 @@ def alert_probe():
         )
         raise QualityGateError(QualityReport.of([failed]), "probe")
 
-    @task
-    def extract_hubspot():
-        raise RuntimeError(
-            "HTTP 500 from https://thinline:{SECRET}@api.hubapi.example/crm/v3 after 3 tries"
-        )
+    @task(map_index_template="{{{{ account_label }}}}")  # mapped, as the nightly's extracts
+    def extract_hubspot(account):
+        from airflow.sdk import get_current_context
+
+        get_current_context()["account_label"] = account
+        if account == "222":
+            raise RuntimeError(
+                "HTTP 500 from https://thinline:{SECRET}@api.hubapi.example/crm/v3 after 3 tries"
+            )
 
     @task
     def fine():
         return 1
 
     validate_raw()
-    extract_hubspot()
+    extract_hubspot.expand(account=["111", "222"])
     fine()
 
 
@@ -106,6 +110,7 @@ def test_each_failed_task_sends_one_alert_per_channel(
     assert len(gate) == len(failed) == 1
     assert "raw_meta_ads.ad_daily_insights SPEND_NEGATIVE" in gate[0]
     assert "RuntimeError: HTTP 500 from https://***@api.hubapi.example" in failed[0]
+    assert "task extract_hubspot[222] failed" in failed[0]  # the one account that failed
     subjects = sorted(mail["Subject"] for mail in received.mail)
     assert [("extract_hubspot" in s, "validate_raw" in s) for s in subjects] == [
         (True, False),

@@ -53,15 +53,27 @@ def reason(error: BaseException | None) -> str:
 def failure_message(context: dict[str, Any]) -> tuple[str, str]:
     """The subject and body of the alert for a failed task's Airflow context."""
     ti = context["ti"]
-    subject = f"Thinline: {ti.dag_id}.{ti.task_id} failed ({context.get('run_id', ti.run_id)})"
+    task = task_label(context)
+    subject = f"Thinline: {ti.dag_id}.{task} failed ({context.get('run_id', ti.run_id)})"
     body = "\n".join(
         [
-            f"DAG run {ti.dag_id} / {ti.run_id}: task {ti.task_id} failed (try {ti.try_number}).",
+            f"DAG run {ti.dag_id} / {ti.run_id}: task {task} failed (try {ti.try_number}).",
             reason(context.get("exception")),
             f"Log: {getattr(ti, 'log_url', None) or 'the task log in Airflow'}",
         ]
     )
     return subject, body
+
+
+def task_label(context: dict[str, Any]) -> str:
+    """The task's id; one instance of a mapped task (an account's extract) adds its name:
+    ``extract.extract_meta_ads[123]``."""
+    ti = context["ti"]
+    index = getattr(ti, "map_index", -1)
+    if index is None or index < 0:
+        return ti.task_id
+    name = getattr(ti, "rendered_map_index", None) or context.get("account_label") or index
+    return f"{ti.task_id}[{name}]"
 
 
 def configured(settings: Settings) -> bool:
