@@ -115,6 +115,27 @@ def test_every_setting_is_read_by_thinline_or_airflow() -> None:
     assert "THINLINE_BI_READER_PASSWORD" in checked
 
 
+def test_settings_the_deployment_leaves_out_are_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file passes every optional setting as ``${X:-}``: an empty value is no value (an
+    empty THINLINE_DBT_VARS or alert URL once failed every task of the compose night)."""
+    from thinline.settings import load_settings
+
+    for name, value in SERVICES["airflow-worker"]["environment"].items():
+        if name.startswith("THINLINE_"):
+            given = VARIABLE.sub(lambda m: m[3] if m[2] == ":-" else "given", str(value))
+            monkeypatch.setenv(name, given)
+    settings = load_settings()
+    assert settings.dbt_vars is None and settings.alert_webhook_url is None
+    assert settings.alert_smtp_url is None and settings.hubspot.token is None
+    assert settings.source_names() == [
+        "hubspot",
+        "salesforce",
+        "google_ads",
+        "meta_ads",
+        "linkedin_ads",
+    ]
+
+
 def test_a_setting_that_does_not_exist_is_caught() -> None:
     assert not read_by_thinline("THINLINE_WAREHOUSE_URI")
     assert not read_by_thinline("THINLINE_HUBSPOT__TOKENS")

@@ -62,8 +62,10 @@ MAX_DEMO_SCALE = 200.0  # about 40x the default company; larger ones are the ben
 
 
 class Settings(BaseSettings):
+    # An empty variable is an unset one: the compose file passes every setting as
+    # ${THINLINE_X:-}, so a deployment that leaves one out gets its default.
     model_config = SettingsConfigDict(
-        env_prefix="THINLINE_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="THINLINE_", env_nested_delimiter="__", extra="ignore", env_ignore_empty=True
     )
 
     home: Path = Field(default=Path(".thinline"), description="State folder (warehouse, logs).")
