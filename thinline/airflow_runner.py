@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from thinline.interval import logical_date_for
 from thinline.processes import (
     ProcessRecord,
     count_processes,
+    installed_script,
     signals_ignored,
     stop_processes,
     termination_as_interrupt,
@@ -106,7 +106,7 @@ def loopback_hostname() -> str:
 
 
 def _airflow() -> str:
-    return str(Path(sys.executable).parent / "airflow")
+    return installed_script("airflow")
 
 
 def ensure_metadata_db(env: dict[str, str], log_file: Path) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from thinline.processes import installed_script
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +99,8 @@ def run_dbt(
 ) -> str:
     """Run ``dbt <args>`` in a subprocess (on ``project``, a copy of the dbt project if not the
     checkout's); return its output or raise :class:`DbtError`."""
-    dbt = Path(sys.executable).parent / "dbt"
     command = [
-        str(dbt),
+        installed_script("dbt"),
         *args,
         *vars_args(args),
         "--project-dir",

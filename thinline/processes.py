@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import signal
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -195,3 +196,10 @@ def _parse_record(text: str) -> dict[str, Any]:
         and isinstance(entry[1], int | float)
     }
     return {"pid": value.get("pid"), "processes": processes}
+
+
+def installed_script(name: str) -> str:
+    """The path of a console script (dbt, airflow, sqlfluff) installed with this Python: in
+    its venv's ``bin``, or where a system Python installs scripts (``/usr/local/bin`` on
+    Debian's python3, whose interpreter is ``/usr/bin/python3``)."""
+    return str(Path(sysconfig.get_path("scripts")) / name)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from extract.base import ConfigError
 from thinline.dbt import PROJECT_DIR, dbt_env
+from thinline.processes import installed_script
 from thinline.settings import load_settings
 from thinline.state import warehouse_url
 
@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    sqlfluff = Path(sys.executable).parent / "sqlfluff"
+    sqlfluff = installed_script("sqlfluff")
     env = {**os.environ, **dbt_env(url)}
     return subprocess.run([str(sqlfluff), command, *paths], env=env, check=False).returncode
 

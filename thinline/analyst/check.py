@@ -34,6 +34,7 @@ from thinline.analyst.contract import Break, check_contract, load_contract
 from thinline.analyst.dbt_cli import DbtContext, analyst_context, run_analyst_dbt
 from thinline.analyst.state import MANIFEST, published_state_dir
 from thinline.dbt import PROJECT_DIR, dbt_env
+from thinline.processes import installed_script
 
 REPO_ROOT = PROJECT_DIR.parent
 # What the check lists and reports as changed (tests are built with their models).
@@ -95,7 +96,7 @@ def lint(ctx: DbtContext, files: list[str]) -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".sqlfluff", delete=False) as handle:
         config.write(handle)
     try:
-        sqlfluff = Path(sys.executable).parent / "sqlfluff"
+        sqlfluff = installed_script("sqlfluff")
         paths = [str(ctx.project_dir / name) for name in files]
         env = {**os.environ, **dbt_env(ctx.url, sources=ctx.sources)}
         command = [str(sqlfluff), "lint", "--config", handle.name, *paths]

@@ -11,12 +11,12 @@ import getpass
 import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from extract.base import ConfigError
 from thinline.dbt import PROJECT_DIR, dbt_env, vars_args
+from thinline.processes import installed_script
 from thinline.settings import load_settings
 from thinline.state import StateFolder, enabled_sources, warehouse_url
 from thinline.warehouse import EmbeddedWarehouse
@@ -156,7 +156,7 @@ def refuse_other_targets(args: list[str], env: dict[str, str] | None = None) -> 
 
 def dbt_command(ctx: DbtContext, args: list[str]) -> list[str]:
     """``dbt <args>`` with the project and its committed profiles.yml (unless given)."""
-    command = [str(Path(sys.executable).parent / "dbt"), *args]
+    command = [installed_script("dbt"), *args]
     if not args or args[0].startswith("-"):  # `dbt --help`, `dbt --version`: no project
         return command
     if "--project-dir" not in args:
