@@ -1,6 +1,9 @@
 # The image every Airflow service in docker-compose.yml runs: Python 3.11, the locked
 # dependencies and Thinline itself (dags/, dbt_project/, extract/, quality/, thinline/).
-FROM python:3.11-slim
+# BASE_IMAGE: another Python 3.11 base with pip (the compose test builds one from Debian's
+# packages, as no image registry is reachable there: tests/integration/test_compose_podman.py).
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     AIRFLOW_HOME=/opt/airflow \

@@ -1,7 +1,8 @@
 """The part every stand-in server shares: a threaded stdlib HTTP server, request log, faults.
 
 A subclass says how to answer (``route``) and how its API fails (``fault_response``); this
-base runs it on 127.0.0.1 with a free port, records every request and injects the faults.
+base runs it on 127.0.0.1 (or ``host``) with a free port, records every request and injects
+the faults.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def json_array_stream(items: Iterable[Any]) -> Iterator[bytes]:
 class StandInServer:
     """Base of the stand-ins: ``with Server(...) as server:`` serves at ``server.url``."""
 
+    # The address served on: loopback, unless a test's containers must reach it (the address
+    # of the host on their network, tests/integration/test_compose_podman.py).
+    host = "127.0.0.1"
+
     def __init__(self, faults: Faults | None = None) -> None:
         self.faults = faults or Faults()
         self.requests: list[RequestRecord] = []
@@ -102,10 +107,10 @@ class StandInServer:
     def url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("server is not running")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://{self.host}:{self._httpd.server_address[1]}"
 
     def start(self) -> Self:
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _HTTPServer((self.host, 0), _Handler)
         self._httpd.stand_in = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -137,6 +142,7 @@ class StandInServer:
             raise RuntimeError("the server to take over is not running")
         with previous._lock:
             self._httpd, self._thread = previous._httpd, previous._thread
+            self.host = previous.host
             self._connections |= previous._connections
             self.requests = previous.requests
             previous._httpd = previous._thread = None

@@ -48,8 +48,9 @@ def serve(
     salesforce_faults: Faults | None = None,
     linkedin_ads_faults: Faults | None = None,
     meta_ads_faults: Faults | None = None,
+    host: str = StandInServer.host,
 ) -> Iterator[DemoSources]:
-    """Run the stand-ins on 127.0.0.1 (free ports) until the block exits."""
+    """Run the stand-ins on 127.0.0.1 (or ``host``; free ports) until the block exits."""
     sources = DemoSources(
         HubSpotServer(world, faults=hubspot_faults),
         GoogleAdsServer(world, faults=google_ads_faults),
@@ -60,6 +61,7 @@ def serve(
     )
     try:
         for server in sources.servers():
+            server.host = host
             server.start()
         sources.env = _env(sources)
         yield sources
