@@ -64,9 +64,9 @@ def thinline_nightly() -> None:
             @task(task_id=f"accounts_{source}")
             def accounts(source: str = source) -> list[str]:
                 """The accounts the source's extract is mapped over ([""]: the whole source)."""
-                from thinline.pipeline import extract_plan
+                from thinline.pipeline import accounts_to_extract
 
-                return extract_plan(source)
+                return accounts_to_extract(source)
 
             @task(
                 task_id=f"extract_{source}",

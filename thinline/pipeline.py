@@ -27,7 +27,7 @@ from thinline.vacuum import vacuum_analyze_schema
 log = logging.getLogger(__name__)
 
 
-def extract_plan(source: str) -> list[str]:
+def accounts_to_extract(source: str) -> list[str]:
     """The accounts ``source``'s extract is mapped over (``[""]``: the whole source)."""
     accounts = load_settings().source_settings(source).accounts()
     if accounts != [""]:

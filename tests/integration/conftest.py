@@ -12,9 +12,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -40,6 +42,19 @@ DBT_VARS = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the tests that change the shared warehouse after all readers of it."""
     items.sort(key=lambda item: item.get_closest_marker("changes_shared_run") is not None)
+
+
+def wait_for(
+    condition: Callable[[], Any], what: str, timeout_s: float, interval_s: float = 2
+) -> Any:
+    """``condition()``'s first truthy value, asked every ``interval_s``; an AssertionError
+    naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def run_thinline(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> str:

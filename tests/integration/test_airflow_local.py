@@ -9,6 +9,7 @@ checked with stand-in components in tests/test_airflow_runner.py."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import json
 import os
@@ -17,16 +18,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
 import pytest
 
 from tests.alert_receivers import Received, alert_receivers
+from tests.integration.conftest import wait_for as wait_every
 from thinline.airflow_local import PASSWORD_FILE, port_is_free
 from thinline.warehouse import EmbeddedWarehouse
 
@@ -36,6 +36,8 @@ THINLINE = str(Path(sys.executable).parent / "thinline")
 READY_TIMEOUT_S = 240  # about a minute on an idle machine
 DAG_RUNS = "/api/v2/dags/thinline_nightly/dagRuns"
 SECRET = "s3cret-hook"
+
+wait_for = functools.partial(wait_every, interval_s=1)
 
 
 def free_port() -> int:
@@ -58,15 +60,6 @@ def thinline_env(home: Path, hubspot_url: str | None = None) -> dict[str, str]:
         "THINLINE_HUBSPOT__MAX_RETRIES": "0",
         "THINLINE_TASK_RETRIES": "0",
     }
-
-
-def wait_for(condition: Any, what: str, timeout_s: float) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -18,11 +18,9 @@ import contextlib
 import os
 import re
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -32,7 +30,7 @@ import pytest
 
 from sandbox import WorldConfig, build_world, serve
 from tests.conftest import create_database, drop_database
-from tests.integration.conftest import run_thinline, snapshot
+from tests.integration.conftest import run_thinline, snapshot, wait_for
 from thinline.airflow_local import LocalAirflow, _airflow, free_port, local_env
 from thinline.airflow_runner import DAG_ID, REPORT_DAG_ID
 
@@ -107,17 +105,6 @@ def reachable() -> str | None:
     except psycopg.OperationalError:
         return f"no PostgreSQL at {SERVER}"
     return None
-
-
-def wait_for(
-    condition: Callable[[], Any], what: str, timeout_s: float, interval_s: float = 2
-) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(interval_s)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def runs(client: httpx.Client, dag_id: str) -> list[dict]:

@@ -22,6 +22,7 @@ only address the containers reach besides each other); published ports are bound
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,17 +31,16 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 import yaml
 
 from sandbox import WorldConfig, build_world, serve
+from tests.integration.conftest import wait_for as wait_every
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "tests" / "compose"
@@ -93,6 +93,8 @@ CMD ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""
 """
 NIGHT_TIMEOUT_S = 1500
 
+wait_for = functools.partial(wait_every, interval_s=5)
+
 
 def run(*command: str | Path, env: dict[str, str] | None = None, timeout: float = 900) -> str:
     """Run ``command``; a failure shows the end of its output."""
@@ -106,15 +108,6 @@ def run(*command: str | Path, env: dict[str, str] | None = None, timeout: float 
     )
     assert result.returncode == 0, f"{command}:\n{(result.stdout + result.stderr)[-3000:]}"
     return result.stdout
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout_s: float) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(5)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def install_tools() -> Path:
