@@ -1,14 +1,53 @@
-"""The OAuth 2.0 refresh-token grant, shared by the sources that have one (Salesforce,
-Google Ads, LinkedIn): trade the refresh token for an access token at ``token_url``."""
+"""OAuth 2.0, shared by the sources that use it (Salesforce, Google Ads, LinkedIn): the access
+token a connector's streams share, and the refresh-token grant that renews it at ``token_url``."""
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any, Protocol
 
 from pydantic import SecretStr
 
 from extract.base import SourceError
 from extract.http import HttpClient
+
+EARLY_SECONDS = 60.0  # renew a little before the token endpoint says the token expires
+
+
+class AccessToken:
+    """The access token one connector's streams share: a refresh by any of them replaces it for
+    all. ``granted`` is the token response it came with (``scope``, Salesforce's
+    ``instance_url``, LinkedIn's ``refresh_token_expires_in``); ``read_once`` holds what a
+    connector reads once per run with it (Salesforce's describes)."""
+
+    def __init__(self, value: str | None = None) -> None:
+        self.value = value or None
+        self.granted: dict[str, Any] = {}
+        self.read_once: dict[str, Any] = {}
+        self.expires_at = math.inf  # time.monotonic(); without expires_in, until a 401 says so
+
+    def fresh(self) -> bool:
+        return self.value is not None and time.monotonic() < self.expires_at
+
+    def grant(self, body: dict[str, Any]) -> None:
+        """Take a token response's ``access_token`` (and ``expires_in``, seconds)."""
+        self.value, self.granted = str(body["access_token"]), body
+        expires_in = body.get("expires_in")
+        self.expires_at = (
+            time.monotonic() + max(float(expires_in) - EARLY_SECONDS, 0.0)
+            if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+            else math.inf
+        )
+
+    def refresh(
+        self, http: HttpClient, source: str, settings: RefreshTokenSettings, hint: str
+    ) -> None:
+        """Renew by the refresh-token grant (:func:`refresh_token_grant`)."""
+        self.grant(refresh_token_grant(http, source, settings, hint))
+
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.value or ''}"}
 
 
 class RefreshTokenSettings(Protocol):

@@ -27,7 +27,7 @@ from extract.http import (
     one_line,
     parse_duration,
 )
-from extract.oauth import refresh_token_grant
+from extract.oauth import AccessToken
 
 REFRESH_HINT = "check THINLINE_GOOGLE_ADS__REFRESH_TOKEN"
 OAUTH_HINT = (
@@ -67,7 +67,6 @@ TRANSIENT_CODES = frozenset(
 TRANSIENT_STATUSES = frozenset({"INTERNAL", "UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED"})
 DAILY_WORDS = ("daily", "per day", "basic access", "explorer access")
 DAILY_DELAY_SECONDS = 3600.0  # a quota that asks for an hour or more is not worth waiting for
-TOKEN_EARLY_SECONDS = 60.0  # refresh a little before Google says the token expires
 ROWS = ("*", "results", "*")  # searchStream's rows, in each batch: kept as the JSON text sent
 
 
@@ -149,26 +148,6 @@ def _first_failure(error: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     return reason, str(error.get("message") or ""), {}
 
 
-class AccessToken:
-    """The OAuth access token, cached across the streams of one connector."""
-
-    def __init__(self) -> None:
-        self.value: str | None = None
-        self.scope = ""
-        self.expires_at = 0.0
-
-    def fresh(self) -> bool:
-        return self.value is not None and time.monotonic() < self.expires_at
-
-    def refresh(self, http: HttpClient, settings: GoogleAdsSettings) -> None:
-        """Trade the refresh token for an access token (form post to ``token_url``)."""
-        body = refresh_token_grant(http, "google_ads", settings, OAUTH_HINT)
-        self.value = str(body["access_token"])
-        self.scope = str(body.get("scope") or "")
-        expires_in = float(body.get("expires_in") or 3600)
-        self.expires_at = time.monotonic() + max(expires_in - TOKEN_EARLY_SECONDS, 0.0)
-
-
 class GoogleAdsClient(ApiSession):
     """One HTTP session against the Google Ads API; use as a context manager."""
 
@@ -191,7 +170,7 @@ class GoogleAdsClient(ApiSession):
 
     def sign_in(self) -> None:
         """A new access token from the refresh token."""
-        self.token.refresh(self.http, self.settings)
+        self.token.refresh(self.http, "google_ads", self.settings, OAUTH_HINT)
 
     def accessible_customers(self) -> list[str]:
         """Customer ids the OAuth user reaches directly (``customers:listAccessibleCustomers``)."""
@@ -236,7 +215,7 @@ class GoogleAdsClient(ApiSession):
         return SourceError(self.http._redact(text, self._headers()))  # as the client's own errors
 
     def _headers(self) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.token.value or ''}"}
+        headers = self.token.bearer()
         if self.settings.developer_token:  # optional since Google's developer-token sunset
             headers["developer-token"] = self.settings.developer_token.get_secret_value()
         if self.settings.login_customer_id:

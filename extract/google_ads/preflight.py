@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from extract.base import SourceError
-from extract.google_ads.client import AccessToken, GoogleAdsClient
+from extract.google_ads.client import GoogleAdsClient
 from extract.google_ads.settings import DEVELOPER_TOKEN_SUNSET, GoogleAdsSettings
 from extract.google_ads.streams import CLICK_VIEWS, REPORTS
 from extract.http import Sleep
+from extract.oauth import AccessToken
 from extract.preflight import Check, Level, failed, guarded
 
 SOURCE = "google_ads"
@@ -49,12 +50,13 @@ def preflight(settings: GoogleAdsSettings, today: date, *, sleep: Sleep) -> list
 
 def oauth_token(api: GoogleAdsClient) -> Check:
     api.sign_in()
-    if ADWORDS_SCOPE not in api.token.scope.split():
+    scope = str(api.token.granted.get("scope") or "")
+    if ADWORDS_SCOPE not in scope.split():
         return Check(
             SOURCE,
             "oauth token",
             Level.FAIL,
-            f"the access token lacks the {ADWORDS_SCOPE} scope (has: {api.token.scope or 'none'})",
+            f"the access token lacks the {ADWORDS_SCOPE} scope (has: {scope or 'none'})",
             f"authorize THINLINE_GOOGLE_ADS__REFRESH_TOKEN again with the {ADWORDS_SCOPE} scope",
         )
     return Check(SOURCE, "oauth token", Level.OK, "Google issued an access token (adwords scope)")

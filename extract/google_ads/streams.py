@@ -26,9 +26,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from extract.base import LoadMode, RawRow, Skipped, SourceError, Stream, Window, day_ranges
-from extract.google_ads.client import AccessToken, GoogleAdsClient
+from extract.google_ads.client import GoogleAdsClient
 from extract.google_ads.settings import GoogleAdsSettings
 from extract.http import Sleep
+from extract.oauth import AccessToken
 
 METRICS = (
     "metrics.cost_micros",

@@ -24,7 +24,7 @@ import httpx
 from extract.base import SourceError
 from extract.http import ApiSession, Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
 from extract.linkedin_ads.settings import ACCOUNT_URN, LinkedInAdsSettings
-from extract.oauth import refresh_token_grant
+from extract.oauth import AccessToken
 
 ACCESS_HINT = "check THINLINE_LINKEDIN_ADS__ACCESS_TOKEN (LinkedIn access tokens last 60 days)"
 REFRESH_HINT = "check THINLINE_LINKEDIN_ADS__REFRESH_TOKEN"
@@ -92,19 +92,11 @@ def restli_list(urns: list[str]) -> str:
     return "List(" + ",".join(quote(urn, safe="") for urn in urns) + ")"
 
 
-class AccessToken:
-    """The access token in use, shared by the streams of one connector (a refresh replaces it)."""
-
-    def __init__(self, settings: LinkedInAdsSettings) -> None:
-        self.value = settings.access_token.get_secret_value() if settings.access_token else ""
-        self.refresh_expires_in: float | None = None  # seconds; the TTL does not reset on use
-
-    def refresh(self, http: HttpClient, settings: LinkedInAdsSettings) -> None:
-        """Trade the refresh token for a new access token (form post to ``token_url``)."""
-        body = refresh_token_grant(http, "linkedin_ads", settings, OAUTH_HINT)
-        self.value = str(body["access_token"])
-        expires_in = body.get("refresh_token_expires_in")
-        self.refresh_expires_in = float(expires_in) if isinstance(expires_in, int | float) else None
+def configured_token(settings: LinkedInAdsSettings) -> AccessToken:
+    """The access token the settings give (LinkedIn issues them by hand; a refresh replaces
+    it when a refresh token is configured)."""
+    secret = settings.access_token
+    return AccessToken(secret.get_secret_value() if secret else None)
 
 
 class LinkedInAdsClient(ApiSession):
@@ -200,12 +192,13 @@ class LinkedInAdsClient(ApiSession):
     def refresh(self) -> float | None:
         """Trade the refresh token for a new access token (the streams share it); return the
         seconds the refresh token has left, if LinkedIn said."""
-        self._token.refresh(self.http, self.settings)
-        return self._token.refresh_expires_in
+        self._token.refresh(self.http, "linkedin_ads", self.settings, OAUTH_HINT)
+        seconds = self._token.granted.get("refresh_token_expires_in")  # the TTL never resets
+        return float(seconds) if isinstance(seconds, int | float) else None
 
     def _headers(self) -> dict[str, str]:
         headers = {
-            "Authorization": f"Bearer {self._token.value}",
+            **self._token.bearer(),
             "LinkedIn-Version": self.settings.linkedin_version,
             "X-Restli-Protocol-Version": "2.0.0",
             "Accept": "application/json",

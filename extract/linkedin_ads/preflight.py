@@ -13,7 +13,7 @@ import time
 from datetime import date, timedelta
 
 from extract.http import Sleep
-from extract.linkedin_ads.client import AccessToken, LinkedInAdsClient
+from extract.linkedin_ads.client import LinkedInAdsClient, configured_token
 from extract.linkedin_ads.settings import LinkedInAdsSettings
 from extract.preflight import Check, Level, failed, guarded
 
@@ -26,7 +26,7 @@ def run_preflight(
 ) -> list[Check]:
     """Token (refreshed if it can be), each account, reporting access: ``thinline doctor``.
     The version is checked against ``versions.toml`` by the doctor, not here."""
-    with LinkedInAdsClient(settings, AccessToken(settings), sleep=sleep) as api:
+    with LinkedInAdsClient(settings, configured_token(settings), sleep=sleep) as api:
         return preflight(api, today)
 
 

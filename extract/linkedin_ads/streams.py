@@ -26,7 +26,7 @@ from typing import Any
 
 from extract.base import LoadMode, RawRow, SourceError, Stream, Window
 from extract.http import Sleep, with_fields
-from extract.linkedin_ads.client import AccessToken, LinkedInAdsClient, urn_id
+from extract.linkedin_ads.client import LinkedInAdsClient, configured_token, urn_id
 from extract.linkedin_ads.settings import LinkedInAdsSettings
 
 DELETED_STATUSES = frozenset({"ARCHIVED", "REMOVED", "PENDING_DELETION"})
@@ -48,7 +48,7 @@ ClientFactory = Callable[[], LinkedInAdsClient]
 
 def build_streams(settings: LinkedInAdsSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
     """The raw_linkedin_ads streams; they share one access token (and its refresh)."""
-    token = AccessToken(settings)
+    token = configured_token(settings)
 
     def client() -> LinkedInAdsClient:
         return LinkedInAdsClient(settings, token, sleep=sleep)

@@ -19,7 +19,7 @@ from extract.http import (
     Sleep,
     one_line,
 )
-from extract.oauth import refresh_token_grant
+from extract.oauth import AccessToken, refresh_token_grant
 from extract.salesforce.settings import SalesforceSettings
 
 REFRESH_HINT = "check THINLINE_SALESFORCE__REFRESH_TOKEN"
@@ -100,36 +100,27 @@ def classify(response: httpx.Response, body: Any) -> Failure | None:
     return Failure(FailureKind.FATAL, message)
 
 
-class AccessToken:
-    """The session (access token and the org's instance URL) and the describes read with it,
-    shared by a connector's streams: one token, one describe per object per run."""
-
-    def __init__(self) -> None:
-        self.value: str | None = None
-        self.instance_url: str | None = None
-        self.describes: dict[str, dict[str, Any]] = {}
-
-    def refresh(self, http: HttpClient, settings: SalesforceSettings) -> None:
-        """A new session from ``token_url`` by the configured grant."""
-        if settings.auth_flow == "client_credentials":
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": settings.client_id or "",
-                "client_secret": _secret(settings.client_secret),
-            }
-            body = http.request("POST", settings.token_url, data=form, authenticated=False)
-            if not isinstance(body, dict) or not body.get("access_token"):
-                hint = OAUTH_HINTS["client_credentials"]
-                raise SourceError(f"salesforce: token response has no access_token — {hint}")
-        else:
-            body = refresh_token_grant(http, "salesforce", settings, OAUTH_HINTS["refresh_token"])
-        instance_url = body.get("instance_url")
-        if not instance_url:
-            hint = OAUTH_HINTS[settings.auth_flow]
-            raise SourceError(f"salesforce: token response has no instance_url — {hint}")
-        # A rotated refresh token (body["refresh_token"]) is not persisted: settings come from
-        # the environment, so the operator must update THINLINE_SALESFORCE__REFRESH_TOKEN.
-        self.value, self.instance_url = str(body["access_token"]), str(instance_url).rstrip("/")
+def sign_in(http: HttpClient, settings: SalesforceSettings, token: AccessToken) -> None:
+    """A new session (the access token and the org's ``instance_url``) from ``token_url`` by
+    the configured grant, into ``token``, which the connector's streams share."""
+    if settings.auth_flow == "client_credentials":
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": settings.client_id or "",
+            "client_secret": _secret(settings.client_secret),
+        }
+        body = http.request("POST", settings.token_url, data=form, authenticated=False)
+        if not isinstance(body, dict) or not body.get("access_token"):
+            hint = OAUTH_HINTS["client_credentials"]
+            raise SourceError(f"salesforce: token response has no access_token — {hint}")
+    else:
+        body = refresh_token_grant(http, "salesforce", settings, OAUTH_HINTS["refresh_token"])
+    if not body.get("instance_url"):
+        hint = OAUTH_HINTS[settings.auth_flow]
+        raise SourceError(f"salesforce: token response has no instance_url — {hint}")
+    # A rotated refresh token (body["refresh_token"]) is not persisted: settings come from
+    # the environment, so the operator must update THINLINE_SALESFORCE__REFRESH_TOKEN.
+    token.grant(body)
 
 
 class SalesforceClient(ApiSession):
@@ -147,7 +138,7 @@ class SalesforceClient(ApiSession):
             auth_hint=REFRESH_HINT
             if settings.auth_flow == "refresh_token"
             else OAUTH_HINTS["client_credentials"],
-            headers=lambda: {"Authorization": f"Bearer {token.value or ''}"},
+            headers=token.bearer,
             refresh_auth=self._refresh,
             sleep=sleep,
         )
@@ -161,7 +152,10 @@ class SalesforceClient(ApiSession):
         """The org's instance URL, signing in first if this run has no session yet."""
         if self._token.value is None:
             self._refresh()
-        return str(self._token.instance_url)
+        return self._instance_url()
+
+    def _instance_url(self) -> str:
+        return str(self._token.granted["instance_url"]).rstrip("/")
 
     def get(self, path: str) -> Any:
         """``GET {instance_url}{path}`` with the session."""
@@ -175,12 +169,13 @@ class SalesforceClient(ApiSession):
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """The object's describe (``fields[]`` and more), read once per run."""
-        if sobject not in self._token.describes:
+        describes = self._token.read_once.setdefault("describes", {})
+        if sobject not in describes:
             body = self.get(f"{self.data_path}/sobjects/{sobject}/describe")
             if not isinstance(body, dict) or not isinstance(body.get("fields"), list):
                 raise SourceError(f"salesforce: the {sobject} describe has no fields list — rerun")
-            self._token.describes[sobject] = body
-        return self._token.describes[sobject]
+            describes[sobject] = body
+        return describes[sobject]
 
     def query_all(self, soql: str) -> Iterator[dict[str, Any]]:
         """Every page of one SOQL query via ``queryAll`` (deleted rows included), in order."""
@@ -193,11 +188,11 @@ class SalesforceClient(ApiSession):
                 return
             path = page["nextRecordsUrl"]  # relative; followed verbatim, never built
             page = self._checked(
-                self.http.get(f"{self._token.instance_url}{path}", records_at=RECORDS), path
+                self.http.get(f"{self._instance_url()}{path}", records_at=RECORDS), path
             )
 
     def _refresh(self) -> None:
-        self._token.refresh(self.http, self.settings)
+        sign_in(self.http, self.settings, self._token)
 
     def _checked(self, page: Any, path: str) -> dict[str, Any]:
         """A page with ``records`` and ``done`` (and a ``nextRecordsUrl`` unless done)."""

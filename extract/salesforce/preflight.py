@@ -22,8 +22,9 @@ from datetime import date
 from extract.api_versions import default_version
 from extract.base import SourceError
 from extract.http import Sleep
+from extract.oauth import AccessToken
 from extract.preflight import Check, Level, failed, guarded
-from extract.salesforce.client import AccessToken, SalesforceClient
+from extract.salesforce.client import SalesforceClient
 from extract.salesforce.fields import FLS_FIX, missing_required, readable_fields
 from extract.salesforce.settings import SalesforceSettings
 from extract.salesforce.streams import OBJECTS, SObjectType

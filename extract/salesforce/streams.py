@@ -31,7 +31,8 @@ from typing import Any
 
 from extract.base import LoadMode, RawRow, Skipped, SourceError, Stream, Window
 from extract.http import Sleep
-from extract.salesforce.client import AccessToken, SalesforceClient
+from extract.oauth import AccessToken
+from extract.salesforce.client import SalesforceClient
 from extract.salesforce.fields import select
 from extract.salesforce.settings import SalesforceSettings
 

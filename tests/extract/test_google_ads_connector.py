@@ -15,9 +15,10 @@ import pytest
 from extract.api_versions import version_table
 from extract.base import ConfigError, LoadMode, RawRow, Skipped, SourceError, Stream, Window
 from extract.google_ads import GoogleAdsSettings, build_connector
-from extract.google_ads.client import AccessToken, GoogleAdsClient
+from extract.google_ads.client import GoogleAdsClient
 from extract.google_ads.streams import CLICK_VIEWS
 from extract.loader import ensure_ops, load_stream, read_watermark
+from extract.oauth import AccessToken
 from extract.preflight import Check, Level
 from sandbox import Faults, serve
 from sandbox.faults import Fault
