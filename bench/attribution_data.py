@@ -32,8 +32,9 @@ import psycopg
 from psycopg import sql
 
 from extract.loader import _ensure_table  # the raw tables exactly as the extractors make them
+from extract.registry import source_names
 
-SOURCES = ("hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads")
+SOURCES = list(source_names())  # every registered source
 END = datetime(2026, 3, 1, tzinfo=UTC)  # the full load is the world as of this instant
 SPAN_DAYS = 730  # history before END
 WORLD_DAYS = SPAN_DAYS + 1  # entities are spread over the history and the added day

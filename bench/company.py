@@ -56,12 +56,13 @@ from psycopg import sql
 from bench.attribution import dbt_threads, server_facts
 from bench.company_data import Size, add_company_day, load_company, load_company_quotas
 from bench.harness import bench_database, run_elsewhere
+from extract.registry import source_names
 from quality.results import RESULTS_DDL
 from thinline.dbt import BUILD_SCHEMA, PROJECT_DIR, DbtError, dbt_env, vars_args
 
 DATABASE = os.environ.get("BENCH_COMPANY_DATABASE", "bench_company")  # dropped and re-made
 GROWTH_LIMIT = 1.5  # issue 15: a model's time may grow at most 1.5x as fast as its input
-SOURCES = ["hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads"]
+SOURCES = list(source_names())  # every registered source
 BUILD = ["build", "--exclude", "resource_type:seed"]  # as thinline/pipeline.py's transform
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -4,7 +4,7 @@ One synthetic company (``sandbox``, demo scale 20) is served from memory by
 ``bench.static_pages`` in a child process: the stand-ins answer once (the recording run),
 and every timed run gets the same pages as pre-rendered bytes, so the figures are Thinline's
 own cost (HTTP, TLS, JSON, loader), not a stand-in's. For each source in
-``extract.registry.SOURCES`` that the sandbox serves, on one embedded PostgreSQL:
+``extract.registry.source_names()`` that the sandbox serves, on one embedded PostgreSQL:
 
 * extract+load: the real ``extract_source`` into a fresh database, over plain HTTP and over
   HTTPS (a self-signed certificate for 127.0.0.1 made at start, trusted via SSL_CERT_FILE);
@@ -54,7 +54,7 @@ from bench.harness import (
 from extract.base import RawRow, Stream
 from extract.http import raw_record
 from extract.loader import ensure_ops, load_stream
-from extract.registry import SOURCES
+from extract.registry import manifest, source_names
 from extract.runner import extract_source, read_window
 from sandbox import WorldConfig
 from thinline.interval import day_window
@@ -80,7 +80,7 @@ def main() -> dict[str, Any]:
         cert = static_pages.self_signed(Path(folder))
         with served_elsewhere(static_pages.serve_static, config, cert) as served:
             machine = machine_facts(scratch)
-            for source in SOURCES:
+            for source in source_names():
                 if os.environ.get(ONLY) and source not in os.environ[ONLY].split(","):
                     continue
                 prefix = f"THINLINE_{source.upper()}__"
@@ -219,7 +219,7 @@ def time_loader(
     find empty tables (no merge to do); ``into_loaded`` times a second load of the same rows
     into the tables the first (untimed) filled: every row supersedes one, every restated day
     and snapshot is re-read, so the merge (de-duplication, delete, snapshot marks) is paid."""
-    streams = SOURCES[source](source_settings(source)).streams()
+    streams = manifest(source).build_connector(source_settings(source)).streams()
     with psycopg.connect(landed_url) as conn:
         rows = {stream.entity: read_landed(conn, source, stream) for stream in streams}
     count = sum(map(len, rows.values()))

@@ -30,11 +30,12 @@ from typing import Any
 import psycopg
 
 from bench.harness import bench_database, fastest_dbt_runs
+from extract.registry import source_names
 from thinline.dbt import run_dbt, session_options
 
 DAY = date(2026, 11, 30)
 HISTORY_DAYS = 120
-SOURCES = ["hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads"]
+SOURCES = list(source_names())  # every registered source
 SELECTION = [
     "fct_deals",
     "fct_deal_stage_history",

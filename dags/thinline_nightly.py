@@ -24,6 +24,7 @@ import os
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
+from extract.registry import expand, source_names
 from thinline.dag_support import (
     PUBLISHED_WAREHOUSE,
     extract_pool,
@@ -32,13 +33,12 @@ from thinline.dag_support import (
     task_defaults,
 )
 
-DEFAULT_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads"
-
 
 def enabled_sources() -> list[str]:
-    """Sources from ``THINLINE_SOURCES``; the CLI validates names before a run starts."""
-    raw = os.environ.get("THINLINE_SOURCES") or DEFAULT_SOURCES
-    return [name.strip() for name in raw.split(",") if name.strip()]
+    """Sources from ``THINLINE_SOURCES`` (unset: every registered source, found without
+    importing a connector); the CLI validates names before a run starts."""
+    raw = os.environ.get("THINLINE_SOURCES")
+    return expand(raw) if raw else list(source_names())
 
 
 @dag(

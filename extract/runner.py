@@ -96,7 +96,7 @@ def extract_source(
 ) -> SourceSummary:
     """Extract every stream of ``source`` for ``interval`` into ``raw_<source>``: of
     ``account`` only, or of every configured account (``None``)."""
-    from extract.registry import SOURCES  # imports every connector: only when extracting
+    from extract.registry import manifest  # imports the connector: only when extracting
 
     refuse_future(interval)
     settings.check_credentials()
@@ -113,10 +113,10 @@ def extract_source(
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         ensure_ops(conn)
         if settings.account_setting is not None:
-            streams = SOURCES[source](settings).streams()
+            streams = manifest(source).build_connector(settings).streams()
             adopt_whole_source_watermarks(conn, source, streams, configured)
         for one in accounts:
-            connector = SOURCES[source](settings.for_account(one))
+            connector = manifest(source).build_connector(settings.for_account(one))
             label = f"{source}[{one}]" if one else source
             for stream in connector.streams():
                 watermark = read_watermark(conn, source, stream.entity, one)

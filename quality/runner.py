@@ -51,7 +51,7 @@ from quality.results import (
     to_json,
     write_results,
 )
-from quality.suites import MART_SUITES, RAW_SUITES
+from quality.suites import MART_SUITES, RAW_HEALTH, RAW_SUITES
 from quality.suites.health import with_health
 from quality.suites.quarantine import TABLE as QUARANTINE
 from quality.suites.quarantine import build_quarantine_suite
@@ -124,7 +124,13 @@ def validate_raw(
     views = _batch_views(warehouse_url, run_id, names) if scoped else {}
     checks = [
         Check(
-            with_health(name, RAW_SUITES[name](), BATCHES in ops, batch_scoped=scoped),
+            with_health(
+                name,
+                RAW_SUITES[name](),
+                RAW_HEALTH.get(name),
+                BATCHES in ops,
+                batch_scoped=scoped,
+            ),
             *name.split(".", 1),
             relation=views.get(name),
         )

@@ -172,6 +172,19 @@ class GoogleAdsServer(StandInServer):
         live = [v for v, (released, sunset) in API_VERSIONS.items() if released <= today < sunset]
         return max(live, key=lambda version: API_VERSIONS[version][0])
 
+    def env(self) -> dict[str, str]:
+        credentials, customers = self.credentials, self.data.customers
+        return {
+            "THINLINE_GOOGLE_ADS__BASE_URL": self.url,
+            "THINLINE_GOOGLE_ADS__TOKEN_URL": f"{self.url}/token",
+            "THINLINE_GOOGLE_ADS__DEVELOPER_TOKEN": credentials.developer_token,
+            "THINLINE_GOOGLE_ADS__CLIENT_ID": credentials.client_id,
+            "THINLINE_GOOGLE_ADS__CLIENT_SECRET": credentials.client_secret,
+            "THINLINE_GOOGLE_ADS__REFRESH_TOKEN": credentials.refresh_token,
+            "THINLINE_GOOGLE_ADS__CUSTOMER_IDS": ",".join(str(c.customer_id) for c in customers),
+            "THINLINE_GOOGLE_ADS__LOGIN_CUSTOMER_ID": str(self.data.manager.customer_id),
+        }
+
     def takes_faults(self, request: Request) -> bool:
         return request.path != "/token"  # faults model the Ads API, not Google's OAuth server
 

@@ -98,6 +98,10 @@ class StandInServer:
     def fault_response(self, fault: Fault, nth: int, request: Request) -> Response:
         raise NotImplementedError
 
+    def env(self) -> dict[str, str]:
+        """Exactly the ``THINLINE_<SOURCE>__*`` settings that reach this server."""
+        raise NotImplementedError
+
     def takes_faults(self, request: Request) -> bool:
         """Whether faults apply to this request (e.g. not to an OAuth token endpoint)."""
         return True

@@ -246,6 +246,9 @@ class HubSpotServer(StandInServer):
                     contact.object_id
                 )
 
+    def env(self) -> dict[str, str]:
+        return {"THINLINE_HUBSPOT__BASE_URL": self.url, "THINLINE_HUBSPOT__TOKEN": self.token}
+
     @property
     def today(self) -> date:
         """The day HubSpot's version lifecycle is read at."""

@@ -234,6 +234,16 @@ class SalesforceServer(StandInServer):
     def token_url(self) -> str:
         return self.url + TOKEN_PATH
 
+    def env(self) -> dict[str, str]:
+        credentials = self.credentials
+        return {
+            "THINLINE_SALESFORCE__BASE_URL": self.url,
+            "THINLINE_SALESFORCE__TOKEN_URL": self.token_url,
+            "THINLINE_SALESFORCE__CLIENT_ID": credentials.client_id,
+            "THINLINE_SALESFORCE__CLIENT_SECRET": credentials.client_secret,
+            "THINLINE_SALESFORCE__REFRESH_TOKEN": credentials.refresh_token,
+        }
+
     def today(self) -> date:
         return self.api_today or utc_today()
 

@@ -10,11 +10,11 @@ import pytest
 
 from extract.api_versions import WARN_DAYS, ApiVersion, VersionTable, version_table
 from extract.preflight import Level
-from extract.registry import SOURCES
+from extract.registry import source_names
 from thinline.settings import Settings
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", source_names())
 def test_no_default_is_past_its_sunset_on_the_checked_on_date(source: str) -> None:
     table = version_table(source)
     default = str(getattr(Settings().source_settings(source), table.setting))
@@ -29,7 +29,7 @@ def test_no_default_is_past_its_sunset_on_the_checked_on_date(source: str) -> No
     assert table.check(default, table.checked_on).level is not Level.FAIL
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", source_names())
 def test_every_listed_version_cites_where_its_dates_came_from(source: str) -> None:
     table = version_table(source)
     assert table.docs.startswith("https://")
@@ -82,7 +82,7 @@ def test_the_readme_table_shows_every_default_and_its_sunset() -> None:
         for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
         if len(cells) == 5 and cells[1].startswith("`THINLINE_")
     }
-    for source in SOURCES:
+    for source in source_names():
         table = version_table(source)
         default = table.find(str(getattr(Settings().source_settings(source), table.setting)))
         assert default is not None

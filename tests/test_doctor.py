@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from extract.registry import source_names
 from sandbox import World, WorldConfig, build_world, serve
 from sandbox.hubspot_server import SERVICE_KEY_SCOPES, HubSpotServer
 from tests.conftest import run_cli
 
 THINLINE = str(Path(sys.executable).parent / "thinline")
-SOURCES = ("hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads")
+SOURCES = list(source_names())  # every registered source
 
 
 @pytest.fixture(scope="module")

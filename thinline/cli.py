@@ -543,7 +543,7 @@ def extract(
 ) -> None:
     """Extract one source for one window into raw_<source>, without Airflow."""
     from extract.base import Window, midnight
-    from extract.registry import SOURCES
+    from extract.registry import check_names
     from extract.runner import extract_source
     from thinline.run_lock import task_lock
     from thinline.state import warehouse_url
@@ -551,8 +551,7 @@ def extract(
     first, last = parse_day(start, "--start"), parse_day(end, "--end")
     if last <= first:
         raise ConfigError(f"--end {last} must be after --start {first}")
-    if source not in SOURCES:
-        raise ConfigError(f"unknown source '{source}' (known: {', '.join(sorted(SOURCES))})")
+    check_names([source])
     settings = _settings()
     url = warehouse_url(settings)
     run_id = f"cli:{datetime.now(UTC).isoformat()}"
@@ -587,7 +586,7 @@ def reset(
 
     from extract.base import midnight
     from extract.loader import ensure_ops
-    from extract.registry import SOURCES
+    from extract.registry import check_names, manifest
     from extract.watermarks import reset_watermarks
     from thinline.run_lock import task_lock
     from thinline.state import warehouse_url
@@ -595,10 +594,10 @@ def reset(
     if not to:
         raise ConfigError("--to DATE is required: the day the next run re-reads from")
     day = parse_day(to, "--to")
-    if source not in SOURCES:
-        raise ConfigError(f"unknown source '{source}' (known: {', '.join(sorted(SOURCES))})")
+    check_names([source])
     settings = _settings()
-    streams = [s.entity for s in SOURCES[source](settings.source_settings(source)).streams()]
+    connector = manifest(source).build_connector(settings.source_settings(source))
+    streams = [stream.entity for stream in connector.streams()]
     if stream is not None and stream not in streams:
         raise ConfigError(f"unknown stream '{stream}' of {source} (known: {', '.join(streams)})")
     url = warehouse_url(settings)
@@ -626,11 +625,10 @@ def quarantine_resolve(
     import psycopg
 
     from extract.loader import ensure_ops, resolve_quarantine
-    from extract.registry import SOURCES
+    from extract.registry import check_names
     from thinline.state import warehouse_url
 
-    if source not in SOURCES:
-        raise ConfigError(f"unknown source '{source}' (known: {', '.join(sorted(SOURCES))})")
+    check_names([source])
     with psycopg.connect(warehouse_url(_settings()), autocommit=True) as conn:
         ensure_ops(conn)
         closed = resolve_quarantine(conn, source, stream, f"{getpass.getuser()} (by hand)")

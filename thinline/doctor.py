@@ -24,7 +24,7 @@ PREFLIGHT_SUITE = "preflight"
 
 def source_checks(source: str, settings: SourceSettings, today: date) -> list[Check]:
     """Every pre-flight check of one source, in order; never raises for a source's fault."""
-    from extract.registry import SOURCES  # imports every connector: only when checking
+    from extract.registry import manifest  # imports the connector: only when checking
 
     try:
         settings.check_credentials()
@@ -36,7 +36,7 @@ def source_checks(source: str, settings: SourceSettings, today: date) -> list[Ch
     checks.append(table.check(str(getattr(settings, table.setting)), today))
     if failed(checks):
         return checks  # a sunset version answers nothing else usefully
-    connector = SOURCES[source](settings)
+    connector = manifest(source).build_connector(settings)
     return checks + guarded(source, "connection", lambda: connector.preflight(today))
 
 

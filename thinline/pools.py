@@ -38,9 +38,16 @@ def extract_pools(sources: list[str], environ: Mapping[str, str] = os.environ) -
     }
 
 
+def enabled(env: Mapping[str, str]) -> list[str]:
+    """``env``'s THINLINE_SOURCES as names (``all``: every registered source)."""
+    from extract.registry import expand
+
+    return expand(env.get("THINLINE_SOURCES", ""))
+
+
 def import_pools(airflow: str, env: Mapping[str, str]) -> None:
     """Create or update the pools of ``env``'s THINLINE_SOURCES in ``env``'s Airflow."""
-    sources = [name.strip() for name in env.get("THINLINE_SOURCES", "").split(",") if name.strip()]
+    sources = enabled(env)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / POOLS_FILE
         path.write_text(json.dumps(extract_pools(sources, env), indent=2))

@@ -15,18 +15,14 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extract.base import ConfigError
-from extract.google_ads import GoogleAdsSettings
-from extract.hubspot import HubSpotSettings
-from extract.linkedin_ads import LinkedInAdsSettings
-from extract.meta_ads import MetaAdsSettings
-from extract.registry import SOURCES
-from extract.salesforce import SalesforceSettings
+from extract.registry import ALL, expand, manifests, source_names
 from extract.settings import SourceSettings
 from thinline.connections import (
     WAREHOUSE_CONNECTION,
@@ -37,7 +33,8 @@ from thinline.connections import (
     warehouse_url_of,
 )
 
-DEMO_SOURCES = tuple(SOURCES)  # the sandbox serves every source
+# the sources the sandbox serves: those whose manifest names a stand-in
+DEMO_SOURCES = tuple(found.name for found in manifests() if found.stand_in is not None)
 PREFIX = "THINLINE_"
 # Set by Thinline for its own child processes (dbt's profile, GX's datasource), and the test
 # suite's servers: known names, never user settings.
@@ -61,7 +58,9 @@ INTERNAL_PREFIXES = ("THINLINE_TEST_",)
 MAX_DEMO_SCALE = 200.0  # about 40x the default company; larger ones are the benchmark's job
 
 
-class Settings(BaseSettings):
+class CoreSettings(BaseSettings):
+    """Every setting but the sources' own (``Settings`` adds one field per registered source)."""
+
     # An empty variable is an unset one: the compose file passes every setting as
     # ${THINLINE_X:-}, so a deployment that leaves one out gets its default.
     model_config = SettingsConfigDict(
@@ -73,7 +72,8 @@ class Settings(BaseSettings):
         default=None, description="Use this PostgreSQL instead of the embedded warehouse."
     )
     sources: str | None = Field(
-        default=None, description="Comma list of enabled sources (the demo: --demo)."
+        default=None,
+        description=f"Comma list of enabled sources, or {ALL} (the demo: --demo).",
     )
     start_date: date = Field(
         default=date(2025, 1, 1), description="History start for a stream's first load."
@@ -142,12 +142,6 @@ class Settings(BaseSettings):
         default=None, description="Folder of the published dbt manifest."
     )
 
-    hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
-    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
-    google_ads: GoogleAdsSettings = Field(default_factory=GoogleAdsSettings)
-    meta_ads: MetaAdsSettings = Field(default_factory=MetaAdsSettings)
-    linkedin_ads: LinkedInAdsSettings = Field(default_factory=LinkedInAdsSettings)
-
     def source_names(self) -> list[str]:
         """Enabled sources, validated against the registry; none configured is an error."""
         if self.sources is None:
@@ -155,17 +149,27 @@ class Settings(BaseSettings):
                 "no sources configured: set THINLINE_SOURCES (e.g. hubspot,google_ads) with "
                 "their credentials, or use --demo for the synthetic company"
             )
-        names = [name.strip() for name in self.sources.split(",") if name.strip()]
+        names = expand(self.sources)
         if not names:
             raise ConfigError("THINLINE_SOURCES is empty; name at least one source")
         for name in names:
-            if name not in SOURCES:
-                known = ", ".join(sorted(SOURCES))
+            if name not in source_names():
+                known = ", ".join(source_names())
                 raise ConfigError(f"unknown source '{name}' in THINLINE_SOURCES (known: {known})")
         return names
 
     def source_settings(self, name: str) -> SourceSettings:
         return getattr(self, name)
+
+
+def _source_fields() -> dict[str, Any]:
+    """One field per registered source, its manifest's settings model (THINLINE_<SOURCE>__*)."""
+    return {
+        found.name: (found.settings, Field(default_factory=found.settings)) for found in manifests()
+    }
+
+
+Settings = create_model("Settings", __base__=CoreSettings, __module__=__name__, **_source_fields())
 
 
 def load_settings() -> Settings:
@@ -191,8 +195,7 @@ def with_airflow_connections(settings: Settings) -> Settings:
     updates: dict[str, object] = {}
     if settings.warehouse_url is None and (found := airflow_connection(WAREHOUSE_CONNECTION)):
         updates["warehouse_url"] = SecretStr(warehouse_url_of(found))
-    enabled = [name.strip() for name in (settings.sources or "").split(",")]
-    for name in (name for name in enabled if name in SOURCES):
+    for name in (name for name in expand(settings.sources or "") if name in source_names()):
         current = settings.source_settings(name)
         if not (found := airflow_connection(source_connection_id(name))):
             continue
@@ -231,8 +234,9 @@ def check_alert_settings(settings: Settings) -> None:
 
 def known_names() -> set[str]:
     """Every ``THINLINE_*`` variable a user may set."""
-    names = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields if name not in SOURCES}
-    for source in SOURCES:
+    sources = source_names()
+    names = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields if name not in sources}
+    for source in sources:
         model = Settings.model_fields[source].annotation
         names |= {f"{PREFIX}{source.upper()}__{field.upper()}" for field in model.model_fields}
     return names

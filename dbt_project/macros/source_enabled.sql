@@ -1,7 +1,8 @@
-{#- Whether a source is extracted into this warehouse: THINLINE_SOURCES, as dbt_project.yml
-    reads it to enable each staging folder. Union models wrap a source's branch in it. -#}
+{#- Whether a source is extracted into this warehouse: THINLINE_SOURCES, which Thinline passes
+    to every dbt command it runs (thinline/dbt.py; unset or "all": every source). Each staging
+    model of models/staging/<source>/ is enabled by it, and union models wrap a source's branch
+    in it, so any subset of sources builds. -#}
 {% macro source_enabled(source_name) %}
-    {{- return(source_name in env_var(
-        'THINLINE_SOURCES', 'hubspot,salesforce,google_ads,meta_ads,linkedin_ads'
-    ).split(',')) -}}
+    {%- set enabled = env_var('THINLINE_SOURCES', 'all') | replace(' ', '') -%}
+    {{- return(enabled == 'all' or source_name in enabled.split(',')) -}}
 {% endmacro %}

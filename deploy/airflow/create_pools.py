@@ -7,10 +7,10 @@ import os
 import sys
 
 from extract.base import ConfigError
-from thinline.pools import extract_pools, import_pools
+from thinline.pools import enabled, extract_pools, import_pools
 
 try:
     import_pools("airflow", os.environ)
 except ConfigError as error:
     sys.exit(f"thinline: {error}")
-print("created pools:", ", ".join(extract_pools(os.environ["THINLINE_SOURCES"].split(","))))
+print("created pools:", ", ".join(extract_pools(enabled(os.environ))))

@@ -6,11 +6,18 @@ pre-flight checks (``thinline doctor``) in :mod:`extract.google_ads.preflight`.
 
 from __future__ import annotations
 
-from extract.connector import connector_builder
+from extract.connector import SourceManifest
 from extract.google_ads.preflight import preflight
 from extract.google_ads.settings import GoogleAdsSettings
 from extract.google_ads.streams import build_streams
 
-__all__ = ["GoogleAdsSettings", "build_connector"]
+__all__ = ["MANIFEST", "GoogleAdsSettings", "build_connector"]
 
-build_connector = connector_builder("google_ads", build_streams, preflight)
+MANIFEST = SourceManifest(
+    "google_ads",
+    GoogleAdsSettings,
+    build_streams,
+    preflight,
+    "sandbox.google_ads_server:GoogleAdsServer",
+)
+build_connector = MANIFEST.build_connector

@@ -7,11 +7,14 @@ Cursors and grain per stream are documented in :mod:`extract.hubspot.streams`; t
 
 from __future__ import annotations
 
-from extract.connector import connector_builder
+from extract.connector import SourceManifest
 from extract.hubspot.preflight import run_preflight
 from extract.hubspot.settings import HubSpotSettings
 from extract.hubspot.streams import build_streams
 
-__all__ = ["HubSpotSettings", "build_connector"]
+__all__ = ["MANIFEST", "HubSpotSettings", "build_connector"]
 
-build_connector = connector_builder("hubspot", build_streams, run_preflight)
+MANIFEST = SourceManifest(
+    "hubspot", HubSpotSettings, build_streams, run_preflight, "sandbox.hubspot_server:HubSpotServer"
+)
+build_connector = MANIFEST.build_connector

@@ -6,11 +6,18 @@ Cursors and grain per stream are documented in :mod:`extract.linkedin_ads.stream
 
 from __future__ import annotations
 
-from extract.connector import connector_builder
+from extract.connector import SourceManifest
 from extract.linkedin_ads.preflight import run_preflight
 from extract.linkedin_ads.settings import LinkedInAdsSettings
 from extract.linkedin_ads.streams import build_streams
 
-__all__ = ["LinkedInAdsSettings", "build_connector"]
+__all__ = ["MANIFEST", "LinkedInAdsSettings", "build_connector"]
 
-build_connector = connector_builder("linkedin_ads", build_streams, run_preflight)
+MANIFEST = SourceManifest(
+    "linkedin_ads",
+    LinkedInAdsSettings,
+    build_streams,
+    run_preflight,
+    "sandbox.linkedin_ads_server:LinkedInAdsServer",
+)
+build_connector = MANIFEST.build_connector

@@ -5,11 +5,18 @@ Cursors and grain per stream are documented in :mod:`extract.meta_ads.streams`.
 
 from __future__ import annotations
 
-from extract.connector import connector_builder
+from extract.connector import SourceManifest
 from extract.meta_ads.preflight import run_preflight
 from extract.meta_ads.settings import MetaAdsSettings
 from extract.meta_ads.streams import build_streams
 
-__all__ = ["MetaAdsSettings", "build_connector"]
+__all__ = ["MANIFEST", "MetaAdsSettings", "build_connector"]
 
-build_connector = connector_builder("meta_ads", build_streams, run_preflight)
+MANIFEST = SourceManifest(
+    "meta_ads",
+    MetaAdsSettings,
+    build_streams,
+    run_preflight,
+    "sandbox.meta_ads_server:MetaAdsServer",
+)
+build_connector = MANIFEST.build_connector

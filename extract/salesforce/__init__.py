@@ -9,11 +9,18 @@ each query selects in :mod:`extract.salesforce.fields`, ``thinline doctor``'s ch
 
 from __future__ import annotations
 
-from extract.connector import connector_builder
+from extract.connector import SourceManifest
 from extract.salesforce.preflight import preflight
 from extract.salesforce.settings import SalesforceSettings
 from extract.salesforce.streams import build_streams
 
-__all__ = ["SalesforceSettings", "build_connector"]
+__all__ = ["MANIFEST", "SalesforceSettings", "build_connector"]
 
-build_connector = connector_builder("salesforce", build_streams, preflight)
+MANIFEST = SourceManifest(
+    "salesforce",
+    SalesforceSettings,
+    build_streams,
+    preflight,
+    "sandbox.salesforce_server:SalesforceServer",
+)
+build_connector = MANIFEST.build_connector

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from quality.results import CRITICAL, WARNING
+from quality.results import WARNING
 from quality.suites.rules import LIVE, day_of, is_datetime, rows_check
 
 FLOOR = "2000-01-01"
@@ -46,65 +46,20 @@ def column_day(column: str) -> str:
     return f"to_char({column}, 'YYYY-MM-DD')"
 
 
-def _hubspot(name: str) -> str:
-    return json_day(f"record->'properties'->>'{name}'")
-
-
-SF_STAMP = json_day("record->>'SystemModstamp'")
 ADS = 3  # ad platforms report every day with delivery
 CRM = 7  # a CRM where nothing changed for a week is worth a look
 
-TABLES: dict[str, Health] = {
-    "raw_hubspot.contacts": Health("HS-CONTACT", _hubspot("lastmodifieddate"), CRM),
-    "raw_hubspot.companies": Health("HS-COMPANY", _hubspot("hs_lastmodifieddate"), CRM),
-    "raw_hubspot.deals": Health("HS-DEAL", _hubspot("hs_lastmodifieddate"), CRM),
-    "raw_hubspot.owners": Health("HS-OWNER"),
-    "raw_hubspot.deal_pipelines": Health("HS-PIPELINE"),
-    "raw_hubspot.deal_contact_associations": Health("HS-ASSOC"),
-    "raw_hubspot.deal_stage_history": Health("HS-STAGEHIST", _hubspot("hs_lastmodifieddate"), CRM),
-    "raw_google_ads.customers": Health("GADS-CUST"),
-    "raw_google_ads.campaigns": Health("GADS-CAMP"),
-    "raw_google_ads.campaign_daily_metrics": Health(
-        "GADS-CAMPDAY", column_day("metric_date"), ADS, CRITICAL
-    ),
-    "raw_google_ads.ad_group_daily_metrics": Health(
-        "GADS-AGDAY", column_day("metric_date"), ADS, CRITICAL
-    ),
-    "raw_google_ads.ad_daily_metrics": Health(
-        "GADS-ADDAY", column_day("metric_date"), ADS, CRITICAL
-    ),
-    "raw_google_ads.click_views": Health("GADS-CLICK", column_day("click_date"), ADS, CRITICAL),
-    "raw_salesforce.leads": Health("SF-LEAD", SF_STAMP, CRM),
-    "raw_salesforce.contacts": Health("SF-CONTACT", SF_STAMP, CRM),
-    "raw_salesforce.accounts": Health("SF-ACCOUNT", SF_STAMP, CRM),
-    "raw_salesforce.opportunities": Health("SF-OPP", SF_STAMP, CRM),
-    "raw_salesforce.opportunity_histories": Health("SF-OPPHIST", SF_STAMP, CRM),
-    "raw_salesforce.opportunity_contact_roles": Health("SF-OCR", SF_STAMP, CRM),
-    "raw_salesforce.users": Health("SF-USER", SF_STAMP),
-    "raw_salesforce.campaigns": Health("SF-CAMPAIGN", SF_STAMP),
-    "raw_salesforce.campaign_members": Health("SF-CAMPMEMBER", SF_STAMP, CRM),
-    "raw_salesforce.organization": Health("SF-ORG"),
-    "raw_linkedin_ads.ad_accounts": Health("LI-ACCOUNT"),
-    "raw_linkedin_ads.campaigns": Health("LI-CAMPAIGN"),
-    "raw_linkedin_ads.creatives": Health("LI-CREATIVE"),
-    "raw_linkedin_ads.creative_daily_analytics": Health(
-        "LI-CRDAY", column_day("analytics_date"), ADS, CRITICAL
-    ),
-    "raw_meta_ads.ad_accounts": Health("MADS-ACCT"),
-    "raw_meta_ads.campaigns": Health("MADS-CAMP"),
-    "raw_meta_ads.ad_daily_insights": Health(
-        "MADS-ADDAY", column_day("insight_date"), ADS, CRITICAL
-    ),
-}
-
 
 def with_health(
-    table: str, suite: gx.ExpectationSuite, has_batches: bool, batch_scoped: bool = False
+    table: str,
+    suite: gx.ExpectationSuite,
+    health: Health | None,
+    has_batches: bool,
+    batch_scoped: bool = False,
 ) -> gx.ExpectationSuite:
-    """``suite`` plus the health rules of ``table`` (volume and freshness if ``has_batches``).
-    ``batch_scoped``: the suite sees only this run's rows, so a night that brought none is
-    not stale (the volume rule judges the count)."""
-    health = TABLES.get(table)
+    """``suite`` plus ``table``'s ``health`` rules (its source's HEALTH; volume and freshness if
+    ``has_batches``). ``batch_scoped``: the suite sees only this run's rows, so a night that
+    brought none is not stale (the volume rule judges the count)."""
     if health is None:
         return suite
     source, entity = table.split(".", 1)

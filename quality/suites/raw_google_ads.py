@@ -14,6 +14,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from quality.results import CRITICAL, WARNING
+from quality.suites.health import ADS, Health, column_day
 from quality.suites.rules import (
     CURRENCY,
     INTEGER,
@@ -243,4 +244,20 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.ad_group_daily_metrics": build_ad_group_daily_metrics_suite,
     f"{SCHEMA}.ad_daily_metrics": build_ad_daily_metrics_suite,
     f"{SCHEMA}.click_views": build_click_views_suite,
+}
+
+# the health rules quality/suites/health.py adds to each table's suite
+HEALTH: dict[str, Health] = {
+    "raw_google_ads.customers": Health("GADS-CUST"),
+    "raw_google_ads.campaigns": Health("GADS-CAMP"),
+    "raw_google_ads.campaign_daily_metrics": Health(
+        "GADS-CAMPDAY", column_day("metric_date"), ADS, CRITICAL
+    ),
+    "raw_google_ads.ad_group_daily_metrics": Health(
+        "GADS-AGDAY", column_day("metric_date"), ADS, CRITICAL
+    ),
+    "raw_google_ads.ad_daily_metrics": Health(
+        "GADS-ADDAY", column_day("metric_date"), ADS, CRITICAL
+    ),
+    "raw_google_ads.click_views": Health("GADS-CLICK", column_day("click_date"), ADS, CRITICAL),
 }

@@ -8,6 +8,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from quality.results import CRITICAL, WARNING
+from quality.suites.health import CRM, Health, json_day
 from quality.suites.rules import (
     CURRENCY,
     ISO_DATETIME,
@@ -277,4 +278,20 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.deal_pipelines": build_deal_pipelines_suite,
     f"{SCHEMA}.deal_contact_associations": build_deal_contact_associations_suite,
     f"{SCHEMA}.deal_stage_history": build_deal_stage_history_suite,
+}
+
+
+def _hubspot(name: str) -> str:
+    return json_day(f"record->'properties'->>'{name}'")
+
+
+# the health rules quality/suites/health.py adds to each table's suite
+HEALTH: dict[str, Health] = {
+    "raw_hubspot.contacts": Health("HS-CONTACT", _hubspot("lastmodifieddate"), CRM),
+    "raw_hubspot.companies": Health("HS-COMPANY", _hubspot("hs_lastmodifieddate"), CRM),
+    "raw_hubspot.deals": Health("HS-DEAL", _hubspot("hs_lastmodifieddate"), CRM),
+    "raw_hubspot.owners": Health("HS-OWNER"),
+    "raw_hubspot.deal_pipelines": Health("HS-PIPELINE"),
+    "raw_hubspot.deal_contact_associations": Health("HS-ASSOC"),
+    "raw_hubspot.deal_stage_history": Health("HS-STAGEHIST", _hubspot("hs_lastmodifieddate"), CRM),
 }

@@ -13,6 +13,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from quality.results import CRITICAL, WARNING
+from quality.suites.health import ADS, Health, column_day
 from quality.suites.rules import CURRENCY, LIVE, NUMBER, raw_table_expectations, rows_check
 
 SCHEMA = "raw_linkedin_ads"
@@ -208,4 +209,14 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.campaigns": build_campaigns_suite,
     f"{SCHEMA}.creatives": build_creatives_suite,
     f"{SCHEMA}.creative_daily_analytics": build_creative_daily_analytics_suite,
+}
+
+# the health rules quality/suites/health.py adds to each table's suite
+HEALTH: dict[str, Health] = {
+    "raw_linkedin_ads.ad_accounts": Health("LI-ACCOUNT"),
+    "raw_linkedin_ads.campaigns": Health("LI-CAMPAIGN"),
+    "raw_linkedin_ads.creatives": Health("LI-CREATIVE"),
+    "raw_linkedin_ads.creative_daily_analytics": Health(
+        "LI-CRDAY", column_day("analytics_date"), ADS, CRITICAL
+    ),
 }

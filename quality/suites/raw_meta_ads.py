@@ -12,6 +12,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from quality.results import CRITICAL, WARNING
+from quality.suites.health import ADS, Health, column_day
 from quality.suites.rules import CURRENCY, LIVE, NUMBER, raw_table_expectations, rows_check
 
 SCHEMA = "raw_meta_ads"
@@ -167,4 +168,13 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.ad_accounts": build_ad_accounts_suite,
     f"{SCHEMA}.campaigns": build_campaigns_suite,
     f"{SCHEMA}.ad_daily_insights": build_ad_daily_insights_suite,
+}
+
+# the health rules quality/suites/health.py adds to each table's suite
+HEALTH: dict[str, Health] = {
+    "raw_meta_ads.ad_accounts": Health("MADS-ACCT"),
+    "raw_meta_ads.campaigns": Health("MADS-CAMP"),
+    "raw_meta_ads.ad_daily_insights": Health(
+        "MADS-ADDAY", column_day("insight_date"), ADS, CRITICAL
+    ),
 }

@@ -13,6 +13,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from quality.results import CRITICAL, WARNING
+from quality.suites.health import CRM, Health, json_day
 from quality.suites.rules import CURRENCY, LIVE, is_datetime, raw_table_expectations, rows_check
 
 SCHEMA = "raw_salesforce"
@@ -349,4 +350,19 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.campaigns": build_campaigns_suite,
     f"{SCHEMA}.campaign_members": build_campaign_members_suite,
     f"{SCHEMA}.organization": build_organization_suite,
+}
+
+SF_STAMP = json_day("record->>'SystemModstamp'")
+# the health rules quality/suites/health.py adds to each table's suite
+HEALTH: dict[str, Health] = {
+    "raw_salesforce.leads": Health("SF-LEAD", SF_STAMP, CRM),
+    "raw_salesforce.contacts": Health("SF-CONTACT", SF_STAMP, CRM),
+    "raw_salesforce.accounts": Health("SF-ACCOUNT", SF_STAMP, CRM),
+    "raw_salesforce.opportunities": Health("SF-OPP", SF_STAMP, CRM),
+    "raw_salesforce.opportunity_histories": Health("SF-OPPHIST", SF_STAMP, CRM),
+    "raw_salesforce.opportunity_contact_roles": Health("SF-OCR", SF_STAMP, CRM),
+    "raw_salesforce.users": Health("SF-USER", SF_STAMP),
+    "raw_salesforce.campaigns": Health("SF-CAMPAIGN", SF_STAMP),
+    "raw_salesforce.campaign_members": Health("SF-CAMPMEMBER", SF_STAMP, CRM),
+    "raw_salesforce.organization": Health("SF-ORG"),
 }

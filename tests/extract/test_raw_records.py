@@ -15,7 +15,7 @@ from extract import http
 from extract.http import HttpClient, RawRecord, decode
 from extract.hubspot import HubSpotSettings
 from extract.loader import ensure_ops, load_stream
-from extract.registry import SOURCES
+from extract.registry import manifest, source_names
 from sandbox import serve
 from thinline.settings import Settings
 
@@ -123,7 +123,7 @@ def test_connectors_hand_over_records_with_their_text(world, world_window, monke
             monkeypatch.setenv(name, value)
         settings = Settings()
         for source, entities in expect_text.items():
-            streams = SOURCES[source](getattr(settings, source)).streams()
+            streams = manifest(source).build_connector(getattr(settings, source)).streams()
             for stream in streams:
                 rows = [row for row in stream.fetch(world_window) if hasattr(row, "record")]
                 texts = [row.record for row in rows if type(row.record) is RawRecord]
@@ -147,15 +147,16 @@ def test_what_lands_is_what_the_committed_client_and_loader_landed(
         with psycopg.connect(fresh_database, autocommit=True) as conn:
             for before in (True, False):
                 ensure_ops(conn)
-                for source in SOURCES:
-                    for stream in SOURCES[source](getattr(settings, source)).streams():
+                for source in source_names():
+                    connector = manifest(source).build_connector(getattr(settings, source))
+                    for stream in connector.streams():
                         with monkeypatch.context() as patch:
                             if before:
                                 patch.setattr(http, "decode", lambda body, _=None: json.loads(body))
                             batch = f"{before}-{source}-{stream.entity}"
                             load_stream(conn, source, stream, world_window, batch, "run")
                 if before:  # out of the way of the second load
-                    for schema in [*(f"raw_{source}" for source in SOURCES), "ops"]:
+                    for schema in [*(f"raw_{source}" for source in source_names()), "ops"]:
                         conn.execute(f"alter schema {schema} rename to before_{schema}")
             compared = 0
             for schema, table in conn.execute(

@@ -26,7 +26,6 @@ from sandbox.faults import Fault
 from sandbox.http import Request, Response
 from sandbox.salesforce_data import RAW_TABLES
 from sandbox.salesforce_server import NEXT_PAGE, SalesforceServer
-from sandbox.serve import salesforce_env
 from thinline.doctor import source_checks
 
 # Users and campaigns predate the world's first day: read from well before it.
@@ -67,7 +66,7 @@ def server(world: World) -> Iterator[SalesforceServer]:
 
 
 def settings_for(make_settings: Any, server: SalesforceServer, **overrides: Any) -> Any:
-    return make_settings(SalesforceSettings, salesforce_env(server), **overrides)
+    return make_settings(SalesforceSettings, server.env(), **overrides)
 
 
 def test_every_object_reads_to_the_end_and_matches_truth(
@@ -197,7 +196,7 @@ def test_a_session_rejected_after_refresh_names_the_refresh_token(
     world: World, make_settings: Any, sleeps: list[float]
 ) -> None:
     with SalesforceServer(world, faults=Faults(expired_tokens=5)) as expiring:
-        env = salesforce_env(expiring)
+        env = expiring.env()
         settings = make_settings(SalesforceSettings, env)
         with pytest.raises(SourceError) as caught:
             read(streams(settings, sleeps)["campaigns"])
@@ -472,7 +471,7 @@ def test_the_default_version_is_served_by_the_org_today(
 def test_the_client_credentials_flow_needs_no_refresh_token(
     world: World, server: SalesforceServer, make_settings: Any, sleeps: list[float]
 ) -> None:
-    env = {k: v for k, v in salesforce_env(server).items() if not k.endswith("REFRESH_TOKEN")}
+    env = {k: v for k, v in server.env().items() if not k.endswith("REFRESH_TOKEN")}
     settings = make_settings(SalesforceSettings, env, auth_flow="client_credentials")
     assert len(read(streams(settings, sleeps)["users"])) == len(world.salesforce.of("User"))
     (grant,) = [r for r in server.requests if r.path == "/services/oauth2/token"]

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from extract.base import Window, midnight
+from extract.registry import source_names
 from quality.results import QualityGateError
 from sandbox import WorldConfig, build_world, serve
 from sandbox.meta_ads_server import MetaAdsServer
@@ -26,7 +27,7 @@ DAY = date(2026, 3, 10)
 START = DAY - timedelta(days=14)  # inside Meta's 28-day lookback: every extract re-reads all
 WINDOW = Window(midnight(DAY), midnight(DAY + timedelta(days=1)))
 SOURCE = "meta_ads"  # where the bad batches come from
-SOURCES = ["hubspot", "salesforce", "google_ads", "meta_ads", "linkedin_ads"]
+SOURCES = list(source_names())  # every registered source
 Edit = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 

@@ -11,8 +11,7 @@ from psycopg.types.json import Jsonb
 from extract.loader import ensure_ops
 from quality.results import QualityGateError, QualityReport
 from quality.runner import validate_raw
-from quality.suites import RAW_SUITES
-from quality.suites.health import TABLES
+from quality.suites import RAW_HEALTH, RAW_SUITES
 from tests.quality.quality_data import Database
 
 pytestmark = pytest.mark.integration
@@ -56,8 +55,8 @@ def rules(report: QualityReport) -> set[str]:
 
 
 def test_every_raw_table_has_health_rules_under_its_own_prefix() -> None:
-    assert set(TABLES) == set(RAW_SUITES)
-    for table, health in TABLES.items():
+    assert set(RAW_HEALTH) == set(RAW_SUITES)
+    for table, health in RAW_HEALTH.items():
         codes = {e.meta["rule"] for e in RAW_SUITES[table]().expectations}
         assert f"{health.prefix}-001" in codes, table
 

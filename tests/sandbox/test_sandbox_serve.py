@@ -25,14 +25,14 @@ def serve_env_keys() -> set[str]:
 
 def assert_extractor_settings(env: dict[str, str]) -> None:
     """Every key is a real extractor setting; every source gets its URL and credentials."""
-    from extract.registry import SOURCES
+    from extract.registry import source_names
     from thinline.settings import Settings
 
     settings = Settings()
     for key in env:
         source, field = key.removeprefix("THINLINE_").lower().split("__", 1)
         assert field in type(settings.source_settings(source)).model_fields, key
-    for source in SOURCES:
+    for source in source_names():
         needed = ("base_url", *settings.source_settings(source).credentials)
         for field in needed:
             assert f"THINLINE_{source.upper()}__{field.upper()}" in env, (source, field)

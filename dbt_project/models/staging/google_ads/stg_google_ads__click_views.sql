@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('google_ads')) }}
 with
 
 source as (

@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('hubspot')) }}
 with
 
 source as (

@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('hubspot')) }}
 -- The one staging model that unnests: one row per pipeline x stage (record -> 'stages').
 with
 

@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('hubspot')) }}
 -- Unnests the deal record: one row per stage entered (hs_v2_date_entered_<stage id>). HubSpot
 -- keeps only the latest entry per stage there; stg_hubspot__deal_stage_history has every change.
 with

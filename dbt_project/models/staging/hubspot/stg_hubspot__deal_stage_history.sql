@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('hubspot')) }}
 -- Unnests the deal's dealstage property history (propertiesWithHistory, newest first in the
 -- record): one row per time the stage was set, with when and by whom.
 with

@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('linkedin_ads')) }}
 with
 
 source as (

@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('meta_ads')) }}
 with
 
 source as (

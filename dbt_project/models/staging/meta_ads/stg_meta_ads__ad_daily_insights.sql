@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('meta_ads')) }}
 {#-
     actions / action_values are arrays of {action_type, value} (values are strings), absent
     when empty: each column below sums the values of one action type.

@@ -1,3 +1,4 @@
+{{ config(enabled=source_enabled('salesforce')) }}
 with
 
 source as (
