@@ -11,10 +11,37 @@ requested for dates back to 90 days before the time of the request"
 (https://developers.google.com/google-ads/api/reference/rpc/v22/ClickView). Older days get
 ``clickViewError: DATE_TOO_OLD`` ("The requested date is too old.", ``ClickViewErrorEnum``),
 counted from ``today``, the request day, whatever window the client had in mind.
+
+``FROM keyword_view`` returns the keywords (ad group criteria) of search ad groups, one row per
+keyword, and per day with ``segments.date``. Keyword views are named
+``customers/{customer_id}/keywordViews/{ad_group_id}~{criterion_id}`` and their criteria
+``customers/{customer_id}/adGroupCriteria/{ad_group_id}~{criterion_id}``; the criterion's
+``quality_info.quality_score`` is an int32 that "may not be populated if Google does not have
+enough information to determine a value":
+
+* https://developers.google.com/google-ads/api/reference/rpc/v24/KeywordView
+* https://developers.google.com/google-ads/api/reference/rpc/v24/AdGroupCriterion
+* https://developers.google.com/google-ads/api/reference/rpc/v24/AdGroupCriterion.QualityInfo
+
+``FROM search_term_view`` returns one row per search term and ad group (here also per keyword
+matched: ``segments.keyword`` is its criterion's name and ``KeywordInfo``), named
+``customers/{customer_id}/searchTermViews/{campaign_id}~{ad_group_id}~{URL-base64_search_term}``
+(URL-safe base64 without padding here), ``status`` a ``SearchTermTargetingStatus``:
+
+* https://developers.google.com/google-ads/api/reference/rpc/v24/SearchTermView
+* https://developers.google.com/google-ads/api/reference/rpc/v24/Keyword
+* https://developers.google.com/google-ads/api/reference/rpc/v24/SearchTermTargetingStatusEnum.SearchTermTargetingStatus
+
+Google omits search terms without "enough query activity"
+(https://support.google.com/google-ads/answer/2472708): a row under ``PRIVACY_IMPRESSIONS``
+impressions, counted as served (after summing days when ``segments.date`` is not selected), is
+left out, so search terms add up to at most their keyword. Neither resource needs a date filter
+unless ``segments.date`` is selected; without one they sum every day, as the levels above do.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,20 +50,32 @@ from typing import Any
 from sandbox.gaql import Condition, GaqlError, Literal, Query
 from sandbox.google_ads_data import (
     CLICK_VIEW_DAYS,
+    PRIVACY_IMPRESSIONS,
     Ad,
     AdDay,
     AdGroup,
     Campaign,
     Customer,
     GoogleAdsData,
+    Keyword,
+    KeywordDay,
     PaidClick,
+    SearchTerm,
+    SearchTermDay,
 )
 
 LEVELS = ("customer", "campaign", "ad_group", "ad_group_ad")  # FROM resources, coarse to fine
 METRICS = ("impressions", "clicks", "cost_micros", "conversions", "conversions_value")
 CLICK_VIEW = "click_view"
-# Fields only a click row has: selectable with FROM click_view alone.
-CLICK_ONLY = ("click_view.", "segments.click_type", "segments.device")
+KEYWORD_VIEW, SEARCH_TERM_VIEW = "keyword_view", "search_term_view"
+# Fields only one FROM resource's rows have: selectable with that resource alone.
+OWN_FIELDS = {
+    CLICK_VIEW: ("click_view.", "segments.click_type", "segments.device"),
+    KEYWORD_VIEW: ("keyword_view.", "ad_group_criterion."),
+    SEARCH_TERM_VIEW: ("search_term_view.", "segments.keyword."),
+}
+# Resources whose object in a row carries a resourceName.
+NAMED = (*LEVELS, CLICK_VIEW, "ad_group_criterion", KEYWORD_VIEW, SEARCH_TERM_VIEW)
 
 
 @dataclass(frozen=True)
@@ -55,15 +94,17 @@ class Row:
     day: date | None = None
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
     click: PaidClick | None = None  # FROM click_view: the click this row is
+    keyword: Keyword | None = None  # FROM keyword_view, or the keyword a search term matched
+    term: SearchTerm | None = None  # FROM search_term_view
 
-    def add(self, metrics: AdDay) -> None:
+    def add(self, metrics: AdDay | KeywordDay | SearchTermDay) -> None:
         for name in METRICS:
             self.totals[name] += getattr(metrics, name)
 
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # int64, double, string, bool, list
+    kind: str  # int64, int32, double, string, bool, list
     get: Callable[[Row], Any]
 
 
@@ -83,11 +124,26 @@ def _name(resource: str, row: Row) -> str | None:
         return f"{base}/ads/{s.ad.ad_id}"
     if resource == CLICK_VIEW and row.click:
         return f"{base}/clickViews/{row.click.day.isoformat()}~{row.click.gclid}"
+    if resource in ("ad_group_criterion", KEYWORD_VIEW) and row.keyword:
+        collection = "adGroupCriteria" if resource == "ad_group_criterion" else "keywordViews"
+        return f"{base}/{collection}/{row.keyword.ad_group_id}~{row.keyword.criterion_id}"
+    if resource == SEARCH_TERM_VIEW and row.term:
+        keyword, text = row.term.keyword, row.term.text.encode()
+        encoded = base64.urlsafe_b64encode(text).decode().rstrip("=")
+        return f"{base}/searchTermViews/{keyword.campaign_id}~{keyword.ad_group_id}~{encoded}"
     return None
 
 
 def _attr(entity: str, attribute: str) -> Callable[[Row], Any]:
     return lambda row: getattr(getattr(row.scope, entity), attribute)
+
+
+def _keyword(attribute: str) -> Callable[[Row], Any]:
+    return lambda row: getattr(row.keyword, attribute) if row.keyword else None
+
+
+def _term(attribute: str) -> Callable[[Row], Any]:
+    return lambda row: getattr(row.term, attribute) if row.term else None
 
 
 FIELDS: dict[str, Field] = {
@@ -115,13 +171,28 @@ FIELDS: dict[str, Field] = {
     "segments.device": Field("string", lambda r: r.click.device if r.click else None),
     "click_view.gclid": Field("string", lambda r: r.click.gclid if r.click else None),
     "click_view.ad_group_ad": Field("string", lambda r: _name("ad_group_ad", r)),
+    "ad_group_criterion.criterion_id": Field("int64", _keyword("criterion_id")),
+    "ad_group_criterion.ad_group": Field("string", lambda r: _name("ad_group", r)),
+    "ad_group_criterion.status": Field("string", lambda r: "ENABLED"),
+    "ad_group_criterion.type": Field("string", lambda r: "KEYWORD"),
+    "ad_group_criterion.keyword.text": Field("string", _keyword("text")),
+    "ad_group_criterion.keyword.match_type": Field("string", _keyword("match_type")),
+    "ad_group_criterion.quality_info.quality_score": Field("int32", _keyword("quality_score")),
+    "search_term_view.search_term": Field("string", _term("text")),
+    "search_term_view.status": Field("string", _term("status")),
+    "search_term_view.ad_group": Field("string", lambda r: _name("ad_group", r)),
+    "segments.keyword.ad_group_criterion": Field(
+        "string", lambda r: _name("ad_group_criterion", r)
+    ),
+    "segments.keyword.info.text": Field("string", _keyword("text")),
+    "segments.keyword.info.match_type": Field("string", _keyword("match_type")),
     "metrics.impressions": Field("int64", lambda r: r.totals["impressions"]),
     "metrics.clicks": Field("int64", lambda r: r.totals["clicks"]),
     "metrics.cost_micros": Field("int64", lambda r: r.totals["cost_micros"]),
     "metrics.conversions": Field("double", lambda r: r.totals["conversions"]),
     "metrics.conversions_value": Field("double", lambda r: r.totals["conversions_value"]),
 }
-for _resource in (*LEVELS, "ad_group_ad.ad", CLICK_VIEW):
+for _resource in (*NAMED, "ad_group_ad.ad"):
     FIELDS[f"{_resource}.resource_name"] = Field(
         "string", lambda r, resource=_resource: _name(resource, r)
     )
@@ -142,34 +213,24 @@ def run(
     """The result rows of ``query`` on ``customer``, JSON-ready; ``today`` is the request day."""
     if query.resource == CLICK_VIEW:
         return _click_view(data, customer, query, today)
+    if query.resource in (KEYWORD_VIEW, SEARCH_TERM_VIEW):
+        return _keyword_views(data, customer, query)
     if query.resource not in LEVELS:
-        served = ", ".join((*LEVELS, CLICK_VIEW))
+        served = ", ".join((*LEVELS, CLICK_VIEW, KEYWORD_VIEW, SEARCH_TERM_VIEW))
         raise GaqlError(
             "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE",
             f"Error in FROM clause: the sandbox serves {served}; not {query.resource}.",
         )
     level = LEVELS.index(query.resource)
-    used = [*query.fields, *(c.field for c in query.conditions), *(f for f, _ in query.order_by)]
+    used = _used(query)
     for name in used:
         _check_field(name, level)
-        if name.startswith(CLICK_ONLY):
-            raise GaqlError(
-                "PROHIBITED_FIELD_IN_SELECT_CLAUSE",
-                f"The field {name!r} can only be selected with FROM click_view in the sandbox.",
-            )
+        _check_owner(name, query.resource)
     by_day = "segments.date" in query.fields
     metric_rows = by_day or any(n.split(".")[0] in ("metrics", "segments") for n in used)
-    if metric_rows and customer.is_manager:
-        raise GaqlError(
-            "REQUESTED_METRICS_FOR_MANAGER",
-            "Metrics cannot be requested for a manager account. Query each client account instead.",
-        )
-    dated = [c for c in query.conditions if c.field == "segments.date"]
-    if by_day and not _bounded(dated):
-        raise GaqlError(
-            "EXPECTED_FILTERS_ON_DATE_RANGE",
-            "Filters on the following field must be present in WHERE clause: 'segments.date'.",
-        )
+    if metric_rows:
+        _refuse_manager(customer)
+    dated = _date_conditions(query, by_day)
     scopes = _scopes(data, customer, level)
     if metric_rows:
         rows: dict[tuple[int, date | None], Row] = {}
@@ -204,19 +265,15 @@ def _click_view(
     data: GoogleAdsData, customer: Customer, query: Query, today: date | None
 ) -> list[dict[str, Any]]:
     """One row per click on one day, as ``FROM click_view`` answers."""
-    used = [*query.fields, *(c.field for c in query.conditions), *(f for f, _ in query.order_by)]
-    for name in used:
+    for name in _used(query):
         _check_field(name, LEVELS.index("ad_group_ad"))
+        _check_owner(name, CLICK_VIEW)
         if name.startswith("metrics.") and name != "metrics.clicks":
             raise GaqlError(
                 "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
                 f"The metric {name!r} cannot be selected with the resource click_view.",
             )
-    if customer.is_manager:
-        raise GaqlError(
-            "REQUESTED_METRICS_FOR_MANAGER",
-            "Metrics cannot be requested for a manager account. Query each client account instead.",
-        )
+    _refuse_manager(customer)
     day = _single_day([c for c in query.conditions if c.field == "segments.date"])
     if day is None:
         raise GaqlError(
@@ -241,6 +298,79 @@ def _click_view(
         row.totals["clicks"] = 1
         rows.append(row)
     return _finish(rows, query)
+
+
+def _keyword_views(data: GoogleAdsData, customer: Customer, query: Query) -> list[dict[str, Any]]:
+    """``FROM keyword_view`` or ``FROM search_term_view``: the search ad groups' keywords, or
+    the search terms they matched, summed over the days unless ``segments.date`` is selected."""
+    for name in _used(query):
+        _check_field(name, LEVELS.index("ad_group"))
+        _check_owner(name, query.resource)
+    _refuse_manager(customer)
+    by_day = "segments.date" in query.fields
+    dated = _date_conditions(query, by_day)
+    terms = query.resource == SEARCH_TERM_VIEW
+    scopes = _scopes(data, customer, LEVELS.index("ad_group"))
+    rows: dict[tuple[Keyword, SearchTerm | None, date | None], Row] = {}
+    for metrics in data.search_term_metrics if terms else data.keyword_metrics:
+        keyword, term = _criterion(metrics)
+        if keyword.customer_id != customer.customer_id:
+            continue
+        if not all(_matches(c, metrics.day.isoformat()) for c in dated):
+            continue
+        key = (keyword, term, metrics.day if by_day else None)
+        if key not in rows:
+            rows[key] = Row(scopes[keyword.ad_group_id], key[2], keyword=keyword, term=term)
+        rows[key].add(metrics)
+    # Google's privacy threshold applies to the rows as served, after summing.
+    served = [
+        r for r in rows.values() if not terms or r.totals["impressions"] >= PRIVACY_IMPRESSIONS
+    ]
+    position = {entity: n for n, entity in enumerate((*data.keywords, *data.search_terms))}
+    served.sort(key=lambda r: (position[r.term or r.keyword], r.day or date.min))
+    return _finish(served, query)
+
+
+def _criterion(metrics: KeywordDay | SearchTermDay) -> tuple[Keyword, SearchTerm | None]:
+    """The keyword a metrics row is about, and its search term if it is a search term's."""
+    if isinstance(metrics, SearchTermDay):
+        return metrics.term.keyword, metrics.term
+    return metrics.keyword, None
+
+
+def _refuse_manager(customer: Customer) -> None:
+    if customer.is_manager:
+        raise GaqlError(
+            "REQUESTED_METRICS_FOR_MANAGER",
+            "Metrics cannot be requested for a manager account. Query each client account instead.",
+        )
+
+
+def _date_conditions(query: Query, by_day: bool) -> list[Condition]:
+    """The ``segments.date`` conditions; selecting ``segments.date`` requires a bounded range."""
+    dated = [c for c in query.conditions if c.field == "segments.date"]
+    if by_day and not _bounded(dated):
+        raise GaqlError(
+            "EXPECTED_FILTERS_ON_DATE_RANGE",
+            "Filters on the following field must be present in WHERE clause: 'segments.date'.",
+        )
+    return dated
+
+
+def _used(query: Query) -> list[str]:
+    """Every field a query names: SELECT, WHERE and ORDER BY."""
+    return [*query.fields, *(c.field for c in query.conditions), *(f for f, _ in query.order_by)]
+
+
+def _check_owner(name: str, resource: str) -> None:
+    """Fields only another FROM resource's rows have are an error, as Google's incompatible
+    field errors are."""
+    for owner, prefixes in OWN_FIELDS.items():
+        if owner != resource and name.startswith(prefixes):
+            raise GaqlError(
+                "PROHIBITED_FIELD_IN_SELECT_CLAUSE",
+                f"The field {name!r} can only be selected with FROM {owner} in the sandbox.",
+            )
 
 
 def _single_day(conditions: list[Condition]) -> date | None:
@@ -294,6 +424,8 @@ def _key(metrics: AdDay, level: int) -> int:
 
 
 def _matches(condition: Condition, value: Any) -> bool:
+    if value is None:  # an unset field (a keyword without a quality score) equals nothing
+        return condition.operator in ("!=", "NOT IN")
     wanted = [_coerce(value, literal, condition.field) for literal in condition.values]
     match condition.operator:
         case "=":
@@ -339,7 +471,7 @@ def _encode(row: Row, query: Query) -> dict[str, Any]:
     # The FROM resource and every selected resource carry their resourceName.
     for name in (f"{query.resource}.resource_name", *query.fields):
         resource = name.split(".")[0]
-        if resource in LEVELS or resource == CLICK_VIEW:
+        if resource in NAMED:
             result.setdefault(camel(resource), {"resourceName": _name(resource, row)})
         if name.startswith("ad_group_ad.ad."):
             result["adGroupAd"].setdefault("ad", {"resourceName": _name("ad_group_ad.ad", row)})

@@ -7,6 +7,14 @@
   BETWEEN first AND last`` over the window's days, at most ``days_per_request`` days per
   call, re-reading ``lookback_days`` because conversions restate inside that window. Each
   row carries ``customer.currency_code``: ``costMicros`` is in the account's currency.
+* keyword and search term daily metrics (replace_days on ``metric_date``, like the ad metrics):
+  ``FROM keyword_view``, one row per keyword (ad group criterion) and day with its text, match
+  type and quality score; ``FROM search_term_view`` segmented by ``segments.keyword``, one row
+  per search term, the keyword it matched and day. Only search campaigns have keywords, and
+  Google leaves out search terms too few people searched (its privacy threshold), so search
+  terms add up to at most their keywords' metrics
+  (https://developers.google.com/google-ads/api/reference/rpc/v24/KeywordView,
+  https://developers.google.com/google-ads/api/reference/rpc/v24/SearchTermView).
 * click_views (merge on the click): ``FROM click_view``, one row per click with
   its ``gclid`` (the key that joins an ad click to a CRM contact's ``hs_google_click_id``).
   Google answers one day per query, "for dates back to 90 days before the time of the request"
@@ -50,11 +58,14 @@ class Key:
     column: str
     pg_type: str
     path: tuple[str, ...]
+    after: str | None = None  # the value is the part of a resource name after its last ``after``
 
     def read(self, row: dict[str, Any]) -> int | str | date | None:
         value: Any = row
         for step in self.path:
             value = value.get(step) if isinstance(value, dict) else None
+        if self.after is not None:
+            value = value.rpartition(self.after)[2] if isinstance(value, str) else None
         if self.pg_type == "text":
             return value if isinstance(value, str) and value else None
         try:
@@ -68,6 +79,10 @@ CAMPAIGN = Key("campaign_id", "bigint", ("campaign", "id"))
 AD_GROUP = Key("ad_group_id", "bigint", ("adGroup", "id"))
 AD = Key("ad_id", "bigint", ("adGroupAd", "ad", "id"))
 METRIC_DATE = Key("metric_date", "date", ("segments", "date"))
+CRITERION = Key("criterion_id", "bigint", ("adGroupCriterion", "criterionId"))
+# customers/C/adGroupCriteria/G~K: the keyword a search term matched
+MATCHED_CRITERION = Key("criterion_id", "bigint", ("segments", "keyword", "adGroupCriterion"), "~")
+SEARCH_TERM = Key("search_term", "text", ("searchTermView", "searchTerm"))
 GCLID = Key("gclid", "text", ("clickView", "gclid"))
 CLICK_DATE = Key("click_date", "date", ("segments", "date"))
 
@@ -139,6 +154,37 @@ REPORTS = (
             *METRICS,
         ),
         (CUSTOMER, AD_GROUP, AD, METRIC_DATE),
+    ),
+    Report(
+        "keyword_daily_metrics",
+        "keyword_view",
+        (
+            *DAILY,
+            "ad_group.id",
+            "ad_group.name",
+            "ad_group_criterion.criterion_id",
+            "ad_group_criterion.keyword.text",
+            "ad_group_criterion.keyword.match_type",
+            "ad_group_criterion.quality_info.quality_score",
+            *METRICS,
+        ),
+        (CUSTOMER, AD_GROUP, CRITERION, METRIC_DATE),
+    ),
+    Report(
+        "search_term_daily_metrics",
+        "search_term_view",
+        (
+            *DAILY,
+            "ad_group.id",
+            "ad_group.name",
+            "search_term_view.search_term",
+            "search_term_view.status",
+            "segments.keyword.ad_group_criterion",
+            "segments.keyword.info.text",
+            "segments.keyword.info.match_type",
+            *METRICS,
+        ),
+        (CUSTOMER, AD_GROUP, MATCHED_CRITERION, SEARCH_TERM, METRIC_DATE),
     ),
 )
 

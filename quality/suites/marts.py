@@ -47,12 +47,16 @@ def _daily_mismatch(mart_filter: str, raw_daily: str, platform: str = GOOGLE_ADS
     )
 
 
-def build_ad_spend_suite() -> gx.ExpectationSuite:
-    ad_level = (
+def _raw_daily(table: str) -> str:
+    """Spend per day of a Google Ads raw metrics table (costMicros / 1e6)."""
+    return (
         "select metric_date as spend_date, sum(cost_micros) / 1000000 as spend "
-        f"from ({_raw_cost('raw_google_ads.ad_daily_metrics', ['metric_date'])}) as ad "
-        "group by metric_date"
+        f"from ({_raw_cost(table, ['metric_date'])}) as raw group by metric_date"
     )
+
+
+def build_ad_spend_suite() -> gx.ExpectationSuite:
+    ad_level = _raw_daily("raw_google_ads.ad_daily_metrics")
     # The mart adds a campaign-level remainder row where the campaign report exceeds its ads
     # (e.g. Performance Max), so a day's total is each campaign's report when it has one,
     # else the sum of its ads.
@@ -88,6 +92,66 @@ def build_ad_spend_suite() -> gx.ExpectationSuite:
                 "Google Ads spend per day equals the raw campaign report "
                 "(ad rows where a campaign has no report row)",
                 _daily_mismatch("", campaign_level),
+            ),
+        ],
+    )
+
+
+def build_keyword_suite() -> gx.ExpectationSuite:
+    """Keywords against raw keyword_view, and against their campaigns' spend."""
+    return gx.ExpectationSuite(
+        name="marts.fct_keyword_performance_daily",
+        expectations=[
+            rows_check(
+                "MART-KW-001",
+                CRITICAL,
+                "Google Ads keyword spend per day equals raw keyword_daily_metrics "
+                "costMicros / 1e6",
+                _daily_mismatch("", _raw_daily("raw_google_ads.keyword_daily_metrics")),
+            ),
+            rows_check(
+                "MART-KW-002",
+                # Google reports a search campaign's spend through its keywords, except what
+                # keywords do not drive (e.g. dynamic search ads): a difference is worth a look.
+                WARNING,
+                "a search campaign's keywords add up to its spend in fct_ad_spend_daily per day",
+                "select kw.campaign_key, kw.spend_date, kw.spend as keyword_spend, "
+                "coalesce(ads.spend, 0) as campaign_spend "
+                "from (select campaign_key, spend_date, sum(spend) as spend from {batch} "
+                "group by campaign_key, spend_date) as kw "
+                "left join (select campaign_key, spend_date, sum(spend) as spend "
+                "from fct_ad_spend_daily group by campaign_key, spend_date) as ads "
+                "on ads.campaign_key = kw.campaign_key and ads.spend_date = kw.spend_date "
+                "where kw.spend <> coalesce(ads.spend, 0) order by 1, 2",
+            ),
+        ],
+    )
+
+
+def build_search_term_suite() -> gx.ExpectationSuite:
+    """Search terms against raw search_term_view, and never more than their keyword."""
+    return gx.ExpectationSuite(
+        name="marts.fct_search_term_performance_daily",
+        expectations=[
+            rows_check(
+                "MART-ST-001",
+                CRITICAL,
+                "Google Ads search-term spend per day equals raw search_term_daily_metrics "
+                "costMicros / 1e6",
+                _daily_mismatch("", _raw_daily("raw_google_ads.search_term_daily_metrics")),
+            ),
+            rows_check(
+                "MART-ST-002",
+                WARNING,
+                "a keyword's search terms add up to at most its spend, clicks and impressions",
+                "select terms.keyword_performance_key, terms.spend as search_term_spend, "
+                "kw.spend as keyword_spend from (select keyword_performance_key, "
+                "sum(spend) as spend, sum(clicks) as clicks, sum(impressions) as impressions "
+                "from {batch} group by keyword_performance_key) as terms "
+                "left join fct_keyword_performance_daily as kw "
+                "on kw.keyword_performance_key = terms.keyword_performance_key "
+                "where kw.keyword_performance_key is null or terms.spend > kw.spend "
+                "or terms.clicks > kw.clicks or terms.impressions > kw.impressions order by 1",
             ),
         ],
     )
@@ -326,6 +390,16 @@ SUITES: dict[str, MartSuite] = {
             "costInLocalCurrency",
         ),
         ("raw_linkedin_ads.creative_daily_analytics",),
+    ),
+    "fct_keyword_performance_daily": MartSuite(
+        "fct_keyword_performance_daily",
+        build_keyword_suite,
+        ("raw_google_ads.keyword_daily_metrics",),
+    ),
+    "fct_search_term_performance_daily": MartSuite(
+        "fct_search_term_performance_daily",
+        build_search_term_suite,
+        ("raw_google_ads.search_term_daily_metrics",),
     ),
     "fct_deals": MartSuite(
         "fct_deals", build_deals_suite, ("raw_hubspot.deals", "raw_hubspot.owners")

@@ -34,7 +34,12 @@ ID_SOURCES = {
     "metric_date": "record->'segments'->>'date'",
     "gclid": "record->'clickView'->>'gclid'",
     "click_date": "record->'segments'->>'date'",
+    "criterion_id": "record->'adGroupCriterion'->>'criterionId'",
+    "search_term": "record->'searchTermView'->>'searchTerm'",
 }
+# the keyword a search term matched: its ad group criterion's resource name
+MATCHED_CRITERION = "record->'segments'->'keyword'->>'adGroupCriterion'"
+MATCH_TYPES = ("EXACT", "PHRASE", "BROAD")
 # customers/<customer>/adGroupAds/<ad group>~<ad>: how a click names its ad
 AD_GROUP_AD_NAME = "^customers/[0-9]+/adGroupAds/[0-9]+~[0-9]+$"
 
@@ -166,9 +171,11 @@ def build_campaigns_suite() -> gx.ExpectationSuite:
     )
 
 
-def build_daily_suite(entity: str, prefix: str, keys: dict[str, str]) -> gx.ExpectationSuite:
+def build_daily_suite(
+    entity: str, prefix: str, keys: dict[str, str], *extra: gxe.Expectation
+) -> gx.ExpectationSuite:
     return build_suite(
-        entity, [*key_expectations(prefix, keys), *metric_expectations(prefix, keys)]
+        entity, [*key_expectations(prefix, keys), *metric_expectations(prefix, keys), *extra]
     )
 
 
@@ -190,6 +197,80 @@ def build_ad_daily_metrics_suite() -> gx.ExpectationSuite:
         "metric_date": "date",
     }
     return build_daily_suite("ad_daily_metrics", "GADS-ADDAY", keys)
+
+
+def match_type_rule(rule: str, keys: dict[str, str], match_type: str) -> gxe.Expectation:
+    known = ", ".join(f"'{name}'" for name in MATCH_TYPES)
+    return rows_check(
+        rule,
+        WARNING,
+        "the keyword's match type is EXACT, PHRASE or BROAD",
+        f"select {', '.join(keys)}, {match_type} as match_type from {{batch}} "
+        f"where {LIVE} and coalesce({match_type}, '') not in ({known})",
+    )
+
+
+def build_keyword_daily_metrics_suite() -> gx.ExpectationSuite:
+    prefix = "GADS-KWDAY"
+    keys = {
+        "customer_id": "bigint",
+        "ad_group_id": "bigint",
+        "criterion_id": "bigint",
+        "metric_date": "date",
+    }
+    text = "record->'adGroupCriterion'->'keyword'->>'text'"
+    score = "record->'adGroupCriterion'->'qualityInfo'->>'qualityScore'"
+    return build_daily_suite(
+        "keyword_daily_metrics",
+        prefix,
+        keys,
+        rows_check(
+            f"{prefix}-017",
+            WARNING,
+            "the keyword's text is present",
+            f"select {', '.join(keys)} from {{batch}} where {LIVE} and coalesce({text}, '') = ''",
+        ),
+        match_type_rule(
+            f"{prefix}-018", keys, "record->'adGroupCriterion'->'keyword'->>'matchType'"
+        ),
+        rows_check(
+            f"{prefix}-019",
+            WARNING,
+            "the quality score is 1-10 when Google gives one",
+            f"select {', '.join(keys)}, {score} as quality_score from {{batch}} "
+            f"where {LIVE} and {score} is not null and {score} !~ '^([1-9]|10)$'",
+        ),
+    )
+
+
+def build_search_term_daily_metrics_suite() -> gx.ExpectationSuite:
+    prefix = "GADS-STDAY"
+    keys = {
+        "customer_id": "bigint",
+        "ad_group_id": "bigint",
+        "criterion_id": "bigint",
+        "search_term": "text",
+        "metric_date": "date",
+    }
+    return build_suite(
+        "search_term_daily_metrics",
+        [
+            *raw_table_expectations(
+                prefix,
+                keys,
+                {
+                    **{key: ID_SOURCES[key] for key in keys if key != "criterion_id"},
+                    "criterion_id": f"split_part({MATCHED_CRITERION}, '~', 2)",
+                },
+            ),
+            *metric_expectations(prefix, keys),
+            match_type_rule(
+                f"{prefix}-017",
+                keys,
+                "record->'segments'->'keyword'->'info'->>'matchType'",
+            ),
+        ],
+    )
 
 
 def build_click_views_suite() -> gx.ExpectationSuite:
@@ -243,6 +324,8 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.campaign_daily_metrics": build_campaign_daily_metrics_suite,
     f"{SCHEMA}.ad_group_daily_metrics": build_ad_group_daily_metrics_suite,
     f"{SCHEMA}.ad_daily_metrics": build_ad_daily_metrics_suite,
+    f"{SCHEMA}.keyword_daily_metrics": build_keyword_daily_metrics_suite,
+    f"{SCHEMA}.search_term_daily_metrics": build_search_term_daily_metrics_suite,
     f"{SCHEMA}.click_views": build_click_views_suite,
 }
 
@@ -258,6 +341,12 @@ HEALTH: dict[str, Health] = {
     ),
     "raw_google_ads.ad_daily_metrics": Health(
         "GADS-ADDAY", column_day("metric_date"), ADS, CRITICAL
+    ),
+    "raw_google_ads.keyword_daily_metrics": Health(
+        "GADS-KWDAY", column_day("metric_date"), ADS, CRITICAL
+    ),
+    "raw_google_ads.search_term_daily_metrics": Health(
+        "GADS-STDAY", column_day("metric_date"), ADS, CRITICAL
     ),
     "raw_google_ads.click_views": Health("GADS-CLICK", column_day("click_date"), ADS, CRITICAL),
 }

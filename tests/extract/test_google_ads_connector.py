@@ -22,6 +22,7 @@ from extract.oauth import AccessToken
 from extract.preflight import Check, Level
 from sandbox import Faults, serve
 from sandbox.faults import Fault
+from sandbox.google_ads_data import PRIVACY_IMPRESSIONS
 from sandbox.google_ads_server import DEVELOPER_TOKEN_SUNSET, GoogleAdsServer
 from thinline.doctor import source_checks
 
@@ -101,6 +102,44 @@ def test_spend_per_campaign_and_day_equals_truth(
     }
     assert token_calls(sources) == 1  # one access token serves every stream
     assert sleeps == []
+
+
+def test_keywords_and_search_terms_land_what_google_serves(
+    world, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(GoogleAdsSettings, sources.env)
+        found = streams(settings, sleeps)
+        keywords = read(found["keyword_daily_metrics"], world_window)
+        terms = read(found["search_term_daily_metrics"], world_window)
+
+    days = world_window.days()
+    data = world.google_ads
+    expected_keywords = {
+        (k.keyword.customer_id, k.keyword.ad_group_id, k.keyword.criterion_id, k.day): k
+        for k in data.keyword_metrics
+        if k.day in days
+    }
+    assert {row.keys for row in keywords} == set(expected_keywords)
+    for row in keywords:
+        spend = Decimal(row.record["metrics"].get("costMicros", "0")) / MICROS
+        assert spend == Decimal(expected_keywords[row.keys].cost_micros) / MICROS
+        assert row.record["adGroupCriterion"]["keyword"]["text"]
+    # the terms Google shows: those searched often enough that day
+    expected_terms = {
+        (
+            t.term.keyword.customer_id,
+            t.term.keyword.ad_group_id,
+            t.term.keyword.criterion_id,
+            t.term.text,
+            t.day,
+        )
+        for t in data.search_term_metrics
+        if t.day in days and t.impressions >= PRIVACY_IMPRESSIONS
+    }
+    assert {row.keys for row in terms} == expected_terms
+    hidden = [t for t in data.search_term_metrics if t.day in days]
+    assert len(expected_terms) < len(hidden)
 
 
 def test_long_windows_are_chunked_and_empty_windows_read_nothing(
@@ -501,7 +540,7 @@ def test_preflight_is_all_ok_against_the_stand_in_at_its_defaults(world, make_se
     assert [check.name for check in checks] == names
     assert {check.level for check in checks} == {Level.OK}, [c.line() for c in checks]
     assert all("\n" not in check.line() for check in checks)
-    assert calls <= 10  # a handful of cheap calls
+    assert calls <= 12  # a handful of cheap calls: the token, accounts, one LIMIT 1 per report
     assert_no_secret(checks, secrets)
 
 

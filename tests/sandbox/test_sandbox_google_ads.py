@@ -490,7 +490,7 @@ def test_login_customer_id_is_optional_when_the_server_does_not_require_it(
         ),
         (
             "client",
-            "SELECT campaign.id FROM keyword_view",
+            "SELECT campaign.id FROM geographic_view",
             400,
             {"queryError": "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE"},
         ),

@@ -1,0 +1,36 @@
+{{ config(enabled=source_enabled('google_ads')) }}
+-- Google Ads search_term_view days (deleted rows dropped) in the platform-neutral search-term
+-- shape of fct_search_term_performance_daily.
+with
+
+search_terms as (
+
+    select * from {{ ref('stg_google_ads__search_term_daily_metrics') }}
+    where not is_deleted
+
+),
+
+final as (
+
+    select
+        'google_ads' as platform,
+        metric_date as spend_date,
+        cast(customer_id as {{ dbt.type_string() }}) as account_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(ad_group_id as {{ dbt.type_string() }}) as ad_group_id,
+        cast(criterion_id as {{ dbt.type_string() }}) as keyword_id,
+        search_term,
+        search_term_status,
+        keyword_text,
+        match_type,
+        currency_code,
+        spend,
+        impressions,
+        clicks,
+        conversions as platform_conversions,
+        conversions_value as platform_conversion_value
+    from search_terms
+
+)
+
+select * from final

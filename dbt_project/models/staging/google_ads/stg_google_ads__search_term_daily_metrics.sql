@@ -1,0 +1,50 @@
+{{ config(enabled=source_enabled('google_ads')) }}
+with
+
+source as (
+
+    select * from {{ source('google_ads', 'search_term_daily_metrics') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids: criterion_id is the keyword the search term matched
+        customer_id,
+        {{ string_to_number("record -> 'campaign' ->> 'id'", 'bigint') }} as campaign_id,
+        ad_group_id,
+        criterion_id,
+        search_term,
+
+        -- dimensions
+        metric_date,
+        record -> 'campaign' ->> 'name' as campaign_name,
+        record -> 'adGroup' ->> 'name' as ad_group_name,
+        record -> 'searchTermView' ->> 'status' as search_term_status,
+        record -> 'segments' -> 'keyword' -> 'info' ->> 'text' as keyword_text,
+        record -> 'segments' -> 'keyword' -> 'info' ->> 'matchType' as match_type,
+        upper(record -> 'customer' ->> 'currencyCode') as currency_code,
+
+        -- metrics: int64 arrive as strings, zero metrics may be absent
+        coalesce({{ string_to_number("record -> 'metrics' ->> 'costMicros'", 'bigint') }}, 0)
+            as cost_micros,
+        {{ micros_to_units("record -> 'metrics' ->> 'costMicros'") }} as spend,
+        coalesce({{ string_to_number("record -> 'metrics' ->> 'impressions'", 'bigint') }}, 0)
+            as impressions,
+        coalesce({{ string_to_number("record -> 'metrics' ->> 'clicks'", 'bigint') }}, 0)
+            as clicks,
+        coalesce({{ string_to_number("record -> 'metrics' ->> 'conversions'") }}, 0)
+            as conversions,
+        coalesce({{ string_to_number("record -> 'metrics' ->> 'conversionsValue'") }}, 0)
+            as conversions_value,
+
+        -- flags and load metadata
+        is_deleted,
+        _loaded_at
+
+    from source
+
+)
+
+select * from renamed
