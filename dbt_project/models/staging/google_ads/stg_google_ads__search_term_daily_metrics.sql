@@ -26,18 +26,8 @@ renamed as (
         record -> 'segments' -> 'keyword' -> 'info' ->> 'matchType' as match_type,
         upper(record -> 'customer' ->> 'currencyCode') as currency_code,
 
-        -- metrics: int64 arrive as strings, zero metrics may be absent
-        coalesce({{ string_to_number("record -> 'metrics' ->> 'costMicros'", 'bigint') }}, 0)
-            as cost_micros,
-        {{ micros_to_units("record -> 'metrics' ->> 'costMicros'") }} as spend,
-        coalesce({{ string_to_number("record -> 'metrics' ->> 'impressions'", 'bigint') }}, 0)
-            as impressions,
-        coalesce({{ string_to_number("record -> 'metrics' ->> 'clicks'", 'bigint') }}, 0)
-            as clicks,
-        coalesce({{ string_to_number("record -> 'metrics' ->> 'conversions'") }}, 0)
-            as conversions,
-        coalesce({{ string_to_number("record -> 'metrics' ->> 'conversionsValue'") }}, 0)
-            as conversions_value,
+        -- metrics (macros/google_ads_metrics.sql)
+        {{ google_ads_metrics() }},
 
         -- flags and load metadata
         is_deleted,
