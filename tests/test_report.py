@@ -62,6 +62,23 @@ insert into analytics.fct_attribution values
     ('closed_won', 'paid_search', 'first_touch', 1, 400),
     ('opportunity', 'paid_search', 'first_touch', 1, 400),
     ('opportunity', 'organic', 'linear', 0.25, 100);
+create table analytics.fct_keyword_performance_daily (
+    keyword_text text, match_type text, spend_reporting numeric, clicks bigint,
+    platform_conversions numeric
+);
+insert into analytics.fct_keyword_performance_daily values
+    ('revenue analytics', 'PHRASE', 30, 10, 2),
+    ('revenue analytics', 'PHRASE', 20, 5, 0),
+    ('thinline', 'EXACT', 80, 40, 0),
+    ('sales bi', 'BROAD', 10, 0, 0);
+create table analytics.fct_search_term_performance_daily (
+    search_term text, keyword_text text, spend_reporting numeric, clicks bigint,
+    platform_conversions numeric
+);
+insert into analytics.fct_search_term_performance_daily values
+    ('thinline', 'thinline', 60, 30, 0),
+    ('best revenue analytics', 'revenue analytics', 25, 8, 1),
+    ('best revenue analytics', 'revenue analytics', 5, 1, 0);
 create table analytics.rpt_funnel (
     cohort_month date, channel text, leads integer, mqls integer, sqls integer,
     opportunities integer, won_deals integer
@@ -201,6 +218,21 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
         ("linear", "paid_search", "0.7500"),
     ]
 
+    # By spend; CPC and cost per conversion over the summed days; none without clicks.
+    keywords = read_csv(site, "top_keywords")
+    assert [
+        (r["keyword"], r["spend"], r["cost_per_click"], r["cost_per_conversion"]) for r in keywords
+    ] == [
+        ("thinline [exact]", "80", "2.00", ""),
+        ("revenue analytics [phrase]", "50", "3.33", "25.00"),
+        ("sales bi [broad]", "10", "", ""),
+    ]
+    terms = read_csv(site, "top_search_terms")
+    assert [(r["search_term"], r["spend"], r["shown_share"]) for r in terms] == [
+        ("thinline", "60", "0.6429"),  # the terms shown spent 90 of the keywords' 140
+        ("best revenue analytics", "30", "0.6429"),
+    ]
+
     funnel = read_csv(site, "funnel")
     assert funnel == [
         {"leads": "200", "mqls": "60", "sqls": "30", "opportunities": "25", "won_deals": "5"}
@@ -289,7 +321,7 @@ def test_missing_tables_are_noted_not_fatal(fresh_database: str, tmp_path: Path)
     assert "Not available in this warehouse: analytics.rpt_channel_performance" in page
     assert "Not available in this warehouse: analytics.fct_attribution" in page
     assert "Not available in this warehouse: analytics.fct_quota_attainment" in page
-    assert page.count("Not available in this warehouse") == 4
+    assert page.count("Not available in this warehouse") == 5
     assert "No rows yet." in page  # the funnel exists but is empty: no chart, a note
     assert 'id="chart-quality_by_suite"' in page  # ops sections still drawn
 

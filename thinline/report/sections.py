@@ -220,6 +220,71 @@ FUNNEL_BY_CHANNEL = Chart(
     ),
 )
 
+# -- what the money bought -------------------------------------------------------------------
+
+TOP_ROWS = 15
+
+TOP_KEYWORDS = Chart(
+    "top_keywords",
+    f"Top {TOP_ROWS} keywords by spend",
+    "All days in the warehouse, reporting currency. Conversions are the ad platform's own; "
+    "leads and revenue by keyword need the click's keyword, which Thinline does not extract "
+    "yet.",
+    f"""
+    select
+        keyword_text || ' [' || lower(match_type) || ']' as keyword,
+        sum(spend_reporting) as spend,
+        sum(clicks) as clicks,
+        round(sum(spend_reporting) / nullif(sum(clicks), 0), 2) as cost_per_click,
+        sum(platform_conversions) as platform_conversions,
+        round(sum(spend_reporting) / nullif(sum(platform_conversions), 0), 2)
+            as cost_per_conversion
+    from analytics.fct_keyword_performance_daily
+    group by keyword_text, match_type
+    order by sum(spend_reporting) desc nulls last, keyword
+    limit {TOP_ROWS}
+    """,
+    lambda result: charts.bars(result, "keyword", {"spend": "spend"}, "spend", horizontal=True),
+)
+
+TOP_SEARCH_TERMS = Chart(
+    "top_search_terms",
+    f"Top {TOP_ROWS} search terms by spend",
+    "What people searched when the keywords matched. The platform leaves out rarely "
+    "searched terms: shown_share is the part of all keyword spend that the terms it shows "
+    "account for.",
+    f"""
+    with terms as (
+        select
+            search_term,
+            keyword_text,
+            sum(spend_reporting) as spend,
+            sum(clicks) as clicks,
+            sum(platform_conversions) as platform_conversions
+        from analytics.fct_search_term_performance_daily
+        group by search_term, keyword_text
+    )
+
+    select
+        search_term,
+        keyword_text as matched_keyword,
+        spend,
+        clicks,
+        platform_conversions,
+        round(
+            (select sum(spend) from terms)
+            / nullif(
+                (select sum(spend_reporting) from analytics.fct_keyword_performance_daily), 0
+            ),
+            4
+        ) as shown_share
+    from terms
+    order by spend desc nulls last, search_term
+    limit {TOP_ROWS}
+    """,
+)
+
+
 # -- sales -----------------------------------------------------------------------------------
 
 # Labels for reps and teams: the same person in two CRMs is two reps (and a team name may
@@ -613,6 +678,16 @@ SECTIONS = (
         "Leads by cohort month through MQL, SQL, opportunity and won deal.",
         ("analytics.rpt_funnel",),
         (FUNNEL_TOTAL, FUNNEL_BY_CHANNEL),
+    ),
+    Section(
+        "money",
+        "What the money bought",
+        "The keywords and search terms that spent the search budget.",
+        (
+            "analytics.fct_keyword_performance_daily",
+            "analytics.fct_search_term_performance_daily",
+        ),
+        (TOP_KEYWORDS, TOP_SEARCH_TERMS),
     ),
     Section(
         "quota",
