@@ -19,6 +19,7 @@ every other number of the world unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import string
 from collections.abc import Iterable, Sequence
@@ -295,6 +296,21 @@ class GoogleAdsData:
         return next(
             (c for c in (self.manager, *self.customers) if c.customer_id == customer_id), None
         )
+
+    def click_keyword(self, click: PaidClick) -> Keyword | None:
+        """The keyword a click came through (``click_view.keyword``; search ad groups only):
+        one of its ad group's keywords, as often as the keyword's weight, chosen from the gclid
+        so that no random draw is added to the world."""
+        own = [k for k in self.keywords if k.ad_group_id == click.ad_group_id]
+        if not own:
+            return None
+        digest = hashlib.sha256(click.gclid.encode()).digest()
+        point = int.from_bytes(digest[:8], "big") % sum(k.weight for k in own)
+        for keyword in own:
+            point -= keyword.weight
+            if point < 0:
+                return keyword
+        return own[-1]
 
     def click_view_clicks(self, today: date) -> tuple[PaidClick, ...]:
         """The clicks ``FROM click_view`` still serves to a request made on ``today``."""

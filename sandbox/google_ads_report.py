@@ -171,6 +171,10 @@ FIELDS: dict[str, Field] = {
     "segments.device": Field("string", lambda r: r.click.device if r.click else None),
     "click_view.gclid": Field("string", lambda r: r.click.gclid if r.click else None),
     "click_view.ad_group_ad": Field("string", lambda r: _name("ad_group_ad", r)),
+    # the keyword the click came through, if it came from a search ad group
+    "click_view.keyword": Field("string", lambda r: _name("ad_group_criterion", r)),
+    "click_view.keyword_info.text": Field("string", _keyword("text")),
+    "click_view.keyword_info.match_type": Field("string", _keyword("match_type")),
     "ad_group_criterion.criterion_id": Field("int64", _keyword("criterion_id")),
     "ad_group_criterion.ad_group": Field("string", lambda r: _name("ad_group", r)),
     "ad_group_criterion.status": Field("string", lambda r: "ENABLED"),
@@ -294,7 +298,7 @@ def _click_view(
     )
     rows = []
     for click in clicks:
-        row = Row(scopes[click.ad_id], click.day, click=click)
+        row = Row(scopes[click.ad_id], click.day, click=click, keyword=data.click_keyword(click))
         row.totals["clicks"] = 1
         rows.append(row)
     return _finish(rows, query)

@@ -71,6 +71,15 @@ insert into analytics.fct_keyword_performance_daily values
     ('revenue analytics', 'PHRASE', 20, 5, 0),
     ('thinline', 'EXACT', 80, 40, 0),
     ('sales bi', 'BROAD', 10, 0, 0);
+create table analytics.rpt_keyword_attribution (
+    keyword_text text, match_type text, model text, spend numeric, clicks numeric,
+    leads numeric, cost_per_lead numeric, attributed_revenue numeric, roas numeric
+);
+insert into analytics.rpt_keyword_attribution values
+    ('revenue analytics', 'PHRASE', 'data_driven', 50, 15, 2.5, 20, 300, 6),
+    ('revenue analytics', 'PHRASE', 'linear', 50, 15, 4, 12.5, 100, 2),
+    ('thinline', 'EXACT', 'data_driven', 80, 40, 0, null, 0, 0),
+    ('sales bi', 'BROAD', 'data_driven', 10, 0, 0, null, 0, 0);
 create table analytics.fct_search_term_performance_daily (
     search_term text, keyword_text text, spend_reporting numeric, clicks bigint,
     platform_conversions numeric
@@ -218,14 +227,15 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
         ("linear", "paid_search", "0.7500"),
     ]
 
-    # By spend; CPC and cost per conversion over the summed days; none without clicks.
+    # The data-driven model's rows, by spend; no CPC without clicks.
     keywords = read_csv(site, "top_keywords")
     assert [
-        (r["keyword"], r["spend"], r["cost_per_click"], r["cost_per_conversion"]) for r in keywords
+        (r["keyword"], r["spend"], r["cost_per_click"], r["leads"], r["attributed_revenue"])
+        for r in keywords
     ] == [
-        ("thinline [exact]", "80", "2.00", ""),
-        ("revenue analytics [phrase]", "50", "3.33", "25.00"),
-        ("sales bi [broad]", "10", "", ""),
+        ("thinline [exact]", "80", "2.00", "0.00", "0.00"),
+        ("revenue analytics [phrase]", "50", "3.33", "2.50", "300.00"),
+        ("sales bi [broad]", "10", "", "0.00", "0.00"),
     ]
     terms = read_csv(site, "top_search_terms")
     assert [(r["search_term"], r["spend"], r["shown_share"]) for r in terms] == [

@@ -16,7 +16,8 @@
   (https://developers.google.com/google-ads/api/reference/rpc/v24/KeywordView,
   https://developers.google.com/google-ads/api/reference/rpc/v24/SearchTermView).
 * click_views (merge on the click): ``FROM click_view``, one row per click with
-  its ``gclid`` (the key that joins an ad click to a CRM contact's ``hs_google_click_id``).
+  its ``gclid`` (the key that joins an ad click to a CRM contact's ``hs_google_click_id``) and,
+  for a search click, the keyword it came through (``click_view.keyword``).
   Google answers one day per query, "for dates back to 90 days before the time of the request"
   (https://developers.google.com/google-ads/api/reference/rpc/v22/ClickView): 90 days from
   Google's clock, not from the window's end. So the stream asks for the window's days newest
@@ -196,6 +197,9 @@ CLICK_VIEWS = Report(
         "customer.id",
         "click_view.gclid",
         "click_view.ad_group_ad",
+        "click_view.keyword",
+        "click_view.keyword_info.text",
+        "click_view.keyword_info.match_type",
         "campaign.id",
         "ad_group.id",
         "segments.date",

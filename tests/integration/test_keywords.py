@@ -82,3 +82,63 @@ def test_the_marts_gate_reconciled_keywords_and_search_terms(published_company) 
         "where (rule like 'MART-KW-%' or rule like 'MART-ST-%') and passed",
     )
     assert rules == ["MART-KW-001", "MART-KW-002", "MART-ST-001", "MART-ST-002"]
+
+
+def test_keyword_revenue_per_model_is_the_revenue_of_clicks_with_a_keyword(
+    published_company,
+) -> None:
+    """Per model, rpt_keyword_attribution hands out exactly the revenue and leads the model
+    credits to touchpoints whose Google click has a keyword (read here from the raw click)."""
+    (mismatched, models, credited_models) = one(
+        published_company["url"],
+        """
+        with keyword_clicks as (
+            select gclid from raw_google_ads.click_views
+            where not is_deleted and record -> 'clickView' ->> 'keyword' is not null
+        ),
+        expected as (
+            select attr.model,
+                coalesce(sum(attr.revenue_credit)
+                    filter (where attr.conversion_type = 'closed_won'), 0) as revenue,
+                coalesce(sum(attr.credit) filter (where attr.conversion_type = 'lead'), 0)
+                    as leads
+            from analytics.fct_attribution as attr
+            inner join analytics.fct_touchpoints as touch using (touchpoint_id)
+            where touch.platform = 'google_ads'
+                and touch.click_id in (select gclid from keyword_clicks)
+            group by attr.model
+        ),
+        reported as (
+            select model, sum(attributed_revenue) as revenue, sum(leads) as leads
+            from analytics.rpt_keyword_attribution group by model
+        )
+        select
+            count(*) filter (where (expected.revenue, expected.leads)
+                is distinct from (reported.revenue, reported.leads)),
+            count(*),
+            count(*) filter (where reported.leads > 0)
+        from reported full outer join expected using (model)
+        """,
+    )
+    assert models == 8 and mismatched == 0
+    assert credited_models == 8  # search clicks became leads under every model
+
+
+def test_only_search_clicks_name_a_keyword_of_their_own_ad_group(published_company) -> None:
+    search_without, other_with, foreign = one(
+        published_company["url"],
+        """
+        select
+            count(*) filter (where campaigns.channel = 'paid_search' and clicks.keyword_id is null),
+            count(*) filter (where campaigns.channel <> 'paid_search'
+                and clicks.keyword_id is not null),
+            count(*) filter (where clicks.keyword_id is not null and not exists (
+                select from analytics.fct_keyword_performance_daily as kw
+                where kw.ad_group_id = clicks.ad_group_id::text
+                    and kw.keyword_id = clicks.keyword_id::text))
+        from staging.stg_google_ads__click_views as clicks
+        inner join analytics.dim_campaigns as campaigns
+            on campaigns.campaign_key = 'google_ads:' || clicks.campaign_id
+        """,
+    )
+    assert (search_without, other_with, foreign) == (0, 0, 0)

@@ -304,3 +304,38 @@ def test_the_manager_has_no_keyword_metrics(gaql: GaqlRunner, world: World) -> N
     assert response.status_code == 400
     failure = response.json()[0]["error"]["details"][0]
     assert failure["errors"][0]["errorCode"] == {"queryError": "REQUESTED_METRICS_FOR_MANAGER"}
+
+
+def test_a_search_click_names_a_keyword_of_its_own_ad_group(world: World) -> None:
+    """``click_view.keyword``: search clicks only, one of the ad group's keywords."""
+    data = world.google_ads
+    channel = {c.campaign_id: c.channel for c in data.campaigns}
+    keywords = {(k.ad_group_id, k.criterion_id): k for k in data.keywords}
+    query = (
+        "SELECT click_view.gclid, click_view.keyword, click_view.keyword_info.text, "
+        "click_view.keyword_info.match_type, campaign.id, ad_group.id FROM click_view "
+        "WHERE segments.date = '{day}'"
+    )
+    seen = {"SEARCH": 0, "other": 0}
+    for click in data.paid_clicks:
+        customer = data.customer(click.customer_id)
+        assert customer is not None
+        (row,) = [
+            r
+            for r in run(data, customer, parse(query.format(day=click.day.isoformat())))
+            if r["clickView"]["gclid"] == click.gclid
+        ]
+        named = row["clickView"].get("keyword")
+        if channel[click.campaign_id] == "SEARCH":
+            seen["SEARCH"] += 1
+            match = re.fullmatch(
+                rf"customers/{click.customer_id}/adGroupCriteria/(\d+)~(\d+)", named
+            )
+            assert match and int(match[1]) == click.ad_group_id
+            keyword = keywords[(click.ad_group_id, int(match[2]))]
+            info = row["clickView"]["keywordInfo"]
+            assert (info["text"], info["matchType"]) == (keyword.text, keyword.match_type)
+        else:
+            seen["other"] += 1
+            assert named is None and "keywordInfo" not in row["clickView"]
+    assert seen["SEARCH"] > 0 and seen["other"] > 0

@@ -226,25 +226,30 @@ TOP_ROWS = 15
 
 TOP_KEYWORDS = Chart(
     "top_keywords",
-    f"Top {TOP_ROWS} keywords by spend",
-    "All days in the warehouse, reporting currency. Conversions are the ad platform's own; "
-    "leads and revenue by keyword need the click's keyword, which Thinline does not extract "
-    "yet.",
+    f"Top {TOP_ROWS} keywords by spend: leads and revenue (data-driven model)",
+    "All days in the warehouse, reporting currency. Leads and won revenue are what the "
+    "data-driven model credits to the clicks that came through each keyword.",
     f"""
     select
         keyword_text || ' [' || lower(match_type) || ']' as keyword,
-        sum(spend_reporting) as spend,
-        sum(clicks) as clicks,
-        round(sum(spend_reporting) / nullif(sum(clicks), 0), 2) as cost_per_click,
-        sum(platform_conversions) as platform_conversions,
-        round(sum(spend_reporting) / nullif(sum(platform_conversions), 0), 2)
-            as cost_per_conversion
-    from analytics.fct_keyword_performance_daily
-    group by keyword_text, match_type
-    order by sum(spend_reporting) desc nulls last, keyword
+        spend,
+        clicks,
+        round(spend / nullif(clicks, 0), 2) as cost_per_click,
+        round(leads, 2) as leads,
+        round(cost_per_lead, 2) as cost_per_lead,
+        round(attributed_revenue, 2) as attributed_revenue,
+        round(roas, 4) as roas
+    from analytics.rpt_keyword_attribution
+    where model = 'data_driven'
+    order by spend desc, keyword
     limit {TOP_ROWS}
     """,
-    lambda result: charts.bars(result, "keyword", {"spend": "spend"}, "spend", horizontal=True),
+    lambda result: charts.bars(
+        result,
+        "keyword",
+        {"spend": "spend", "attributed_revenue": "attributed revenue"},
+        horizontal=True,
+    ),
 )
 
 TOP_SEARCH_TERMS = Chart(
@@ -682,8 +687,10 @@ SECTIONS = (
     Section(
         "money",
         "What the money bought",
-        "The keywords and search terms that spent the search budget.",
+        "The keywords and search terms that spent the search budget, and what their clicks "
+        "brought in.",
         (
+            "analytics.rpt_keyword_attribution",
             "analytics.fct_keyword_performance_daily",
             "analytics.fct_search_term_performance_daily",
         ),

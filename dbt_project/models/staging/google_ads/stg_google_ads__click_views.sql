@@ -18,12 +18,19 @@ renamed as (
         {{ string_to_number(
             "split_part(record -> 'clickView' ->> 'adGroupAd', '~', 2)", 'bigint'
         ) }} as ad_id,
+        -- clickView.keyword is customers/<customer>/adGroupCriteria/<ad group>~<criterion>,
+        -- present for a search click
+        {{ string_to_number(
+            "split_part(record -> 'clickView' ->> 'keyword', '~', 2)", 'bigint'
+        ) }} as keyword_id,
         gclid,
 
         -- dimensions
         click_date,
         record -> 'segments' ->> 'clickType' as click_type,
         record -> 'segments' ->> 'device' as device,
+        record -> 'clickView' -> 'keywordInfo' ->> 'text' as keyword_text,
+        record -> 'clickView' -> 'keywordInfo' ->> 'matchType' as match_type,
 
         -- metrics: one click per row; int64 arrive as strings, zero may be absent
         coalesce({{ string_to_number("record -> 'metrics' ->> 'clicks'", 'bigint') }}, 0)
