@@ -22,7 +22,6 @@ extract would. Nothing here is random between runs.
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +31,7 @@ import psycopg
 from psycopg import sql
 
 from extract.loader import _ensure_table  # the raw tables exactly as the extractors make them
-from extract.registry import source_names
+from extract.registry import manifest, source_names
 
 SOURCES = list(source_names())  # every registered source
 END = datetime(2026, 3, 1, tzinfo=UTC)  # the full load is the world as of this instant
@@ -511,15 +510,9 @@ def create_raw_tables(conn: psycopg.Connection) -> list[str]:
     """Every raw table of every source, as the real loader creates it; returns their names."""
     names = []
     for source in SOURCES:
-        streams = importlib.import_module(f"extract.{source}.streams")
-        settings = importlib.import_module(f"extract.{source}.settings")
-        settings_class = next(
-            value
-            for name, value in vars(settings).items()
-            if name.endswith("Settings") and getattr(value, "__module__", "") == settings.__name__
-        )
+        found = manifest(source)
         # only the streams' names and keys are used: no credentials, nothing fetched
-        for stream in streams.build_streams(settings_class.model_construct()):
+        for stream in found.build_streams(found.settings.model_construct()):
             _ensure_table(conn, f"raw_{source}", stream)
             names.append(f"raw_{source}.{stream.entity}")
     return names
