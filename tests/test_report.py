@@ -76,7 +76,8 @@ create table analytics.rpt_keyword_attribution (
     leads numeric, cost_per_lead numeric, attributed_revenue numeric, roas numeric
 );
 insert into analytics.rpt_keyword_attribution values
-    ('revenue analytics', 'PHRASE', 'data_driven', 50, 15, 2.5, 20, 300, 6),
+    ('revenue analytics', 'PHRASE', 'data_driven', 30, 10, 2, 15, 200, 6.667),
+    ('revenue analytics', 'PHRASE', 'data_driven', 20, 5, 0.5, 40, 100, 5),
     ('revenue analytics', 'PHRASE', 'linear', 50, 15, 4, 12.5, 100, 2),
     ('thinline', 'EXACT', 'data_driven', 80, 40, 0, null, 0, 0),
     ('sales bi', 'BROAD', 'data_driven', 10, 0, 0, null, 0, 0);
@@ -227,14 +228,15 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
         ("linear", "paid_search", "0.7500"),
     ]
 
-    # The data-driven model's rows, by spend; no CPC without clicks.
+    # The data-driven model's rows, one per keyword text and match type, by spend; no CPC
+    # without clicks.
     keywords = read_csv(site, "top_keywords")
     assert [
         (r["keyword"], r["spend"], r["cost_per_click"], r["leads"], r["attributed_revenue"])
         for r in keywords
     ] == [
         ("thinline [exact]", "80", "2.00", "0.00", "0.00"),
-        ("revenue analytics [phrase]", "50", "3.33", "2.50", "300.00"),
+        ("revenue analytics [phrase]", "50", "3.33", "2.50", "300.00"),  # two ad groups
         ("sales bi [broad]", "10", "", "0.00", "0.00"),
     ]
     terms = read_csv(site, "top_search_terms")

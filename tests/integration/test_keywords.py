@@ -122,6 +122,11 @@ def test_keyword_revenue_per_model_is_the_revenue_of_clicks_with_a_keyword(
     )
     assert models == 8 and mismatched == 0
     assert credited_models == 8  # search clicks became leads under every model
+    (without_roas,) = one(
+        published_company["url"],
+        "select count(*) from analytics.rpt_keyword_attribution where spend > 0 and roas is null",
+    )
+    assert without_roas == 0  # no revenue is a ROAS of 0, not unknown
 
 
 def test_only_search_clicks_name_a_keyword_of_their_own_ad_group(published_company) -> None:

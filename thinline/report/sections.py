@@ -230,18 +230,20 @@ TOP_KEYWORDS = Chart(
     "All days in the warehouse, reporting currency. Leads and won revenue are what the "
     "data-driven model credits to the clicks that came through each keyword.",
     f"""
+    -- one row per keyword text and match type: the same keyword in several ad groups adds up
     select
         keyword_text || ' [' || lower(match_type) || ']' as keyword,
-        spend,
-        clicks,
-        round(spend / nullif(clicks, 0), 2) as cost_per_click,
-        round(leads, 2) as leads,
-        round(cost_per_lead, 2) as cost_per_lead,
-        round(attributed_revenue, 2) as attributed_revenue,
-        round(roas, 4) as roas
+        sum(spend) as spend,
+        sum(clicks) as clicks,
+        round(sum(spend) / nullif(sum(clicks), 0), 2) as cost_per_click,
+        round(sum(leads), 2) as leads,
+        round(sum(spend) / nullif(sum(leads), 0), 2) as cost_per_lead,
+        round(sum(attributed_revenue), 2) as attributed_revenue,
+        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
     from analytics.rpt_keyword_attribution
     where model = 'data_driven'
-    order by spend desc, keyword
+    group by keyword_text, match_type
+    order by sum(spend) desc, keyword
     limit {TOP_ROWS}
     """,
     lambda result: charts.bars(

@@ -128,7 +128,7 @@ final as (
         coalesce(credited.won_deals, 0) as won_deals,
         coalesce(credited.attributed_revenue, 0) as attributed_revenue,
         spend_per_model.spend / nullif(credited.leads, 0) as cost_per_lead,
-        credited.attributed_revenue / nullif(spend_per_model.spend, 0) as roas
+        coalesce(credited.attributed_revenue, 0) / nullif(spend_per_model.spend, 0) as roas
     from spend_per_model
     full outer join credited
         on
