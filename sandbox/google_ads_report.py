@@ -11,6 +11,10 @@ requested for dates back to 90 days before the time of the request"
 (https://developers.google.com/google-ads/api/reference/rpc/v22/ClickView). Older days get
 ``clickViewError: DATE_TOO_OLD`` ("The requested date is too old.", ``ClickViewErrorEnum``),
 counted from ``today``, the request day, whatever window the client had in mind.
+A click of a search ad group also names the keyword it came through: ``click_view.keyword``,
+"the associated keyword, if one exists and the click corresponds to the SEARCH channel", and
+``click_view.keyword_info`` (https://developers.google.com/google-ads/api/reference/rpc/v24/ClickView);
+which of the ad group's keywords is drawn from the gclid, as often as the keyword's weight.
 
 ``FROM keyword_view`` returns the keywords (ad group criteria) of search ad groups, one row per
 keyword, and per day with ``segments.date``. Keyword views are named

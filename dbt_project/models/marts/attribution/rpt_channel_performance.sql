@@ -45,12 +45,7 @@ platform_channels as (
 
 models as (
 
-    select model
-    from (
-        values
-        ('first_touch'), ('last_touch'), ('last_non_direct'), ('linear'),
-        ('position_based'), ('w_shaped'), ('time_decay'), ('data_driven')
-    ) as models (model)
+    {{ attribution_models() }}
 
 ),
 
