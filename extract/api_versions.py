@@ -111,6 +111,11 @@ class VersionTable:
 
 
 @functools.cache
+def is_versioned(source: str) -> bool:
+    """Whether ``source`` has a ``versions.toml``; an unversioned API (the ECB's) has none."""
+    return (EXTRACT_DIR / source / "versions.toml").is_file()
+
+
 def version_table(source: str) -> VersionTable:
     """The parsed ``extract/<source>/versions.toml``."""
     path = EXTRACT_DIR / source / "versions.toml"

@@ -94,6 +94,9 @@ class Stream:
     fetch: Callable[[Window], Iterator[RawRow | Skipped]]
     day_column: str | None = None  # REPLACE_DAYS: the key column that holds the day
     lookback: timedelta = field(default=timedelta(0))  # re-read this much before the watermark
+    # a first load also reads this much before the history start (exchange rates: the first
+    # day needs the rate published before it)
+    history_lead: timedelta = field(default=timedelta(0))
 
 
 class Connector(Protocol):

@@ -328,8 +328,13 @@ class HttpClient:
         path: str,
         params: Mapping[str, Any] | None = None,
         records_at: RecordPath | None = None,
+        *,
+        as_text: bool = False,
+        empty_on: frozenset[int] = frozenset(),
     ) -> Any:
-        return self.request("GET", path, params=params, records_at=records_at)
+        return self.request(
+            "GET", path, params=params, records_at=records_at, as_text=as_text, empty_on=empty_on
+        )
 
     def post(self, path: str, body: Any, records_at: RecordPath | None = None) -> Any:
         return self.request("POST", path, json=body, records_at=records_at)
@@ -344,19 +349,23 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         authenticated: bool = True,
         records_at: RecordPath | None = None,
+        as_text: bool = False,
+        empty_on: frozenset[int] = frozenset(),
     ) -> Any:
         """Send one request, retrying as the classifier allows; return the parsed JSON body.
 
         ``url`` is a path under ``base_url`` or an absolute URL (e.g. an OAuth token endpoint).
         ``authenticated=False`` sends no source headers and never triggers a refresh.
         ``records_at`` says where a successful body's records are (:func:`decode`).
+        ``as_text=True`` returns a successful body as text (a CSV API); a status in ``empty_on``
+        is an answer with nothing in it (``None``), e.g. an SDMX API's 404 "No results found".
         """
         retries = 0
         refreshed = False
         while True:
             headers = dict(self._headers()) if authenticated else {}
             status, body, failure = self._attempt(
-                method, url, params, json, data, headers, records_at
+                method, url, params, json, data, headers, records_at, as_text, empty_on
             )
             if failure is None:
                 return body
@@ -395,6 +404,8 @@ class HttpClient:
         data: Mapping[str, str] | None,
         headers: dict[str, str],
         records_at: RecordPath | None,
+        as_text: bool = False,
+        empty_on: frozenset[int] = frozenset(),
     ) -> tuple[str, Any, Failure | None]:
         """One try: ``(status, parsed body, failure or None)``."""
         try:
@@ -405,6 +416,13 @@ class HttpClient:
             return "timeout", None, Failure(FailureKind.RETRY, type(exc).__name__)
         except httpx.TransportError as exc:  # refused, reset, truncated (length mismatch)
             return "connection error", None, Failure(FailureKind.RETRY, one_line(repr(exc)))
+        if response.status_code in empty_on:
+            return str(response.status_code), None, None
+        if as_text and response.is_success:
+            try:
+                return str(response.status_code), response.content.decode("utf-8"), None
+            except UnicodeDecodeError:
+                return str(response.status_code), None, Failure(FailureKind.RETRY, "not UTF-8")
         try:
             path = records_at if response.is_success else None
             parsed = decode(response.content, path) if response.content else None

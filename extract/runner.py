@@ -65,7 +65,8 @@ def read_window(
     if stream.load_mode is LoadMode.SNAPSHOT:
         return interval
     if watermark is None:
-        return Window(min(midnight(history_start), interval.start), interval.end)
+        first = midnight(history_start) - stream.history_lead
+        return Window(min(first, interval.start), interval.end)
     start = min(watermark - stream.lookback, interval.start)
     if quarantine_start is not None:  # re-read the window of records still quarantined
         start = min(start, quarantine_start)

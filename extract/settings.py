@@ -18,8 +18,9 @@ class SourceSettings(BaseModel):
 
     source: ClassVar[str]
     credentials: ClassVar[tuple[str, ...]] = ()
-    # The setting an Airflow connection's password fills (thinline/connections.py).
-    connection_password: ClassVar[str]
+    # The setting an Airflow connection's password fills (thinline/connections.py); None for
+    # a keyless API.
+    connection_password: ClassVar[str | None]
     # The comma list of accounts, for a source read account by account (ad platforms): each
     # account is extracted by its own task with its own watermarks (docs/raw_layout.md).
     account_setting: ClassVar[str | None] = None

@@ -246,7 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, response: Response) -> None:
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if not any(name.lower() == "content-type" for name in response.headers):
+            self.send_header("Content-Type", "application/json; charset=utf-8")
         for name, value in response.headers.items():
             self.send_header(name, value)
         if isinstance(response.body, bytes):

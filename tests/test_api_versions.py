@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from extract.api_versions import WARN_DAYS, ApiVersion, VersionTable, version_table
+from extract.api_versions import WARN_DAYS, ApiVersion, VersionTable, is_versioned, version_table
 from extract.preflight import Level
 from extract.registry import source_names
 from thinline.settings import Settings
 
+VERSIONED = [source for source in source_names() if is_versioned(source)]
 
-@pytest.mark.parametrize("source", source_names())
+
+@pytest.mark.parametrize("source", VERSIONED)
 def test_no_default_is_past_its_sunset_on_the_checked_on_date(source: str) -> None:
     table = version_table(source)
     default = str(getattr(Settings().source_settings(source), table.setting))
@@ -29,7 +31,7 @@ def test_no_default_is_past_its_sunset_on_the_checked_on_date(source: str) -> No
     assert table.check(default, table.checked_on).level is not Level.FAIL
 
 
-@pytest.mark.parametrize("source", source_names())
+@pytest.mark.parametrize("source", VERSIONED)
 def test_every_listed_version_cites_where_its_dates_came_from(source: str) -> None:
     table = version_table(source)
     assert table.docs.startswith("https://")
@@ -82,7 +84,7 @@ def test_the_readme_table_shows_every_default_and_its_sunset() -> None:
         for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
         if len(cells) == 5 and cells[1].startswith("`THINLINE_")
     }
-    for source in source_names():
+    for source in VERSIONED:
         table = version_table(source)
         default = table.find(str(getattr(Settings().source_settings(source), table.setting)))
         assert default is not None
@@ -90,3 +92,7 @@ def test_the_readme_table_shows_every_default_and_its_sunset() -> None:
         assert cells[2].startswith(f"`{default.version}`"), cells
         sunset = str(default.sunset) if default.sunset else "none announced"
         assert cells[3].startswith(sunset), cells
+
+
+def test_only_the_keyless_unversioned_ecb_has_no_version_table() -> None:
+    assert set(source_names()) - set(VERSIONED) == {"ecb"}

@@ -95,6 +95,11 @@ def source_values(connection: Any, model: type[SourceSettings]) -> dict[str, Any
                 f"Airflow connection {connection.conn_id}: unknown setting '{name}'{hint}"
             )
     if connection.password:
+        if model.connection_password is None:
+            raise ConfigError(
+                f"Airflow connection {connection.conn_id}: {model.source} takes no password "
+                "(its API is keyless); clear it"
+            )
         values[model.connection_password] = connection.password
     if connection.login and "client_id" in model.model_fields:
         values["client_id"] = connection.login

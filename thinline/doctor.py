@@ -3,7 +3,8 @@ setup test. The same checks open each night's extract, so a sunset API version o
 token stops the run before it loads anything, and their warnings reach
 ``ops.quality_results`` (and so ``analytics.rpt_data_health``).
 
-Per source: the credentials are set; the API version is live (``extract/<source>/versions.toml``);
+Per source: the credentials are set; the API version is live (``extract/<source>/versions.toml``,
+for a versioned API);
 then the connector's own checks (the token works or refreshes, each configured account is
 reachable, the scopes and fields Thinline reads are there).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from extract.api_versions import version_table
+from extract.api_versions import is_versioned, version_table
 from extract.base import ConfigError, SourceError
 from extract.preflight import Check, Level, failed, guarded
 from extract.settings import SourceSettings
@@ -32,8 +33,9 @@ def source_checks(source: str, settings: SourceSettings, today: date) -> list[Ch
         detail, _, fix = str(error).partition(" — ")
         return [Check(source, "credentials", Level.FAIL, detail.removeprefix(f"{source}: "), fix)]
     checks = [Check(source, "credentials", Level.OK, "every required setting is set")]
-    table = version_table(source)
-    checks.append(table.check(str(getattr(settings, table.setting)), today))
+    if is_versioned(source):
+        table = version_table(source)
+        checks.append(table.check(str(getattr(settings, table.setting)), today))
     if failed(checks):
         return checks  # a sunset version answers nothing else usefully
     connector = manifest(source).build_connector(settings)

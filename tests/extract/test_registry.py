@@ -21,13 +21,13 @@ def test_every_folder_of_extract_is_a_source_with_a_matching_manifest() -> None:
     assert list(source_names()) == folders
     for found in manifests():
         assert found.settings.source == found.name
-        assert found.stand_in is not None  # the five real sources all have one
+        assert found.stand_in is not None  # every real source has one
 
 
 def test_all_expands_to_every_source_and_an_unknown_name_is_one_line() -> None:
     assert expand("all") == list(source_names())
     assert expand(" hubspot, meta_ads ,") == ["hubspot", "meta_ads"]
-    with pytest.raises(ConfigError, match=r"^unknown source 'hubsopt' \(known: google_ads, "):
+    with pytest.raises(ConfigError, match=r"^unknown source 'hubsopt' \(known: ecb, google_ads, "):
         manifest("hubsopt")
 
 
