@@ -21,6 +21,7 @@ SUBSETS = [
     ["meta_ads"],
     ["linkedin_ads"],
     ["hubspot", "google_ads"],
+    ["hubspot", "ecb"],
     ["google_ads", "meta_ads", "linkedin_ads"],
 ]
 REF = re.compile(r"""ref\(\s*['"](\w+)['"]\s*\)""")

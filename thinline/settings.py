@@ -91,6 +91,11 @@ class CoreSettings(BaseSettings):
         default=None,
         description="dbt vars (a YAML mapping) for every dbt command Thinline runs.",
     )
+    fx_max_rate_age_days: int = Field(
+        default=5,
+        ge=0,
+        description="A converting rate older than this many days is a marts-gate warning.",
+    )
     full_checks: bool = Field(
         default=False,
         description="Raw checks read every row tonight (else only tonight's; Sundays: all).",

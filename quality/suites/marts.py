@@ -15,6 +15,7 @@ from functools import partial
 import great_expectations as gx
 
 from quality.results import CRITICAL, WARNING
+from quality.suites.marts_fx import ECB_RATES, FACTS, build_ecb_suite, build_fx_suite
 from quality.suites.rules import INTEGER, LIVE, NUMBER, rows_check
 from thinline.attribution_models import ATTRIBUTION_MODELS
 
@@ -413,3 +414,23 @@ SUITES: dict[str, MartSuite] = {
     "fct_attribution": MartSuite("fct_attribution", build_attribution_suite, (), CRM_DEALS),
     "fct_quota_attainment": MartSuite("fct_quota_attainment", build_quota_suite, (), CRM_DEALS),
 }
+
+# Currency conversion (quality/suites/marts_fx.py): per converted fact, the lineage rules
+# whenever the fact has rows' sources, and the ECB recomputation when raw_ecb is loaded too.
+CONVERTED_FROM = {
+    "fct_deals": CRM_DEALS,
+    "fct_ad_spend_daily": (
+        "raw_google_ads.ad_daily_metrics",
+        "raw_meta_ads.ad_daily_insights",
+        "raw_linkedin_ads.creative_daily_analytics",
+    ),
+    "fct_keyword_performance_daily": ("raw_google_ads.keyword_daily_metrics",),
+    "fct_search_term_performance_daily": ("raw_google_ads.search_term_daily_metrics",),
+}
+for _table, _fact in FACTS.items():
+    SUITES[f"{_table}.fx"] = MartSuite(
+        _table, partial(build_fx_suite, _fact), (), CONVERTED_FROM[_table]
+    )
+    SUITES[f"{_table}.fx_ecb"] = MartSuite(
+        _table, partial(build_ecb_suite, _fact), (ECB_RATES,), CONVERTED_FROM[_table]
+    )

@@ -122,6 +122,7 @@ def test_broken_reconciliation_stops_at_validate_marts(company: dict[str, Any]) 
     with psycopg.connect(company["url"], autocommit=True) as conn:
         # The build a second dbt run would make from the same raw data, minus dbt's minute:
         # a copy of every published table.
+        conn.execute("drop schema if exists analytics_build cascade")
         conn.execute("create schema analytics_build")
         for (table,) in conn.execute(
             "select table_name from information_schema.tables where table_schema = 'analytics'"
@@ -137,6 +138,36 @@ def test_broken_reconciliation_stops_at_validate_marts(company: dict[str, Any]) 
         pipeline.validate_marts("bad-marts")
     assert raised.value.report.critical_failures[0].rule == "MART-SPEND-003"
     assert "MART-SPEND-003" in str(raised.value).splitlines()[1]
+    assert published(company["url"]) == before  # nothing was published
+
+
+def test_a_currency_without_a_rate_stops_at_validate_marts_naming_it(
+    company: dict[str, Any],
+) -> None:
+    before = published(company["url"])
+    with psycopg.connect(company["url"], autocommit=True) as conn:
+        conn.execute("drop schema if exists analytics_build cascade")
+        conn.execute("create schema analytics_build")
+        for (table,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'analytics'"
+        ).fetchall():
+            conn.execute(f"create table analytics_build.{table} as table analytics.{table}")
+        # what int_fx_rates_daily gives a currency no rate source knows: no rate, so the
+        # left join leaves every reporting amount and the lineage null
+        day = conn.execute(
+            "update analytics_build.fct_ad_spend_daily set spend_reporting = null, "
+            "platform_conversion_value_reporting = null, fx_rate_to_reporting = null, "
+            "fx_rate_date = null, fx_rate_source = null "
+            "where currency_code = 'GBP' and spend_date = (select max(spend_date) "
+            "from analytics_build.fct_ad_spend_daily where currency_code = 'GBP') "
+            "returning spend_date"
+        ).fetchone()[0]
+    with pytest.raises(QualityGateError) as raised:
+        pipeline.validate_marts("no-rate")
+    failures = raised.value.report.critical_failures
+    assert [f.rule for f in failures] == ["MART-FX-001"]
+    assert "GBP" in failures[0].line() and str(day) in failures[0].line()  # currency and day
+    assert "MART-FX-001" in str(raised.value)
     assert published(company["url"]) == before  # nothing was published
 
 

@@ -1,6 +1,7 @@
 """fct_quota_attainment on the synthetic company, recomputed in Python from the published
-fct_deals and dim_sales_reps and the committed seeds (rules: dbt_project/models/marts/sales/
-README_quotas.md). Read-only: reuses the session's `published_company`.
+fct_deals and dim_sales_reps, the committed seeds and the ECB rates the stand-in published (rules:
+dbt_project/models/marts/sales/README_quotas.md). Read-only: reuses the session's
+`published_company`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import psycopg
 import pytest
 import yaml
 
+from sandbox import ecb_rates
+from tests.integration.conftest import DAY
+
 pytestmark = pytest.mark.integration
 
 DBT = Path(__file__).resolve().parents[2] / "dbt_project"
 PERIOD_TYPES = ("day", "week", "month", "quarter", "year")
 CENT, RATIO = Decimal("0.01"), Decimal("0.0001")
+START_DATE = date(2026, 1, 1)  # THINLINE_START_DATE of the published company
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ def read_seed_quotas() -> list[QuotaRow]:
 
 
 def read_usd_rates() -> dict[tuple[date, str], Decimal]:
+    """The manual seed's rates: the last resort after the ECB (var fx_rate_sources)."""
     with (DBT / "seeds" / "fx_rates.csv").open() as seed:
         return {
             (date.fromisoformat(row["rate_date"]), row["currency_code"]): Decimal(
@@ -63,6 +69,18 @@ def read_usd_rates() -> dict[tuple[date, str], Decimal]:
             )
             for row in csv.DictReader(seed)
         }
+
+
+def ecb_usd_rate(day: date, currency: str) -> Decimal | None:
+    """US dollars per unit of ``currency`` from the ECB's newest rates on or before ``day``
+    that the nightly loaded (from ten days before THINLINE_START_DATE to the run's day), as
+    int_fx_rates_daily rounds it; None when the ECB had published none by then."""
+    loaded = ecb_rates.published(START_DATE - timedelta(days=10), min(day, DAY), ["USD", currency])
+    newest = {o.currency: Decimal(o.value) for o in sorted(loaded, key=lambda o: o.day)}
+    newest["EUR"] = Decimal(1)
+    if not loaded or currency not in newest:
+        return None
+    return (newest["USD"] / newest[currency]).quantize(Decimal("1e-10"), ROUND_HALF_UP)
 
 
 def month_end(month: date) -> date:
@@ -123,8 +141,11 @@ class QuotaBook:
     def in_usd(self, row: QuotaRow, month: date) -> Decimal:
         if row.currency_code == "USD":
             return row.monthly_amount
-        rate = self.rates[month, row.currency_code] / self.rates[month, "USD"]
-        return row.monthly_amount * rate.quantize(Decimal("1e-10"))
+        rate = ecb_usd_rate(month, row.currency_code)
+        if rate is None:  # before the ECB's first loaded rate: the manual seed
+            seed = self.rates[month, row.currency_code] / self.rates[month, "USD"]
+            rate = seed.quantize(Decimal("1e-10"))
+        return row.monthly_amount * rate
 
     def rep_month(self, rep: Rep, month: date) -> Decimal:
         joined_after = rep.active_from is not None and rep.active_from > month_end(month)

@@ -32,8 +32,13 @@ final as (
         ad_spend.platform_conversions,
         ad_spend.platform_conversion_value,
         ad_spend.platform_conversion_value
-        * fx_rates.reporting_per_unit as platform_conversion_value_reporting
+        * fx_rates.reporting_per_unit as platform_conversion_value_reporting,
+        -- the conversion's lineage: redo any *_reporting amount as amount x fx_rate_to_reporting
+        fx_rates.reporting_per_unit as fx_rate_to_reporting,
+        fx_rates.fx_rate_date,
+        fx_rates.fx_rate_source
     from ad_spend
+    -- converted at the rate of the spend day
     left join fx_rates
         on
             ad_spend.spend_date = fx_rates.date_day

@@ -124,6 +124,8 @@ final as (
             as discount_amount_reporting,
         deal_dates.list_amount_source,
         fx_rates.reporting_per_unit as fx_rate_to_reporting,
+        fx_rates.fx_rate_date,
+        fx_rates.fx_rate_source,
         coalesce(reopenings.reopened_count, 0) > 0 as is_reopened,
         coalesce(source_channels.source_channel, 'unattributed') as source_channel,
         coalesce(source_channels.is_marketing_sourced, false) as is_marketing_sourced,

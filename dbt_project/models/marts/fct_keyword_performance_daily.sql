@@ -62,7 +62,10 @@ final as (
         keywords.platform_conversions,
         keywords.platform_conversion_value,
         keywords.platform_conversion_value
-        * fx_rates.reporting_per_unit as platform_conversion_value_reporting
+        * fx_rates.reporting_per_unit as platform_conversion_value_reporting,
+        fx_rates.reporting_per_unit as fx_rate_to_reporting,
+        fx_rates.fx_rate_date,
+        fx_rates.fx_rate_source
     from keywords
     left join fx_rates
         on

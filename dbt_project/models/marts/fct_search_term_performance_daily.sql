@@ -71,7 +71,10 @@ final as (
         search_terms.platform_conversions,
         search_terms.platform_conversion_value,
         search_terms.platform_conversion_value
-        * fx_rates.reporting_per_unit as platform_conversion_value_reporting
+        * fx_rates.reporting_per_unit as platform_conversion_value_reporting,
+        fx_rates.reporting_per_unit as fx_rate_to_reporting,
+        fx_rates.fx_rate_date,
+        fx_rates.fx_rate_source
     from search_terms
     left join fx_rates
         on
