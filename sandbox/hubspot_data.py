@@ -14,6 +14,9 @@ Deals keep every ``dealstage`` value with its time (``CrmRecord.history``, what 
 won deals are reopened and won again (``REGRESSION_RATE``, ``REOPEN_RATE``): only the history
 shows every entry, as ``hs_v2_date_entered_<stage>`` keeps the latest.
 
+The portal's currency settings (``exchange_rates``): company currency USD, EUR added, one
+EUR rate a month taken from the ECB's reference rates (``sandbox/ecb_rates.py``).
+
 The portal also has custom properties of its own (``CUSTOM_PROPERTIES``: ``li_fat_id`` and
 ``lead_grade`` on contacts, ``list_amount`` and ``deal_region`` on deals), which HubSpot's
 properties API lists next to the HubSpot-defined ones. ``lead_grade`` and ``deal_region`` come
@@ -27,12 +30,13 @@ import bisect
 import random
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sandbox.clock import DAY_MS, day_start_ms, iso
 from sandbox.config import WorldConfig, poisson, rng
+from sandbox.ecb_rates import published
 from sandbox.google_ads_data import Customer, GoogleAdsData, PaidClick
 
 Properties = dict[str, str | None]
@@ -965,3 +969,59 @@ def _blank(names: tuple[str, ...]) -> Properties:
 
 def _later(rnd: random.Random, after_ms: int, min_days: float, max_days: float) -> int:
     return after_ms + round(rnd.uniform(min_days, max_days) * DAY_MS)
+
+
+# The portal's multi-currency settings (sources in sandbox/hubspot_server.py's docstring).
+COMPANY_CURRENCY = "USD"
+ADDITIONAL_CURRENCIES = ("EUR",)  # the other currency the world's deals use
+COMPANY_CURRENCY_CREATED_MS = day_start_ms(date(2025, 6, 1)) + 9 * 3_600_000
+RATE_PLACES = Decimal("0.000001")  # HubSpot keeps at most 6 decimals of a conversion rate
+ECB_PUBLISHED_HOUR_MS = 15 * 3_600_000  # ~16:00 CET: when the admin can copy the day's rate
+EXCHANGE_RATE_ID_BASE = 730_000_000  # made up: HubSpot's rate ids are opaque strings
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    """One rate the portal's admin set: ``conversion_rate`` units of the company currency per
+    unit of ``from_currency``, effective from ``effective_ms``."""
+
+    exchange_rate_id: str
+    from_currency: str
+    to_currency: str
+    conversion_rate: Decimal
+    effective_ms: int
+    created_ms: int
+
+
+def exchange_rates(config: WorldConfig) -> tuple[ExchangeRate, ...]:
+    """One rate per month and additional currency, effective the 1st of each month of the
+    world, valued at the ECB reference rate of the month's first ECB day (company-currency
+    units per euro, re-based for non-euro currencies), rounded half-up to 6 decimals, and set
+    the day the ECB published it; only the ones set before ``end``'s cut-off exist yet."""
+    rates = []
+    month = config.start.replace(day=1)
+    while month <= config.end:
+        following = (month + timedelta(days=32)).replace(day=1)
+        wanted = {COMPANY_CURRENCY, *ADDITIONAL_CURRENCIES} - {"EUR"}
+        found = published(month, following - timedelta(days=1), wanted)
+        days = sorted({o.day for o in found if o.currency == COMPANY_CURRENCY} or {month})
+        per_euro = {o.currency: Decimal(o.value) for o in found if o.day == days[0]}
+        per_euro["EUR"] = Decimal(1)
+        for index, currency in enumerate(ADDITIONAL_CURRENCIES):
+            if COMPANY_CURRENCY not in per_euro or currency not in per_euro:
+                continue  # no ECB day in the month (past the data): no rate set
+            value = per_euro[COMPANY_CURRENCY] / per_euro[currency]
+            rates.append(
+                ExchangeRate(
+                    exchange_rate_id=str(
+                        EXCHANGE_RATE_ID_BASE + (month.year * 12 + month.month) * 10 + index
+                    ),
+                    from_currency=currency,
+                    to_currency=COMPANY_CURRENCY,
+                    conversion_rate=value.quantize(RATE_PLACES, ROUND_HALF_UP).normalize(),
+                    effective_ms=day_start_ms(month),
+                    created_ms=day_start_ms(days[0]) + ECB_PUBLISHED_HOUR_MS,
+                )
+            )
+        month = following
+    return tuple(r for r in rates if r.created_ms < config.as_of_ms)

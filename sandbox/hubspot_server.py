@@ -45,6 +45,35 @@ What HubSpot's docs say, and the stand-in does:
   characters with a 414 whose body is not JSON, as a proxy's would be.
 * **Search filters.** At most 5 filter groups, 10 filters per group, 25 in all
   (https://developers.hubspot.com/changelog/breaking-change-expanded-filtering-capabilities-and-error-messaging-in-hubspots-search-api).
+* **Currencies.** ``GET /settings/currencies/{version}/company-currency`` answers
+  ``{"id": <currency code>, "createdAt"}``
+  (https://developers.hubspot.com/docs/api-reference/latest/account/settings/multicurrency/get-company-currency);
+  ``GET .../exchange-rates`` lists every rate the portal has set, paged by ``limit`` (default
+  100) and an opaque ``after``, filterable by ``fromCurrencyCode``, each rate ``{"id",
+  "fromCurrencyCode", "toCurrencyCode", "conversionRate" (a JSON number), "effectiveAt",
+  "createdAt", "updatedAt", "visibleInUI"}``
+  (https://developers.hubspot.com/docs/api-reference/legacy/account/settings/multicurrency/exchange-rates/get-exchange-rates);
+  ``GET .../exchange-rates/current`` gives the rate in effect per currency pair, unpaged
+  (https://developers.hubspot.com/docs/api-reference/latest/account/settings/multicurrency/exchange-rates/get-current-exchange-rates).
+  Legacy paths: ``/settings/v3/currencies/…`` (same pages, legacy tab). Scope:
+  ``settings.currencies.read`` (the guide's "Scope requirements",
+  https://developers.hubspot.com/docs/api-reference/latest/account/settings/multicurrency/guide.md);
+  the stand-in asks it of all three. ``conversionRate`` is "the exchange rate from the
+  additional currency to your company currency", greater than 0 with up to 6 decimals
+  (https://developers.hubspot.com/docs/api/settings/currencies): company-currency units per
+  unit of ``fromCurrencyCode``, so ``amount * conversionRate`` is the amount in the company
+  currency. A deal's exchange rate follows the latest rate while the deal is open and is
+  frozen at "the exchange rate in effect at the time of closing" once closed (HubSpot's
+  knowledge base, quoted at https://help.hubdo.com/docurrencies/will-docurrencies-affect-the-value-of-my-deals;
+  the English original, https://knowledge.hubspot.com/settings/add-and-edit-your-account-currencies,
+  was not readable here). The portal's rates come from ``hubspot_data.exchange_rates``.
+  [inferred]: ``toCurrencyCode`` is the company currency; results are ordered by id; the
+  list's ``limit`` caps at 100; rates are rounded half-up to 6 decimals (the docs say only
+  "up to 6"); the 2026-09 version serves these paths like the CRM ones (the reference shows
+  2026-03); a portal without multi-currency (``multi_currency=False``: no currency added)
+  still answers its company currency and lists no rates (``{"results": []}``) rather than
+  failing. The stand-in's deals carry no ``amount_in_home_currency`` (nor HubSpot's
+  ``hs_exchange_rate``): Thinline does not read them.
 """
 
 from __future__ import annotations
@@ -64,14 +93,18 @@ from sandbox.clock import iso, parse_ms, utc_today
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
 from sandbox.hubspot_data import (
+    COMPANY_CURRENCY,
+    COMPANY_CURRENCY_CREATED_MS,
     COMPANY_PROPERTIES,
     CONTACT_PROPERTIES,
     CUSTOM_PROPERTIES,
     DEAL_PROPERTIES,
     UNFILLED_PROPERTIES,
     CrmRecord,
+    ExchangeRate,
     Owner,
     Pipeline,
+    exchange_rates,
 )
 from sandbox.world import World
 
@@ -87,6 +120,7 @@ SERVICE_KEY_SCOPES = (
     "crm.schemas.contacts.read",
     "crm.schemas.companies.read",
     "crm.schemas.deals.read",
+    "settings.currencies.read",
 )
 PORTAL_ID = 24_681_357
 # HubSpot's version lifecycle: (generally available, unsupported from). Sources in the docstring.
@@ -184,7 +218,11 @@ ROUTES = (
     Route("GET", "crm/pipelines", "v3", r"/deals", "_pipelines"),
     Route("POST", "crm/associations", "v4", r"/deals/contacts/batch/read", "_deal_contacts"),
     Route("GET", "account-info", "v3", r"/details", "_account_details"),
+    Route("GET", "settings/currencies", "v3", r"/company-currency", "_company_currency"),
+    Route("GET", "settings/currencies", "v3", r"/exchange-rates", "_exchange_rates"),
+    Route("GET", "settings/currencies", "v3", r"/exchange-rates/current", "_current_rates"),
 )
+CURRENCY_SCOPE = "settings.currencies.read"
 
 
 class HubSpotError(Exception):
@@ -208,6 +246,7 @@ class HubSpotServer(StandInServer):
         scopes: Iterable[str] | None = None,
         api_today: date | None = None,
         url_limit: int = URL_LIMIT,
+        multi_currency: bool = True,
     ) -> None:
         super().__init__(faults)
         self.token, self.search_cap, self.url_limit = token, search_cap, url_limit
@@ -231,6 +270,8 @@ class HubSpotServer(StandInServer):
         self.owners = data.owners
         self.user_ids = {str(o.owner_id): o.user_id for o in data.owners}
         self.pipelines = data.pipelines
+        # A portal without multi-currency has its company currency and no rates.
+        self.exchange_rates = exchange_rates(world.config) if multi_currency else ()
         self.links: dict[tuple[str, str], dict[int, list[int]]] = {
             pair: {} for pair in ASSOCIATION_TYPES
         }
@@ -596,13 +637,46 @@ class HubSpotServer(StandInServer):
             "accountType": "STANDARD",
             "timeZone": "US/Eastern",
             "companyCurrency": "USD",
-            "additionalCurrencies": ["EUR"],
+            "additionalCurrencies": sorted({r.from_currency for r in self.exchange_rates}),
             "utcOffset": "-05:00",
             "utcOffsetMilliseconds": -18_000_000,
             "uiDomain": "app.hubspot.com",
             "dataHostingLocation": "na1",
         }
         return json_response(200, body)
+
+    # GET /settings/currencies/{version}/company-currency
+    def _company_currency(self, request: Request) -> Response:
+        self._require(CURRENCY_SCOPE)
+        return json_response(
+            200, {"createdAt": iso(COMPANY_CURRENCY_CREATED_MS), "id": COMPANY_CURRENCY}
+        )
+
+    # GET /settings/currencies/{version}/exchange-rates: every rate set, paged by id.
+    def _exchange_rates(self, request: Request) -> Response:
+        self._require(CURRENCY_SCOPE)
+        limit = _int_param(request.param("limit"), default=100, low=1, high=100)
+        after_id = _decode_cursor(request.param("after"))
+        wanted = request.param("fromCurrencyCode")
+        rows = [
+            r
+            for r in sorted(self.exchange_rates, key=lambda r: int(r.exchange_rate_id))
+            if int(r.exchange_rate_id) > after_id and wanted in (None, r.from_currency)
+        ][: limit + 1]
+        body: dict[str, Any] = {"results": [_rate_json(r) for r in rows[:limit]]}
+        if len(rows) > limit:
+            last = int(rows[limit - 1].exchange_rate_id)
+            body["paging"] = self._next_page(request, _encode_cursor(last))
+        return json_response(200, body)
+
+    # GET /settings/currencies/{version}/exchange-rates/current: the rate in effect per pair.
+    def _current_rates(self, request: Request) -> Response:
+        self._require(CURRENCY_SCOPE)
+        current: dict[tuple[str, str], ExchangeRate] = {}
+        for rate in sorted(self.exchange_rates, key=lambda r: (r.effective_ms, r.created_ms)):
+            if rate.effective_ms < self.as_of_ms:
+                current[rate.from_currency, rate.to_currency] = rate
+        return json_response(200, {"results": [_rate_json(r) for r in current.values()]})
 
     # Errors and faults.
     @staticmethod
@@ -782,6 +856,19 @@ def _pipeline_json(pipeline: Pipeline) -> dict[str, Any]:
             }
             for order, stage in enumerate(pipeline.stages)
         ],
+    }
+
+
+def _rate_json(rate: ExchangeRate) -> dict[str, Any]:
+    return {
+        "conversionRate": float(rate.conversion_rate),
+        "createdAt": iso(rate.created_ms),
+        "effectiveAt": iso(rate.effective_ms),
+        "fromCurrencyCode": rate.from_currency,
+        "id": rate.exchange_rate_id,
+        "toCurrencyCode": rate.to_currency,
+        "updatedAt": iso(rate.created_ms),
+        "visibleInUI": True,
     }
 
 

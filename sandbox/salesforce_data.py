@@ -15,6 +15,42 @@ The org also has three custom fields (:data:`CUSTOM_FIELDS`): ``Account.Tier__c`
 ``Opportunity.Region__c`` (text) and ``Lead.Lead_Score__c`` (number). Their values come from a
 generator of their own per record (seeded by the record's Id), so adding them changed no other
 value of the world.
+
+The org is multi-currency with USD as its corporate currency, and keeps its own exchange rates
+(:func:`build_rates`), which the admin types in from the ECB's reference rates
+(:mod:`sandbox.ecb_rates`) on the first ECB day of each month, after they are published:
+
+* ``CurrencyType``: one row per currency the org's records use (``IsoCode``, ``ConversionRate``
+  = units of the currency per 1 USD, ``DecimalPlaces``, ``IsActive``, ``IsCorporate``), its rate
+  the latest month's. The object reference: ConversionRate ``double``, DecimalPlaces ``int``,
+  IsActive and IsCorporate ``boolean``, IsoCode ``picklist``; "This object is not available in
+  single-currency organizations"; client applications cannot delete it
+  (https://developer.salesforce.com/docs/atlas.en-us.192.0.api.meta/api/sforce_api_objects_currencytype.htm).
+  Its fields are Id, IsoCode, ConversionRate, DecimalPlaces, IsActive, IsCorporate and the audit
+  fields CreatedById, CreatedDate, LastModifiedById, LastModifiedDate, SystemModstamp (no
+  IsDeleted); ConversionRate is listed with 18 digits and 6 decimals
+  (https://developer.salesforce.com/docs/platform/field-reference/references/field-reference/salesforce-field-reference-currencytype.html).
+* ``DatedConversionRate`` (advanced currency management, ACM): per currency, monthly ranges
+  ``[StartDate, NextStartDate)``; NextStartDate is a read-only, nillable date, "effectively the
+  day after the end date for this exchange rate"; supported calls include query, update and
+  delete but not create; "not available in single-currency organizations, nor is it available
+  if the organization does not have advanced currency management enabled"
+  (https://developer.salesforce.com/docs/atlas.en-us.264.0.object_reference.meta/object_reference/sforce_api_objects_datedconversionrate.htm).
+  Its fields are Id, IsoCode, ConversionRate (18 digits, 6 decimals), StartDate, NextStartDate
+  and the same audit fields, no IsDeleted
+  (https://developer.salesforce.com/docs/atlas.en-us.214.0.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_DatedConversionRate.htm).
+  When ACM is first enabled, the existing (static) rates "become the first set of dated exchange
+  rates. These rates will be valid for all time, until you define another set"; with ACM off,
+  conversions use the static rate (Salesforce Help as quoted in
+  https://www.infallibletechie.com/2013/01/enabling-or-disabling-advanced-currency.html).
+  So the first range of each currency starts at the beginning of time and the last one never
+  ends: [inferred] Salesforce writes those as StartDate ``0001-01-01`` and NextStartDate
+  ``9999-12-31`` (:data:`FIRST_START`, :data:`LAST_NEXT_START`; not found in the searched
+  documentation). [inferred] The corporate currency has one all-time row at rate 1.
+  [inferred] A range whose NextStartDate moved (a later month was added) was modified then.
+* Rates are ``value_X / value_USD`` of the ECB's quotes (units per euro) on the month's first
+  ECB day, kept to the 6 decimals Salesforce stores ([inferred]: rounded half up). The key
+  prefixes ``02c`` and ``04w`` are [inferred].
 """
 
 from __future__ import annotations
@@ -29,6 +65,7 @@ from typing import Any
 
 from sandbox.clock import DAY_MS, day_start_ms
 from sandbox.config import WorldConfig, poisson, rng
+from sandbox.ecb_rates import published
 from sandbox.hubspot_data import (
     COMPANY_KINDS,
     COMPANY_WORDS,
@@ -51,6 +88,8 @@ KEY_PREFIXES = {
     "OpportunityContactRole": "00K",
     "Campaign": "701",
     "CampaignMember": "00v",
+    "CurrencyType": "02c",  # [inferred]: not in the object reference
+    "DatedConversionRate": "04w",  # [inferred]: not in the object reference
 }
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _CHECKSUM = string.ascii_uppercase + "012345"
@@ -186,6 +225,24 @@ FIELDS: dict[str, tuple[str, ...]] = {
         *_AUDIT,
         "IsDeleted",
     ),
+    # The exchange rates (multi-currency orgs only; see :func:`build_rates`): no IsDeleted.
+    "CurrencyType": (
+        "Id",
+        "IsoCode",
+        "ConversionRate",
+        "DecimalPlaces",
+        "IsActive",
+        "IsCorporate",
+        *_AUDIT,
+    ),
+    "DatedConversionRate": (
+        "Id",
+        "IsoCode",
+        "ConversionRate",
+        "StartDate",
+        "NextStartDate",
+        *_AUDIT,
+    ),
 }
 RELATIONSHIPS = {("User", "UserRole"): "UserRole"}  # (object, relationship) -> related object
 
@@ -208,9 +265,19 @@ FIELD_TYPES = {
     "BudgetedCost": "currency",
     "ActualCost": "currency",
     "Probability": "percent",
+    "ConversionRate": "double",
+    "DecimalPlaces": "int",
     **dict.fromkeys(("CreatedDate", "LastModifiedDate", "SystemModstamp"), "datetime"),
     **dict.fromkeys(
-        ("ConvertedDate", "CloseDate", "StartDate", "EndDate", "FirstRespondedDate"), "date"
+        (
+            "ConvertedDate",
+            "CloseDate",
+            "StartDate",
+            "EndDate",
+            "FirstRespondedDate",
+            "NextStartDate",
+        ),
+        "date",
     ),
     **dict.fromkeys(
         (
@@ -223,6 +290,7 @@ FIELD_TYPES = {
             "ForecastCategory",
             "Type",
             "Role",
+            "IsoCode",
         ),
         "picklist",
     ),
@@ -366,6 +434,47 @@ class SalesforceData:
             for o in self.objects["Opportunity"]
         ]
 
+    def rates_truth(self) -> dict[str, Any]:
+        """The org's own exchange rates (units per 1 corporate currency), rates as text."""
+        currencies = self.objects["CurrencyType"]
+        return {
+            "corporate_currency": next(
+                (c.fields["IsoCode"] for c in currencies if c.fields["IsCorporate"]), None
+            ),
+            "currency_types": [
+                {
+                    "currency_type_id": c.record_id,
+                    "iso_code": c.fields["IsoCode"],
+                    "conversion_rate": f"{c.fields['ConversionRate']:f}",
+                    "decimal_places": c.fields["DecimalPlaces"],
+                    "is_active": c.fields["IsActive"],
+                    "is_corporate": c.fields["IsCorporate"],
+                }
+                for c in currencies
+            ],
+            "dated_conversion_rates": [
+                {
+                    "dated_conversion_rate_id": r.record_id,
+                    "iso_code": r.fields["IsoCode"],
+                    "conversion_rate": f"{r.fields['ConversionRate']:f}",
+                    "start_date": r.fields["StartDate"],
+                    "next_start_date": r.fields["NextStartDate"],
+                }
+                for r in self.objects["DatedConversionRate"]
+            ],
+        }
+
+
+# The exchange rate objects (multi-currency orgs only) and their raw tables: apart from
+# RAW_TABLES, since a single-currency org has none of them.
+RATE_TABLES = {"CurrencyType": "currency_types", "DatedConversionRate": "dated_conversion_rates"}
+CORPORATE_CURRENCY = "USD"
+FIRST_START = "0001-01-01"  # [inferred] the StartDate of a currency's first dated range
+LAST_NEXT_START = "9999-12-31"  # [inferred] the NextStartDate of its open-ended last range
+RATE_PLACES = Decimal("0.000001")  # ConversionRate keeps 6 decimals
+RATE_ENTRY_MS = 17 * 3_600_000  # the admin types the month's rates at 17:00 UTC (ECB: ~16:00 CET)
+DECIMAL_PLACES = {"JPY": 0, "KRW": 0, "ISK": 0}  # ISO 4217 minor units; 2 otherwise
+RATE_CURRENCY_OBJECTS = ("Account", "Opportunity", "Campaign")  # records with CurrencyIsoCode
 
 RAW_TABLES = {
     "Lead": "leads",
@@ -477,7 +586,118 @@ def build_salesforce(config: WorldConfig, hubspot: HubSpotData) -> SalesforceDat
         records = ((plan, plan.project(as_of)) for plan in plans)
         custom = (_with_custom(config, plan, record) for plan, record in records if record)
         objects[sobject] = tuple(sorted(custom, key=lambda r: r.record_id))
-    return SalesforceData(objects)
+    return SalesforceData(objects | build_rates(config, objects))
+
+
+def build_rates(
+    config: WorldConfig, objects: dict[str, tuple[SObject, ...]]
+) -> dict[str, tuple[SObject, ...]]:
+    """CurrencyType and DatedConversionRate as of ``end``: monthly rates from the ECB's.
+
+    The admin enabled multiple currencies (and ACM) on the first ECB day of the month before
+    the world's first, and types each month's rates on its first ECB day; a month whose first
+    ECB day is after ``end`` has no rates yet. Ids come from (currency, month), so a later
+    ``end`` only adds ranges and moves the last one's NextStartDate."""
+    currencies = sorted(
+        {CORPORATE_CURRENCY}
+        | {
+            code
+            for sobject in RATE_CURRENCY_OBJECTS
+            for record in objects[sobject]
+            if (code := record.fields.get("CurrencyIsoCode"))
+        }
+    )
+    months, rates = _monthly_rates(config, currencies)
+    entered = [day_start_ms(day) + RATE_ENTRY_MS for _, day in months]
+    types, dated = [], []
+    for code in currencies:
+        corporate = code == CORPORATE_CURRENCY
+        latest = len(months) - 1
+        types.append(
+            _rate_record(
+                "CurrencyType",
+                _code_number(code),
+                entered[0],
+                entered[0] if corporate else entered[latest],
+                {
+                    "IsoCode": code,
+                    "ConversionRate": rates[code, latest],
+                    "DecimalPlaces": DECIMAL_PLACES.get(code, 2),
+                    "IsActive": True,
+                    "IsCorporate": corporate,
+                },
+            )
+        )
+        for k, (first, _) in enumerate(months[:1] if corporate else months):
+            last = corporate or k == latest
+            dated.append(
+                _rate_record(
+                    "DatedConversionRate",
+                    _code_number(code) * 10_000 + (first.year - 2000) * 12 + first.month,
+                    entered[k],
+                    entered[k] if last else entered[k + 1],
+                    {
+                        "IsoCode": code,
+                        "ConversionRate": rates[code, k],
+                        "StartDate": FIRST_START if k == 0 else first.isoformat(),
+                        "NextStartDate": LAST_NEXT_START if last else months[k + 1][0].isoformat(),
+                    },
+                )
+            )
+    return {
+        "CurrencyType": tuple(sorted(types, key=lambda r: r.record_id)),
+        "DatedConversionRate": tuple(sorted(dated, key=lambda r: r.record_id)),
+    }
+
+
+def _monthly_rates(
+    config: WorldConfig, currencies: list[str]
+) -> tuple[list[tuple[date, date]], dict[tuple[str, int], Decimal]]:
+    """(first of month, its first ECB day) per month with rates, and each currency's rate per
+    month index: units per 1 corporate currency, to :data:`RATE_PLACES`."""
+    setup = (config.start.replace(day=1) - timedelta(days=1)).replace(day=1)
+    quoted = sorted({CORPORATE_CURRENCY, *currencies} - {"EUR"})  # the ECB quotes per euro
+    per_euro: dict[date, dict[str, Decimal]] = {}
+    for observation in published(setup, max(config.end, setup + timedelta(days=31)), quoted):
+        per_euro.setdefault(observation.day, {})[observation.currency] = Decimal(observation.value)
+    months: list[tuple[date, date]] = []
+    rates: dict[tuple[str, int], Decimal] = {}
+    first = setup
+    while first <= config.end:
+        days = [d for d in sorted(per_euro) if (d.year, d.month) == (first.year, first.month)]
+        day = next((d for d in days if set(quoted) <= set(per_euro[d])), None)
+        if day is None or (months and day > config.end):
+            break
+        usd = per_euro[day][CORPORATE_CURRENCY]
+        for code in currencies:
+            value = Decimal(1) if code == "EUR" else per_euro[day][code]
+            rates[code, len(months)] = (value / usd).quantize(RATE_PLACES, ROUND_HALF_UP)
+        months.append((first, day))
+        first = (first + timedelta(days=32)).replace(day=1)
+    if not months:
+        raise ValueError(f"no ECB rates for {', '.join(quoted)} in the month of {setup}")
+    return months, rates
+
+
+def _rate_record(
+    sobject: str, number: int, created_ms: int, modified_ms: int, values: dict[str, Any]
+) -> SObject:
+    record_id = sf_id(sobject, 7_000 + number)
+    audit = {
+        "CreatedDate": sf_datetime(created_ms),
+        "LastModifiedDate": sf_datetime(modified_ms),
+        "SystemModstamp": sf_datetime(modified_ms),
+    }
+    fields = {"Id": record_id, **values, **audit}
+    return SObject(sobject, record_id, fields, created_ms, modified_ms, False)
+
+
+def _code_number(code: str) -> int:
+    """A currency code as a number (AAA = 0 … ZZZ = 17575): a stable part of its rows' ids."""
+    number = 0
+    for char in code:
+        number = number * 26 + ord(char) - ord("A")
+    return number
 
 
 def _with_custom(config: WorldConfig, plan: _Plan, record: SObject) -> SObject:

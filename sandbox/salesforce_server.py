@@ -30,6 +30,18 @@ Modelled on Salesforce's documentation, not on Thinline's connector:
   set to false", https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/
   meta_currencysettings.htm; CurrencyType "is not available in single-currency organizations").
   ``Account.BillingAddress`` is a compound address field whose component is ``BillingCountry``.
+* ``CurrencyType`` and ``DatedConversionRate``: the org's own exchange rates
+  (:mod:`sandbox.salesforce_data` cites what Salesforce documents of them). Neither exists in a
+  single-currency org, and DatedConversionRate not without advanced currency management
+  (``advanced_currency_management=False``): the object reference calls them "not available"
+  there, so, as for any object the org lacks, a query answers 400 ``INVALID_TYPE``
+  "sObject type 'CurrencyType' is not supported." (the text Apex reports in
+  SalesforceFoundation/NPSP#3298; [inferred]: the REST errorCode) and describe 404
+  ``NOT_FOUND``.
+* ``GET /services/data/vNN.N/sobjects/`` (Describe Global): ``{"encoding", "maxBatchSize",
+  "sobjects": [{"name", "label", "keyPrefix", "queryable", …}]}``, the objects "available in
+  the org and to the logged-in user"
+  (https://developer.salesforce.com/docs/atlas.ja-jp.218.0.api_rest.meta/api_rest/dome_describeGlobal.htm).
 * ``SELECT … FROM Organization``: one row; ``DefaultCurrencyIsoCode`` only in a single-currency
   org (``getUserInfo``'s ``orgDefaultCurrencyIsoCode``: "Applicable only when
   organizationMultiCurrency is false").
@@ -66,6 +78,7 @@ from sandbox.salesforce_data import (
     CUSTOM_FIELDS,
     FIELD_TYPES,
     KEY_PREFIXES,
+    RATE_TABLES,
     REFERENCES,
     RELATIONSHIPS,
     SObject,
@@ -79,6 +92,7 @@ VERSIONED = re.compile(r"/services/data/v(\d+)\.(\d+)(/.*)?")
 QUERY = re.compile(r"/services/data/(v\d+\.\d)/(query|queryAll)/?")
 NEXT_PAGE = re.compile(r"/services/data/(v\d+\.\d)/(query|queryAll)/(01g[0-9A-Za-z]+)-(\d+)")
 DESCRIBE = re.compile(r"/services/data/v\d+\.\d/sobjects/(\w+)/describe/?")
+GLOBAL_DESCRIBE = re.compile(r"/services/data/(v\d+\.\d)/sobjects/?")
 LIMITS = re.compile(r"/services/data/v\d+\.\d/limits/?")
 BATCH_SIZE = 2000
 OPEN_CURSORS = 50  # oldest query locators expire past this, as real ones do
@@ -206,12 +220,15 @@ class SalesforceServer(StandInServer):
         faults: Faults | None = None,
         batch_size: int = BATCH_SIZE,
         single_currency: str | None = None,
+        advanced_currency_management: bool = True,
         hidden_fields: frozenset[tuple[str, str]] = frozenset(),
         api_today: date | None = None,
         api_requests_used: int = 0,
     ) -> None:
         """``single_currency`` (e.g. ``"EUR"``) makes a single-currency org: no CurrencyIsoCode
-        anywhere, amounts in that currency. ``hidden_fields`` are ``(object, field)`` pairs the
+        anywhere, amounts in that currency, no CurrencyType nor DatedConversionRate.
+        ``advanced_currency_management=False``: a multi-currency org without dated rates (no
+        DatedConversionRate). ``hidden_fields`` are ``(object, field)`` pairs the
         integration user's field-level security hides. ``api_today`` fixes the date the API
         lifecycle is evaluated at; ``api_requests_used`` is the org's usage before this server."""
         super().__init__(faults)
@@ -221,7 +238,7 @@ class SalesforceServer(StandInServer):
         self.single_currency = single_currency
         self.api_today = api_today
         self.organization = _organization(single_currency)
-        self.schema = _schema(single_currency, hidden_fields)
+        self.schema = _schema(single_currency, hidden_fields, advanced_currency_management)
         self._tokens: set[str] = set()
         self._cursors: OrderedDict[str, Cursor] = OrderedDict()
         self._state = threading.Lock()
@@ -298,6 +315,8 @@ class SalesforceServer(StandInServer):
             return json_response(200, self._describe(version, sobject), self._limit_info())
         if LIMITS.fullmatch(request.path):
             return json_response(200, self._limits(), self._limit_info())
+        if match := GLOBAL_DESCRIBE.fullmatch(request.path):
+            return json_response(200, self._describe_global(match[1]), self._limit_info())
         raise SoqlError(404, "NOT_FOUND", "The requested resource does not exist")
 
     # GET /services/data/ and the version in every REST path.
@@ -416,6 +435,25 @@ class SalesforceServer(StandInServer):
             "FileStorageMB": {"Max": 20_480, "Remaining": 20_471},
         }
 
+    # GET /services/data/vNN.N/sobjects/ (Describe Global; a few of each object's properties).
+    def _describe_global(self, version: str) -> dict[str, Any]:
+        return {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [
+                {
+                    "name": sobject,
+                    "label": sobject,
+                    "keyPrefix": "00D" if sobject == "Organization" else KEY_PREFIXES[sobject],
+                    "custom": False,
+                    "queryable": True,
+                    "retrieveable": True,
+                    "urls": {"sobject": f"/services/data/{version}/sobjects/{sobject}"},
+                }
+                for sobject in sorted(self.schema)
+            ],
+        }
+
     # GET /services/data/vNN.N/sobjects/{Object}/describe
     def _describe(self, version: str, sobject: str) -> dict[str, Any]:
         names = [name for name in self.schema[sobject] if "." not in name]
@@ -430,9 +468,9 @@ class SalesforceServer(StandInServer):
             "retrieveable": True,
             "replicateable": sobject != "Organization",
             "searchable": sobject != "Organization",
-            "createable": sobject != "Organization",
+            "createable": sobject not in ("Organization", "DatedConversionRate"),
             "updateable": True,
-            "deletable": sobject not in ("Organization", "User"),
+            "deletable": sobject not in ("Organization", "User", "CurrencyType"),
             "fields": [self._field_describe(sobject, name) for name in names],
             "childRelationships": [],
             "recordTypeInfos": [],
@@ -458,7 +496,7 @@ class SalesforceServer(StandInServer):
             "nillable": name not in ("Id", "CreatedDate", "SystemModstamp", "IsDeleted"),
             "length": 18 if kind in ("id", "reference") else 0 if number else 255,
             "precision": 18 if number else 0,
-            "scale": 2 if number else 0,
+            "scale": (6 if name == "ConversionRate" else 2) if number else 0,
             "digits": 9 if kind == "int" else 0,
             "filterable": kind != "address",
             "sortable": kind != "address",
@@ -507,10 +545,15 @@ class SalesforceServer(StandInServer):
 
 
 def _schema(
-    single_currency: str | None, hidden: frozenset[tuple[str, str]]
+    single_currency: str | None,
+    hidden: frozenset[tuple[str, str]],
+    advanced_currency_management: bool = True,
 ) -> dict[str, tuple[str, ...]]:
     """Queryable fields per object as this org's integration user sees them."""
-    schema = {sobject: (*fields,) for sobject, fields in WORLD_FIELDS.items()}
+    absent = set(RATE_TABLES) if single_currency else set()
+    if not advanced_currency_management:
+        absent.add("DatedConversionRate")
+    schema = {s: (*fields,) for s, fields in WORLD_FIELDS.items() if s not in absent}
     schema["Account"] = (*schema["Account"], "BillingAddress")
     schema["Organization"] = tuple(_organization(single_currency).fields)
     return {

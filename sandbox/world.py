@@ -88,6 +88,8 @@ class World:
             **self.hubspot.planted_truth(),
             # Salesforce opportunities, deleted ones included (is_deleted: only queryAll sees them).
             "salesforce_opportunities": self.salesforce.opportunity_truth(),
+            # The org's own exchange rates (CurrencyType, DatedConversionRate), per 1 USD.
+            "salesforce_rates": self.salesforce.rates_truth(),
             "counts": self.counts(),
         }
 

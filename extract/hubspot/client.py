@@ -39,6 +39,7 @@ LEGACY_PATHS = {
     "crm/pipelines": "crm/v3/pipelines",
     "crm/associations": "crm/v4/associations",
     "account-info": "account-info/v3",
+    "settings/currencies": "settings/v3/currencies",
 }
 DATE_VERSION = re.compile(r"\d{4}-\d{2}(-beta)?")
 RESULTS = ("results", "*")  # where a page's records are: kept as the JSON text HubSpot sent

@@ -2,8 +2,9 @@
 is readable with its scopes, and the properties Thinline's models read are on the portal.
 
 One cheap call per row: account details, one record of each object, the deal pipelines, one
-owner, the property definitions of each object (nine calls). The API version was checked
-against ``versions.toml`` before these run.
+owner, one exchange rate (scope ``settings.currencies.read``; a portal without multi-currency
+answers an empty list, which passes), the property definitions of each object (ten calls).
+The API version was checked against ``versions.toml`` before these run.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def run_preflight(
         reads += [
             ("read deal pipelines", api.path("crm/pipelines", "deals")),
             ("read owners", api.path("crm/owners")),
+            ("read exchange rates", api.path("settings/currencies", "exchange-rates")),
         ]
         for name, path in reads:
             checks += guarded(SOURCE, name, lambda n=name, p=path: check_read(api, n, p))

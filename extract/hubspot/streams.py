@@ -22,6 +22,16 @@ version (``/crm/objects/2026-09/…``) or ``legacy`` (``/crm/v3/…`` and ``/crm
   row a later run merges replaces the deal's whole history. A deal archived between the search
   and the batch read comes back in the 207's ``errors`` and is skipped: the deals stream flags
   it deleted.
+* currencies (snapshot, one row per currency the portal uses) and exchange_rates (snapshot,
+  one row per rate the portal has set): the settings API (``settings/currencies``, scope
+  ``settings.currencies.read``). ``exchange-rates/current`` is read first: a portal without
+  multi-currency lists no rate, and then both streams land nothing and say so in one info
+  line. A currencies row is ``{"currencyCode", "isCompanyCurrency", "companyCurrency"`` (the
+  ``company-currency`` answer: ``id``, ``createdAt``) ``, "currentExchangeRate"`` (the rate
+  in effect, null for the company currency) ``}``; an exchange_rates row is the rate as
+  listed (``id``, ``fromCurrencyCode``, ``toCurrencyCode``, ``conversionRate``: company
+  currency per unit of ``fromCurrencyCode``, ``effectiveAt``, ``createdAt``, ``updatedAt``,
+  ``visibleInUI``). Sources: ``sandbox/hubspot_server.py``'s docstring.
 
 Properties: by default every property the properties API lists for the object, the portal's
 custom ones included, so the raw ``record`` holds them all (search and batch read carry the
@@ -49,7 +59,13 @@ from typing import Any, TypeVar
 
 from extract.base import LoadMode, RawRow, SourceError, Stream, Window
 from extract.http import Sleep
-from extract.hubspot.client import PROGRESS_PAGES, SEARCH_PAGE_MAX, HubSpotClient, next_after
+from extract.hubspot.client import (
+    PROGRESS_PAGES,
+    RESULTS,
+    SEARCH_PAGE_MAX,
+    HubSpotClient,
+    next_after,
+)
 from extract.hubspot.settings import HubSpotSettings
 
 ASSOCIATION_BATCH = 100  # the association batch endpoints accept at most 100 inputs
@@ -192,6 +208,18 @@ def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> li
             fetch=functools.partial(fetch_pipelines, client),
         ),
         Stream(
+            entity="currencies",
+            key_columns={"currency_code": "text"},
+            load_mode=LoadMode.SNAPSHOT,
+            fetch=functools.partial(fetch_currencies, client),
+        ),
+        Stream(
+            entity="exchange_rates",
+            key_columns={"exchange_rate_id": "text"},
+            load_mode=LoadMode.SNAPSHOT,
+            fetch=functools.partial(fetch_exchange_rates, client),
+        ),
+        Stream(
             entity="deal_contact_associations",
             key_columns={"deal_id": "bigint", "contact_id": "bigint"},
             load_mode=LoadMode.MERGE,
@@ -283,6 +311,59 @@ def fetch_pipelines(client: Callable[[], HubSpotClient], window: Window) -> Iter
             pipeline_id = pipeline.get("id")
             keys = (None if pipeline_id is None else str(pipeline_id),)
             yield RawRow(keys, pipeline, is_deleted=pipeline.get("archived") is True)
+
+
+def current_rates(api: HubSpotClient, entity: str) -> list[dict[str, Any]]:
+    """The exchange rates in effect; none (and one info line) on a portal without
+    multi-currency."""
+    page = api.page(api.path("settings/currencies", "exchange-rates", "current"), {}, RESULTS)
+    rates = [rate for rate in page.get("results") or [] if isinstance(rate, dict)]
+    if not rates:
+        api.log.info("hubspot: %s: the portal has no additional currency; nothing lands", entity)
+    return rates
+
+
+def fetch_currencies(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:
+    """The company currency, then each currency with a rate in effect; the window does not
+    apply."""
+    with client() as api:
+        rates = current_rates(api, "currencies")
+        if not rates:
+            return
+        company = api.page(api.path("settings/currencies", "company-currency"), {})
+        home = company.get("id")
+        yield RawRow(
+            (None if home is None else str(home),),
+            {
+                "currencyCode": home,
+                "isCompanyCurrency": True,
+                "companyCurrency": company,
+                "currentExchangeRate": None,
+            },
+        )
+        seen = {home}
+        for rate in rates:
+            code = rate.get("fromCurrencyCode")
+            if code in seen:
+                continue
+            seen.add(code)
+            record = {
+                "currencyCode": code,
+                "isCompanyCurrency": False,
+                "companyCurrency": company,
+                "currentExchangeRate": rate,
+            }
+            yield RawRow((None if code is None else str(code),), record)
+
+
+def fetch_exchange_rates(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:
+    """Every exchange rate the portal has set, past ones included; the window does not apply."""
+    with client() as api:
+        if not current_rates(api, "exchange_rates"):
+            return
+        for rate in api.list_all(api.path("settings/currencies", "exchange-rates"), {}):
+            rate_id = rate.get("id")
+            yield RawRow((None if rate_id is None else str(rate_id),), rate)
 
 
 def fetch_deal_contacts(client: Callable[[], HubSpotClient], window: Window) -> Iterator[RawRow]:

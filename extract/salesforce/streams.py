@@ -14,6 +14,15 @@ and members refer to them however long ago they last changed; so is the org's on
 Organization row (``organization``: its ``DefaultCurrencyIsoCode`` is the currency of every
 amount in a single-currency org, where records have no ``CurrencyIsoCode``).
 
+The org's own exchange rates are two more snapshots (:data:`CURRENCY_OBJECTS`), read whole
+every run: ``currency_types`` (``CurrencyType``: the static rate per currency, units per 1 unit
+of the corporate currency, and which currency is corporate) and ``dated_conversion_rates``
+(``DatedConversionRate``: the rate of each ``[StartDate, NextStartDate)`` range, which
+Salesforce applies to opportunities by CloseDate). Neither has ``IsDeleted``. A single-currency
+org has neither object and an org without advanced currency management has no
+DatedConversionRate; the stream asks the org's Describe Global (``GET …/sobjects/``) first and,
+when the object is not listed, logs one info line and yields nothing.
+
 The fields come from each object's describe (:mod:`extract.salesforce.fields`): whatever the
 org has, custom ``__c`` fields included, with the ones Thinline's models need (``required``)
 checked first. Records are kept as returned (``attributes`` included).
@@ -58,6 +67,9 @@ class SObjectType:
     # users and campaigns last modified long before any history start.
     snapshot: bool = False
     windowed: bool = True  # False: the whole object in one query (Organization: one row)
+    # The org feature the object exists with (None: every org has it); an org without it
+    # yields no rows, with one info line.
+    needs: str | None = None
 
     def query(self, fields: list[str] | tuple[str, ...], start: datetime, end: datetime) -> str:
         head = f"SELECT {', '.join(fields)} FROM {self.name}"
@@ -281,6 +293,50 @@ ORGANIZATION = SObjectType(
     windowed=False,
 )
 
+# The org's exchange rates: multi-currency orgs only, DatedConversionRate with advanced currency
+# management only. Neither object has IsDeleted.
+CURRENCY_OBJECTS = (
+    SObjectType(
+        "CurrencyType",
+        "currency_types",
+        "currency_type_id",
+        (
+            "Id",
+            "IsoCode",
+            "ConversionRate",
+            "DecimalPlaces",
+            "IsActive",
+            "IsCorporate",
+            "CreatedDate",
+            "LastModifiedDate",
+            CURSOR,
+        ),
+        required=("Id", "IsoCode", "ConversionRate", "IsActive", "IsCorporate", "CreatedDate"),
+        snapshot=True,
+        windowed=False,
+        needs="multiple currencies",
+    ),
+    SObjectType(
+        "DatedConversionRate",
+        "dated_conversion_rates",
+        "dated_conversion_rate_id",
+        (
+            "Id",
+            "IsoCode",
+            "ConversionRate",
+            "StartDate",
+            "NextStartDate",
+            "CreatedDate",
+            "LastModifiedDate",
+            CURSOR,
+        ),
+        required=("Id", "IsoCode", "ConversionRate", "StartDate", "NextStartDate", "CreatedDate"),
+        snapshot=True,
+        windowed=False,
+        needs="multiple currencies and advanced currency management",
+    ),
+)
+
 
 def build_streams(settings: SalesforceSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
     """The raw_salesforce streams; they share one OAuth session and its describes."""
@@ -297,7 +353,7 @@ def build_streams(settings: SalesforceSettings, *, sleep: Sleep = time.sleep) ->
             fetch=functools.partial(fetch_object, client, sobject),
             lookback=timedelta(minutes=settings.lookback_minutes),
         )
-        for sobject in (*OBJECTS, ORGANIZATION)
+        for sobject in (*OBJECTS, ORGANIZATION, *CURRENCY_OBJECTS)
     ]
 
 
@@ -306,6 +362,13 @@ def fetch_object(
 ) -> Iterator[RawRow | Skipped]:
     """Records whose SystemModstamp is in the window, deleted ones flagged, one row per Id."""
     with client() as api:
+        if sobject.needs and sobject.name not in _org_objects(api):
+            api.log.info(
+                "salesforce: the org has no %s (it needs %s); nothing to read",
+                sobject.name,
+                sobject.needs,
+            )
+            return
         selection = select(sobject, api.describe(sobject.name), f"{api.data_path}/queryAll")
         if selection.left_out:
             api.log.warning(
@@ -344,6 +407,15 @@ def fetch_object(
                 record_id = record.get("Id")
                 keys = (str(record_id) if record_id is not None else None,)
                 yield RawRow(keys, record, is_deleted=record.get("IsDeleted") is True)
+
+
+def _org_objects(api: SalesforceClient) -> set[str]:
+    """The objects the org has and shows the integration user (Describe Global)."""
+    body = api.get(f"{api.data_path}/sobjects/")
+    listed = body.get("sobjects") if isinstance(body, dict) else None
+    if not isinstance(listed, list):
+        raise SourceError("salesforce: the Describe Global answer has no sobjects list — rerun")
+    return {str(item["name"]) for item in listed if isinstance(item, dict) and item.get("name")}
 
 
 def _read_part(

@@ -15,7 +15,15 @@ from functools import partial
 import great_expectations as gx
 
 from quality.results import CRITICAL, WARNING
-from quality.suites.marts_fx import ECB_RATES, FACTS, build_ecb_suite, build_fx_suite
+from quality.suites.marts_fx import (
+    ECB_RATES,
+    FACTS,
+    HUBSPOT_RATES,
+    SALESFORCE_RATES,
+    build_crm_suite,
+    build_ecb_suite,
+    build_fx_suite,
+)
 from quality.suites.rules import INTEGER, LIVE, NUMBER, rows_check
 from thinline.attribution_models import ATTRIBUTION_MODELS
 
@@ -434,3 +442,9 @@ for _table, _fact in FACTS.items():
     SUITES[f"{_table}.fx_ecb"] = MartSuite(
         _table, partial(build_ecb_suite, _fact), (ECB_RATES,), CONVERTED_FROM[_table]
     )
+SUITES["fct_deals.fx_salesforce"] = MartSuite(
+    "fct_deals", partial(build_crm_suite, "salesforce"), SALESFORCE_RATES
+)
+SUITES["fct_deals.fx_hubspot"] = MartSuite(
+    "fct_deals", partial(build_crm_suite, "hubspot"), HUBSPOT_RATES
+)

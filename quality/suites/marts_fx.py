@@ -1,9 +1,10 @@
-"""Currency conversion checks on the marts, before publish (rule codes ``MART-FX-*``).
+"""Currency conversion checks on the marts, before publish.
 
 Every fact with ``*_reporting`` amounts carries its lineage: ``fx_rate_to_reporting`` (the
 rate every reporting amount is the amount times), ``fx_rate_date`` (the day it was published
 for) and ``fx_rate_source`` (``ecb``, ``manual`` or ``same_currency``). These rules hold that
-lineage to account: no amount goes unconverted, every reporting amount is the amount times
+lineage to account (codes ``<PREFIX>-001`` .. ``-004``, one prefix per fact): no amount goes
+unconverted, every reporting amount is the amount times
 the named rate, and an ECB rate is the one the ECB published, recomputed from ``raw_ecb``.
 """
 
@@ -22,6 +23,7 @@ ECB_RATES = "raw_ecb.reference_rates"
 @dataclass(frozen=True)
 class ConvertedFact:
     table: str
+    prefix: str  # of its rule codes: one code, one table
     key: str  # the fact's key column, named in the offending rows
     day: str  # SQL: the day the fact is converted on
     amounts: tuple[str, ...]  # columns whose <name>_reporting is the converted amount
@@ -29,14 +31,20 @@ class ConvertedFact:
 
 FACTS = {
     "fct_deals": ConvertedFact(
-        "fct_deals", "deal_key", "coalesce(close_date, created_date)", ("amount", "list_amount")
+        "fct_deals",
+        "MART-FXDEAL",
+        "deal_key",
+        "coalesce(close_date, created_date)",
+        ("amount", "list_amount"),
     ),
     **{
-        table: ConvertedFact(table, key, "spend_date", ("spend", "platform_conversion_value"))
-        for table, key in (
-            ("fct_ad_spend_daily", "ad_spend_key"),
-            ("fct_keyword_performance_daily", "keyword_performance_key"),
-            ("fct_search_term_performance_daily", "search_term_performance_key"),
+        table: ConvertedFact(
+            table, prefix, key, "spend_date", ("spend", "platform_conversion_value")
+        )
+        for table, prefix, key in (
+            ("fct_ad_spend_daily", "MART-FXSPEND", "ad_spend_key"),
+            ("fct_keyword_performance_daily", "MART-FXKW", "keyword_performance_key"),
+            ("fct_search_term_performance_daily", "MART-FXST", "search_term_performance_key"),
         )
     },
 }
@@ -60,7 +68,7 @@ def build_fx_suite(
         name=f"marts.{fact.table}.fx",
         expectations=[
             rows_check(
-                "MART-FX-001",
+                f"{fact.prefix}-001",
                 CRITICAL,
                 "every amount has a rate: a currency and day with none stops the publish",
                 f"select currency_code, {fact.day} as rate_day, count(*) as facts "
@@ -68,7 +76,7 @@ def build_fx_suite(
                 "group by 1, 2 order by 2, 1",
             ),
             rows_check(
-                "MART-FX-002",
+                f"{fact.prefix}-002",
                 CRITICAL,
                 "every reporting amount is the amount times fx_rate_to_reporting, exactly",
                 f"select {fact.key}, currency_code, fx_rate_to_reporting, "
@@ -77,14 +85,14 @@ def build_fx_suite(
                 f"order by {fact.key}",
             ),
             rows_check(
-                "MART-FX-004",
+                f"{fact.prefix}-004",
                 WARNING,
-                f"a rate is at most {max_rate_age_days} days older than the day it converts "
-                "(a day after the source's newest rate in use counts as that day)",
+                f"an ECB rate is at most {max_rate_age_days} days older than the day it converts "
+                "(a day after the newest ECB rate in use counts as that day)",
                 "select currency_code, fx_rate_source, rate_day, fx_rate_date, count(*) as facts "
                 f"from (select currency_code, fx_rate_source, {fact.day} as rate_day, "
-                "fx_rate_date, max(fx_rate_date) over (partition by fx_rate_source) as newest "
-                "from {batch} where fx_rate_source <> 'same_currency') as converted "
+                "fx_rate_date, max(fx_rate_date) over () as newest "
+                "from {batch} where fx_rate_source = 'ecb') as converted "
                 f"where least(rate_day, newest) - fx_rate_date > {max_rate_age_days} "
                 "group by 1, 2, 3, 4 order by 3, 1",
             ),
@@ -114,7 +122,7 @@ def build_ecb_suite(fact: ConvertedFact) -> gx.ExpectationSuite:
         name=f"marts.{fact.table}.fx_ecb",
         expectations=[
             rows_check(
-                "MART-FX-003",
+                f"{fact.prefix}-003",
                 CRITICAL,
                 "an ECB rate is the cross rate of the ECB's published rates on fx_rate_date, "
                 "recomputed from raw_ecb",
@@ -131,5 +139,79 @@ def build_ecb_suite(fact: ConvertedFact) -> gx.ExpectationSuite:
                 "or least(base.rate_date, target.rate_date) <> fct.fx_rate_date "
                 "order by 2, 1",
             ),
+        ],
+    )
+
+
+SALESFORCE_RATES = ("raw_salesforce.dated_conversion_rates", "raw_salesforce.currency_types")
+HUBSPOT_RATES = ("raw_hubspot.exchange_rates",)
+ALWAYS = "date '0001-01-01'"  # a rate in force on every day
+
+
+def _salesforce_units(currency: str, day: str) -> str:
+    """SQL (lateral): units of ``currency`` per corporate unit on ``day``, the dated range
+    holding it, else the static CurrencyType rate; and the day that rate took effect."""
+    start, upto = "(record->>'StartDate')::date", "nullif(record->>'NextStartDate', '')::date"
+    return (
+        f"select since, units from (select {start} as since, "
+        "(record->>'ConversionRate')::numeric as units, 1 as pick "
+        "from raw_salesforce.dated_conversion_rates "
+        f"where not is_deleted and upper(record->>'IsoCode') = {currency} and {start} <= {day} "
+        f"and ({upto} is null or {day} < {upto}) "
+        f"union all select {ALWAYS}, (record->>'ConversionRate')::numeric, 2 "
+        "from raw_salesforce.currency_types "
+        f"where not is_deleted and upper(record->>'IsoCode') = {currency}) as rates "
+        "order by pick limit 1"
+    )
+
+
+def _hubspot_units(currency: str, day: str) -> str:
+    """SQL (lateral): units of ``currency`` per company-currency unit on ``day`` (1 / the rate
+    in effect; the company currency is 1 since always), and the day that rate took effect."""
+    effective = "(record->>'effectiveAt')::timestamptz"
+    return (
+        f"select since, units from (select ({effective} at time zone 'UTC')::date as since, "
+        f"1 / (record->>'conversionRate')::numeric as units, {effective} as moment "
+        "from raw_hubspot.exchange_rates where not is_deleted "
+        f"and upper(record->>'fromCurrencyCode') = {currency} "
+        f"and ({effective} at time zone 'UTC')::date <= {day} "
+        f"union all select {ALWAYS}, 1, null from raw_hubspot.exchange_rates "
+        f"where not is_deleted and upper(record->>'toCurrencyCode') = {currency}) as rates "
+        "order by moment desc nulls last limit 1"
+    )
+
+
+def build_crm_suite(crm: str) -> gx.ExpectationSuite:
+    """A deal converted at its CRM's own rate: the rate recomputed from the CRM's raw rates."""
+    rule, units = {
+        "salesforce": ("MART-FXDEAL-005", _salesforce_units),
+        "hubspot": ("MART-FXDEAL-006", _hubspot_units),
+    }[crm]
+    converted = (
+        "select deal_key, currency_code, reporting_currency_code, "
+        "coalesce(close_date, created_date) as rate_day, fx_rate_date, fx_rate_to_reporting "
+        f"from {{batch}} where fx_rate_source = '{crm}' and crm = '{crm}'"
+    )
+    crm_date = (
+        f"coalesce(least(nullif(base.since, {ALWAYS}), nullif(target.since, {ALWAYS})), {ALWAYS})"
+    )
+    return gx.ExpectationSuite(
+        name=f"marts.fct_deals.fx_{crm}",
+        expectations=[
+            rows_check(
+                rule,
+                CRITICAL,
+                f"a deal converted at {crm}'s own rate: the rate and its day recomputed from "
+                f"raw_{crm}'s rates on the deal's close date",
+                "select fct.deal_key, fct.currency_code, fct.rate_day, fct.fx_rate_date, "
+                f"fct.fx_rate_to_reporting, round(target.units / base.units, 10) as {crm}_rate, "
+                f"{crm_date} as {crm}_rate_date from ({converted}) as fct "
+                f"left join lateral ({units('fct.currency_code', 'fct.rate_day')}) as base "
+                "on true left join lateral ("
+                f"{units('fct.reporting_currency_code', 'fct.rate_day')}) as target on true "
+                "where base.units is null or target.units is null "
+                "or round(target.units / base.units, 10) <> fct.fx_rate_to_reporting "
+                f"or {crm_date} <> fct.fx_rate_date order by 1",
+            )
         ],
     )

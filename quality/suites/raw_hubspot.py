@@ -270,6 +270,78 @@ def build_deal_stage_history_suite() -> gx.ExpectationSuite:
     )
 
 
+def positive_number(value: str) -> str:
+    """SQL true when ``value`` (text) is not a number > 0 (null included)."""
+    return (
+        f"(coalesce({value}, '') !~ '{NUMBER}' "
+        f"or case when {value} ~ '{NUMBER}' then ({value})::numeric <= 0 end)"
+    )
+
+
+def build_currencies_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-CURRENCY", "currency_code"
+    rate = "record->'currentExchangeRate'->>'conversionRate'"
+    return build_suite(
+        "currencies",
+        [
+            *raw_table_expectations(prefix, {key: "text"}, {key: "record->>'currencyCode'"}),
+            rows_check(
+                f"{prefix}-010",
+                CRITICAL,
+                "currencyCode and the company currency's id are 3-letter codes",
+                f"select {key}, record->'companyCurrency'->>'id' as company_currency "
+                f"from {{batch}} where {LIVE} "
+                f"and (coalesce(record->>'currencyCode', '') !~ '{CURRENCY}' "
+                f"or coalesce(record->'companyCurrency'->>'id', '') !~ '{CURRENCY}')",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                CRITICAL,
+                "a currency other than the company currency has a current rate > 0",
+                f"select {key}, {rate} as conversion_rate from {{batch}} "
+                f"where {LIVE} and record->>'isCompanyCurrency' is distinct from 'true' "
+                f"and {positive_number(rate)}",
+            ),
+        ],
+    )
+
+
+def build_exchange_rates_suite() -> gx.ExpectationSuite:
+    prefix, key = "HS-FXRATE", "exchange_rate_id"
+    codes = ("fromCurrencyCode", "toCurrencyCode")
+    rate = "record->>'conversionRate'"
+    listed = ", ".join(f"record->>'{code}' as {code}" for code in codes)
+    return build_suite(
+        "exchange_rates",
+        [
+            *raw_table_expectations(prefix, {key: "text"}, {key: OBJECT_ID}),
+            rows_check(
+                f"{prefix}-010",
+                CRITICAL,
+                "conversionRate is a number > 0",
+                f"select {key}, record->>'conversionRate' as conversion_rate from {{batch}} "
+                f"where {LIVE} and {positive_number(rate)}",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                CRITICAL,
+                "fromCurrencyCode and toCurrencyCode are 3-letter codes",
+                f"select {key}, {listed} "
+                f"from {{batch}} where {LIVE} and ("
+                + " or ".join(f"coalesce(record->>'{c}', '') !~ '{CURRENCY}'" for c in codes)
+                + ")",
+            ),
+            rows_check(
+                f"{prefix}-012",
+                CRITICAL,
+                "effectiveAt is present and an ISO date-time",
+                f"select {key}, record->>'effectiveAt' as effective_at from {{batch}} "
+                f"where {LIVE} and coalesce(record->>'effectiveAt', '') !~ '{ISO_DATETIME}'",
+            ),
+        ],
+    )
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.contacts": build_contacts_suite,
     f"{SCHEMA}.companies": build_companies_suite,
@@ -278,6 +350,8 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.deal_pipelines": build_deal_pipelines_suite,
     f"{SCHEMA}.deal_contact_associations": build_deal_contact_associations_suite,
     f"{SCHEMA}.deal_stage_history": build_deal_stage_history_suite,
+    f"{SCHEMA}.currencies": build_currencies_suite,
+    f"{SCHEMA}.exchange_rates": build_exchange_rates_suite,
 }
 
 
@@ -294,4 +368,6 @@ HEALTH: dict[str, Health] = {
     "raw_hubspot.deal_pipelines": Health("HS-PIPELINE"),
     "raw_hubspot.deal_contact_associations": Health("HS-ASSOC"),
     "raw_hubspot.deal_stage_history": Health("HS-STAGEHIST", _hubspot("hs_lastmodifieddate"), CRM),
+    "raw_hubspot.currencies": Health("HS-CURRENCY"),
+    "raw_hubspot.exchange_rates": Health("HS-FXRATE"),
 }

@@ -339,6 +339,94 @@ def build_organization_suite() -> gx.ExpectationSuite:
     )
 
 
+def positive_rate_rule(rule: str, key: str) -> gxe.UnexpectedRowsExpectation:
+    rate = "ConversionRate"
+    return rows_check(
+        rule,
+        CRITICAL,
+        f"{rate} is a JSON number > 0 (units per 1 unit of the corporate currency)",
+        f"select {key}, record->'{rate}' as conversion_rate from {{batch}} where {LIVE} "
+        f"and ({jtype(rate)} is distinct from 'number' or ({value(rate)})::numeric <= 0)",
+    )
+
+
+def iso_code_rule(rule: str, key: str) -> gxe.UnexpectedRowsExpectation:
+    return rows_check(
+        rule,
+        CRITICAL,
+        "IsoCode is a three-letter ISO 4217 code",
+        f"select {key}, {value('IsoCode')} as iso_code from {{batch}} "
+        f"where {LIVE} and coalesce({value('IsoCode')}, '') !~ '{CURRENCY}'",
+    )
+
+
+def build_currency_types_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-CURRENCY", "currency_type_id"
+    return build_suite(
+        "currency_types",
+        prefix,
+        key,
+        [
+            iso_code_rule(f"{prefix}-012", key),
+            positive_rate_rule(f"{prefix}-013", key),
+            boolean_rule(f"{prefix}-014", CRITICAL, key, "IsActive", "IsCorporate"),
+            rows_check(
+                f"{prefix}-015",
+                CRITICAL,
+                "exactly one currency is the corporate currency (when the org has any)",
+                # The whole table, also on a batch-scoped night (as SF-ORG-012).
+                "select count(*) filter (where record->'IsCorporate' = 'true'::jsonb) "
+                f"as corporate_currencies from {SCHEMA}.currency_types where {LIVE} "
+                "having count(*) > 0 "
+                "and count(*) filter (where record->'IsCorporate' = 'true'::jsonb) <> 1",
+            ),
+        ],
+    )
+
+
+def build_dated_conversion_rates_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-DATEDRATE", "dated_conversion_rate_id"
+    start, following = value("StartDate"), value("NextStartDate")
+    # NextStartDate is nillable: a range without one is open-ended.
+    end = f"coalesce({following}, '9999-12-31')"
+    return build_suite(
+        "dated_conversion_rates",
+        prefix,
+        key,
+        [
+            iso_code_rule(f"{prefix}-012", key),
+            positive_rate_rule(f"{prefix}-013", key),
+            date_rule(f"{prefix}-014", CRITICAL, key, "StartDate", required=True),
+            date_rule(f"{prefix}-015", CRITICAL, key, "NextStartDate", required=False),
+            rows_check(
+                f"{prefix}-016",
+                CRITICAL,
+                "StartDate is before NextStartDate",
+                f"select {key}, {start} as start_date, {following} as next_start_date "
+                f"from {{batch}} where {LIVE} and {start} ~ '{DATE}' and {end} ~ '{DATE}' "
+                f"and {start} >= {end}",
+            ),
+            rows_check(
+                f"{prefix}-017",
+                CRITICAL,
+                "the ranges of one IsoCode do not overlap",
+                # The whole table: an overlap can pair a row of tonight with an older one.
+                # ISO dates compare as text; malformed ones are SF-DATEDRATE-014/015's.
+                "select a.dated_conversion_rate_id, b.dated_conversion_rate_id as overlapping_id, "
+                "a.record->>'IsoCode' as iso_code "
+                f"from {SCHEMA}.dated_conversion_rates as a "
+                f"join {SCHEMA}.dated_conversion_rates as b "
+                "on a.record->>'IsoCode' = b.record->>'IsoCode' "
+                "and a.dated_conversion_rate_id < b.dated_conversion_rate_id "
+                f"where not coalesce(a.is_deleted, false) and not coalesce(b.is_deleted, false) "
+                f"and a.{start} ~ '{DATE}' and b.{start} ~ '{DATE}' "
+                f"and a.{start} < coalesce(b.{following}, '9999-12-31') "
+                f"and b.{start} < coalesce(a.{following}, '9999-12-31')",
+            ),
+        ],
+    )
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.leads": build_leads_suite,
     f"{SCHEMA}.contacts": build_contacts_suite,
@@ -350,6 +438,8 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.campaigns": build_campaigns_suite,
     f"{SCHEMA}.campaign_members": build_campaign_members_suite,
     f"{SCHEMA}.organization": build_organization_suite,
+    f"{SCHEMA}.currency_types": build_currency_types_suite,
+    f"{SCHEMA}.dated_conversion_rates": build_dated_conversion_rates_suite,
 }
 
 SF_STAMP = json_day("record->>'SystemModstamp'")
@@ -365,4 +455,6 @@ HEALTH: dict[str, Health] = {
     "raw_salesforce.campaigns": Health("SF-CAMPAIGN", SF_STAMP),
     "raw_salesforce.campaign_members": Health("SF-CAMPMEMBER", SF_STAMP, CRM),
     "raw_salesforce.organization": Health("SF-ORG"),
+    "raw_salesforce.currency_types": Health("SF-CURRENCY", SF_STAMP),
+    "raw_salesforce.dated_conversion_rates": Health("SF-DATEDRATE", SF_STAMP),
 }

@@ -378,7 +378,8 @@ def test_contacts_from_meta_and_linkedin_clicks_land_their_click_ids(
 
 # Issue 13: HubSpot as its docs describe it today (date versions, service keys, properties).
 DATED_PATH = re.compile(
-    r"/(crm/objects|crm/properties|crm/owners|crm/pipelines|crm/associations|account-info)"
+    r"/(crm/objects|crm/properties|crm/owners|crm/pipelines|crm/associations|account-info"
+    r"|settings/currencies)"
     r"/(\d{4}-\d{2})(/.*)?"
 )
 
@@ -532,6 +533,7 @@ def test_doctor_rows_are_all_ok_at_the_defaults(world, make_settings) -> None:
         "read deals",
         "read deal pipelines",
         "read owners",
+        "read exchange rates",
         "properties contacts",
         "properties companies",
         "properties deals",

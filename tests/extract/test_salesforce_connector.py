@@ -24,7 +24,7 @@ from extract.salesforce.streams import OBJECTS
 from sandbox import Faults, World, serve
 from sandbox.faults import Fault
 from sandbox.http import Request, Response
-from sandbox.salesforce_data import RAW_TABLES
+from sandbox.salesforce_data import RATE_TABLES, RAW_TABLES
 from sandbox.salesforce_server import NEXT_PAGE, SalesforceServer
 from thinline.doctor import source_checks
 
@@ -79,7 +79,7 @@ def test_every_object_reads_to_the_end_and_matches_truth(
         assert server is not None
         tokens = token_calls(server)
 
-    assert set(rows) == {*RAW_TABLES.values(), "organization"}
+    assert set(rows) == {*RAW_TABLES.values(), *RATE_TABLES.values(), "organization"}
     for entity, expected in truth["counts"]["salesforce"].items():
         deleted = sum(row.is_deleted for row in rows[entity])
         assert (len(rows[entity]) - deleted, deleted) == (expected["active"], expected["archived"])
@@ -369,7 +369,7 @@ def test_a_single_currency_org_lands_every_object_and_its_default_currency(
     ):
         ensure_ops(conn)
         every = streams(settings_for(make_settings, org), sleeps)
-        assert set(every) == {*RAW_TABLES.values(), "organization"}
+        assert set(every) == {*RAW_TABLES.values(), *RATE_TABLES.values(), "organization"}
         assert every["organization"].load_mode is LoadMode.SNAPSHOT
         for entity, stream in every.items():
             load_stream(conn, "salesforce", stream, EVERYTHING, f"single-{entity}")

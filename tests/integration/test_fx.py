@@ -1,7 +1,9 @@
 """Every converted amount in `analytics` can be redone by hand: the amount times the rate its
-lineage columns name, and an ECB rate is the cross rate of the rates the ECB published (the
-stand-in's data: the ECB's real history) on the newest publishing day on or before the day the
-fact converts on. Read-only: reuses the session's `published_company`."""
+lineage columns name. A deal converts at its own CRM's rate (Salesforce's dated range holding
+its close date, HubSpot's rate in effect then), so revenue per rep and month equals what the
+CRM itself shows; everything else at the ECB's cross rate of the newest publishing day on or
+before its day (the stand-in's data: the ECB's real history). Read-only: reuses the session's
+`published_company`."""
 
 from __future__ import annotations
 
@@ -13,18 +15,25 @@ from decimal import ROUND_HALF_UP, Decimal
 import psycopg
 import pytest
 
+from sandbox import World
+from sandbox.clock import EPOCH
 from sandbox.ecb_rates import published
+from sandbox.hubspot_data import exchange_rates
 from tests.integration.conftest import DAY
 
 pytestmark = pytest.mark.integration
 
 START_DATE = date(2026, 1, 1)  # THINLINE_START_DATE of the published company
 TEN_PLACES = Decimal("1e-10")
+CENT = Decimal("0.01")
 FACTS = {  # table -> (the day it converts on, its amounts)
-    "fct_deals": ("coalesce(close_date, created_date)", ("amount", "list_amount")),
     "fct_ad_spend_daily": ("spend_date", ("spend", "platform_conversion_value")),
     "fct_keyword_performance_daily": ("spend_date", ("spend", "platform_conversion_value")),
 }
+
+
+DEAL_DAY = "coalesce(close_date, created_date)"
+DEAL_AMOUNTS = ("amount", "list_amount")
 
 
 @functools.cache
@@ -40,12 +49,13 @@ def ecb_newest(currency: str, day: date) -> tuple[date, Decimal] | None:
 
 
 def rows(url: str, table: str) -> list[dict]:
-    day, amounts = FACTS[table]
+    day, amounts = (DEAL_DAY, DEAL_AMOUNTS) if table == "fct_deals" else FACTS[table]
     columns = ", ".join(f"{a}, {a}_reporting" for a in amounts)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             f"select currency_code, reporting_currency_code, {day} as rate_day, "
-            f"fx_rate_to_reporting, fx_rate_date, fx_rate_source, {columns} from analytics.{table}"
+            f"fx_rate_to_reporting, fx_rate_date, fx_rate_source, {columns} "
+            f"from analytics.{table}"
         )
         names = [c.name for c in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -92,3 +102,81 @@ def test_spend_in_three_currencies_converts_weekends_at_the_last_published_rate(
         f for f in facts if f["rate_day"] == date(2026, 1, 1) and f["currency_code"] != "USD"
     ]
     assert new_year and {f["fx_rate_date"] for f in new_year} == {date(2025, 12, 31)}
+
+
+def salesforce_rate(world: World, currency: str, day: date) -> tuple[Decimal, date]:
+    """USD per unit from the org's dated range holding ``day``: 1 / ConversionRate, as
+    Salesforce divides by it, to 10 places; and the range's start."""
+    for r in world.truth()["salesforce_rates"]["dated_conversion_rates"]:
+        start, end = date.fromisoformat(r["start_date"]), r["next_start_date"]
+        if (
+            r["iso_code"] == currency
+            and start <= day
+            and (not end or day < date.fromisoformat(end))
+        ):
+            rate = (1 / Decimal(r["conversion_rate"])).quantize(TEN_PLACES, ROUND_HALF_UP)
+            return rate, start
+    raise AssertionError(f"the org has no {currency} range for {day}")
+
+
+def hubspot_rate(world: World, currency: str, day: date) -> tuple[Decimal, date] | None:
+    """The portal's rate in effect on ``day`` (company currency per unit), and its day."""
+    rates = {
+        (EPOCH + timedelta(milliseconds=r.effective_ms)).date(): r.conversion_rate
+        for r in exchange_rates(world.config)
+        if r.from_currency == currency
+    }
+    effective = max((d for d in rates if d <= day), default=None)
+    return (rates[effective], effective) if effective else None
+
+
+def test_deals_convert_at_their_own_crm_rates(published_company: dict, world: World) -> None:
+    facts = rows(published_company["url"], "fct_deals")
+    sources = Counter(f["fx_rate_source"] for f in facts)
+    assert sources["salesforce"] > 10 and sources["hubspot"] > 10, sources
+    for fact in facts:
+        if fact["amount"] is not None:
+            assert fact["amount_reporting"] == fact["amount"] * fact["fx_rate_to_reporting"]
+        if fact["fx_rate_source"] == "salesforce":
+            rate, start = salesforce_rate(world, fact["currency_code"], fact["rate_day"])
+            assert (fact["fx_rate_to_reporting"], fact["fx_rate_date"]) == (rate, start), fact
+        elif fact["fx_rate_source"] == "hubspot":
+            found = hubspot_rate(world, fact["currency_code"], fact["rate_day"])
+            assert found is not None, fact
+            assert (fact["fx_rate_to_reporting"], fact["fx_rate_date"]) == found, fact
+        else:
+            assert fact["fx_rate_source"] == "same_currency", fact  # every EUR deal: its CRM
+
+
+def test_won_revenue_per_rep_and_month_equals_the_crms_own_conversion(
+    published_company: dict, world: World
+) -> None:
+    """What each CRM's report shows: Salesforce divides by the range's ConversionRate,
+    HubSpot multiplies by the rate in effect at close; per rep and month, to the cent."""
+    with psycopg.connect(published_company["url"]) as conn:
+        won = conn.execute(
+            "select crm, owner_id, close_date, currency_code, amount, amount_reporting "
+            "from analytics.fct_deals where is_won and amount is not null"
+        ).fetchall()
+    thinline: dict[tuple, Decimal] = {}
+    crm: dict[tuple, Decimal] = {}
+    for source, owner, day, currency, amount, reporting in won:
+        key = (source, owner, day.replace(day=1))
+        thinline[key] = thinline.get(key, Decimal(0)) + reporting
+        if currency == "USD":
+            converted = amount
+        elif source == "salesforce":
+            for r in world.truth()["salesforce_rates"]["dated_conversion_rates"]:
+                start, end = date.fromisoformat(r["start_date"]), r["next_start_date"]
+                if r["iso_code"] == currency and start <= day < date.fromisoformat(
+                    end or "9999-12-31"
+                ):
+                    converted = amount / Decimal(r["conversion_rate"])
+        else:
+            found = hubspot_rate(world, currency, day)
+            assert found is not None
+            converted = amount * found[0]
+        crm[key] = crm.get(key, Decimal(0)) + converted
+    assert thinline.keys() == crm.keys() and len(crm) > 5
+    off = {key: thinline[key] - crm[key] for key in crm if abs(thinline[key] - crm[key]) > CENT}
+    assert off == {}, off

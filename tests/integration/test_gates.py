@@ -165,9 +165,9 @@ def test_a_currency_without_a_rate_stops_at_validate_marts_naming_it(
     with pytest.raises(QualityGateError) as raised:
         pipeline.validate_marts("no-rate")
     failures = raised.value.report.critical_failures
-    assert [f.rule for f in failures] == ["MART-FX-001"]
+    assert [f.rule for f in failures] == ["MART-FXSPEND-001"]
     assert "GBP" in failures[0].line() and str(day) in failures[0].line()  # currency and day
-    assert "MART-FX-001" in str(raised.value)
+    assert "MART-FXSPEND-001" in str(raised.value)
     assert published(company["url"]) == before  # nothing was published
 
 

@@ -43,6 +43,7 @@ final as (
         on
             ad_spend.spend_date = fx_rates.date_day
             and ad_spend.currency_code = fx_rates.currency_code
+            and fx_rates.rate_scope = 'all'
 
 )
 

@@ -138,6 +138,8 @@ final as (
         on
             coalesce(deal_dates.close_date, deal_dates.created_date) = fx_rates.date_day
             and deal_dates.currency_code = fx_rates.currency_code
+            -- the deal's own CRM's rates first (var fx_rate_sources)
+            and deal_dates.crm = fx_rates.rate_scope
     left join stage_mapping
         on
             deal_dates.crm = stage_mapping.crm

@@ -71,6 +71,7 @@ final as (
         on
             keywords.spend_date = fx_rates.date_day
             and keywords.currency_code = fx_rates.currency_code
+            and fx_rates.rate_scope = 'all'
 
 )
 

@@ -80,6 +80,7 @@ final as (
         on
             search_terms.spend_date = fx_rates.date_day
             and search_terms.currency_code = fx_rates.currency_code
+            and fx_rates.rate_scope = 'all'
 
 )
 

@@ -137,6 +137,12 @@ chosen_rows as (
         on
             ranked_rows.month_start = fx_rates.date_day
             and ranked_rows.currency_code = fx_rates.currency_code
+            -- a rep's or team's quota converts like its bookings: with its CRM's rates first
+            and fx_rates.rate_scope = case
+                when split_part(ranked_rows.owner_id, ':', 1) in ('hubspot', 'salesforce')
+                    then split_part(ranked_rows.owner_id, ':', 1)
+                else 'all'
+            end
     where ranked_rows.choice_rank = 1
 
 ),
