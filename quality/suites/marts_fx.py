@@ -1,5 +1,8 @@
 """Currency conversion checks on the marts, before publish.
 
+(A query with a join gets ``{batch}`` as a bare subquery from GX: it needs its own alias there,
+which PostgreSQL before 16 insists on.)
+
 Every fact with ``*_reporting`` amounts carries its lineage: ``fx_rate_to_reporting`` (the
 rate every reporting amount is the amount times), ``fx_rate_date`` (the day it was published
 for) and ``fx_rate_source`` (``ecb``, ``manual`` or ``same_currency``). These rules hold that
@@ -116,7 +119,8 @@ def _units_per_euro(currency: str, day: str) -> str:
 def build_ecb_suite(fact: ConvertedFact) -> gx.ExpectationSuite:
     converted = (
         f"select distinct currency_code, reporting_currency_code, {fact.day} as rate_day, "
-        f"fx_rate_date, fx_rate_to_reporting from {{batch}} where fx_rate_source = 'ecb'"
+        "fx_rate_date, fx_rate_to_reporting from {batch} as fct_rows "
+        "where fx_rate_source = 'ecb'"
     )
     return gx.ExpectationSuite(
         name=f"marts.{fact.table}.fx_ecb",
@@ -190,7 +194,7 @@ def build_crm_suite(crm: str) -> gx.ExpectationSuite:
     converted = (
         "select deal_key, currency_code, reporting_currency_code, "
         "coalesce(close_date, created_date) as rate_day, fx_rate_date, fx_rate_to_reporting "
-        f"from {{batch}} where fx_rate_source = '{crm}' and crm = '{crm}'"
+        f"from {{batch}} as fct_rows where fx_rate_source = '{crm}' and crm = '{crm}'"
     )
     crm_date = (
         f"coalesce(least(nullif(base.since, {ALWAYS}), nullif(target.since, {ALWAYS})), {ALWAYS})"

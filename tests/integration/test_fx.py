@@ -16,10 +16,9 @@ import psycopg
 import pytest
 
 from sandbox import World
-from sandbox.clock import EPOCH
 from sandbox.ecb_rates import published
-from sandbox.hubspot_data import exchange_rates
 from tests.integration.conftest import DAY
+from tests.integration.crm_rates import hubspot_rate, salesforce_range, salesforce_rate
 
 pytestmark = pytest.mark.integration
 
@@ -104,32 +103,6 @@ def test_spend_in_three_currencies_converts_weekends_at_the_last_published_rate(
     assert new_year and {f["fx_rate_date"] for f in new_year} == {date(2025, 12, 31)}
 
 
-def salesforce_rate(world: World, currency: str, day: date) -> tuple[Decimal, date]:
-    """USD per unit from the org's dated range holding ``day``: 1 / ConversionRate, as
-    Salesforce divides by it, to 10 places; and the range's start."""
-    for r in world.truth()["salesforce_rates"]["dated_conversion_rates"]:
-        start, end = date.fromisoformat(r["start_date"]), r["next_start_date"]
-        if (
-            r["iso_code"] == currency
-            and start <= day
-            and (not end or day < date.fromisoformat(end))
-        ):
-            rate = (1 / Decimal(r["conversion_rate"])).quantize(TEN_PLACES, ROUND_HALF_UP)
-            return rate, start
-    raise AssertionError(f"the org has no {currency} range for {day}")
-
-
-def hubspot_rate(world: World, currency: str, day: date) -> tuple[Decimal, date] | None:
-    """The portal's rate in effect on ``day`` (company currency per unit), and its day."""
-    rates = {
-        (EPOCH + timedelta(milliseconds=r.effective_ms)).date(): r.conversion_rate
-        for r in exchange_rates(world.config)
-        if r.from_currency == currency
-    }
-    effective = max((d for d in rates if d <= day), default=None)
-    return (rates[effective], effective) if effective else None
-
-
 def test_deals_convert_at_their_own_crm_rates(published_company: dict, world: World) -> None:
     facts = rows(published_company["url"], "fct_deals")
     sources = Counter(f["fx_rate_source"] for f in facts)
@@ -166,12 +139,7 @@ def test_won_revenue_per_rep_and_month_equals_the_crms_own_conversion(
         if currency == "USD":
             converted = amount
         elif source == "salesforce":
-            for r in world.truth()["salesforce_rates"]["dated_conversion_rates"]:
-                start, end = date.fromisoformat(r["start_date"]), r["next_start_date"]
-                if r["iso_code"] == currency and start <= day < date.fromisoformat(
-                    end or "9999-12-31"
-                ):
-                    converted = amount / Decimal(r["conversion_rate"])
+            converted = amount / salesforce_range(world, currency, day)[0]
         else:
             found = hubspot_rate(world, currency, day)
             assert found is not None

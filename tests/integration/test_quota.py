@@ -17,8 +17,9 @@ import psycopg
 import pytest
 import yaml
 
-from sandbox import ecb_rates
+from sandbox import World, ecb_rates
 from tests.integration.conftest import DAY
+from tests.integration.crm_rates import hubspot_rate, salesforce_rate
 
 pytestmark = pytest.mark.integration
 
@@ -107,7 +108,8 @@ def months_of(first: date, last: date) -> list[date]:
 class QuotaBook:
     """The seed's rules, written out once more: the row in force, ramps, FX, team sums."""
 
-    def __init__(self, reps: list[Rep]) -> None:
+    def __init__(self, reps: list[Rep], world: World) -> None:
+        self.world = world
         self.rows = read_seed_quotas()
         self.rates = read_usd_rates()
         self.reps = reps
@@ -138,10 +140,17 @@ class QuotaBook:
             default=None,
         )
 
-    def in_usd(self, row: QuotaRow, month: date) -> Decimal:
+    def in_usd(self, row: QuotaRow, owner_id: str, month: date) -> Decimal:
+        """Like the owner's bookings: its CRM's rate first, then the ECB's, then the seed's."""
         if row.currency_code == "USD":
             return row.monthly_amount
-        rate = ecb_usd_rate(month, row.currency_code)
+        crm = owner_id.split(":", 1)[0]
+        found = None
+        if crm == "hubspot":
+            found = hubspot_rate(self.world, row.currency_code, month)
+        elif crm == "salesforce":
+            found = salesforce_rate(self.world, row.currency_code, month)
+        rate = found[0] if found else ecb_usd_rate(month, row.currency_code)
         if rate is None:  # before the ECB's first loaded rate: the manual seed
             seed = self.rates[month, row.currency_code] / self.rates[month, "USD"]
             rate = seed.quantize(Decimal("1e-10"))
@@ -153,7 +162,7 @@ class QuotaBook:
         row = self.row_in_force("rep", rep.sales_rep_id, month)
         if joined_after or left_before or row is None:
             return Decimal(0)
-        amount = self.in_usd(row, month)
+        amount = self.in_usd(row, rep.sales_rep_id, month)
         if row.owner_id.endswith("*") and rep.active_from is not None:
             since = (month.year - rep.active_from.year) * 12 + month.month - rep.active_from.month
             amount *= self.ramp[since] if since < len(self.ramp) else 1
@@ -164,7 +173,7 @@ class QuotaBook:
             return self.rep_month(next(r for r in self.reps if r.sales_rep_id == owner_id), month)
         own = self.row_in_force("team", owner_id, month)
         if own is not None:
-            return self.in_usd(own, month)
+            return self.in_usd(own, owner_id, month)
         members = [rep for rep in self.reps if rep.team_key == owner_id]
         return sum((self.rep_month(rep, month) for rep in members), Decimal(0))
 
@@ -306,8 +315,8 @@ def test_team_rows_add_up_their_reps(published: dict) -> None:
             assert abs(row["quota"] - rep_quota) <= CENT / 2 * (len(reps) + 1), row
 
 
-def test_quotas_follow_the_seed_ramps_and_fx(published: dict) -> None:
-    book = QuotaBook(published["reps"])
+def test_quotas_follow_the_seed_ramps_and_fx(published: dict, world: World) -> None:
+    book = QuotaBook(published["reps"], world)
     for row in published["rows"]:
         if row["period_type"] == "day" and row["date_day"].isoweekday() > 5:
             assert row["quota"] == 0  # no working day, no quota

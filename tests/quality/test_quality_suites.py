@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from great_expectations.expectations.metrics.query_metric_provider import _query_has_join_clause
 
 from quality.results import QualityGateError, QualityReport, RuleResult, redact
 from quality.runner import driver_url, libpq_url
@@ -108,3 +109,16 @@ def test_gate_message_is_a_summary_then_one_line_per_critical_failure() -> None:
         "raw_hubspot.deals HS-DEAL-010 [critical] unexpected_rows_expectation (amount is a "
         'number when set): 1 unexpected rows; sample [{"deal_id": 1, "amount": "n/a"}]'
     ]
+
+
+def test_a_query_with_a_join_aliases_its_batch() -> None:
+    """GX hands a query with a join ``{batch}`` as a bare subquery; PostgreSQL before 16 (the
+    PostgreSQL 15 test of test_nightly) refuses one without an alias."""
+    suites = [build() for build in RAW_SUITES.values()]
+    suites += [spec.build() for spec in MART_SUITES.values()]
+    for suite in suites:
+        for expectation in suite.expectations:
+            query = getattr(expectation, "unexpected_rows_query", None) or ""
+            if _query_has_join_clause(query):
+                bare = re.findall(r"\{batch\}(?!\s+as\s)", query)
+                assert not bare, (expectation.meta["rule"], query)

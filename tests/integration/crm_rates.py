@@ -1,0 +1,43 @@
+"""The CRMs' own exchange rates as the stand-ins serve them, for tests that redo a conversion:
+Salesforce's dated ranges (units per 1 corporate USD) and HubSpot's monthly rates (USD per
+unit)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sandbox import World
+from sandbox.clock import EPOCH
+from sandbox.hubspot_data import exchange_rates
+
+TEN_PLACES = Decimal("1e-10")
+
+
+def salesforce_range(world: World, currency: str, day: date) -> tuple[Decimal, date]:
+    """The org's ConversionRate for ``currency`` in the dated range holding ``day``, and the
+    range's start."""
+    for r in world.truth()["salesforce_rates"]["dated_conversion_rates"]:
+        start, end = date.fromisoformat(r["start_date"]), r["next_start_date"] or "9999-12-31"
+        if r["iso_code"] == currency and start <= day < date.fromisoformat(end):
+            return Decimal(r["conversion_rate"]), start
+    raise AssertionError(f"the org has no {currency} range for {day}")
+
+
+def salesforce_rate(world: World, currency: str, day: date) -> tuple[Decimal, date]:
+    """USD per unit on ``day`` as Thinline keeps it: 1 / ConversionRate (Salesforce divides
+    by it) to 10 places; and the day the range starts."""
+    rate, start = salesforce_range(world, currency, day)
+    return (1 / rate).quantize(TEN_PLACES, ROUND_HALF_UP), start
+
+
+def hubspot_rate(world: World, currency: str, day: date) -> tuple[Decimal, date] | None:
+    """The portal's rate in effect on ``day`` (USD per unit), and the day it took effect;
+    None before the portal's first rate."""
+    rates = {
+        (EPOCH + timedelta(milliseconds=r.effective_ms)).date(): r.conversion_rate
+        for r in exchange_rates(world.config)
+        if r.from_currency == currency
+    }
+    effective = max((d for d in rates if d <= day), default=None)
+    return (rates[effective], effective) if effective else None
