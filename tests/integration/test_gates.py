@@ -117,17 +117,21 @@ def restore(company: dict[str, Any]) -> None:
 ORIGINAL_PAGE = MetaAdsServer._insights_page
 
 
+def build_as_published(conn: psycopg.Connection) -> None:
+    """The build a second dbt run would make from the same raw data, minus dbt's minute: a
+    copy of every published table in analytics_build."""
+    conn.execute("drop schema if exists analytics_build cascade")
+    conn.execute("create schema analytics_build")
+    for (table,) in conn.execute(
+        "select table_name from information_schema.tables where table_schema = 'analytics'"
+    ).fetchall():
+        conn.execute(f"create table analytics_build.{table} as table analytics.{table}")
+
+
 def test_broken_reconciliation_stops_at_validate_marts(company: dict[str, Any]) -> None:
     before = published(company["url"])
     with psycopg.connect(company["url"], autocommit=True) as conn:
-        # The build a second dbt run would make from the same raw data, minus dbt's minute:
-        # a copy of every published table.
-        conn.execute("drop schema if exists analytics_build cascade")
-        conn.execute("create schema analytics_build")
-        for (table,) in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'analytics'"
-        ).fetchall():
-            conn.execute(f"create table analytics_build.{table} as table analytics.{table}")
+        build_as_published(conn)
         pipeline.validate_marts("good-copy")  # the copy passes: the tampering below is the cause
         conn.execute(
             "update analytics_build.fct_ad_spend_daily set spend = spend + 1 where ad_spend_key = "
@@ -146,12 +150,7 @@ def test_a_currency_without_a_rate_stops_at_validate_marts_naming_it(
 ) -> None:
     before = published(company["url"])
     with psycopg.connect(company["url"], autocommit=True) as conn:
-        conn.execute("drop schema if exists analytics_build cascade")
-        conn.execute("create schema analytics_build")
-        for (table,) in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'analytics'"
-        ).fetchall():
-            conn.execute(f"create table analytics_build.{table} as table analytics.{table}")
+        build_as_published(conn)
         # what int_fx_rates_daily gives a currency no rate source knows: no rate, so the
         # left join leaves every reporting amount and the lineage null
         day = conn.execute(
