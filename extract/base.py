@@ -94,9 +94,9 @@ class Stream:
     fetch: Callable[[Window], Iterator[RawRow | Skipped]]
     day_column: str | None = None  # REPLACE_DAYS: the key column that holds the day
     lookback: timedelta = field(default=timedelta(0))  # re-read this much before the watermark
-    # a first load also reads this much before the history start (exchange rates: the first
-    # day needs the rate published before it)
-    history_lead: timedelta = field(default=timedelta(0))
+    # a first load reads from this day when it is before the run's history start (exchange
+    # rates: every day a fact converts on needs the rate in force, however old the fact)
+    history_start: date | None = None
 
 
 class Connector(Protocol):

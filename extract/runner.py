@@ -65,8 +65,8 @@ def read_window(
     if stream.load_mode is LoadMode.SNAPSHOT:
         return interval
     if watermark is None:
-        first = midnight(history_start) - stream.history_lead
-        return Window(min(first, interval.start), interval.end)
+        first = min(history_start, stream.history_start or history_start)
+        return Window(min(midnight(first), interval.start), interval.end)
     start = min(watermark - stream.lookback, interval.start)
     if quarantine_start is not None:  # re-read the window of records still quarantined
         start = min(start, quarantine_start)

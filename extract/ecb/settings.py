@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -25,6 +26,10 @@ class EcbSettings(SourceSettings):
     # The ECB corrects a published rate only rarely, within days; a night re-reads this many.
     lookback_days: int = Field(default=5, ge=0)
     days_per_request: int = Field(default=366, ge=1)  # a year of ~30 series is ~8,000 rows
+    # A first load reads rates from here (or THINLINE_START_DATE, if earlier): ten days before
+    # dbt's calendar_start (2024-01-01), so its first day already has the rate in force (the
+    # longest gap, 24 December to the first working day of January, is under a week).
+    history_start: date = date(2023, 12, 22)
 
     @field_validator("currencies", mode="before")
     @classmethod

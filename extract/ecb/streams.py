@@ -1,11 +1,13 @@
 """ECB streams: one, ``reference_rates`` (replace_days on ``rate_date``).
 
-A first load reads from ten days before ``THINLINE_START_DATE`` (its first day needs the rate
-in force on it). Each night reads the window's days of the EXR key (``THINLINE_ECB__CURRENCIES``
-against the euro), re-reading ``lookback_days`` before the watermark: the ECB corrects a
-published rate rarely and soon. One request per ``days_per_request`` days. Only TARGET business
-days have rates; the days between are filled by dbt (``int_fx_rates_daily``), which says so in
-a column. ``record`` is the CSV row as the ECB wrote it, column name to text.
+A first load reads from ``THINLINE_ECB__HISTORY_START`` (or ``THINLINE_START_DATE`` when
+earlier): deals, quotas and spend convert on days long before the other sources' history start,
+and each needs the rate in force on it. Each night reads the window's days of the EXR key
+(``THINLINE_ECB__CURRENCIES`` against the euro), re-reading ``lookback_days`` before the
+watermark: the ECB corrects a published rate rarely and soon. One request per
+``days_per_request`` days. Only TARGET business days have rates; the days between are filled
+by dbt (``int_fx_rates_daily``), which says so in a column. ``record`` is the CSV row as the
+ECB wrote it, column name to text.
 """
 
 from __future__ import annotations
@@ -20,11 +22,6 @@ from extract.ecb.client import EcbClient
 from extract.ecb.settings import EcbSettings
 from extract.http import Sleep
 
-# The longest run of days without a rate (Good Friday to Easter Monday; 24 December to the
-# first working day of January) is under a week: a first load starts ten days before the
-# history start, so its first day already has the rate in force.
-HISTORY_LEAD_DAYS = 10
-
 
 def build_streams(settings: EcbSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
     return [
@@ -35,7 +32,7 @@ def build_streams(settings: EcbSettings, *, sleep: Sleep = time.sleep) -> list[S
             functools.partial(fetch_rates, settings, sleep),
             day_column="rate_date",
             lookback=timedelta(days=settings.lookback_days),
-            history_lead=timedelta(days=HISTORY_LEAD_DAYS),
+            history_start=settings.history_start,
         )
     ]
 

@@ -130,7 +130,7 @@ def calendar(config: WorldConfig) -> World:
 
 def load(url: str, world: World, interval: Window, sleeps: Any) -> Window:
     """What the runner does: read from the watermark minus the lookback, or on a first load
-    from the history start minus the stream's lead."""
+    from the earlier of the run's history start (here 2026-01-05) and the stream's own."""
     with stand_in(world) as server, psycopg.connect(url, autocommit=True) as conn:
         ensure_ops(conn)
         stream = rates_stream(settings_for(server, currencies="USD,JPY"), sleeps)
@@ -143,8 +143,12 @@ def load(url: str, world: World, interval: Window, sleeps: Any) -> Window:
 def test_first_load_reaches_back_and_nights_replace_restated_days(fresh_database, sleeps) -> None:
     early = WorldConfig(start=date(2026, 1, 5), end=date(2026, 2, 13))
     first = load(fresh_database, calendar(early), days(date(2026, 1, 5), early.end), sleeps)
-    # the first load starts ten days before the history start: 2026-01-05 needs 01-02's rate
-    assert first.start == midnight(date(2025, 12, 26))
+    # the first load reads from THINLINE_ECB__HISTORY_START, ten days before dbt's calendar
+    # starts: facts converted long before the other sources' history start need their rates
+    assert first.start == midnight(date(2023, 12, 22))
+    stream = rates_stream(EcbSettings(), sleeps)
+    earlier = read_window(stream, None, days(date(2026, 1, 5), early.end), date(2023, 1, 2))
+    assert earlier.start == midnight(date(2023, 1, 2))  # an earlier THINLINE_START_DATE wins
     later = dataclasses.replace(early, end=date(2026, 2, 20))
     second = load(fresh_database, calendar(later), days(date(2026, 2, 14), later.end), sleeps)
     assert second.start == midnight(date(2026, 2, 9))  # five days re-read
@@ -153,7 +157,7 @@ def test_first_load_reaches_back_and_nights_replace_restated_days(fresh_database
         loaded = conn.execute(
             "select currency_code, rate_date, record->>'OBS_VALUE' from raw_ecb.reference_rates"
         ).fetchall()
-    expected = published(date(2025, 12, 26), date(2026, 2, 20), ["USD", "JPY"])
+    expected = published(date(2023, 12, 22), date(2026, 2, 20), ["USD", "JPY"])
     assert sorted(loaded) == sorted((o.currency, o.day, o.value) for o in expected)
     assert len(loaded) == len({(c, d) for c, d, _ in loaded})  # re-read days not doubled
-    assert min(d for _, d, _ in loaded) == date(2025, 12, 29)  # the last rates of 2025
+    assert min(d for _, d, _ in loaded) == date(2023, 12, 22)

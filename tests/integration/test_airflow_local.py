@@ -53,7 +53,7 @@ def thinline_env(home: Path, hubspot_url: str | None = None) -> dict[str, str]:
     return {
         **clean,
         "THINLINE_HOME": str(home),
-        "THINLINE_SOURCES": "hubspot",
+        "THINLINE_SOURCES": "hubspot,ecb",
         "THINLINE_HUBSPOT__TOKEN": "not-a-real-token",
         "THINLINE_HUBSPOT__BASE_URL": hubspot_url or f"http://127.0.0.1:{free_port()}",
         "THINLINE_HUBSPOT__TIMEOUT_SECONDS": "600",

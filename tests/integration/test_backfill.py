@@ -33,7 +33,7 @@ def test_backfill_runs_days_in_order_and_resumes_where_it_stopped(
     url = pg15_database
     command = ["backfill", "--start", FIRST.isoformat(), "--end", DAY.isoformat()]
     with serve(world) as sources:
-        env = {**sources.env, "THINLINE_SOURCES": "hubspot", "THINLINE_WAREHOUSE_URL": url}
+        env = {**sources.env, "THINLINE_SOURCES": "hubspot,ecb", "THINLINE_WAREHOUSE_URL": url}
         clean = {k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")}
         full_env = {
             **clean,

@@ -154,7 +154,7 @@ def test_a_night_on_two_celery_workers_survives_a_killed_worker(
             **{k: v for k, v in os.environ.items() if not k.startswith("THINLINE_")},
             **sources.env,
             "THINLINE_HOME": str(home),
-            "THINLINE_SOURCES": "hubspot,salesforce,google_ads,meta_ads,linkedin_ads",
+            "THINLINE_SOURCES": "hubspot,salesforce,google_ads,meta_ads,linkedin_ads,ecb",
             "THINLINE_START_DATE": str(yesterday - timedelta(days=50)),
             "THINLINE_WAREHOUSE_URL": databases["warehouse"],
             "THINLINE_TASK_RETRIES": "0",

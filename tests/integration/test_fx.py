@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import psycopg
 import pytest
 
+from extract.ecb import EcbSettings
 from sandbox import World
 from sandbox.ecb_rates import published
 from tests.integration.conftest import DAY
@@ -22,7 +23,6 @@ from tests.integration.crm_rates import hubspot_rate, salesforce_range, salesfor
 
 pytestmark = pytest.mark.integration
 
-START_DATE = date(2026, 1, 1)  # THINLINE_START_DATE of the published company
 TEN_PLACES = Decimal("1e-10")
 CENT = Decimal("0.01")
 FACTS = {  # table -> (the day it converts on, its amounts)
@@ -39,7 +39,7 @@ DEAL_AMOUNTS = ("amount", "list_amount")
 def ecb_newest(currency: str, day: date) -> tuple[date, Decimal] | None:
     """The ECB's newest (day, units per euro) of ``currency`` on or before ``day`` among the
     days the nightly loaded; the euro is 1 on the ECB's newest publishing day."""
-    loaded = published(START_DATE - timedelta(days=10), min(day, DAY))
+    loaded = published(EcbSettings().history_start, min(day, DAY))
     days = [o for o in loaded if o.currency == (currency if currency != "EUR" else "USD")]
     if not days:
         return None

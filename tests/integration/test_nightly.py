@@ -119,7 +119,7 @@ def test_runs_on_postgresql_15_with_a_subset_of_sources(
     with serve(world) as sources:
         env = {
             **sources.env,
-            "THINLINE_SOURCES": "hubspot,google_ads",
+            "THINLINE_SOURCES": "hubspot,google_ads,ecb",
             "THINLINE_WAREHOUSE_URL": url,
         }
         run_thinline(tmp_path, "run", "--date", DAY.isoformat(), extra_env=env)

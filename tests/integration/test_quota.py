@@ -17,6 +17,7 @@ import psycopg
 import pytest
 import yaml
 
+from extract.ecb import EcbSettings
 from sandbox import World, ecb_rates
 from tests.integration.conftest import DAY
 from tests.integration.crm_rates import hubspot_rate, salesforce_rate
@@ -26,7 +27,6 @@ pytestmark = pytest.mark.integration
 DBT = Path(__file__).resolve().parents[2] / "dbt_project"
 PERIOD_TYPES = ("day", "week", "month", "quarter", "year")
 CENT, RATIO = Decimal("0.01"), Decimal("0.0001")
-START_DATE = date(2026, 1, 1)  # THINLINE_START_DATE of the published company
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,9 @@ def read_usd_rates() -> dict[tuple[date, str], Decimal]:
 
 def ecb_usd_rate(day: date, currency: str) -> Decimal | None:
     """US dollars per unit of ``currency`` from the ECB's newest rates on or before ``day``
-    that the nightly loaded (from ten days before THINLINE_START_DATE to the run's day), as
+    that the nightly loaded (from THINLINE_ECB__HISTORY_START to the run's day), as
     int_fx_rates_daily rounds it; None when the ECB had published none by then."""
-    loaded = ecb_rates.published(START_DATE - timedelta(days=10), min(day, DAY), ["USD", currency])
+    loaded = ecb_rates.published(EcbSettings().history_start, min(day, DAY), ["USD", currency])
     newest = {o.currency: Decimal(o.value) for o in sorted(loaded, key=lambda o: o.day)}
     newest["EUR"] = Decimal(1)
     if not loaded or currency not in newest:

@@ -240,7 +240,7 @@ def rep_deals(embedded_warehouse: Any, rep_world: World, tmp_path_factory: Any) 
                 **sources.env,
                 "THINLINE_HOME": str(home),
                 "THINLINE_WAREHOUSE_URL": url,
-                "THINLINE_SOURCES": "hubspot",
+                "THINLINE_SOURCES": "hubspot,ecb",
             }
             end = REP_WORLD.end + timedelta(days=1)
             result = subprocess.run(
