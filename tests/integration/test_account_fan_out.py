@@ -73,7 +73,7 @@ def test_one_failing_account_is_retried_alone_and_the_raw_gate_waits_for_all(
                 **meta.env(),
                 "THINLINE_HOME": str(tmp_path / "home"),
                 "THINLINE_WAREHOUSE_URL": fresh_database,
-                "THINLINE_SOURCES": "meta_ads,ecb",
+                "THINLINE_SOURCES": "meta_ads",
                 "THINLINE_START_DATE": "2026-02-01",
                 "THINLINE_META_ADS__MAX_RETRIES": "0",
                 "THINLINE_TASK_RETRIES": "1",
