@@ -1,14 +1,16 @@
 """Currency conversion checks on the marts, before publish.
 
-(A query with a join gets ``{batch}`` as a bare subquery from GX: it needs its own alias there,
-which PostgreSQL before 16 insists on.)
-
 Every fact with ``*_reporting`` amounts carries its lineage: ``fx_rate_to_reporting`` (the
-rate every reporting amount is the amount times), ``fx_rate_date`` (the day it was published
-for) and ``fx_rate_source`` (``ecb``, ``manual`` or ``same_currency``). These rules hold that
-lineage to account (codes ``<PREFIX>-001`` .. ``-004``, one prefix per fact): no amount goes
-unconverted, every reporting amount is the amount times
-the named rate, and an ECB rate is the one the ECB published, recomputed from ``raw_ecb``.
+rate every reporting amount is the amount times), ``fx_rate_date`` (the day that rate took
+effect) and ``fx_rate_source`` (``salesforce`` or ``hubspot``, a deal's own CRM; ``ecb``;
+``manual``; ``same_currency``). These rules hold that lineage to account, one code prefix per
+fact: no amount goes unconverted (``-001``), every reporting amount is the amount times the
+named rate (``-002``), an ECB rate is the one the ECB published, recomputed from ``raw_ecb``
+(``-003``), an ECB rate is recent (``-004``, a warning), and a CRM rate is the CRM's own,
+recomputed from its raw rates (``MART-FXDEAL-005``, ``-006``).
+
+A query with a join gets ``{batch}`` from GX as a bare subquery: it needs its own alias there,
+which PostgreSQL before 16 insists on.
 """
 
 from __future__ import annotations

@@ -48,12 +48,17 @@ create schema analytics_build;
 create table analytics_build.fct_ad_spend_daily (
     ad_spend_key text, spend_date date, platform text, account_id text, campaign_key text,
     campaign_id text, ad_group_id text, ad_id text, currency_code text, spend numeric,
-    spend_reporting numeric, impressions bigint, clicks bigint
+    spend_reporting numeric, impressions bigint, clicks bigint,
+    platform_conversion_value numeric, platform_conversion_value_reporting numeric,
+    reporting_currency_code text, fx_rate_to_reporting numeric, fx_rate_date date,
+    fx_rate_source text
 );
 create table analytics_build.fct_deals (
     deal_key text, crm text, deal_id text, owner_id text, amount numeric, currency_code text,
     is_won boolean, is_closed boolean, sales_rep_id text, account_key text,
-    amount_reporting numeric
+    amount_reporting numeric, list_amount numeric, list_amount_reporting numeric,
+    close_date date, created_date date, reporting_currency_code text,
+    fx_rate_to_reporting numeric, fx_rate_date date, fx_rate_source text
 );
 create table analytics_build.dim_sales_reps (sales_rep_id text, crm text, owner_id text);
 create table analytics_build.dim_accounts (account_key text, crm text, account_id text);
@@ -466,8 +471,10 @@ def create_marts(conn: psycopg.Connection) -> None:
         conn.execute(
             "insert into analytics_build.fct_ad_spend_daily (ad_spend_key, spend_date, platform, "
             "account_id, campaign_key, campaign_id, ad_group_id, ad_id, currency_code, spend, "
-            "spend_reporting, impressions, clicks) "
-            "values (%s, %s, 'google_ads', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "spend_reporting, impressions, clicks, reporting_currency_code, "
+            "fx_rate_to_reporting, fx_rate_date, fx_rate_source) "
+            "values (%s, %s, 'google_ads', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "'USD', 1, %s, 'manual')",
             (
                 f"google_ads:{day}:{campaign}:{ad_group or ''}:{ad or ''}",
                 day,
@@ -481,6 +488,7 @@ def create_marts(conn: psycopg.Connection) -> None:
                 spend,
                 int(impressions or 0),
                 int(clicks or 0),
+                day,
             ),
         )
     for deal_id, amount, currency, _, closed, won, owner, archived in DEALS:
@@ -488,8 +496,11 @@ def create_marts(conn: psycopg.Connection) -> None:
             continue
         conn.execute(
             "insert into analytics_build.fct_deals (deal_key, crm, deal_id, owner_id, amount, "
-            "currency_code, is_won, is_closed, sales_rep_id, account_key, amount_reporting) "
-            "values (%s, 'hubspot', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "currency_code, is_won, is_closed, sales_rep_id, account_key, amount_reporting, "
+            "created_date, reporting_currency_code, fx_rate_to_reporting, fx_rate_date, "
+            "fx_rate_source) "
+            "values (%s, 'hubspot', %s, %s, %s, %s, %s, %s, %s, %s, %s, '2024-05-01', 'USD', "
+            "%s, '2024-05-01', 'manual')",
             (
                 f"hubspot:{deal_id}",
                 deal_id,
@@ -501,6 +512,7 @@ def create_marts(conn: psycopg.Connection) -> None:
                 None if owner is None else f"hubspot:{owner}",
                 ACCOUNT,
                 None if amount is None else Decimal(amount) * USD_PER_EUR,
+                USD_PER_EUR,
             ),
         )
     create_sales_marts(conn)

@@ -30,14 +30,16 @@ def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
 def test_reconciled_marts_pass(marts: Database) -> None:
     report = validate_marts(marts.url, "run-marts")
 
-    assert (report.passed, report.failed, report.warnings) == (10, 0, 0)
+    # 10 reconciliations and 6 currency rules (MART-FXDEAL/-FXSPEND 001, 002, 004; the ECB and
+    # CRM recomputations skip: no raw rates here)
+    assert (report.passed, report.failed, report.warnings) == (16, 0, 0)
     assert {result.table_name for result in report.results} == {
         "analytics_build.fct_ad_spend_daily",
         "analytics_build.fct_deals",
         "analytics_build.fct_attribution",
         "analytics_build.fct_quota_attainment",
     }
-    assert len(marts.results("run-marts")) == 10
+    assert len(marts.results("run-marts")) == 16
 
 
 def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
@@ -55,8 +57,15 @@ def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
     with pytest.raises(QualityGateError) as raised:
         validate_marts(marts.url, "run-broken")
 
+    # the changed amounts no longer equal their reporting amounts x the named rate either
     assert failing(raised.value) == (
-        {"MART-SPEND-001", "MART-SPEND-002", "MART-DEAL-002"},
+        {
+            "MART-SPEND-001",
+            "MART-SPEND-002",
+            "MART-DEAL-002",
+            "MART-FXSPEND-002",
+            "MART-FXDEAL-002",
+        },
         {"MART-DEAL-003"},
     )
     samples = {r.rule: r.sample_bad_values for r in raised.value.report.results if not r.passed}
@@ -66,7 +75,7 @@ def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
     assert samples["MART-DEAL-002"] == [{"mart_amount": "16800.50", "raw_amount": "17300.50"}]
     assert samples["MART-DEAL-003"] == [{"deal_id": "8078784222", "owner_id": "99999"}]
     lines = str(raised.value).splitlines()
-    assert len(lines) == 4  # summary + the three critical failures, not the warning
+    assert len(lines) == 6  # summary + the five critical failures, not the warning
     stored = {row["rule"]: row for row in marts.results("run-broken") if not row["passed"]}
     assert stored["MART-SPEND-001"]["sample_bad_values"][0]["spend_date"] == "2024-06-02"
     assert stored["MART-DEAL-003"]["severity"] == "warning"
@@ -95,12 +104,15 @@ def test_missing_mart_fails_and_unloaded_source_is_skipped(marts: Database) -> N
     report = raised.value.report
     deals = [r for r in report.results if r.table_name == "analytics_build.fct_deals"]
     assert "analytics_build.fct_ad_spend_daily" not in {r.table_name for r in report.results}
-    assert {r.rule for r in deals} == {f"MART-DEAL-00{n}" for n in (1, 2, 3, 7, 8)}
+    assert {r.rule for r in deals} == {f"MART-DEAL-00{n}" for n in (1, 2, 3, 7, 8)} | {
+        f"MART-FXDEAL-00{n}" for n in (1, 2, 4)
+    }
     assert {result.observed_value for result in deals} == {"table does not exist"}
     # attribution reconciles against fct_deals, so it cannot pass without it either
     assert failing(raised.value) == (
-        {"MART-DEAL-001", "MART-DEAL-002", "MART-DEAL-007", "MART-DEAL-008", "MART-ATTR-001"},
-        {"MART-DEAL-003"},
+        {"MART-DEAL-001", "MART-DEAL-002", "MART-DEAL-007", "MART-DEAL-008", "MART-ATTR-001"}
+        | {"MART-FXDEAL-001", "MART-FXDEAL-002"},
+        {"MART-DEAL-003", "MART-FXDEAL-004"},
     )
 
 
