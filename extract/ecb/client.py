@@ -32,10 +32,10 @@ HINT = "check THINLINE_ECB__BASE_URL and THINLINE_ECB__CURRENCIES"
 
 
 def classify(response: httpx.Response, body: Any) -> Failure | None:
-    text = one_line(response.text or response.reason_phrase or "error")
-    if response.status_code in (500, 502, 503, 504):
-        return Failure(FailureKind.RETRY, text)
+    """The request itself is wrong: name the settings that shape it. Everything else (5xx and
+    429 retried) is the client's default reading of the status."""
     if response.status_code in (400, 406, 501):
+        text = one_line(response.text or response.reason_phrase or "error")
         return Failure(FailureKind.FATAL, text, hint=HINT)
     return None
 
