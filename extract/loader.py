@@ -155,17 +155,22 @@ class Quarantined:
 OPS_DDL_VERSION = "thinline ops " + hashlib.sha256(OPS_DDL.encode()).hexdigest()[:16]
 
 
-def ensure_ops(conn: psycopg.Connection) -> None:
+def _ops_current(conn: psycopg.Connection) -> bool:
     current = conn.execute(
         "select obj_description(to_regclass('ops.load_batches'), 'pg_class')"
     ).fetchone()[0]
-    if current == OPS_DDL_VERSION:
+    return current == OPS_DDL_VERSION
+
+
+def ensure_ops(conn: psycopg.Connection) -> None:
+    if _ops_current(conn):
         return
     run_shared_ddl(
         conn,
         "ops",
         OPS_DDL,
         sql.SQL("comment on table ops.load_batches is {}").format(sql.Literal(OPS_DDL_VERSION)),
+        done=_ops_current,
     )
 
 
@@ -320,12 +325,15 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
     indexes = [f"{stream.entity}_keys_idx"]
     if stream.day_column is not None:
         indexes.append(f"{stream.entity}_day_idx")
-    present = conn.execute(
-        "select bool_and(to_regclass(format('%%I.%%I', %s::text, name)) is not null) "
-        "from unnest(%s::text[]) as name",
-        (schema, [stream.entity, *indexes]),
-    ).fetchone()[0]
-    if present:
+
+    def present(conn: psycopg.Connection) -> bool:
+        return conn.execute(
+            "select bool_and(to_regclass(format('%%I.%%I', %s::text, name)) is not null) "
+            "from unnest(%s::text[]) as name",
+            (schema, [stream.entity, *indexes]),
+        ).fetchone()[0]
+
+    if present(conn):
         return
     table = sql.Identifier(schema, stream.entity)
     key_defs = sql.SQL(", ").join(
@@ -353,7 +361,7 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
                 day=sql.Identifier(stream.day_column),
             )
         )
-    run_shared_ddl(conn, schema, *statements)
+    run_shared_ddl(conn, schema, *statements, done=present)
 
 
 def _copy_rows(

@@ -15,17 +15,30 @@ for the Markov solver's functions (macros/markov_functions.sql), with the same l
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psycopg
 from psycopg import sql
 
 
-def run_shared_ddl(conn: psycopg.Connection, name: str, *statements: str | sql.Composable) -> None:
+def run_shared_ddl(
+    conn: psycopg.Connection,
+    name: str,
+    *statements: str | sql.Composable,
+    done: Callable[[psycopg.Connection], bool] | None = None,
+) -> None:
     """Run ``statements`` holding the advisory lock ``name`` until the transaction ends.
 
     On an autocommit connection this is a transaction of its own; inside the caller's
     transaction it is a savepoint, and the lock is held until the caller commits.
+    ``done``: asked again once the lock is held; True skips the statements. A session that
+    waited for another's DDL must not run its own ``if not exists`` copy: it takes the
+    tables' exclusive locks while tasks that started after the commit already hold row locks
+    on them, a deadlock.
     """
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"ddl:{name}",))
+        if done is not None and done(conn):
+            return
         for statement in statements:
             conn.execute(statement)

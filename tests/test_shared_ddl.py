@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
+from psycopg import sql
 
 from extract.base import LoadMode, RawRow, Stream, Window, midnight
-from extract.loader import _ensure_table, ensure_ops, load_stream
+from extract.loader import OPS_DDL_VERSION, _ensure_table, ensure_ops, load_stream
 from quality.results import RuleResult, write_results
 from tests.conftest import waiting_sessions
 from thinline.dbt import run_dbt
@@ -113,6 +114,46 @@ def test_a_task_starting_while_another_loads_does_not_wait_for_it(fresh_database
         with psycopg.connect(fresh_database, autocommit=True) as starting:
             starting.execute("set lock_timeout = '2s'")
             ensure_ops(starting)  # raises LockNotAvailable if it waits
+
+
+def test_a_task_that_waited_for_the_ops_ddl_does_not_run_it_again(fresh_database: str) -> None:
+    """A task waits while another upgrades ops; a load starts once the upgrade has committed
+    and holds its rows in ops.load_batches. The waiting task, now holding the DDL lock, must
+    find the upgrade done, not run its own copy: that copy's `create index` would queue behind
+    the load (which, wanting a table the copy locked first, made the deadlock CI saw)."""
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        ensure_ops(conn)
+        conn.execute("comment on table ops.load_batches is 'an older Thinline'")
+    finished = threading.Event()
+
+    def waiting_task() -> None:
+        with psycopg.connect(fresh_database, autocommit=True) as conn:
+            ensure_ops(conn)
+        finished.set()
+
+    with (
+        psycopg.connect(fresh_database) as loading,
+        psycopg.connect(fresh_database) as upgrading,
+    ):
+        with upgrading.transaction():  # the upgrade is done but not yet committed
+            upgrading.execute("select pg_advisory_xact_lock(hashtextextended('ddl:ops', 0))")
+            upgrading.execute(
+                sql.SQL("comment on table ops.load_batches is {}").format(
+                    sql.Literal(OPS_DDL_VERSION)
+                )
+            )
+            waiter = threading.Thread(target=waiting_task)
+            waiter.start()
+            assert waiting_sessions(fresh_database, 1, patience_s=20) == 1
+            loading.execute(  # a load that began after the upgrade, as far as it can see
+                "insert into ops.load_batches (batch_id, source, entity, load_mode,"
+                " window_start, window_end, row_count, deleted_count) values ('open', 'demo',"
+                " 'things', 'merge', now(), now(), 0, 0)"
+            )
+        done_while_loading = finished.wait(timeout=10)
+        loading.rollback()
+        waiter.join(timeout=60)
+    assert done_while_loading, "the waiting task re-ran the ops DDL behind an open load"
 
 
 def test_dbt_waits_for_a_concurrent_install_of_the_markov_functions(fresh_database: str) -> None:
