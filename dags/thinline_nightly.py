@@ -98,9 +98,10 @@ def thinline_nightly() -> None:
 
     @task
     def transform(raw_quality: dict, **context) -> dict:
+        from thinline.interval import window_from_context
         from thinline.pipeline import transform as run
 
-        return run(context["run_id"])
+        return run(context["run_id"], window_from_context(context))
 
     @task
     def validate_marts(built: dict, **context) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -96,9 +97,11 @@ def run_dbt(
     schema: str = BUILD_SCHEMA,
     sources: list[str] | None = None,
     project: Path = PROJECT_DIR,
+    as_of: date | None = None,
 ) -> str:
     """Run ``dbt <args>`` in a subprocess (on ``project``, a copy of the dbt project if not the
-    checkout's); return its output or raise :class:`DbtError`."""
+    checkout's); return its output or raise :class:`DbtError`. ``as_of``: the build's "today"
+    (macros/as_of_date.sql), the run's day rather than the clock's."""
     command = [
         installed_script("dbt"),
         *args,
@@ -111,6 +114,7 @@ def run_dbt(
     env = {
         **os.environ,
         **dbt_env(warehouse_url, schema, sources),
+        **({"THINLINE_AS_OF_DATE": as_of.isoformat()} if as_of else {}),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     log.info("running dbt %s", " ".join(args))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from extract.base import Window
@@ -159,12 +159,15 @@ def build_args(settings: Settings) -> list[str]:
     return ["build", "--exclude", "resource_type:seed", *refresh]
 
 
-def transform(run_id: str) -> dict[str, Any]:
+def transform(run_id: str, window: Window | None = None) -> dict[str, Any]:
+    """dbt seed and build. ``window``: the run's data interval; its last day is the build's
+    "today" (an open HubSpot deal's rate day), so a re-run of the night builds the same."""
     settings = load_settings()
     url, sources = warehouse_url(settings), settings.source_names()
+    as_of = (window.end - timedelta(microseconds=1)).astimezone(UTC).date() if window else None
     with task_lock(url, f"transform of {run_id}", run_id):
         run_dbt(["seed"], url, sources=sources)
-        output = run_dbt(build_args(settings), url, sources=sources)
+        output = run_dbt(build_args(settings), url, sources=sources, as_of=as_of)
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
     log.info("thinline | dbt: %s", done[-1].strip() if done else "done")
     return {"dbt": done[-1].split("Done. ", 1)[-1].strip() if done else ""}

@@ -39,7 +39,7 @@ FACTS = {
         "fct_deals",
         "MART-FXDEAL",
         "deal_key",
-        "coalesce(close_date, created_date)",
+        "fx_conversion_date",
         ("amount", "list_amount"),
     ),
     **{
@@ -195,7 +195,7 @@ def build_crm_suite(crm: str) -> gx.ExpectationSuite:
     }[crm]
     converted = (
         "select deal_key, currency_code, reporting_currency_code, "
-        "coalesce(close_date, created_date) as rate_day, fx_rate_date, fx_rate_to_reporting "
+        "fx_conversion_date as rate_day, fx_rate_date, fx_rate_to_reporting "
         f"from {{batch}} as fct_rows where fx_rate_source = '{crm}' and crm = '{crm}'"
     )
     crm_date = (
@@ -208,7 +208,7 @@ def build_crm_suite(crm: str) -> gx.ExpectationSuite:
                 rule,
                 CRITICAL,
                 f"a deal converted at {crm}'s own rate: the rate and its day recomputed from "
-                f"raw_{crm}'s rates on the deal's close date",
+                f"raw_{crm}'s rates on the deal's fx_conversion_date",
                 "select fct.deal_key, fct.currency_code, fct.rate_day, fct.fx_rate_date, "
                 f"fct.fx_rate_to_reporting, round(target.units / base.units, 10) as {crm}_rate, "
                 f"{crm_date} as {crm}_rate_date from ({converted}) as fct "

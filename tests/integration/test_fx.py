@@ -31,7 +31,7 @@ FACTS = {  # table -> (the day it converts on, its amounts)
 }
 
 
-DEAL_DAY = "coalesce(close_date, created_date)"
+DEAL_DAY = "fx_conversion_date"
 DEAL_AMOUNTS = ("amount", "list_amount")
 
 
@@ -101,6 +101,23 @@ def test_spend_in_three_currencies_converts_weekends_at_the_last_published_rate(
         f for f in facts if f["rate_day"] == date(2026, 1, 1) and f["currency_code"] != "USD"
     ]
     assert new_year and {f["fx_rate_date"] for f in new_year} == {date(2025, 12, 31)}
+
+
+def test_deals_convert_on_the_day_their_crm_converts_them(published_company: dict) -> None:
+    """Closed deals on their close date; open HubSpot deals on the run's day (HubSpot re-rates
+    open deals with its newest rate, not the wall clock's); open Salesforce opportunities on
+    their expected close date (dated rates apply by close date)."""
+    with psycopg.connect(published_company["url"]) as conn:
+        deals = conn.execute(
+            "select crm, is_closed, coalesce(close_date, created_date), fx_conversion_date "
+            "from analytics.fct_deals"
+        ).fetchall()
+    kinds = Counter((crm, closed) for crm, closed, _, _ in deals)
+    assert all(kinds[(crm, closed)] for crm in ("hubspot", "salesforce") for closed in (1, 0))
+    for crm, closed, close_day, converted_on in deals:
+        expected = close_day if closed or crm == "salesforce" else DAY
+        assert converted_on == expected, (crm, closed, close_day, converted_on)
+    assert any(c == "hubspot" and not closed and day != DAY for c, closed, day, _ in deals)
 
 
 def test_deals_convert_at_their_own_crm_rates(published_company: dict, world: World) -> None:

@@ -58,7 +58,7 @@ create table analytics_build.fct_deals (
     is_won boolean, is_closed boolean, sales_rep_id text, account_key text,
     amount_reporting numeric, list_amount numeric, list_amount_reporting numeric,
     close_date date, created_date date, reporting_currency_code text,
-    fx_rate_to_reporting numeric, fx_rate_date date, fx_rate_source text
+    fx_rate_to_reporting numeric, fx_conversion_date date, fx_rate_date date, fx_rate_source text
 );
 create table analytics_build.dim_sales_reps (sales_rep_id text, crm text, owner_id text);
 create table analytics_build.dim_accounts (account_key text, crm text, account_id text);
@@ -497,10 +497,10 @@ def create_marts(conn: psycopg.Connection) -> None:
         conn.execute(
             "insert into analytics_build.fct_deals (deal_key, crm, deal_id, owner_id, amount, "
             "currency_code, is_won, is_closed, sales_rep_id, account_key, amount_reporting, "
-            "created_date, reporting_currency_code, fx_rate_to_reporting, fx_rate_date, "
-            "fx_rate_source) "
+            "created_date, reporting_currency_code, fx_rate_to_reporting, fx_conversion_date, "
+            "fx_rate_date, fx_rate_source) "
             "values (%s, 'hubspot', %s, %s, %s, %s, %s, %s, %s, %s, %s, '2024-05-01', 'USD', "
-            "%s, '2024-05-01', 'manual')",
+            "%s, '2024-05-01', '2024-05-01', 'manual')",
             (
                 f"hubspot:{deal_id}",
                 deal_id,

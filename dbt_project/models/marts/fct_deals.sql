@@ -62,6 +62,16 @@ deal_dates as (
         case when is_closed then close_at end as closed_at,
         {{ to_utc_date('close_at') }} as close_date,
         {{ to_utc_date('created_at') }} as created_date,
+        -- the day whose rate converts the deal, as its CRM converts it: a closed deal at its
+        -- close date; an open HubSpot deal at the newest rate (HubSpot re-rates open deals and
+        -- fixes the rate on closing); an open Salesforce opportunity at its expected close
+        -- date (dated rates apply by close date, open or closed; a static rate is the same
+        -- every day). No close date: the created date.
+        case
+            when is_closed or crm = 'salesforce'
+                then coalesce({{ to_utc_date('close_at') }}, {{ to_utc_date('created_at') }})
+            else {{ as_of_date() }}
+        end as fx_conversion_date,
         is_closed,
         is_won,
         amount,
@@ -124,6 +134,7 @@ final as (
             as discount_amount_reporting,
         deal_dates.list_amount_source,
         fx_rates.reporting_per_unit as fx_rate_to_reporting,
+        deal_dates.fx_conversion_date,
         fx_rates.fx_rate_date,
         fx_rates.fx_rate_source,
         coalesce(reopenings.reopened_count, 0) > 0 as is_reopened,
@@ -132,11 +143,9 @@ final as (
         -- the CRM fields named in var custom_fields (macros/custom_fields.sql)
         deal_dates.custom_fields
     from deal_dates
-    -- converted at the rate of the close date (expected close for open deals),
-    -- or of the created date when the deal has no close date
     left join fx_rates
         on
-            coalesce(deal_dates.close_date, deal_dates.created_date) = fx_rates.date_day
+            deal_dates.fx_conversion_date = fx_rates.date_day
             and deal_dates.currency_code = fx_rates.currency_code
             -- the deal's own CRM's rates first (var fx_rate_sources)
             and deal_dates.crm = fx_rates.rate_scope
