@@ -427,6 +427,7 @@ SUITES: dict[str, MartSuite] = {
 # whenever the fact has rows' sources, and the ECB recomputation when raw_ecb is loaded too.
 CONVERTED_FROM = {
     "fct_deals": CRM_DEALS,
+    "fct_quota_months": CRM_DEALS,
     "fct_ad_spend_daily": (
         "raw_google_ads.ad_daily_metrics",
         "raw_meta_ads.ad_daily_insights",
@@ -442,9 +443,10 @@ for _table, _fact in FACTS.items():
     SUITES[f"{_table}.fx_ecb"] = MartSuite(
         _table, partial(build_ecb_suite, _fact), (ECB_RATES,), CONVERTED_FROM[_table]
     )
-SUITES["fct_deals.fx_salesforce"] = MartSuite(
-    "fct_deals", partial(build_crm_suite, "salesforce"), SALESFORCE_RATES
-)
-SUITES["fct_deals.fx_hubspot"] = MartSuite(
-    "fct_deals", partial(build_crm_suite, "hubspot"), HUBSPOT_RATES
-)
+for _table in ("fct_deals", "fct_quota_months"):  # converted at a CRM's own rates
+    SUITES[f"{_table}.fx_salesforce"] = MartSuite(
+        _table, partial(build_crm_suite, "salesforce", FACTS[_table]), SALESFORCE_RATES
+    )
+    SUITES[f"{_table}.fx_hubspot"] = MartSuite(
+        _table, partial(build_crm_suite, "hubspot", FACTS[_table]), HUBSPOT_RATES
+    )

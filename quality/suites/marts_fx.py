@@ -42,6 +42,13 @@ FACTS = {
         "fx_conversion_date",
         ("amount", "list_amount"),
     ),
+    "fct_quota_months": ConvertedFact(
+        "fct_quota_months",
+        "MART-FXQUOTA",
+        "quota_month_key",
+        "fx_conversion_date",
+        ("quota_amount",),
+    ),
     **{
         table: ConvertedFact(
             table, prefix, key, "spend_date", ("spend", "platform_conversion_value")
@@ -187,29 +194,31 @@ def _hubspot_units(currency: str, day: str) -> str:
     )
 
 
-def build_crm_suite(crm: str) -> gx.ExpectationSuite:
-    """A deal converted at its CRM's own rate: the rate recomputed from the CRM's raw rates."""
+def build_crm_suite(crm: str, fact: ConvertedFact = FACTS["fct_deals"]) -> gx.ExpectationSuite:
+    """An amount converted at its CRM's own rate (a deal, an owner's quota): the rate
+    recomputed from the CRM's raw rates."""
     rule, units = {
-        "salesforce": ("MART-FXDEAL-005", _salesforce_units),
-        "hubspot": ("MART-FXDEAL-006", _hubspot_units),
+        "salesforce": ("005", _salesforce_units),
+        "hubspot": ("006", _hubspot_units),
     }[crm]
+    rule = f"{fact.prefix}-{rule}"
     converted = (
-        "select deal_key, currency_code, reporting_currency_code, "
-        "fx_conversion_date as rate_day, fx_rate_date, fx_rate_to_reporting "
-        f"from {{batch}} as fct_rows where fx_rate_source = '{crm}' and crm = '{crm}'"
+        f"select {fact.key}, currency_code, reporting_currency_code, "
+        f"{fact.day} as rate_day, fx_rate_date, fx_rate_to_reporting "
+        f"from {{batch}} as fct_rows where fx_rate_source = '{crm}'"
     )
     crm_date = (
         f"coalesce(least(nullif(base.since, {ALWAYS}), nullif(target.since, {ALWAYS})), {ALWAYS})"
     )
     return gx.ExpectationSuite(
-        name=f"marts.fct_deals.fx_{crm}",
+        name=f"marts.{fact.table}.fx_{crm}",
         expectations=[
             rows_check(
                 rule,
                 CRITICAL,
-                f"a deal converted at {crm}'s own rate: the rate and its day recomputed from "
-                f"raw_{crm}'s rates on the deal's fx_conversion_date",
-                "select fct.deal_key, fct.currency_code, fct.rate_day, fct.fx_rate_date, "
+                f"an amount converted at {crm}'s own rate: the rate and its day recomputed from "
+                f"raw_{crm}'s rates on the day it converts on",
+                f"select fct.{fact.key}, fct.currency_code, fct.rate_day, fct.fx_rate_date, "
                 f"fct.fx_rate_to_reporting, round(target.units / base.units, 10) as {crm}_rate, "
                 f"{crm_date} as {crm}_rate_date from ({converted}) as fct "
                 f"left join lateral ({units('fct.currency_code', 'fct.rate_day')}) as base "

@@ -165,3 +165,40 @@ def test_won_revenue_per_rep_and_month_equals_the_crms_own_conversion(
     assert thinline.keys() == crm.keys() and len(crm) > 5
     off = {key: thinline[key] - crm[key] for key in crm if abs(thinline[key] - crm[key]) > CENT}
     assert off == {}, off
+
+
+def test_quota_months_convert_like_their_owners_bookings(
+    published_company: dict, world: World
+) -> None:
+    """A quota in another currency converts at its owner's CRM's rate on the month's first
+    day (the demo's EUR team quota: HubSpot's rate), or the ECB's in a month before the
+    portal's first rate, and says so."""
+    with psycopg.connect(published_company["url"]) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select owner_id, month_start, currency_code, quota_amount, quota_amount_reporting, "
+            "fx_rate_to_reporting, fx_conversion_date, fx_rate_date, fx_rate_source "
+            "from analytics.fct_quota_months"
+        )
+        names = [c.name for c in cur.description]
+        quotas = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    converted = [q for q in quotas if q["currency_code"] != "USD"]
+    assert {q["fx_rate_source"] for q in converted} == {"hubspot", "ecb"}
+    for quota in quotas:
+        assert quota["fx_conversion_date"] == quota["month_start"], quota
+        assert (
+            quota["quota_amount_reporting"] == quota["quota_amount"] * quota["fx_rate_to_reporting"]
+        ), quota
+    for quota in converted:
+        found = hubspot_rate(world, quota["currency_code"], quota["month_start"])
+        if quota["fx_rate_source"] == "hubspot":
+            assert (quota["fx_rate_to_reporting"], quota["fx_rate_date"]) == found, quota
+            continue
+        assert found is None, quota  # the ECB only where the portal has no rate yet
+        base = ecb_newest(quota["currency_code"], quota["month_start"])
+        target = ecb_newest("USD", quota["month_start"])
+        assert base is not None and target is not None, quota
+        expected = (target[1] / base[1]).quantize(TEN_PLACES, ROUND_HALF_UP)
+        assert (quota["fx_rate_to_reporting"], quota["fx_rate_date"]) == (
+            expected,
+            min(base[0], target[0]),
+        ), quota

@@ -70,6 +70,11 @@ create table analytics_build.fct_quota_attainment (
     owner_type text, owner_id text, date_day date, period_type text, quota numeric,
     booked_to_date numeric, attainment numeric
 );
+create table analytics_build.fct_quota_months (
+    quota_month_key text, quota_amount numeric, currency_code text,
+    quota_amount_reporting numeric, reporting_currency_code text, fx_rate_to_reporting numeric,
+    fx_conversion_date date, fx_rate_date date, fx_rate_source text
+);
 """
 ACCOUNT = "hubspot:70"
 USD_PER_EUR = Decimal("1.1")
@@ -553,4 +558,12 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
         "('rep', 'hubspot:41629779', '2024-06-01', 'month', 10000, 13750, 1.375), "
         "('rep', 'hubspot:41629780', '2024-06-01', 'month', 10000, 0, 0), "
         "('team', 'hubspot:1', '2024-06-01', 'month', 0, 0, null)"
+    )
+    conn.execute(
+        "insert into analytics_build.fct_quota_months values "
+        "('rep:hubspot:41629779:2024-06-01', 10000, 'USD', 10000, 'USD', 1, '2024-06-01', "
+        "'2024-06-01', 'same_currency'), "
+        "('team:hubspot:1:2024-06-01', 1000, 'EUR', %s, 'USD', %s, '2024-06-01', '2024-06-01', "
+        "'manual')",
+        (1000 * USD_PER_EUR, USD_PER_EUR),
     )

@@ -30,16 +30,17 @@ def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
 def test_reconciled_marts_pass(marts: Database) -> None:
     report = validate_marts(marts.url, "run-marts")
 
-    # 10 reconciliations and 6 currency rules (MART-FXDEAL/-FXSPEND 001, 002, 004; the ECB and
-    # CRM recomputations skip: no raw rates here)
-    assert (report.passed, report.failed, report.warnings) == (16, 0, 0)
+    # 10 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
+    # ECB and CRM recomputations skip: no raw rates here)
+    assert (report.passed, report.failed, report.warnings) == (19, 0, 0)
     assert {result.table_name for result in report.results} == {
         "analytics_build.fct_ad_spend_daily",
         "analytics_build.fct_deals",
         "analytics_build.fct_attribution",
         "analytics_build.fct_quota_attainment",
+        "analytics_build.fct_quota_months",
     }
-    assert len(marts.results("run-marts")) == 16
+    assert len(marts.results("run-marts")) == 19
 
 
 def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
@@ -160,6 +161,29 @@ def test_negative_attainment_fails_negative_quota_warns(marts: Database) -> None
         validate_marts(marts.url, "run-quota")
 
     assert failing(raised.value) == ({"MART-QUOTA-001"}, {"MART-QUOTA-002"})
+
+
+def test_a_quota_without_a_rate_or_with_a_wrong_conversion_stops_the_publish(
+    marts: Database,
+) -> None:
+    marts.conn.execute(
+        "insert into analytics_build.fct_quota_months values "
+        "('rep:hubspot:41629780:2024-07-01', 500, 'GBP', null, 'USD', null, '2024-07-01', "
+        "null, null)"
+    )
+    marts.conn.execute(
+        "update analytics_build.fct_quota_months set quota_amount_reporting = 1000 "
+        "where quota_month_key = 'team:hubspot:1:2024-06-01'"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-quota-fx")
+
+    assert failing(raised.value) == ({"MART-FXQUOTA-001", "MART-FXQUOTA-002"}, set())
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.results if not r.passed}
+    assert samples["MART-FXQUOTA-001"] == [
+        {"currency_code": "GBP", "rate_day": "2024-07-01", "facts": 1}
+    ]
 
 
 def test_marts_only_suites_skip_without_a_crm(marts: Database) -> None:

@@ -131,7 +131,17 @@ chosen_rows as (
         case
             when ranked_rows.currency_code = {{ currency_var('reporting_currency') }} then 1
             else fx_rates.reporting_per_unit
-        end as fx_rate_to_reporting
+        end as fx_rate_to_reporting,
+        case
+            when ranked_rows.currency_code = {{ currency_var('reporting_currency') }}
+                then ranked_rows.month_start
+            else fx_rates.fx_rate_date
+        end as fx_rate_date,
+        case
+            when ranked_rows.currency_code = {{ currency_var('reporting_currency') }}
+                then 'same_currency'
+            else fx_rates.fx_rate_source
+        end as fx_rate_source
     from ranked_rows
     left join fx_rates
         on
@@ -159,6 +169,8 @@ final as (
         monthly_amount,
         currency_code,
         fx_rate_to_reporting,
+        fx_rate_date,
+        fx_rate_source,
         monthly_amount * fx_rate_to_reporting as monthly_quota_reporting
     from chosen_rows
 
