@@ -7,7 +7,6 @@ before its day (the stand-in's data: the ECB's real history). Read-only: reuses 
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,11 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import psycopg
 import pytest
 
-from extract.ecb import EcbSettings
 from sandbox import World
-from sandbox.ecb_rates import published
 from tests.integration.conftest import DAY
-from tests.integration.crm_rates import hubspot_rate, salesforce_range, salesforce_rate
+from tests.integration.fx_rates import (
+    ecb_newest,
+    hubspot_rate,
+    salesforce_range,
+    salesforce_rate,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,18 +35,6 @@ FACTS = {  # table -> (the day it converts on, its amounts)
 
 DEAL_DAY = "fx_conversion_date"
 DEAL_AMOUNTS = ("amount", "list_amount")
-
-
-@functools.cache
-def ecb_newest(currency: str, day: date) -> tuple[date, Decimal] | None:
-    """The ECB's newest (day, units per euro) of ``currency`` on or before ``day`` among the
-    days the nightly loaded; the euro is 1 on the ECB's newest publishing day."""
-    loaded = published(EcbSettings().history_start, min(day, DAY))
-    days = [o for o in loaded if o.currency == (currency if currency != "EUR" else "USD")]
-    if not days:
-        return None
-    newest = max(days, key=lambda o: o.day)
-    return newest.day, Decimal(1) if currency == "EUR" else Decimal(newest.value)
 
 
 def rows(url: str, table: str) -> list[dict]:

@@ -17,10 +17,8 @@ import psycopg
 import pytest
 import yaml
 
-from extract.ecb import EcbSettings
-from sandbox import World, ecb_rates
-from tests.integration.conftest import DAY
-from tests.integration.crm_rates import hubspot_rate, salesforce_rate
+from sandbox import World
+from tests.integration.fx_rates import ecb_usd_rate, hubspot_rate, salesforce_rate
 
 pytestmark = pytest.mark.integration
 
@@ -70,18 +68,6 @@ def read_usd_rates() -> dict[tuple[date, str], Decimal]:
             )
             for row in csv.DictReader(seed)
         }
-
-
-def ecb_usd_rate(day: date, currency: str) -> Decimal | None:
-    """US dollars per unit of ``currency`` from the ECB's newest rates on or before ``day``
-    that the nightly loaded (from THINLINE_ECB__HISTORY_START to the run's day), as
-    int_fx_rates_daily rounds it; None when the ECB had published none by then."""
-    loaded = ecb_rates.published(EcbSettings().history_start, min(day, DAY), ["USD", currency])
-    newest = {o.currency: Decimal(o.value) for o in sorted(loaded, key=lambda o: o.day)}
-    newest["EUR"] = Decimal(1)
-    if not loaded or currency not in newest:
-        return None
-    return (newest["USD"] / newest[currency]).quantize(Decimal("1e-10"), ROUND_HALF_UP)
 
 
 def month_end(month: date) -> date:
