@@ -152,6 +152,31 @@ same_currency as (
 
 ),
 
+chosen_rates as (
+
+    select
+        rate_scope,
+        date_day,
+        currency_code,
+        reporting_per_unit,
+        fx_rate_date,
+        fx_rate_source
+    from first_source
+    where source_rank = 1
+
+    union all
+
+    select
+        rate_scope,
+        date_day,
+        currency_code,
+        reporting_per_unit,
+        fx_rate_date,
+        fx_rate_source
+    from same_currency
+
+),
+
 final as (
 
     select
@@ -165,21 +190,7 @@ final as (
         -- the ECB publishes every TARGET day: an older rate was carried over a day without;
         -- CRM and manual rates are in force over their whole range
         fx_rate_source = 'ecb' and fx_rate_date < date_day as is_carried_forward
-    from first_source
-    where source_rank = 1
-
-    union all
-
-    select
-        rate_scope,
-        date_day,
-        currency_code,
-        {{ currency_var('reporting_currency') }} as reporting_currency_code,
-        reporting_per_unit,
-        fx_rate_date,
-        fx_rate_source,
-        false as is_carried_forward
-    from same_currency
+    from chosen_rates
 
 )
 
