@@ -37,7 +37,10 @@ Modelled on Salesforce's documentation, not on Thinline's connector:
   there, so, as for any object the org lacks, a query answers 400 ``INVALID_TYPE``
   "sObject type 'CurrencyType' is not supported." (the text Apex reports in
   SalesforceFoundation/NPSP#3298; [inferred]: the REST errorCode) and describe 404
-  ``NOT_FOUND``.
+  ``NOT_FOUND``. An object the integration user's profile and permission sets do not grant
+  (``hidden_objects``) looks the same to that user: Describe Global lists the objects
+  "available in the org and to the logged-in user" (below). [inferred]: that a denied object
+  answers exactly like a missing one.
 * ``GET /services/data/vNN.N/sobjects/`` (Describe Global): ``{"encoding", "maxBatchSize",
   "sobjects": [{"name", "label", "keyPrefix", "queryable", …}]}``, the objects "available in
   the org and to the logged-in user"
@@ -222,6 +225,7 @@ class SalesforceServer(StandInServer):
         single_currency: str | None = None,
         advanced_currency_management: bool = True,
         hidden_fields: frozenset[tuple[str, str]] = frozenset(),
+        hidden_objects: frozenset[str] = frozenset(),
         api_today: date | None = None,
         api_requests_used: int = 0,
     ) -> None:
@@ -229,7 +233,8 @@ class SalesforceServer(StandInServer):
         anywhere, amounts in that currency, no CurrencyType nor DatedConversionRate.
         ``advanced_currency_management=False``: a multi-currency org without dated rates (no
         DatedConversionRate). ``hidden_fields`` are ``(object, field)`` pairs the
-        integration user's field-level security hides. ``api_today`` fixes the date the API
+        integration user's field-level security hides, ``hidden_objects`` the objects its
+        profile does not grant. ``api_today`` fixes the date the API
         lifecycle is evaluated at; ``api_requests_used`` is the org's usage before this server."""
         super().__init__(faults)
         self.data = world.salesforce
@@ -238,7 +243,13 @@ class SalesforceServer(StandInServer):
         self.single_currency = single_currency
         self.api_today = api_today
         self.organization = _organization(single_currency)
-        self.schema = _schema(single_currency, hidden_fields, advanced_currency_management)
+        self.schema = {
+            sobject: fields
+            for sobject, fields in _schema(
+                single_currency, hidden_fields, advanced_currency_management
+            ).items()
+            if sobject not in hidden_objects
+        }
         self._tokens: set[str] = set()
         self._cursors: OrderedDict[str, Cursor] = OrderedDict()
         self._state = threading.Lock()

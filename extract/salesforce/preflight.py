@@ -4,13 +4,15 @@
    settings to fix).
 2. ``api version (org)``: the org serves the configured version (``GET /services/data/``, free).
 3. ``currency``: multi-currency (records carry ``CurrencyIsoCode``) or single-currency (every
-   amount is in ``Organization.DefaultCurrencyIsoCode``, which only such orgs have).
+   amount is in ``Organization.DefaultCurrencyIsoCode``, which only such orgs have). A
+   multi-currency org whose integration user cannot see ``CurrencyType`` (Describe Global does
+   not list it) is a WARN: its deals would convert at the ECB's rates, not the org's.
 4. ``fields <Object>``: each object Thinline reads is describable and shows the integration user
    every field Thinline's models need (else: its field-level security / permission set).
 5. ``api usage``: ``DailyApiRequests`` from ``/limits``; WARN when under :data:`LOW_SHARE` is left.
 
 About a dozen calls: one token, one describe per object (the run reuses none of them), one
-``/limits``, and one SOQL row in a single-currency org.
+``/limits``, Describe Global in a multi-currency org and one SOQL row in a single-currency one.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from extract.preflight import Check, Level, failed, guarded
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.fields import FLS_FIX, missing_required, readable_fields
 from extract.salesforce.settings import SalesforceSettings
-from extract.salesforce.streams import OBJECTS, SObjectType
+from extract.salesforce.streams import OBJECTS, SObjectType, org_objects
 
 SOURCE = "salesforce"
 LOW_SHARE = 0.10  # of the org's rolling 24-hour API request allowance
@@ -78,7 +80,7 @@ def _version(api: SalesforceClient) -> Check:
 
 def _currency(api: SalesforceClient) -> Check:
     if "DefaultCurrencyIsoCode" not in readable_fields(api.describe("Organization")):
-        return Check(SOURCE, "currency", Level.OK, "multi-currency (each record's CurrencyIsoCode)")
+        return _multi_currency(api)
     (page,) = list(api.query_all("SELECT Id, DefaultCurrencyIsoCode FROM Organization"))
     code = next((r.get("DefaultCurrencyIsoCode") for r in page["records"]), None)
     if not code:
@@ -90,6 +92,30 @@ def _currency(api: SalesforceClient) -> Check:
             "check the org's currency under Setup > Company Information",
         )
     return Check(SOURCE, "currency", Level.OK, f"single-currency, amounts in {code}")
+
+
+def _multi_currency(api: SalesforceClient) -> Check:
+    """Which of the org's own rates the integration user can read (Thinline's first choice for
+    converting the org's deals, var fx_rate_sources)."""
+    visible = org_objects(api)
+    if "CurrencyType" not in visible:
+        return Check(
+            SOURCE,
+            "currency",
+            Level.WARN,
+            "multi-currency, but the integration user cannot see CurrencyType: deals convert "
+            "at the ECB's rates, not the org's",
+            "give the integration user read access to CurrencyType (and DatedConversionRate "
+            "with advanced currency management) in its profile or a permission set",
+        )
+    rates = (
+        "dated rates (advanced currency management)"
+        if "DatedConversionRate" in visible
+        else "static rates (no advanced currency management)"
+    )
+    return Check(
+        SOURCE, "currency", Level.OK, f"multi-currency (each record's CurrencyIsoCode), {rates}"
+    )
 
 
 def _fields(api: SalesforceClient, sobject: SObjectType) -> Check:

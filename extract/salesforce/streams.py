@@ -362,7 +362,7 @@ def fetch_object(
 ) -> Iterator[RawRow | Skipped]:
     """Records whose SystemModstamp is in the window, deleted ones flagged, one row per Id."""
     with client() as api:
-        if sobject.needs and sobject.name not in _org_objects(api):
+        if sobject.needs and sobject.name not in org_objects(api):
             api.log.info(
                 "salesforce: the org has no %s (it needs %s); nothing to read",
                 sobject.name,
@@ -409,7 +409,7 @@ def fetch_object(
                 yield RawRow(keys, record, is_deleted=record.get("IsDeleted") is True)
 
 
-def _org_objects(api: SalesforceClient) -> set[str]:
+def org_objects(api: SalesforceClient) -> set[str]:
     """The objects the org has and shows the integration user (Describe Global)."""
     body = api.get(f"{api.data_path}/sobjects/")
     listed = body.get("sobjects") if isinstance(body, dict) else None

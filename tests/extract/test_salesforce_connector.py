@@ -505,11 +505,14 @@ def test_doctor_rows_are_all_ok_against_the_stand_in(
     assert [c for c in checks if c.level is not Level.OK] == []
     by_name = {check.name: check for check in checks}
     assert list(by_name)[:4] == ["credentials", "api version", "token", "api version (org)"]
-    assert by_name["currency"].detail == "multi-currency (each record's CurrencyIsoCode)"
+    assert by_name["currency"].detail == (
+        "multi-currency (each record's CurrencyIsoCode), dated rates (advanced currency management)"
+    )
     assert {f"fields {sobject}" for sobject in RAW_TABLES} <= set(by_name)
     assert by_name["api usage"].detail.startswith("DailyApiRequests: ")
     calls = len(api_calls(server))
-    assert calls <= 2 + len(RAW_TABLES)  # a handful of cheap calls: describes, one query, limits
+    # a handful of cheap calls: describes, Describe Global, one query, limits
+    assert calls <= 3 + len(RAW_TABLES)
 
 
 def test_doctor_names_a_single_currency_orgs_currency(world: World, make_settings: Any) -> None:
@@ -517,6 +520,26 @@ def test_doctor_names_a_single_currency_orgs_currency(world: World, make_setting
         checks = doctor_rows(settings_for(make_settings, org))
     currency = next(check for check in checks if check.name == "currency")
     assert (currency.level, currency.detail) == (Level.OK, "single-currency, amounts in EUR")
+
+
+def test_doctor_warns_when_the_integration_user_cannot_see_the_orgs_rates(
+    world: World, make_settings: Any
+) -> None:
+    with SalesforceServer(world, advanced_currency_management=False) as org:
+        static = doctor_rows(settings_for(make_settings, org))
+    currency = next(check for check in static if check.name == "currency")
+    assert (currency.level, currency.detail) == (
+        Level.OK,
+        "multi-currency (each record's CurrencyIsoCode), "
+        "static rates (no advanced currency management)",
+    )
+    hidden = frozenset({"CurrencyType", "DatedConversionRate"})
+    with SalesforceServer(world, hidden_objects=hidden) as org:
+        checks = doctor_rows(settings_for(make_settings, org))
+    (warning,) = [check for check in checks if check.level is not Level.OK]
+    assert (warning.name, warning.level) == ("currency", Level.WARN)
+    assert "cannot see CurrencyType" in warning.detail and "ECB" in warning.detail
+    assert "permission set" in warning.fix
 
 
 def test_doctor_fails_a_retired_version_with_the_fix(
