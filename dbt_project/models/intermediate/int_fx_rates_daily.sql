@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- One row per rate scope x day x currency: the factor that turns one unit of the currency into
 -- the reporting currency that day (reporting_per_unit), the day that rate took effect
 -- (fx_rate_date) and where it came from (fx_rate_source). Scope 'all' converts ad spend and
@@ -5,7 +7,8 @@
 -- Sources are tried in the order of var fx_rate_sources ('crm' meaning the scope's CRM); a
 -- source converts a currency when it has rates for both it and the reporting currency (a cross
 -- rate through its base, int_fx_rates_published). A day the ECB did not publish (weekends,
--- TARGET holidays) uses its last rate and says so. The one place conversion is defined.
+-- TARGET holidays) uses its last rate and says so. The one place conversion is defined. A table:
+-- every converted fact and its tests read it (as a view, each re-derived ~170k rows).
 {%- set precedence = fx_rate_sources() %}
 {%- set crms = ['hubspot', 'salesforce'] %}
 {%- set always = "cast('0001-01-01' as date)" %}
