@@ -108,6 +108,9 @@ def test_cli_serve_prints_exports_and_stops_on_interrupt() -> None:
         stderr=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[2],
+        # a suite started in the background (`cmd &`) ignores SIGINT and its children inherit
+        # that: the CLI must see the interrupt a terminal would send
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # The CLI prints the same settings serve() hands out, one export line each.
