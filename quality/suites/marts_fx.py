@@ -194,7 +194,7 @@ def _hubspot_units(currency: str, day: str) -> str:
     )
 
 
-def build_crm_suite(crm: str, fact: ConvertedFact = FACTS["fct_deals"]) -> gx.ExpectationSuite:
+def build_crm_suite(crm: str, fact: ConvertedFact) -> gx.ExpectationSuite:
     """An amount converted at its CRM's own rate (a deal, an owner's quota): the rate
     recomputed from the CRM's raw rates."""
     rule, units = {
