@@ -47,7 +47,7 @@ from psycopg.types.json import Jsonb
 from extract.accounts import account_scope
 from extract.base import LoadMode, RawRow, Skipped, Stream, Window
 from extract.http import RawRecord
-from extract.shared_ddl import run_shared_ddl
+from extract.shared_ddl import relations_present, run_shared_ddl, table_comment
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +156,7 @@ OPS_DDL_VERSION = "thinline ops " + hashlib.sha256(OPS_DDL.encode()).hexdigest()
 
 
 def _ops_current(conn: psycopg.Connection) -> bool:
-    current = conn.execute(
-        "select obj_description(to_regclass('ops.load_batches'), 'pg_class')"
-    ).fetchone()[0]
-    return current == OPS_DDL_VERSION
+    return table_comment(conn, "ops", "load_batches") == OPS_DDL_VERSION
 
 
 def ensure_ops(conn: psycopg.Connection) -> None:
@@ -327,11 +324,7 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
         indexes.append(f"{stream.entity}_day_idx")
 
     def present(conn: psycopg.Connection) -> bool:
-        return conn.execute(
-            "select bool_and(to_regclass(format('%%I.%%I', %s::text, name)) is not null) "
-            "from unnest(%s::text[]) as name",
-            (schema, [stream.entity, *indexes]),
-        ).fetchone()[0]
+        return relations_present(conn, schema, [stream.entity, *indexes])
 
     if present(conn):
         return

@@ -42,3 +42,26 @@ def run_shared_ddl(
             return
         for statement in statements:
             conn.execute(statement)
+
+
+def relations_present(conn: psycopg.Connection, schema: str, names: list[str]) -> bool:
+    """Whether every relation ``schema.name`` exists, as this statement's snapshot sees it."""
+    found = conn.execute(
+        "select count(*) from pg_catalog.pg_class as rel"
+        " join pg_catalog.pg_namespace as ns on ns.oid = rel.relnamespace"
+        " where ns.nspname = %s and rel.relname = any(%s)",
+        (schema, names),
+    ).fetchone()[0]
+    return found == len(set(names))
+
+
+def table_comment(conn: psycopg.Connection, schema: str, table: str) -> str | None:
+    """The comment on ``schema.table`` (None: no comment or no table), read like
+    ``relations_present``."""
+    row = conn.execute(
+        "select pg_catalog.obj_description(rel.oid, 'pg_class') from pg_catalog.pg_class as rel"
+        " join pg_catalog.pg_namespace as ns on ns.oid = rel.relnamespace"
+        " where ns.nspname = %s and rel.relname = %s",
+        (schema, table),
+    ).fetchone()
+    return row[0] if row else None

@@ -156,6 +156,45 @@ def test_a_task_that_waited_for_the_ops_ddl_does_not_run_it_again(fresh_database
     assert done_while_loading, "the waiting task re-ran the ops DDL behind an open load"
 
 
+class _Recording(psycopg.Connection):
+    """A connection that remembers the statements it ran."""
+
+    statements: list[str]
+
+    def execute(self, query, params=None, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.__dict__.setdefault("statements", []).append(
+            query.as_string(self) if isinstance(query, sql.Composable) else str(query)
+        )
+        return super().execute(query, params, **kwargs)
+
+
+def test_a_task_that_waited_on_a_fresh_warehouse_finds_the_ddl_done(fresh_database: str) -> None:
+    """On a fresh warehouse a task looks for ops and a raw table, finds neither, and waits for
+    the task creating them. Once that commits it must see them, not run its own copy. (A
+    session's cached "no schema ops" outlives an advisory-lock wait, so `to_regclass` still
+    said NULL; the copy's `create index` then deadlocked with a load, as CI saw.)"""
+    stream = _stream("things")
+    statements: dict[str, list[str]] = {}
+
+    def waiting_task() -> None:
+        with _Recording.connect(fresh_database, autocommit=True) as conn:
+            ensure_ops(conn)
+            with conn.transaction():
+                _ensure_table(conn, "raw_demo", stream)
+            statements["waiter"] = conn.statements
+
+    with psycopg.connect(fresh_database) as first, first.transaction():
+        ensure_ops(first)
+        _ensure_table(first, "raw_demo", stream)
+        waiter = threading.Thread(target=waiting_task)
+        waiter.start()
+        assert waiting_sessions(fresh_database, 1, patience_s=20) == 1
+    waiter.join(timeout=60)
+
+    ddl = [s for s in statements["waiter"] if s.lstrip().startswith(("create", "alter", "comment"))]
+    assert "waiter" in statements and ddl == []
+
+
 def test_dbt_waits_for_a_concurrent_install_of_the_markov_functions(fresh_database: str) -> None:
     """Another dbt command is half-way through its on-run-start hook (schema created, one
     function replaced, not committed) when a second starts: the second waits, then succeeds
