@@ -12,6 +12,8 @@
 {%- set precedence = fx_rate_sources() %}
 {%- set crms = ['hubspot', 'salesforce'] %}
 {%- set always = "cast('0001-01-01' as date)" %}
+{%- set reporting = currency_var('reporting_currency') %}
+{%- set calendar_first_day = "cast('" ~ var('calendar_start') ~ "' as date)" %}
 with
 
 calendar as (
@@ -37,7 +39,9 @@ scopes as (
 
 ),
 
-rate_periods as (
+-- the day each rate starts to count in the calendar: a rate from before its first day counts
+-- from that first day, and of several such the latest wins
+calendar_rates as (
 
     select
         fx_rate_source,
@@ -45,66 +49,137 @@ rate_periods as (
         currency_code,
         rate_date,
         units_per_base,
-        lead(rate_date) over (
+        effective_day,
+        row_number() over (
+            partition by fx_rate_source, currency_code, effective_day
+            order by rate_date desc
+        ) as rate_rank
+    from (
+        select
+            *,
+            greatest(rate_date, {{ calendar_first_day }}) as effective_day
+        from published_rates
+    ) as dated_rates
+
+),
+
+rate_series as (
+
+    select
+        fx_rate_source,
+        rate_scope,
+        currency_code,
+        min(effective_day) as first_day
+    from calendar_rates
+    where rate_rank = 1
+    group by fx_rate_source, rate_scope, currency_code
+
+),
+
+-- every day from a series' first rate on, and each rate on the day it starts to count
+series_rows as (
+
+    select
+        calendar.date_day,
+        rate_series.fx_rate_source,
+        rate_series.rate_scope,
+        rate_series.currency_code,
+        cast(null as date) as rate_date,
+        cast(null as numeric) as units_per_base
+    from calendar
+    inner join rate_series
+        on calendar.date_day >= rate_series.first_day
+
+    union all
+
+    select
+        effective_day as date_day,
+        fx_rate_source,
+        rate_scope,
+        currency_code,
+        rate_date,
+        units_per_base
+    from calendar_rates
+    where rate_rank = 1
+
+),
+
+series_days as (
+
+    select
+        date_day,
+        fx_rate_source,
+        rate_scope,
+        currency_code,
+        max(rate_date) as rate_date,
+        max(units_per_base) as units_per_base
+    from series_rows
+    group by date_day, fx_rate_source, rate_scope, currency_code
+
+),
+
+-- a day without a rate of its own keeps the latest one: days are numbered into runs that each
+-- start at a rate (no joins, so this stays linear in the days x series it returns; a range
+-- join over rate periods did not)
+numbered_days as (
+
+    select
+        *,
+        count(rate_date) over (
             partition by fx_rate_source, currency_code
-            order by rate_date
-        ) as next_rate_date
-    from published_rates
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as rate_run
+    from series_days
 
 ),
 
 daily_rates as (
 
     select
-        calendar.date_day,
-        rate_periods.fx_rate_source,
-        rate_periods.rate_scope,
-        rate_periods.currency_code,
-        rate_periods.rate_date,
-        rate_periods.units_per_base
-    from calendar
-    inner join rate_periods
-        on
-            calendar.date_day >= rate_periods.rate_date
-            and (
-                calendar.date_day < rate_periods.next_rate_date
-                or rate_periods.next_rate_date is null
-            )
+        date_day,
+        fx_rate_source,
+        rate_scope,
+        currency_code,
+        max(rate_date) over (
+            partition by fx_rate_source, currency_code, rate_run
+        ) as rate_date,
+        max(units_per_base) over (
+            partition by fx_rate_source, currency_code, rate_run
+        ) as units_per_base
+    from numbered_days
 
 ),
 
-reporting_currency_rates as (
+-- each source's rate for the reporting currency that day beside every other currency's (a window,
+-- not a self-join, whose plan the planner's guesses for these rows made quadratic)
+beside_reporting_rates as (
 
     select
-        date_day,
-        fx_rate_source,
-        rate_date,
-        units_per_base
+        *,
+        max(case when currency_code = {{ reporting }} then units_per_base end)
+            over (partition by fx_rate_source, date_day) as reporting_units_per_base,
+        max(case when currency_code = {{ reporting }} then rate_date end)
+            over (partition by fx_rate_source, date_day) as reporting_rate_date
     from daily_rates
-    where currency_code = {{ currency_var('reporting_currency') }}
 
 ),
 
 cross_rates as (
 
     select
-        daily_rates.date_day,
-        daily_rates.currency_code,
-        daily_rates.fx_rate_source,
-        daily_rates.rate_scope,
-        round(
-            reporting_currency_rates.units_per_base / daily_rates.units_per_base, 10
-        ) as reporting_per_unit,
+        date_day,
+        currency_code,
+        fx_rate_source,
+        rate_scope,
+        round(reporting_units_per_base / units_per_base, 10) as reporting_per_unit,
         -- the older of the two rates the cross rate is made of; a base currency's rate (1 since
         -- 0001-01-01: a CRM's corporate currency, a static rate) dates nothing
         coalesce(
-            least(
-                nullif(daily_rates.rate_date, {{ always }}),
-                nullif(reporting_currency_rates.rate_date, {{ always }})
-            ),
+            least(nullif(rate_date, {{ always }}), nullif(reporting_rate_date, {{ always }})),
             {{ always }}
         ) as fx_rate_date,
-        case daily_rates.fx_rate_source
+        case fx_rate_source
             {%- for source in precedence %}
                 {%- set rank = loop.index %}
                 {%- for name in (crms if source == 'crm' else [source]) %}
@@ -112,12 +187,10 @@ cross_rates as (
                 {%- endfor %}
             {%- endfor %}
         end as precedence_rank
-    from daily_rates
-    inner join reporting_currency_rates
-        on
-            daily_rates.date_day = reporting_currency_rates.date_day
-            and daily_rates.fx_rate_source = reporting_currency_rates.fx_rate_source
-    where daily_rates.currency_code != {{ currency_var('reporting_currency') }}
+    from beside_reporting_rates
+    where
+        currency_code != {{ currency_var('reporting_currency') }}
+        and reporting_units_per_base is not null
 
 ),
 
