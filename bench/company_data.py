@@ -11,7 +11,9 @@ contacts, some merged; Salesforce leads, some deleted, and the contacts converte
 became; a share of the leads are the same person as a HubSpot contact); 5,000,000
 touchpoints (campaign memberships, HubSpot first and latest sources with Google, Meta and
 LinkedIn click ids, lead sources); and Google Ads, Meta and LinkedIn daily rows at campaign,
-ad group and ad level. Amounts come in USD, EUR and GBP.
+ad group and ad level. Amounts come in USD, EUR and GBP, converted at the ECB's reference
+rates (the stand-in's: the ECB's published history, then its synthetic walk), loaded from the
+ECB source's history start as its first extract would.
 
 History runs from START to END (35 months: dim_dates and the FX seed start on 2024-01-01,
 and END stays before the machine's clock, which stamps dbt's snapshot). Every entity is a pure
@@ -26,16 +28,18 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from bench.attribution_data import UNIFORM, create_raw_tables
+from extract.ecb.settings import EcbSettings
 from extract.google_ads.settings import GoogleAdsSettings
 from extract.linkedin_ads.settings import LinkedInAdsSettings
 from extract.meta_ads.settings import MetaAdsSettings
+from sandbox.ecb_rates import published
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2026, 12, 1, tzinfo=UTC)  # the full load is the world as of this instant
@@ -1933,6 +1937,40 @@ def _load(
     return rows, seconds
 
 
+def _load_ecb_rates(url: str, first: date, last: date, batch_id: str) -> int:
+    """The ECB's reference rates from ``first`` to ``last`` into raw_ecb.reference_rates, as
+    its extract lands them (the CSV row's columns the staging model reads)."""
+    rows = [
+        (
+            rate.currency,
+            rate.day,
+            json.dumps(
+                {
+                    "KEY": f"EXR.D.{rate.currency}.EUR.SP00.A",
+                    "CURRENCY": rate.currency,
+                    "TIME_PERIOD": rate.day.isoformat(),
+                    "OBS_VALUE": rate.value,
+                    "OBS_STATUS": "A",
+                    "OBS_COM": "synthetic" if rate.synthetic else "",
+                }
+            ),
+        )
+        for rate in published(first, last)
+    ]
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        conn.execute(
+            "delete from raw_ecb.reference_rates where rate_date between %s and %s", (first, last)
+        )
+        with conn.cursor().copy(
+            "copy raw_ecb.reference_rates (currency_code, rate_date, record, is_deleted,"
+            " _loaded_at, _batch_id) from stdin"
+        ) as copy:
+            for currency, day, record in rows:
+                copy.write_row((currency, day, record, False, datetime.now(UTC), batch_id))
+        conn.execute("analyze raw_ecb.reference_rates")
+    return len(rows)
+
+
 def load_company(url: str, size: Size) -> dict[str, Any]:
     """Empty the raw tables of the database at ``url`` and load the company of ``size`` as of
     END. Returns the shape, the rows loaded per table and the seconds."""
@@ -1943,6 +1981,9 @@ def load_company(url: str, size: Size) -> dict[str, Any]:
             schema, table = name.split(".")
             conn.execute(sql.SQL("truncate {}").format(sql.Identifier(schema, table)))
     rows, seconds = _load(url, shape, None, END)
+    rows["raw_ecb.reference_rates"] = _load_ecb_rates(
+        url, EcbSettings.model_fields["history_start"].default, END.date(), "bench-company-ecb"
+    )
     return {
         "as_of": END.isoformat(),
         "size": asdict(size),
@@ -1960,6 +2001,9 @@ def add_company_day(url: str, size: Size) -> dict[str, Any]:
     in each CRM."""
     started = time.perf_counter()
     rows, _ = _load(url, plan(size), END, END + timedelta(days=1))
+    rows["raw_ecb.reference_rates"] = _load_ecb_rates(
+        url, END.date(), END.date() + timedelta(days=1), "bench-company-ecb-day"
+    )
     return {
         "day": END.date().isoformat(),
         "raw_rows": rows,

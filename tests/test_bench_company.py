@@ -186,3 +186,36 @@ def test_loads_are_deterministic_and_a_day_changes_deals(
     assert day["raw_rows"]["raw_salesforce.opportunities"] >= 1
     assert day["raw_rows"]["raw_hubspot.deals"] >= 1
     assert scalar(url, checksum) != before
+
+
+def test_every_amount_currency_has_an_ecb_rate_on_every_day(
+    company: tuple[str, dict[str, Any]],
+) -> None:
+    """The company's amounts (USD, EUR, GBP) convert at the ECB's rates: USD and GBP have a rate
+    at most four days old (the longest TARGET gap, Easter) on every day of the history."""
+    url, _ = company
+    stale = scalar(
+        url,
+        f"""
+        select count(*)
+        from generate_series(date '{START:%Y-%m-%d}', date '{END:%Y-%m-%d}', interval '1 day')
+            as days (day)
+        cross join (values ('USD'), ('GBP')) as wanted (currency_code)
+        where not exists (
+            select from raw_ecb.reference_rates as rates
+            where rates.currency_code = wanted.currency_code
+                and rates.rate_date between days.day::date - 4 and days.day::date
+                and rates.record ->> 'OBS_VALUE' is not null
+        )
+        """,
+    )
+    assert stale == 0
+    amounts = scalar(
+        url,
+        "select array_agg(distinct currency) from (select record -> 'properties' ->>"
+        " 'deal_currency_code' as currency from raw_hubspot.deals union all select"
+        " record ->> 'CurrencyIsoCode' from raw_salesforce.opportunities) as amounts",
+    )
+    rated = scalar(url, "select array_agg(distinct currency_code) from raw_ecb.reference_rates")
+    assert len(amounts) > 1 and None not in amounts, amounts
+    assert set(amounts) <= {"EUR", *rated}, amounts  # the euro is the ECB's base
