@@ -7,6 +7,9 @@
   BETWEEN first AND last`` over the window's days, at most ``days_per_request`` days per
   call, re-reading ``lookback_days`` because conversions restate inside that window. Each
   row carries ``customer.currency_code``: ``costMicros`` is in the account's currency.
+  Ad groups carry ``ad_group.status`` and ads ``ad_group_ad.status`` and
+  ``ad_group_ad.ad.final_urls`` (the landing pages; ``dim_ad_groups`` and ``dim_ads`` take
+  each one's latest row).
 * keyword and search term daily metrics (replace_days on ``metric_date``, like the ad metrics):
   ``FROM keyword_view``, one row per keyword (ad group criterion) and day with its text, match
   type and quality score; ``FROM search_term_view`` segmented by ``segments.keyword``, one row
@@ -140,7 +143,7 @@ REPORTS = (
     Report(
         "ad_group_daily_metrics",
         "ad_group",
-        (*DAILY, "ad_group.id", "ad_group.name", *METRICS),
+        (*DAILY, "ad_group.id", "ad_group.name", "ad_group.status", *METRICS),
         (CUSTOMER, AD_GROUP, METRIC_DATE),
     ),
     Report(
@@ -152,6 +155,8 @@ REPORTS = (
             "ad_group.name",
             "ad_group_ad.ad.id",
             "ad_group_ad.ad.name",
+            "ad_group_ad.status",
+            "ad_group_ad.ad.final_urls",
             *METRICS,
         ),
         (CUSTOMER, AD_GROUP, AD, METRIC_DATE),

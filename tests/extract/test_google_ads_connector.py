@@ -100,6 +100,14 @@ def test_spend_per_campaign_and_day_equals_truth(
         )
         for r in google
     }
+    # each ad row carries the ad's status and the landing pages the world gave it
+    final_urls = {ad.ad_id: [ad.final_url] for ad in world.google_ads.ads}
+    for row in rows["ad_daily_metrics"]:
+        assert row.record["adGroupAd"]["ad"]["finalUrls"] == final_urls[row.keys[2]]
+        assert row.record["adGroupAd"]["status"] == "ENABLED"
+    assert {row.record["adGroup"]["status"] for row in rows["ad_group_daily_metrics"]} == {
+        "ENABLED"
+    }
     assert token_calls(sources) == 1  # one access token serves every stream
     assert sleeps == []
 

@@ -1,6 +1,7 @@
 """Keywords and search terms on the shared nightly run (`published_company`): a search
 campaign's keywords add up to its spend, search terms to at most their keyword's, and the
-marts gate reconciled both with raw."""
+marts gate reconciled both with raw; the ads and ad groups they and the spend come from are
+all in dim_ads / dim_ad_groups, Google ads with the landing pages the stand-in served."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 import psycopg
 import pytest
+
+from sandbox.world import World
 
 pytestmark = pytest.mark.integration
 
@@ -147,3 +150,58 @@ def test_only_search_clicks_name_a_keyword_of_their_own_ad_group(published_compa
         """,
     )
     assert (search_without, other_with, foreign) == (0, 0, 0)
+
+
+def test_every_ad_and_ad_group_in_facts_or_keywords_is_in_the_dims(published_company) -> None:
+    ads, ad_groups, missing_ads, missing_ad_groups, missing_keyword_groups, platforms = one(
+        published_company["url"],
+        """
+        select
+            (select count(*) from analytics.dim_ads),
+            (select count(*) from analytics.dim_ad_groups),
+            (select count(distinct (spend.platform, spend.ad_id))
+             from analytics.fct_ad_spend_daily as spend
+             left join analytics.dim_ads as ads
+                on ads.ad_key = spend.platform || ':' || spend.ad_id
+                and ads.campaign_key = spend.campaign_key
+                and ads.ad_group_id is not distinct from spend.ad_group_id
+             where spend.ad_id is not null and ads.ad_key is null),
+            (select count(distinct (spend.platform, spend.ad_group_id))
+             from analytics.fct_ad_spend_daily as spend
+             left join analytics.dim_ad_groups as ad_groups
+                on ad_groups.ad_group_key = spend.platform || ':' || spend.ad_group_id
+                and ad_groups.campaign_key = spend.campaign_key
+             where spend.ad_group_id is not null and ad_groups.ad_group_key is null),
+            (select count(distinct (keywords.platform, keywords.ad_group_id))
+             from analytics.fct_keyword_performance_daily as keywords
+             left join analytics.dim_ad_groups as ad_groups
+                on ad_groups.ad_group_key = keywords.platform || ':' || keywords.ad_group_id
+             where ad_groups.ad_group_key is null),
+            (select array_agg(distinct platform order by platform) from analytics.dim_ads)
+        """,
+    )
+    assert ads > 0 and ad_groups > 0
+    assert (missing_ads, missing_ad_groups, missing_keyword_groups) == (0, 0, 0)
+    assert platforms == ["google_ads", "linkedin_ads", "meta_ads"]
+
+
+def test_google_ads_final_urls_are_what_the_stand_in_served(
+    published_company, world: World
+) -> None:
+    with psycopg.connect(published_company["url"]) as conn:
+        rows = conn.execute(
+            "select ad_id, final_url, landing_page_url, utm_source, ad_group_key "
+            "from analytics.dim_ads where platform = 'google_ads'"
+        ).fetchall()
+        in_facts = conn.execute(
+            "select distinct ad_id from analytics.fct_ad_spend_daily "
+            "where platform = 'google_ads' and ad_id is not null"
+        ).fetchall()
+    served = {str(ad.ad_id): ad for ad in world.google_ads.ads}
+    # Google's ads come from its daily ad report: exactly the ads with a day of metrics
+    assert {ad_id for ad_id, *_ in rows} == {ad_id for (ad_id,) in in_facts} != set()
+    for ad_id, final_url, landing_page_url, utm_source, ad_group_key in rows:
+        ad = served[ad_id]
+        # the world's URLs carry no query: the landing page is the whole URL, no UTM parameters
+        assert (final_url, landing_page_url, utm_source) == (ad.final_url, ad.final_url, None)
+        assert ad_group_key == f"google_ads:{ad.ad_group_id}"

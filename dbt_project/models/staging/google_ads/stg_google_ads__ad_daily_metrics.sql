@@ -21,6 +21,9 @@ renamed as (
         record -> 'campaign' ->> 'name' as campaign_name,
         record -> 'adGroup' ->> 'name' as ad_group_name,
         record -> 'adGroupAd' -> 'ad' ->> 'name' as ad_name,
+        record -> 'adGroupAd' ->> 'status' as ad_status,
+        -- the first of the ad's final URLs (its landing page; Google serves a list)
+        record -> 'adGroupAd' -> 'ad' -> 'finalUrls' ->> 0 as final_url,
         upper(record -> 'customer' ->> 'currencyCode') as currency_code,
 
         -- metrics (macros/google_ads_metrics.sql)

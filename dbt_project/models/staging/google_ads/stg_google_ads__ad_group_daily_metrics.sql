@@ -19,6 +19,7 @@ renamed as (
         metric_date,
         record -> 'campaign' ->> 'name' as campaign_name,
         record -> 'adGroup' ->> 'name' as ad_group_name,
+        record -> 'adGroup' ->> 'status' as ad_group_status,
         upper(record -> 'customer' ->> 'currencyCode') as currency_code,
 
         -- metrics (macros/google_ads_metrics.sql)

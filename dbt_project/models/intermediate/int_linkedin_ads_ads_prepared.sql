@@ -1,0 +1,33 @@
+{{ config(enabled=source_enabled('linkedin_ads')) }}
+-- LinkedIn creatives (LinkedIn's ad level) in the platform-neutral shape of int_ads_unioned,
+-- from the creatives snapshot (the latest record). Thinline maps LinkedIn campaigns to
+-- campaigns (dim_campaigns), so a creative has no ad group; archived and removed creatives are
+-- kept and flagged (their history still joins). The stand-in serves a creative's content only
+-- as a share reference, no landing page: the URL columns are null.
+with
+
+creatives as (
+
+    select * from {{ ref('stg_linkedin_ads__creatives') }}
+
+),
+
+final as (
+
+    select
+        'linkedin_ads' as platform,
+        cast(account_id as text) as account_id,
+        cast(campaign_id as text) as campaign_id,
+        cast(null as text) as ad_group_id,
+        cast(creative_id as text) as ad_id,
+        creative_name as ad_name,
+        intended_status as status,
+        is_deleted,
+        cast(null as text) as final_url,
+        cast(null as text) as tracking_url_template,
+        cast(null as text) as url_tags
+    from creatives
+
+)
+
+select * from final
