@@ -25,13 +25,20 @@
 {%- endmacro %}
 
 {#- Percent-decoding (`%C3%A9` -> `é`, `+` -> space). No cross-database macro exists, so it is
-    dispatched; a value whose escapes are not well-formed UTF-8 is kept as written (only `+`
-    replaced) rather than failing the build. -#}
+    dispatched: PostgreSQL's below; another adapter needs its own (a clear error until then). A
+    value whose escapes are not well-formed UTF-8 is kept as written (only `+` replaced) rather
+    than failing the build. -#}
 {% macro url_decode(expression) -%}
     {{ return(adapter.dispatch('url_decode', 'thinline')(expression)) }}
 {%- endmacro %}
 
 {% macro default__url_decode(expression) -%}
+    {{ exceptions.raise_compiler_error(
+        "url_decode has no implementation for adapter " ~ adapter.type() ~ " (macros/urls.sql)"
+    ) }}
+{%- endmacro %}
+
+{% macro postgres__url_decode(expression) -%}
     {%- set byte = "[0-9A-Fa-f]" -%}
     {%- set tail = "%[89ABab]" ~ byte -%}
     {#- one character: not an escape, or the escapes of one UTF-8 character (RFC 3629 table 1) -#}
