@@ -350,6 +350,7 @@ class HttpClient:
         authenticated: bool = True,
         records_at: RecordPath | None = None,
         as_text: bool = False,
+        as_bytes: bool = False,
         empty_on: frozenset[int] = frozenset(),
     ) -> Any:
         """Send one request, retrying as the classifier allows; return the parsed JSON body.
@@ -357,7 +358,8 @@ class HttpClient:
         ``url`` is a path under ``base_url`` or an absolute URL (e.g. an OAuth token endpoint).
         ``authenticated=False`` sends no source headers and never triggers a refresh.
         ``records_at`` says where a successful body's records are (:func:`decode`).
-        ``as_text=True`` returns a successful body as text (a CSV API); a status in ``empty_on``
+        ``as_text=True`` returns a successful body as text (a CSV API), ``as_bytes=True`` as
+        bytes (a zipped report download); a status in ``empty_on``
         is an answer with nothing in it (``None``), e.g. an SDMX API's 404 "No results found".
         """
         retries = 0
@@ -365,7 +367,7 @@ class HttpClient:
         while True:
             headers = dict(self._headers()) if authenticated else {}
             status, body, failure = self._attempt(
-                method, url, params, json, data, headers, records_at, as_text, empty_on
+                method, url, params, json, data, headers, records_at, as_text, empty_on, as_bytes
             )
             if failure is None:
                 return body
@@ -406,6 +408,7 @@ class HttpClient:
         records_at: RecordPath | None,
         as_text: bool = False,
         empty_on: frozenset[int] = frozenset(),
+        as_bytes: bool = False,
     ) -> tuple[str, Any, Failure | None]:
         """One try: ``(status, parsed body, failure or None)``."""
         try:
@@ -418,6 +421,8 @@ class HttpClient:
             return "connection error", None, Failure(FailureKind.RETRY, one_line(repr(exc)))
         if response.status_code in empty_on:
             return str(response.status_code), None, None
+        if as_bytes and response.is_success:
+            return str(response.status_code), response.content, None
         if as_text and response.is_success:
             try:
                 return str(response.status_code), response.content.decode("utf-8"), None

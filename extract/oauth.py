@@ -1,5 +1,6 @@
-"""OAuth 2.0, shared by the sources that use it (Salesforce, Google Ads, LinkedIn): the access
-token a connector's streams share, and the refresh-token grant that renews it at ``token_url``."""
+"""OAuth 2.0, shared by the sources that use it (Salesforce, Google Ads, LinkedIn, Microsoft
+Advertising): the access token a connector's streams share, and the refresh-token grant that
+renews it at ``token_url``."""
 
 from __future__ import annotations
 
@@ -41,10 +42,15 @@ class AccessToken:
         )
 
     def refresh(
-        self, http: HttpClient, source: str, settings: RefreshTokenSettings, hint: str
+        self,
+        http: HttpClient,
+        source: str,
+        settings: RefreshTokenSettings,
+        hint: str,
+        scope: str | None = None,
     ) -> None:
         """Renew by the refresh-token grant (:func:`refresh_token_grant`)."""
-        self.grant(refresh_token_grant(http, source, settings, hint))
+        self.grant(refresh_token_grant(http, source, settings, hint, scope))
 
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.value or ''}"}
@@ -58,10 +64,15 @@ class RefreshTokenSettings(Protocol):
 
 
 def refresh_token_grant(
-    http: HttpClient, source: str, settings: RefreshTokenSettings, hint: str
+    http: HttpClient,
+    source: str,
+    settings: RefreshTokenSettings,
+    hint: str,
+    scope: str | None = None,
 ) -> dict[str, Any]:
     """POST the grant as a form to the settings' ``token_url``; return the token response,
-    which has an ``access_token``."""
+    which has an ``access_token``. ``scope`` is sent when given (the Microsoft identity
+    platform's v2.0 endpoint asks for it)."""
     secret, refresh = settings.client_secret, settings.refresh_token
     form = {
         "grant_type": "refresh_token",
@@ -69,6 +80,8 @@ def refresh_token_grant(
         "client_secret": secret.get_secret_value() if secret else "",
         "refresh_token": refresh.get_secret_value() if refresh else "",
     }
+    if scope:
+        form["scope"] = scope
     body = http.request("POST", settings.token_url, data=form, authenticated=False)
     if not isinstance(body, dict) or not body.get("access_token"):
         raise SourceError(f"{source}: token response has no access_token — {hint}")

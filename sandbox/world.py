@@ -1,7 +1,7 @@
 """The synthetic company as of ``end``: what every stand-in server serves, and the truth to check.
 
-Only HubSpot and Google Ads exist today; another source is one more ``build_<source>`` and
-one more field here.
+Another source is one more ``build_<source>`` and one more field here, drawn from its own
+seeded generator so the others stay as they were.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sandbox.google_ads_data import RESTATEMENT_DAYS, GoogleAdsData, build_googl
 from sandbox.hubspot_data import CrmRecord, HubSpotData, build_hubspot
 from sandbox.linkedin_ads_data import LinkedInAdsData, build_linkedin_ads
 from sandbox.meta_ads_data import MetaAdsData, build_meta_ads
+from sandbox.microsoft_ads_data import MicrosoftAdsData, build_microsoft_ads
 from sandbox.salesforce_data import SalesforceData, build_salesforce
 
 __all__ = ["World", "WorldConfig", "build_world"]
@@ -31,6 +32,9 @@ class World:
     meta_ads: MetaAdsData
     salesforce: SalesforceData
     linkedin_ads: LinkedInAdsData
+    # no HubSpot contact comes from a Microsoft click: its own seed keeps every other source
+    # byte-for-byte what it was before it was added
+    microsoft_ads: MicrosoftAdsData
 
     def truth(self) -> dict[str, Any]:
         """What a correct pipeline must end up with, as JSON-ready values."""
@@ -67,7 +71,8 @@ class World:
                 for m in ads.metrics
             ]
             + self.meta_ads.ad_spend()
-            + self.linkedin_ads.spend_truth(),
+            + self.linkedin_ads.spend_truth()
+            + self.microsoft_ads.ad_spend(),
             "deals": [
                 _deal_truth(d, contacts_by_deal.get(d.object_id, [])) for d in self.hubspot.deals
             ],
@@ -120,6 +125,7 @@ class World:
             "salesforce": self.salesforce.counts(),
             "meta_ads": self.meta_ads.counts(),
             "linkedin_ads": self.linkedin_ads.counts(),
+            "microsoft_ads": self.microsoft_ads.counts(),
             "google_ads": {
                 "customers": live(len(ads.customers)),
                 "campaigns": live(len(ads.campaigns)),
@@ -146,6 +152,7 @@ def build_world(config: WorldConfig) -> World:
         meta_ads=meta_ads,
         salesforce=build_salesforce(config, hubspot),
         linkedin_ads=linkedin_ads,
+        microsoft_ads=build_microsoft_ads(config),
     )
 
 

@@ -20,9 +20,10 @@ SUBSETS = [
     ["google_ads"],
     ["meta_ads"],
     ["linkedin_ads"],
+    ["microsoft_ads"],
     ["hubspot", "google_ads"],
     ["hubspot", "ecb"],
-    ["google_ads", "meta_ads", "linkedin_ads"],
+    ["google_ads", "meta_ads", "linkedin_ads", "microsoft_ads"],
 ]
 REF = re.compile(r"""ref\(\s*['"](\w+)['"]\s*\)""")
 

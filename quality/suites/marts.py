@@ -169,7 +169,8 @@ def build_search_term_suite() -> gx.ExpectationSuite:
 def build_social_spend_suite(
     platform: str, rule: str, table: str, day_column: str, spend_field: str
 ) -> gx.ExpectationSuite:
-    """Meta / LinkedIn: spend per day equals the raw decimal-string spend, exactly."""
+    """Meta / LinkedIn / Microsoft Advertising: spend per day equals the raw decimal-string
+    spend, exactly."""
     spend = f"record->>'{spend_field}'"
     raw_daily = (
         f"select {day_column} as spend_date, "
@@ -400,6 +401,18 @@ SUITES: dict[str, MartSuite] = {
         ),
         ("raw_linkedin_ads.creative_daily_analytics",),
     ),
+    "fct_ad_spend_daily.microsoft_ads": MartSuite(
+        "fct_ad_spend_daily",
+        partial(
+            build_social_spend_suite,
+            "microsoft_ads",
+            "MART-SPEND-005",
+            "raw_microsoft_ads.campaign_daily_performance",
+            "report_date",
+            "Spend",
+        ),
+        ("raw_microsoft_ads.campaign_daily_performance",),
+    ),
     "fct_keyword_performance_daily": MartSuite(
         "fct_keyword_performance_daily",
         build_keyword_suite,
@@ -432,6 +445,7 @@ CONVERTED_FROM = {
         "raw_google_ads.ad_daily_metrics",
         "raw_meta_ads.ad_daily_insights",
         "raw_linkedin_ads.creative_daily_analytics",
+        "raw_microsoft_ads.campaign_daily_performance",
     ),
     "fct_keyword_performance_daily": ("raw_google_ads.keyword_daily_metrics",),
     "fct_search_term_performance_daily": ("raw_google_ads.search_term_daily_metrics",),

@@ -28,7 +28,7 @@ from tests.conftest import create_database, drop_database
 THINLINE = str(Path(sys.executable).parent / "thinline")
 DAY = date(2026, 3, 10)
 WORLD = WorldConfig(seed=11, scale=1.0, start=date(2026, 1, 1), end=DAY)
-ALL_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads,ecb"
+ALL_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads,microsoft_ads,ecb"
 CRM_PREFIXES = ("THINLINE_HUBSPOT__", "THINLINE_SALESFORCE__")
 # The deployment's dbt vars, as a user sets them: custom CRM fields surfaced without editing a
 # model (test_custom_fields reads them back from analytics).

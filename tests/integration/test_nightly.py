@@ -49,7 +49,12 @@ def test_published_spend_equals_the_planted_spend(published_company: dict, world
     got = {(platform, campaign, day): spend for platform, campaign, day, spend in published}
     expected = {key: spend for key, spend in truth.items() if spend != 0}
     assert {key: spend for key, spend in got.items() if spend != 0} == expected
-    assert {platform for platform, _, _ in expected} == {"google_ads", "meta_ads", "linkedin_ads"}
+    assert {platform for platform, _, _ in expected} == {
+        "google_ads",
+        "meta_ads",
+        "linkedin_ads",
+        "microsoft_ads",
+    }
     assert len(expected) > 150  # the world really has spend to compare
 
 

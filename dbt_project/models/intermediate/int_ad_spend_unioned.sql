@@ -8,6 +8,7 @@ unioned as (
             'google_ads': 'int_google_ads_spend_reconciled',
             'meta_ads': 'int_meta_ads_spend_prepared',
             'linkedin_ads': 'int_linkedin_ads_spend_prepared',
+            'microsoft_ads': 'int_microsoft_ads_spend_prepared',
         },
         {
             'platform': 'text',

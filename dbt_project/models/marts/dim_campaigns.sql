@@ -7,6 +7,7 @@ unioned as (
             'google_ads': 'int_google_ads_campaigns_prepared',
             'meta_ads': 'int_meta_ads_campaigns_prepared',
             'linkedin_ads': 'int_linkedin_ads_campaigns_prepared',
+            'microsoft_ads': 'int_microsoft_ads_campaigns_prepared',
         },
         {
             'platform': 'text',
