@@ -36,13 +36,13 @@ with
         select contact_id from {{ ref('stg_hubspot__contacts') }}
         where {{ loaded_after('_loaded_at', state, 'contacts') }}
         {%- if source_enabled('google_ads') %}
-        union
-        -- a join, not `in` under an `or`: no click changed, no contact's JSON is read
-        select contacts.contact_id
-        from {{ ref('stg_hubspot__contacts') }} as contacts
-        inner join {{ ref('stg_google_ads__click_views') }} as click_views
-            on contacts.google_click_id = click_views.gclid
-        where {{ loaded_after('click_views._loaded_at', state, 'click_views') }}
+            union
+            -- a join, not `in` under an `or`: no click changed, no contact's JSON is read
+            select contacts.contact_id
+            from {{ ref('stg_hubspot__contacts') }} as contacts
+            inner join {{ ref('stg_google_ads__click_views') }} as click_views
+                on contacts.google_click_id = click_views.gclid
+            where {{ loaded_after('click_views._loaded_at', state, 'click_views') }}
         {%- endif %}
 
     ),

@@ -47,7 +47,10 @@ campaigns as (
 {% if state is not none %}
     loaded_members as materialized (
 
-        select campaign_member_id, lead_id from {{ ref('stg_salesforce__campaign_members') }}
+        select
+            campaign_member_id,
+            lead_id
+        from {{ ref('stg_salesforce__campaign_members') }}
         where {{ loaded_after('_loaded_at', state, 'members') }}
 
     ),
@@ -74,7 +77,10 @@ campaigns as (
     -- id is read from each membership's JSON; sorting them all by it took seconds)
     lead_members as materialized (
 
-        select members.campaign_member_id, members.lead_id, members.is_deleted
+        select
+            members.campaign_member_id,
+            members.lead_id,
+            members.is_deleted
         from {{ ref('stg_salesforce__campaign_members') }} as members
         inner join changed_leads
             on members.lead_id = changed_leads.lead_id
