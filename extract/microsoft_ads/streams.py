@@ -92,7 +92,9 @@ def build_streams(settings: MicrosoftAdsSettings, *, sleep: Sleep = time.sleep) 
         return MicrosoftAdsClient(settings, token, account_id, sleep=sleep)
 
     lookback = timedelta(days=settings.lookback_days)
-    accounts = settings.account_id_list()
+    # read when a stream is fetched, not here: listing the streams (the raw tables' DDL, the
+    # benchmark's tables) needs no credentials or accounts
+    accounts = settings.account_id_list
 
     def report(
         entity: str, report_type: str, columns: tuple[str, ...], keys: dict[str, str]
@@ -139,9 +141,11 @@ def build_streams(settings: MicrosoftAdsSettings, *, sleep: Sleep = time.sleep) 
     ]
 
 
-def fetch_campaigns(client: Client, accounts: list[int], window: Window) -> Iterator[RawRow]:
+def fetch_campaigns(
+    client: Client, accounts: Callable[[], list[int]], window: Window
+) -> Iterator[RawRow]:
     """Every campaign of every account with the account's name and currency."""
-    for account_id in accounts:
+    for account_id in accounts():
         with client(account_id) as api:
             account = api.account()
             extra = {
@@ -157,7 +161,7 @@ def fetch_campaigns(client: Client, accounts: list[int], window: Window) -> Iter
 
 def fetch_report(
     client: Client,
-    accounts: list[int],
+    accounts: Callable[[], list[int]],
     report_type: str,
     columns: tuple[str, ...],
     keys: tuple[str, ...],
@@ -165,7 +169,7 @@ def fetch_report(
 ) -> Iterator[RawRow]:
     """The report's rows for the window's days, per account (an empty window reads nothing).
     A report is read whole before any of its rows is handed on (:func:`read_report`)."""
-    for account_id in accounts:
+    for account_id in accounts():
         with client(account_id) as api:
             for first, last in day_ranges(window.days(), DAYS_PER_REPORT):
                 for row in api.report(report_type, columns, first, last):
