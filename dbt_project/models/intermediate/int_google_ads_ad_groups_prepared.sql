@@ -31,9 +31,9 @@ final as (
 
     select
         'google_ads' as platform,
-        cast(customer_id as text) as account_id,
-        cast(campaign_id as text) as campaign_id,
-        cast(ad_group_id as text) as ad_group_id,
+        cast(customer_id as {{ dbt.type_string() }}) as account_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(ad_group_id as {{ dbt.type_string() }}) as ad_group_id,
         ad_group_name,
         ad_group_status as status
     from ranked

@@ -33,16 +33,16 @@ final as (
 
     select
         'google_ads' as platform,
-        cast(customer_id as text) as account_id,
-        cast(campaign_id as text) as campaign_id,
-        cast(ad_group_id as text) as ad_group_id,
-        cast(ad_id as text) as ad_id,
+        cast(customer_id as {{ dbt.type_string() }}) as account_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(ad_group_id as {{ dbt.type_string() }}) as ad_group_id,
+        cast(ad_id as {{ dbt.type_string() }}) as ad_id,
         ad_name,
         ad_status as status,
         false as is_deleted,
         final_url,
-        cast(null as text) as tracking_url_template,
-        cast(null as text) as url_tags
+        cast(null as {{ dbt.type_string() }}) as tracking_url_template,
+        cast(null as {{ dbt.type_string() }}) as url_tags
     from ranked
     where recency_rank = 1
 

@@ -16,16 +16,16 @@ final as (
 
     select
         'linkedin_ads' as platform,
-        cast(account_id as text) as account_id,
-        cast(campaign_id as text) as campaign_id,
-        cast(null as text) as ad_group_id,
-        cast(creative_id as text) as ad_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(null as {{ dbt.type_string() }}) as ad_group_id,
+        cast(creative_id as {{ dbt.type_string() }}) as ad_id,
         creative_name as ad_name,
         intended_status as status,
         is_deleted,
-        cast(null as text) as final_url,
-        cast(null as text) as tracking_url_template,
-        cast(null as text) as url_tags
+        cast(null as {{ dbt.type_string() }}) as final_url,
+        cast(null as {{ dbt.type_string() }}) as tracking_url_template,
+        cast(null as {{ dbt.type_string() }}) as url_tags
     from creatives
 
 )

@@ -30,11 +30,11 @@ final as (
 
     select
         'meta_ads' as platform,
-        cast(account_id as text) as account_id,
-        cast(campaign_id as text) as campaign_id,
-        cast(ad_set_id as text) as ad_group_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(ad_set_id as {{ dbt.type_string() }}) as ad_group_id,
         ad_set_name as ad_group_name,
-        cast(null as text) as status
+        cast(null as {{ dbt.type_string() }}) as status
     from ranked
     where recency_rank = 1
 

@@ -31,16 +31,16 @@ final as (
 
     select
         'meta_ads' as platform,
-        cast(account_id as text) as account_id,
-        cast(campaign_id as text) as campaign_id,
-        cast(ad_set_id as text) as ad_group_id,
-        cast(ad_id as text) as ad_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(ad_set_id as {{ dbt.type_string() }}) as ad_group_id,
+        cast(ad_id as {{ dbt.type_string() }}) as ad_id,
         ad_name,
-        cast(null as text) as status,
+        cast(null as {{ dbt.type_string() }}) as status,
         false as is_deleted,
-        cast(null as text) as final_url,
-        cast(null as text) as tracking_url_template,
-        cast(null as text) as url_tags
+        cast(null as {{ dbt.type_string() }}) as final_url,
+        cast(null as {{ dbt.type_string() }}) as tracking_url_template,
+        cast(null as {{ dbt.type_string() }}) as url_tags
     from ranked
     where recency_rank = 1
 
