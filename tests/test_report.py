@@ -89,6 +89,17 @@ insert into analytics.fct_search_term_performance_daily values
     ('thinline', 'thinline', 60, 30, 0),
     ('best revenue analytics', 'revenue analytics', 25, 8, 1),
     ('best revenue analytics', 'revenue analytics', 5, 1, 0);
+create table analytics.rpt_landing_page_performance (
+    landing_page_url text, model text, spend numeric, clicks numeric, touches bigint,
+    leads numeric, attributed_revenue numeric
+);
+insert into analytics.rpt_landing_page_performance values
+    ('https://x.example/a', 'data_driven', 30, 10, 4, 3, 90),
+    ('https://x.example/a', 'data_driven', 10, 5, 1, 1, 0),
+    ('https://x.example/a', 'linear', 40, 15, 5, 4, 10),
+    ('https://x.example/b', 'data_driven', 60, 20, 0, 0, 0),
+    ('https://x.example/', 'data_driven', 0, 0, 9, 5.5, 40),
+    ('https://x.example/c', 'data_driven', 0, 0, 2, 1, 0);
 create table analytics.rpt_funnel (
     cohort_month date, channel text, leads integer, mqls integer, sqls integer,
     opportunities integer, won_deals integer
@@ -243,6 +254,18 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
     assert [(r["search_term"], r["spend"], r["shown_share"]) for r in terms] == [
         ("thinline", "60", "0.6429"),  # the terms shown spent 90 of the keywords' 140
         ("best revenue analytics", "30", "0.6429"),
+    ]
+
+    # Per page over its campaigns, by spend, then pages without spend by leads.
+    pages = read_csv(site, "top_landing_pages")
+    assert [
+        (r["landing_page"], r["spend"], r["touches"], r["leads"], r["cost_per_lead"], r["roas"])
+        for r in pages
+    ] == [
+        ("https://x.example/b", "60", "0", "0.00", "", "0.0000"),
+        ("https://x.example/a", "40", "5", "4.00", "10.00", "2.2500"),  # two campaigns
+        ("https://x.example/", "0", "9", "5.50", "", ""),  # unpaid: no cost per lead
+        ("https://x.example/c", "0", "2", "1.00", "", ""),
     ]
 
     funnel = read_csv(site, "funnel")

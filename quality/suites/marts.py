@@ -309,6 +309,52 @@ def build_attribution_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_landing_page_suite() -> gx.ExpectationSuite:
+    """Per model, the landing-page report hands out what fct_attribution credits to touchpoints
+    with a landing page, and carries the spend of every ad with a final URL."""
+    models = ", ".join(f"('{model}')" for model in ATTRIBUTION_MODELS)
+    return gx.ExpectationSuite(
+        name="marts.rpt_landing_page_performance",
+        expectations=[
+            rows_check(
+                "MART-LP-001",
+                CRITICAL,
+                "per model, leads and closed-won revenue equal fct_attribution's credit to "
+                "touchpoints with a landing page",
+                "select models.model, report.leads, report.revenue, "
+                "credited.leads as credited_leads, credited.revenue as credited_revenue "
+                f"from (values {models}) as models (model) "
+                "left join (select model, sum(leads) as leads, sum(attributed_revenue) as revenue "
+                "from {batch} as lp group by model) as report on report.model = models.model "
+                "left join (select attr.model, "
+                "sum(case when attr.conversion_type = 'lead' then attr.credit end) as leads, "
+                "sum(case when attr.conversion_type = 'closed_won' then attr.revenue_credit end) "
+                "as revenue from fct_attribution as attr inner join fct_touchpoints as touch "
+                "on touch.touchpoint_id = attr.touchpoint_id "
+                "where touch.landing_page_url is not null group by attr.model) as credited "
+                "on credited.model = models.model "
+                f"where abs(coalesce(report.leads, 0) - coalesce(credited.leads, 0)) > {CENT} "
+                "or abs(coalesce(report.revenue, 0) - coalesce(credited.revenue, 0)) > "
+                f"{CENT} order by models.model",
+            ),
+            rows_check(
+                "MART-LP-002",
+                CRITICAL,
+                "per model, spend equals fct_ad_spend_daily's spend of ads with a final URL",
+                "select models.model, report.spend, paged.spend as ads_spend "
+                f"from (values {models}) as models (model) "
+                "left join (select model, sum(spend) as spend from {batch} as lp "
+                "group by model) as report on report.model = models.model "
+                "cross join (select coalesce(sum(spend.spend_reporting), 0) as spend "
+                "from fct_ad_spend_daily as spend inner join dim_ads as ads "
+                "on ads.platform = spend.platform and ads.ad_id = spend.ad_id "
+                "where ads.landing_page_url is not null) as paged "
+                "where coalesce(report.spend, 0) <> paged.spend order by models.model",
+            ),
+        ],
+    )
+
+
 def build_deal_parties_suite() -> gx.ExpectationSuite:
     """Every deal's owner is a rep of dim_sales_reps and its account one of dim_accounts."""
     return gx.ExpectationSuite(
@@ -433,6 +479,9 @@ SUITES: dict[str, MartSuite] = {
     ),
     "fct_deals.parties": MartSuite("fct_deals", build_deal_parties_suite, (), CRM_DEALS),
     "fct_attribution": MartSuite("fct_attribution", build_attribution_suite, (), CRM_DEALS),
+    "rpt_landing_page_performance": MartSuite(
+        "rpt_landing_page_performance", build_landing_page_suite, (), CRM_DEALS
+    ),
     "fct_quota_attainment": MartSuite("fct_quota_attainment", build_quota_suite, (), CRM_DEALS),
 }
 

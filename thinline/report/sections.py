@@ -292,6 +292,31 @@ TOP_SEARCH_TERMS = Chart(
 )
 
 
+TOP_LANDING_PAGES = Chart(
+    "top_landing_pages",
+    f"Top {TOP_ROWS} landing pages by spend: leads and revenue (data-driven model)",
+    "All days, reporting currency; pages without spend follow by leads. Spend is the ads "
+    "whose final URL is the page; touches, leads and won revenue are what the data-driven "
+    "model credits to the visits that landed there (paid or not).",
+    f"""
+    -- one row per page: the same page in several campaigns adds up
+    select
+        landing_page_url as landing_page,
+        sum(spend) as spend,
+        sum(clicks) as clicks,
+        sum(touches) as touches,
+        round(sum(leads), 2) as leads,
+        round(nullif(sum(spend), 0) / nullif(sum(leads), 0), 2) as cost_per_lead,
+        round(sum(attributed_revenue), 2) as attributed_revenue,
+        round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
+    from analytics.rpt_landing_page_performance
+    where model = 'data_driven'
+    group by landing_page_url
+    order by sum(spend) desc, sum(leads) desc, landing_page
+    limit {TOP_ROWS}
+    """,
+)
+
 # -- sales -----------------------------------------------------------------------------------
 
 # Labels for reps and teams: the same person in two CRMs is two reps (and a team name may
@@ -689,14 +714,15 @@ SECTIONS = (
     Section(
         "money",
         "What the money bought",
-        "The keywords and search terms that spent the search budget, and what their clicks "
-        "brought in.",
+        "The keywords and search terms that spent the search budget, the pages the ads "
+        "landed on, and what their clicks brought in.",
         (
             "analytics.rpt_keyword_attribution",
             "analytics.fct_keyword_performance_daily",
             "analytics.fct_search_term_performance_daily",
+            "analytics.rpt_landing_page_performance",
         ),
-        (TOP_KEYWORDS, TOP_SEARCH_TERMS),
+        (TOP_KEYWORDS, TOP_SEARCH_TERMS, TOP_LANDING_PAGES),
     ),
     Section(
         "quota",

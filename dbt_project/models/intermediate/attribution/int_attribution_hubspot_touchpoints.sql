@@ -19,8 +19,9 @@
     click when the contact carries a click id: gclid, fbclid or li_fat_id) and a later visit
     from another source (latest source, when it is later than the first visit). Source,
     medium and campaign come from the first URL's UTM tags when present, else HubSpot's
-    source drill-downs. A Google click is matched to its click_view by gclid (campaign and
-    ad group from Google Ads); other clicks name the campaign in utm_campaign (trailing id).
+    source drill-downs; the first URL without its query is the landing page. A Google click
+    is matched to its click_view by gclid (campaign and ad group from Google Ads); other
+    clicks name the campaign in utm_campaign (trailing id).
 
     Incremental (README_incremental.md): a night re-derives the touches of the contacts loaded
     since the last build and of the contacts whose Google click id was loaded since. Every
@@ -103,7 +104,8 @@ first_visits as (
         ) as medium,
         coalesce(
             {{ attribution_url_parameter('first_page_url', 'utm_campaign') }}, utm_campaign
-        ) as campaign
+        ) as campaign,
+        {{ url_without_query('first_page_url') }} as landing_page_url
     from contacts
 
 ),
@@ -128,6 +130,7 @@ first_touches as (
         end as campaign_id,
         first_visits.click_id,
         google_clicks.gclid is not null as is_click_matched,
+        first_visits.landing_page_url,
         first_visits.touched_at is not null as is_live
     from first_visits
     left join google_clicks
@@ -151,6 +154,8 @@ latest_touches as (
         cast(null as text) as campaign_id,
         cast(null as text) as click_id,
         false as is_click_matched,
+        -- HubSpot keeps the last page seen, not where the latest session landed
+        cast(null as text) as landing_page_url,
         coalesce(latest_source_at > coalesce(first_visited_at, created_at), false) as is_live
     from contacts
 

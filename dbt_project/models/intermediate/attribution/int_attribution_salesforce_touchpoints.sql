@@ -166,6 +166,8 @@ member_touches as (
         members.campaign_id,
         cast(null as text) as click_id,
         false as is_click_matched,
+        -- Salesforce records no page a lead landed on
+        cast(null as text) as landing_page_url,
         not members.is_deleted as is_touch
     from members
     left join campaigns
@@ -189,6 +191,7 @@ lead_source_touches as (
         cast(null as text) as campaign_id,
         cast(null as text) as click_id,
         false as is_click_matched,
+        cast(null as text) as landing_page_url,
         lead_rows.lead_source is not null and leads_in_campaigns.lead_id is null as is_touch
     from lead_rows
     left join leads_in_campaigns
@@ -218,6 +221,7 @@ final as (
         campaign_id,
         click_id,
         is_click_matched,
+        landing_page_url,
         is_touch and touched_at is not null as is_live,
         {{ dbt.current_timestamp() }} as _derived_at
     from touches

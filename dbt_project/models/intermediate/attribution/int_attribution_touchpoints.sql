@@ -43,6 +43,7 @@ touches as (
             'campaign_id': 'text',
             'click_id': 'text',
             'is_click_matched': 'boolean',
+            'landing_page_url': 'text',
             'is_live': 'boolean',
         },
     ) }}
@@ -106,7 +107,8 @@ final as (
                 then {{ key_from(['touches.platform', 'touches.campaign_id']) }}
         end as campaign_key,
         touches.click_id,
-        touches.is_click_matched
+        touches.is_click_matched,
+        touches.landing_page_url
     from live_touches as touches
     inner join records
         on touches.record_key = records.record_key

@@ -25,7 +25,8 @@ final as (
         campaign_id,
         campaign_key,
         click_id,
-        is_click_matched
+        is_click_matched,
+        landing_page_url
     from touchpoints
 
 )
