@@ -36,6 +36,17 @@ matched: ``segments.keyword`` is its criterion's name and ``KeywordInfo``), name
 * https://developers.google.com/google-ads/api/reference/rpc/v24/Keyword
 * https://developers.google.com/google-ads/api/reference/rpc/v24/SearchTermTargetingStatusEnum.SearchTermTargetingStatus
 
+``FROM landing_page_view`` returns metrics "aggregated at the unexpanded final URL level": one
+row per advertiser-specified final URL, named
+``customers/{customer_id}/landingPageViews/{unexpanded_final_url_fingerprint}``. ``customer``
+is an attributed resource (its fields do not segment); ``campaign`` and ``ad_group`` are
+segmenting resources: selecting one of their fields splits the rows by it, as
+``segments.date`` splits them by day
+(https://developers.google.com/google-ads/api/reference/rpc/v24/LandingPageView,
+https://developers.google.com/google-ads/api/fields/v22/landing_page_view). A page's metrics are
+those of the ads whose final URL it is. Google does not document how the fingerprint is made:
+here it is the first eight bytes of the URL's SHA-256, as an unsigned decimal [inferred].
+
 Google omits search terms without "enough query activity"
 (https://support.google.com/google-ads/answer/2472708): a row under ``PRIVACY_IMPRESSIONS``
 impressions, counted as served (after summing days when ``segments.date`` is not selected), is
@@ -46,6 +57,7 @@ unless ``segments.date`` is selected; without one they sum every day, as the lev
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -72,14 +84,23 @@ LEVELS = ("customer", "campaign", "ad_group", "ad_group_ad")  # FROM resources, 
 METRICS = ("impressions", "clicks", "cost_micros", "conversions", "conversions_value")
 CLICK_VIEW = "click_view"
 KEYWORD_VIEW, SEARCH_TERM_VIEW = "keyword_view", "search_term_view"
+LANDING_PAGE_VIEW = "landing_page_view"
 # Fields only one FROM resource's rows have: selectable with that resource alone.
 OWN_FIELDS = {
     CLICK_VIEW: ("click_view.", "segments.click_type", "segments.device"),
     KEYWORD_VIEW: ("keyword_view.", "ad_group_criterion."),
     SEARCH_TERM_VIEW: ("search_term_view.", "segments.keyword."),
+    LANDING_PAGE_VIEW: ("landing_page_view.",),
 }
 # Resources whose object in a row carries a resourceName.
-NAMED = (*LEVELS, CLICK_VIEW, "ad_group_criterion", KEYWORD_VIEW, SEARCH_TERM_VIEW)
+NAMED = (
+    *LEVELS,
+    CLICK_VIEW,
+    "ad_group_criterion",
+    KEYWORD_VIEW,
+    SEARCH_TERM_VIEW,
+    LANDING_PAGE_VIEW,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +121,7 @@ class Row:
     click: PaidClick | None = None  # FROM click_view: the click this row is
     keyword: Keyword | None = None  # FROM keyword_view, or the keyword a search term matched
     term: SearchTerm | None = None  # FROM search_term_view
+    page: str | None = None  # FROM landing_page_view: the unexpanded final URL
 
     def add(self, metrics: AdDay | KeywordDay | SearchTermDay) -> None:
         for name in METRICS:
@@ -135,6 +157,9 @@ def _name(resource: str, row: Row) -> str | None:
         keyword, text = row.term.keyword, row.term.text.encode()
         encoded = base64.urlsafe_b64encode(text).decode().rstrip("=")
         return f"{base}/searchTermViews/{keyword.campaign_id}~{keyword.ad_group_id}~{encoded}"
+    if resource == LANDING_PAGE_VIEW and row.page:
+        fingerprint = int.from_bytes(hashlib.sha256(row.page.encode()).digest()[:8], "big")
+        return f"{base}/landingPageViews/{fingerprint}"
     return None
 
 
@@ -192,6 +217,7 @@ FIELDS: dict[str, Field] = {
     "segments.keyword.ad_group_criterion": Field(
         "string", lambda r: _name("ad_group_criterion", r)
     ),
+    "landing_page_view.unexpanded_final_url": Field("string", lambda r: r.page),
     "segments.keyword.info.text": Field("string", _keyword("text")),
     "segments.keyword.info.match_type": Field("string", _keyword("match_type")),
     "metrics.impressions": Field("int64", lambda r: r.totals["impressions"]),
@@ -223,8 +249,10 @@ def run(
         return _click_view(data, customer, query, today)
     if query.resource in (KEYWORD_VIEW, SEARCH_TERM_VIEW):
         return _keyword_views(data, customer, query)
+    if query.resource == LANDING_PAGE_VIEW:
+        return _landing_page_views(data, customer, query)
     if query.resource not in LEVELS:
-        served = ", ".join((*LEVELS, CLICK_VIEW, KEYWORD_VIEW, SEARCH_TERM_VIEW))
+        served = ", ".join((*LEVELS, CLICK_VIEW, KEYWORD_VIEW, SEARCH_TERM_VIEW, LANDING_PAGE_VIEW))
         raise GaqlError(
             "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE",
             f"Error in FROM clause: the sandbox serves {served}; not {query.resource}.",
@@ -337,6 +365,46 @@ def _keyword_views(data: GoogleAdsData, customer: Customer, query: Query) -> lis
     position = {entity: n for n, entity in enumerate((*data.keywords, *data.search_terms))}
     served.sort(key=lambda r: (position[r.term or r.keyword], r.day or date.min))
     return _finish(served, query)
+
+
+def _landing_page_views(
+    data: GoogleAdsData, customer: Customer, query: Query
+) -> list[dict[str, Any]]:
+    """``FROM landing_page_view``: the ads' metrics per final URL, split by campaign, ad group
+    and day only when the query selects them (segmenting resources)."""
+    used = _used(query)
+    for name in used:
+        _check_field(name, LEVELS.index("ad_group"))
+        _check_owner(name, LANDING_PAGE_VIEW)
+    _refuse_manager(customer)
+    by_day = "segments.date" in query.fields
+    dated = _date_conditions(query, by_day)
+    level = max(
+        (
+            LEVELS.index(r)
+            for r in ("campaign", "ad_group")
+            if any(n.startswith(f"{r}.") for n in used)
+        ),
+        default=0,
+    )
+    scopes = _scopes(data, customer, level)
+    final_urls = {ad.ad_id: ad.final_url for ad in data.ads}
+    rows: dict[tuple[str, int, date | None], Row] = {}
+    for metrics in data.metrics:
+        if metrics.customer_id != customer.customer_id:
+            continue
+        if not all(_matches(c, metrics.day.isoformat()) for c in dated):
+            continue
+        page = final_urls[metrics.ad_id]
+        key = (page, _key(metrics, level), metrics.day if by_day else None)
+        if key not in rows:
+            rows[key] = Row(scopes[key[1]], key[2], page=page)
+        rows[key].add(metrics)
+    position = {key: index for index, key in enumerate(scopes)}
+    ordered = [
+        rows[k] for k in sorted(rows, key=lambda k: (k[0], position[k[1]], k[2] or date.min))
+    ]
+    return _finish(ordered, query)
 
 
 def _criterion(metrics: KeywordDay | SearchTermDay) -> tuple[Keyword, SearchTerm | None]:

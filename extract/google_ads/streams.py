@@ -18,6 +18,10 @@
   terms add up to at most their keywords' metrics
   (https://developers.google.com/google-ads/api/reference/rpc/v24/KeywordView,
   https://developers.google.com/google-ads/api/reference/rpc/v24/SearchTermView).
+* landing page daily metrics (replace_days on ``metric_date``, like the ad metrics): ``FROM
+  landing_page_view`` segmented by campaign, ad group and day, one row per advertiser-specified
+  final URL ("unexpanded"), which Google aggregates over every ad that used it on that day
+  (https://developers.google.com/google-ads/api/fields/v22/landing_page_view).
 * click_views (merge on the click): ``FROM click_view``, one row per click with
   its ``gclid`` (the key that joins an ad click to a CRM contact's ``hs_google_click_id``) and,
   for a search click, the keyword it came through (``click_view.keyword``).
@@ -87,6 +91,7 @@ CRITERION = Key("criterion_id", "bigint", ("adGroupCriterion", "criterionId"))
 # customers/C/adGroupCriteria/G~K: the keyword a search term matched
 MATCHED_CRITERION = Key("criterion_id", "bigint", ("segments", "keyword", "adGroupCriterion"), "~")
 SEARCH_TERM = Key("search_term", "text", ("searchTermView", "searchTerm"))
+LANDING_PAGE = Key("landing_page_url", "text", ("landingPageView", "unexpandedFinalUrl"))
 GCLID = Key("gclid", "text", ("clickView", "gclid"))
 CLICK_DATE = Key("click_date", "date", ("segments", "date"))
 
@@ -191,6 +196,12 @@ REPORTS = (
             *METRICS,
         ),
         (CUSTOMER, AD_GROUP, MATCHED_CRITERION, SEARCH_TERM, METRIC_DATE),
+    ),
+    Report(
+        "landing_page_daily_metrics",
+        "landing_page_view",
+        (*DAILY, "ad_group.id", "landing_page_view.unexpanded_final_url", *METRICS),
+        (CUSTOMER, AD_GROUP, LANDING_PAGE, METRIC_DATE),
     ),
 )
 

@@ -311,7 +311,8 @@ def build_attribution_suite() -> gx.ExpectationSuite:
 
 def build_landing_page_suite() -> gx.ExpectationSuite:
     """Per model, the landing-page report hands out what fct_attribution credits to touchpoints
-    with a landing page, and carries the spend of every ad with a final URL."""
+    with a landing page, and its spend (Google's from landing_page_view) is the ad-level spend
+    of every ad with a final URL."""
     models = ", ".join(f"('{model}')" for model in ATTRIBUTION_MODELS)
     return gx.ExpectationSuite(
         name="marts.rpt_landing_page_performance",
@@ -339,7 +340,9 @@ def build_landing_page_suite() -> gx.ExpectationSuite:
             ),
             rows_check(
                 "MART-LP-002",
-                CRITICAL,
+                # Google's pages come from its landing_page_view, a report of its own: a
+                # difference from its ad report is worth a look, not a stop.
+                WARNING,
                 "per model, spend equals fct_ad_spend_daily's spend of ads with a final URL",
                 "select models.model, report.spend, paged.spend as ads_spend "
                 f"from (values {models}) as models (model) "

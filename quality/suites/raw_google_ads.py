@@ -36,6 +36,7 @@ ID_SOURCES = {
     "click_date": "record->'segments'->>'date'",
     "criterion_id": "record->'adGroupCriterion'->>'criterionId'",
     "search_term": "record->'searchTermView'->>'searchTerm'",
+    "landing_page_url": "record->'landingPageView'->>'unexpandedFinalUrl'",
 }
 # the keyword a search term matched: its ad group criterion's resource name
 MATCHED_CRITERION = "record->'segments'->'keyword'->>'adGroupCriterion'"
@@ -273,6 +274,28 @@ def build_search_term_daily_metrics_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_landing_page_daily_metrics_suite() -> gx.ExpectationSuite:
+    prefix = "GADS-LPDAY"
+    keys = {
+        "customer_id": "bigint",
+        "ad_group_id": "bigint",
+        "landing_page_url": "text",
+        "metric_date": "date",
+    }
+    return build_daily_suite(
+        "landing_page_daily_metrics",
+        prefix,
+        keys,
+        rows_check(
+            f"{prefix}-017",
+            WARNING,
+            "the final URL is an absolute http(s) URL",
+            f"select {', '.join(keys)} from {{batch}} "
+            f"where {LIVE} and landing_page_url !~* '^https?://[^/?#]+'",
+        ),
+    )
+
+
 def build_click_views_suite() -> gx.ExpectationSuite:
     prefix = "GADS-CLICK"
     keys = {"customer_id": "bigint", "gclid": "text", "click_date": "date"}
@@ -326,6 +349,7 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.ad_daily_metrics": build_ad_daily_metrics_suite,
     f"{SCHEMA}.keyword_daily_metrics": build_keyword_daily_metrics_suite,
     f"{SCHEMA}.search_term_daily_metrics": build_search_term_daily_metrics_suite,
+    f"{SCHEMA}.landing_page_daily_metrics": build_landing_page_daily_metrics_suite,
     f"{SCHEMA}.click_views": build_click_views_suite,
 }
 
@@ -347,6 +371,9 @@ HEALTH: dict[str, Health] = {
     ),
     "raw_google_ads.search_term_daily_metrics": Health(
         "GADS-STDAY", column_day("metric_date"), ADS, CRITICAL
+    ),
+    "raw_google_ads.landing_page_daily_metrics": Health(
+        "GADS-LPDAY", column_day("metric_date"), ADS, CRITICAL
     ),
     "raw_google_ads.click_views": Health("GADS-CLICK", column_day("click_date"), ADS, CRITICAL),
 }

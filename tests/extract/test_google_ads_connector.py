@@ -150,6 +150,25 @@ def test_keywords_and_search_terms_land_what_google_serves(
     assert len(expected_terms) < len(hidden)
 
 
+def test_landing_pages_land_each_final_urls_spend_per_ad_group_and_day(
+    world, world_window, make_settings, sleeps
+) -> None:
+    with serve(world) as sources:
+        settings = make_settings(GoogleAdsSettings, sources.env)
+        pages = read(streams(settings, sleeps)["landing_page_daily_metrics"], world_window)
+
+    days = world_window.days()
+    final_urls = {ad.ad_id: ad.final_url for ad in world.google_ads.ads}
+    expected: defaultdict[tuple[int, int, str, date], int] = defaultdict(int)
+    for m in world.google_ads.metrics:
+        if m.day in days:
+            expected[m.customer_id, m.ad_group_id, final_urls[m.ad_id], m.day] += m.cost_micros
+    landed = {row.keys: int(row.record["metrics"].get("costMicros", "0")) for row in pages}
+    assert len(landed) == len(pages)  # the key is unique
+    assert landed == dict(expected) != {}
+    assert all(row.record["campaign"]["id"] for row in pages)  # the campaign segments too
+
+
 def test_long_windows_are_chunked_and_empty_windows_read_nothing(
     world, make_settings, sleeps
 ) -> None:
@@ -548,7 +567,7 @@ def test_preflight_is_all_ok_against_the_stand_in_at_its_defaults(world, make_se
     assert [check.name for check in checks] == names
     assert {check.level for check in checks} == {Level.OK}, [c.line() for c in checks]
     assert all("\n" not in check.line() for check in checks)
-    assert calls <= 12  # a handful of cheap calls: the token, accounts, one LIMIT 1 per report
+    assert calls <= 13  # a handful of cheap calls: the token, accounts, one LIMIT 1 per report
     assert_no_secret(checks, secrets)
 
 

@@ -1,53 +1,52 @@
 /*
     Landing pages per attribution model: per normalised landing URL (no query, no fragment) and
-    campaign, the spend and clicks of the ads whose final URL is that page (all days,
-    reporting currency) next to the leads, opportunities, won deals and revenue the model
-    credits to the touchpoints that landed there (fct_touchpoints.landing_page_url).
+    campaign, the spend and clicks that landed there (all days, reporting currency;
+    int_landing_page_spend_daily: Google's landing_page_view, other platforms' ads by their
+    final URL) next to the leads, opportunities, won deals and revenue the model credits to the
+    touchpoints that landed there (fct_touchpoints.landing_page_url).
 
     Spend and touches meet on the page and the campaign, not on the UTM tags: Google's
     auto-tagged clicks carry a gclid and no UTM tags, and a campaign's ads may not name their
     UTM set in the final URL; the campaign is known on both sides (gclid or utm_campaign on the
-    touch, the ad's campaign on the spend). The UTM set shown is the touches' (their source,
-    medium and campaign, from the landing URL's UTM tags), else the ads' final URL's. Touches
-    with no campaign (organic, referral, direct) have rows of their own per page, without
-    spend. Spend without an ad (a campaign-level remainder, Microsoft Advertising's campaign
-    report) or of an ad without a final URL has no page and is left out.
+    touch, the campaign of the spend). The UTM set shown is the touches' (their source, medium
+    and campaign, from the landing URL's UTM tags), else the ads' final URL's. Touches with no
+    campaign (organic, referral, direct) have rows of their own per page, without spend.
 */
 with
 
-ad_spend as (
+page_spend_daily as (
 
-    select * from {{ ref('fct_ad_spend_daily') }}
-    where ad_id is not null
-
-),
-
-ads as (
-
-    select * from {{ ref('dim_ads') }}
-    where landing_page_url is not null
+    select * from {{ ref('int_landing_page_spend_daily') }}
 
 ),
 
 page_spend as (
 
     select
-        ads.landing_page_url,
-        ad_spend.campaign_key,
-        min(ad_spend.platform) as platform,
-        min(ads.utm_source) as utm_source,
-        min(ads.utm_medium) as utm_medium,
-        min(ads.utm_campaign) as utm_campaign,
-        count(distinct ad_spend.ad_id) as ads,
-        sum(ad_spend.spend_reporting) as spend,
-        sum(ad_spend.impressions) as impressions,
-        sum(ad_spend.clicks) as clicks
-    from ad_spend
-    inner join ads
-        on
-            ad_spend.platform = ads.platform
-            and ad_spend.ad_id = ads.ad_id
-    group by ads.landing_page_url, ad_spend.campaign_key
+        landing_page_url,
+        campaign_key,
+        min(platform) as platform,
+        sum(spend_reporting) as spend,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks
+    from page_spend_daily
+    group by landing_page_url, campaign_key
+
+),
+
+-- the UTM set the campaign's ads name in their final URL (none when auto-tagged)
+ad_tags as (
+
+    select
+        landing_page_url,
+        campaign_key,
+        count(*) as ads,
+        min(utm_source) as utm_source,
+        min(utm_medium) as utm_medium,
+        min(utm_campaign) as utm_campaign
+    from {{ ref('dim_ads') }}
+    where landing_page_url is not null
+    group by landing_page_url, campaign_key
 
 ),
 
@@ -80,10 +79,10 @@ pages as (
             as landing_page_url,
         coalesce(page_touches.campaign_key, page_spend.campaign_key) as campaign_key,
         coalesce(page_touches.platform, page_spend.platform) as platform,
-        coalesce(page_touches.utm_source, page_spend.utm_source) as utm_source,
-        coalesce(page_touches.utm_medium, page_spend.utm_medium) as utm_medium,
-        coalesce(page_touches.utm_campaign, page_spend.utm_campaign) as utm_campaign,
-        coalesce(page_spend.ads, 0) as ads,
+        coalesce(page_touches.utm_source, ad_tags.utm_source) as utm_source,
+        coalesce(page_touches.utm_medium, ad_tags.utm_medium) as utm_medium,
+        coalesce(page_touches.utm_campaign, ad_tags.utm_campaign) as utm_campaign,
+        coalesce(ad_tags.ads, 0) as ads,
         coalesce(page_spend.spend, 0) as spend,
         coalesce(page_spend.impressions, 0) as impressions,
         coalesce(page_spend.clicks, 0) as clicks,
@@ -93,6 +92,12 @@ pages as (
         on
             page_touches.landing_page_url = page_spend.landing_page_url
             and page_touches.campaign_key = page_spend.campaign_key
+    left join ad_tags
+        on
+            coalesce(page_touches.landing_page_url, page_spend.landing_page_url)
+            = ad_tags.landing_page_url
+            and coalesce(page_touches.campaign_key, page_spend.campaign_key)
+            = ad_tags.campaign_key
 
 ),
 
