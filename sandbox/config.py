@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -70,3 +71,8 @@ def poisson(rnd: random.Random, mean: float) -> int:
         count += 1
         product *= rnd.random()
     return count
+
+
+def landing_page(name: str) -> str:
+    """The website page an ad named ``name`` links to: ``https://thinline.example/<slug>``."""
+    return "https://thinline.example/" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

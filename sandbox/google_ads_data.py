@@ -216,6 +216,7 @@ class PaidClick:
     day: date
     at_ms: int
     platform: str = "google_ads"
+    landing_url: str = ""  # the clicked ad's final URL: the page the visitor landed on
 
     @property
     def click_id(self) -> str:
@@ -472,7 +473,14 @@ def _simulate_day(
             at_ms = day_start_ms(day) + rnd.randrange(86_000_000)
             clicks.append(
                 PaidClick(
-                    gclid, ad.customer_id, ad.campaign_id, ad.ad_group_id, ad.ad_id, day, at_ms
+                    gclid,
+                    ad.customer_id,
+                    ad.campaign_id,
+                    ad.ad_group_id,
+                    ad.ad_id,
+                    day,
+                    at_ms,
+                    landing_url=ad.final_url,
                 )
             )
     return metrics, clicks

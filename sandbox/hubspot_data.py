@@ -693,8 +693,9 @@ def _source(rnd: random.Random, at_ms: int, click: Any | None) -> Properties:
             (campaign, content) if source == "PAID_SEARCH" else (platform.network, campaign)
         )
         content_parameter = "utm_term" if source == "PAID_SEARCH" else "utm_content"
+        # The page is the clicked ad's final URL; the query what its tags and click id add.
         url = (
-            f"https://thinline.example/demo?utm_source={platform.network}"
+            f"{click.landing_url}?utm_source={platform.network}"
             f"&utm_medium={platform.medium}&utm_campaign={campaign}"
             f"&{content_parameter}={content}&{platform.url_parameter}={click.click_id}"
         )

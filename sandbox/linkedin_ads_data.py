@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sandbox.clock import day_start_ms
-from sandbox.config import UniqueIds, WorldConfig, poisson, rng
+from sandbox.config import UniqueIds, WorldConfig, landing_page, poisson, rng
 
 RESTATEMENT_DAYS = 7  # LinkedIn restates about a week (DESIGN.md)
 CURRENCIES = ("USD", "EUR")
@@ -56,7 +56,10 @@ OBJECTIVE_PROFILE = {
     "WEBSITE_CONVERSION": ((400, 2500), (0.005, 0.011), (5.0, 12.0), 0.05, 0.0, 0.015),
     "BRAND_AWARENESS": ((3000, 12000), (0.002, 0.005), (8.0, 20.0), 0.0, 0.0, 0.001),
 }
-CREATIVE_FORMATS = ("Single image", "Carousel", "Video", "Document")
+# The stand-in serves its creatives as Text Ads: the one format whose creative record itself
+# carries the landing page (``content.textAd.landingPage``); sponsored content keeps it on the
+# referenced post instead.
+CREATIVE_FORMATS = ("Text ad - Benefit", "Text ad - Question", "Text ad - Proof", "Text ad - Offer")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ class Creative:
     creative_id: int
     name: str
     intended_status: str  # follows its campaign: ACTIVE, PAUSED or ARCHIVED
-    share_id: int
+    share_id: int  # drawn so the world's numbers stay put; a text ad references no share
+    landing_page: str  # ``content.textAd.landingPage``: its campaign's page
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ class PaidClick:
     day: date
     at_ms: int
     platform: str = field(default="linkedin_ads")
+    landing_url: str = ""  # the creative's landing page: the page the visitor landed on
 
 
 @dataclass(frozen=True)
@@ -265,6 +270,7 @@ def build_linkedin_ads(config: WorldConfig) -> LinkedInAdsData:
                     name=f"{campaign.name} - {creative_format} {creative_no + 1}",
                     intended_status=status,
                     share_id=new_id(7_100_000_000_000_000_000),
+                    landing_page=landing_page(name),
                 )
                 profiles.append(
                     _Profile(
@@ -353,6 +359,7 @@ def _simulate_day(
                     creative.creative_id,
                     day,
                     at_ms,
+                    landing_url=creative.landing_page,
                 )
             )
     return rows, clicks

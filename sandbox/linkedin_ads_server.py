@@ -35,6 +35,14 @@ What LinkedIn does that a client may not expect, from LinkedIn's pages:
   after LinkedIn refused 500, airbytehq/airbyte#26780, and calls 100 "the maximum size of the
   page", airbytehq/airbyte#34164); [inferred] 1000 for adCampaigns / adCampaignGroups
   (Airbyte sends 500 there) and the 400 body wording.
+* **Creatives' landing pages**: the stand-in's creatives are Text Ads, whose ``content`` is
+  ``{"textAd": {"headline", "description", "image"?, "landingPage"}}``; ``landingPage`` is "the
+  URL where the member is directed when clicking the ad"
+  (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads/advertising-targeting/version/text-ads-integrations,
+  "Schema for Text Ad Content"; the rest of the record is the Creatives schema,
+  https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads/account-structure/create-and-manage-creatives).
+  Sponsored content instead carries ``content.reference`` (a share or post URN) and keeps its
+  landing page on that post; the stand-in serves none of those.
 * **Scopes**: adAnalytics needs ``r_ads_reporting``, entities ``r_ads`` or ``rw_ads``
   (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads-reporting/ads-reporting);
   without it a 403 ``serviceErrorCode`` 100 (github.com/linkedin-developers/
@@ -450,7 +458,13 @@ class LinkedInAdsServer(StandInServer):
             "intendedStatus": creative.intended_status,
             "isServing": creative.intended_status == "ACTIVE",
             "isTest": False,
-            "content": {"reference": f"urn:li:share:{creative.share_id}"},
+            "content": {
+                "textAd": {
+                    "headline": campaign.name[:25],
+                    "description": f"{creative.name} - see how Thinline does it"[:75],
+                    "landingPage": creative.landing_page,
+                }
+            },
             "createdAt": created,
             "lastModifiedAt": modified,
         }

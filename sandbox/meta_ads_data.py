@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sandbox.clock import day_start_ms
-from sandbox.config import UniqueIds, WorldConfig, poisson, rng
+from sandbox.config import UniqueIds, WorldConfig, landing_page, poisson, rng
 
 RESTATEMENT_DAYS = 7  # Meta's default 7-day click attribution window
 FBCLID_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -80,6 +80,13 @@ class Ad:
     ad_set_id: int
     ad_id: int
     name: str
+    final_url: str  # the creative's ``object_story_spec.link_data.link``: its campaign's page
+    url_tags: str  # the creative's ``url_tags``: Meta appends them (and fbclid) on a click
+
+    @property
+    def creative_id(self) -> int:
+        """The ad's creative: an id of its own, derived so no random draw is added."""
+        return self.ad_id + 1_000_000_000_000
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,7 @@ class PaidClick:
     campaign_id: int
     ad_set_id: int
     ad_id: int
+    landing_url: str  # the ad's final URL: the page the visitor landed on
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,7 @@ class MetaAdsData:
         return {
             "ad_accounts": {"active": len(self.accounts), "archived": 0},
             "campaigns": {"active": len(self.campaigns) - deleted, "archived": deleted},
+            "ads": {"active": len(self.ads), "archived": 0},  # no deleted campaign has ads
             "ad_daily_insights": {"active": len(self.insights), "archived": 0},
         }
 
@@ -235,6 +244,8 @@ def build_meta_ads(config: WorldConfig) -> MetaAdsData:
                         ad_set.ad_set_id,
                         new_id(120_210_002_000_000_000, 999_999_999_999),
                         f"{audience} - {creative}",
+                        final_url=landing_page(template),
+                        url_tags=url_tags(campaign.campaign_id, ad_set.ad_set_id),
                     )
                     profiles.append(
                         _AdProfile(
@@ -333,6 +344,16 @@ def _simulate_day(
                     campaign_id=ad.campaign_id,
                     ad_set_id=ad.ad_set_id,
                     ad_id=ad.ad_id,
+                    landing_url=ad.final_url,
                 )
             )
     return insights, clicks
+
+
+def url_tags(campaign_id: int, ad_set_id: int) -> str:
+    """The UTM parameters the company tags its Meta ads with: the query HubSpot records on the
+    contact's first page view (``hubspot_data``'s ``meta_ads`` click platform), less fbclid."""
+    return (
+        f"utm_source=facebook&utm_medium=paid_social&utm_campaign=meta-{campaign_id}"
+        f"&utm_content=adset-{ad_set_id}"
+    )

@@ -43,6 +43,19 @@ What Meta does that a client may not expect, from Meta's pages:
   https://developers.facebook.com/docs/marketing-api/reference/ad-account/) can be set per
   account with ``account_statuses``.
 * Faults (``sandbox/faults.py``) can be aimed at some ad accounts only (``fault_accounts``).
+* **Ads with their creative**: ``GET /act_{id}/ads?fields=...,creative{id,name,url_tags,
+  object_story_spec{page_id,link_data{link,message,name}}}``. Field expansion
+  (``field{subfield,...}``, nestable) per https://developers.facebook.com/docs/graph-api/guides/field-expansion;
+  a bare ``creative`` is ``{"id"}``, a bare struct (``object_story_spec``) is whole. The ad's
+  ``creative`` is an AdCreative (https://developers.facebook.com/docs/marketing-api/reference/ad-creative/):
+  ``url_tags``, "a set of query string parameters which will replace or be appended to urls
+  clicked from page post ads", and ``object_story_spec`` (AdCreativeObjectStorySpec:
+  ``page_id``, ``link_data``; https://developers.facebook.com/docs/marketing-api/reference/ad-creative-object-story-spec)
+  whose ``link_data.link`` (AdCreativeLinkData,
+  https://developers.facebook.com/docs/marketing-api/reference/ad-creative-link-data) is the
+  landing page; the field names match ``AdCreative`` / ``AdCreativeLinkData`` in
+  github.com/facebook/facebook-python-business-sdk. Like every edge, ``ads`` hides archived
+  and deleted ads unless ``effective_status`` asks for them.
 """
 
 from __future__ import annotations
@@ -91,6 +104,15 @@ DEFAULT_LIMIT, MAX_LIMIT = 25, 5000
 MAX_ROWS = 2500
 ALL_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DELETED", "IN_PROCESS", "WITH_ISSUES")
 DEFAULT_STATUSES = ("ACTIVE", "PAUSED", "IN_PROCESS", "WITH_ISSUES")  # not archived or deleted
+# Ads' further effective statuses (https://developers.facebook.com/docs/marketing-api/reference/adgroup/)
+AD_ONLY_STATUSES = (
+    "CAMPAIGN_PAUSED",
+    "ADSET_PAUSED",
+    "PENDING_REVIEW",
+    "DISAPPROVED",
+    "PREAPPROVED",
+    "PENDING_BILLING_INFO",
+)
 ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status")
 INSIGHT_FIELDS = (
     "account_id",
@@ -118,6 +140,13 @@ INSIGHT_FIELDS = (
     "action_values",
 )
 DEFAULT_INSIGHT_FIELDS = ("spend", "impressions")
+PAGE_ID = "102000000000001"  # the company's Facebook page, the creatives' actor
+# Nested objects an ``ads`` request may expand, and their Graph node types.
+NODE_TYPES = {
+    "creative": "AdCreative",
+    "object_story_spec": "AdCreativeObjectStorySpec",
+    "link_data": "AdCreativeLinkData",
+}
 ABOUT_LIMITS = "https://developers.facebook.com/docs/graph-api/overview/rate-limiting"
 THROTTLED_ACCOUNT = (
     "(#80004) There have been too many calls to this ad-account. Wait a bit and try again. "
@@ -320,10 +349,9 @@ class MetaAdsServer(StandInServer):
         }[edge]
         node = {"campaigns": "Campaign", "adsets": "AdSet", "ads": "Ad"}[edge]
         statuses = _json_param(request, "effective_status", list(DEFAULT_STATUSES))
-        if not isinstance(statuses, list) or not set(statuses) <= set(ALL_STATUSES) | {
-            "CAMPAIGN_PAUSED",
-            "ADSET_PAUSED",
-        }:
+        if not isinstance(statuses, list) or not set(statuses) <= set(ALL_STATUSES) | set(
+            AD_ONLY_STATUSES
+        ):
             raise GraphError(400, 100, "(#100) Param effective_status must be an array of statuses")
         rows = []
         for item in objects:
@@ -332,8 +360,8 @@ class MetaAdsServer(StandInServer):
             values = self._object_values(item)
             if values["effective_status"] in statuses:
                 rows.append(values)
-        fields = ["id", *_fields(request, _object_fields(edge), ("id",), node)]
-        return self._page(request, rows, lambda row: {k: row[k] for k in fields if k in row})
+        tree = {"id": None, **_field_tree(request, _object_fields(edge), ("id",), node)}
+        return self._page(request, rows, lambda row: _select(row, tree, node))
 
     def _object_values(self, item: Campaign | AdSet | Ad) -> dict[str, Any]:
         campaign = self._campaigns[item.campaign_id]
@@ -368,7 +396,21 @@ class MetaAdsServer(StandInServer):
         }
         if isinstance(item, AdSet):
             return values | {"id": str(item.ad_set_id), "name": item.name}
-        return values | {"id": str(item.ad_id), "adset_id": str(item.ad_set_id), "name": item.name}
+        creative = {
+            "id": str(item.creative_id),
+            "name": f"{item.name} - creative",
+            "url_tags": item.url_tags,
+            "object_story_spec": {
+                "page_id": PAGE_ID,
+                "link_data": {"link": item.final_url, "message": campaign.name, "name": item.name},
+            },
+        }
+        return values | {
+            "id": str(item.ad_id),
+            "adset_id": str(item.ad_set_id),
+            "name": item.name,
+            "creative": creative,
+        }
 
     # GET /act_{id}/insights
     def _insights_page(self, request: Request, account_id: int) -> dict[str, Any]:
@@ -566,20 +608,75 @@ def _object_fields(edge: str) -> tuple[str, ...]:
     return {
         "campaigns": (*common, "objective", *times, "start_time", "stop_time"),
         "adsets": (*common, "campaign_id", *times),
-        "ads": (*common, "campaign_id", "adset_id", *times),
+        "ads": (*common, "campaign_id", "adset_id", *times, "creative"),
     }[edge]
 
 
 def _fields(request: Request, known: Sequence[str], default: Sequence[str], node: str) -> list[str]:
     """The requested ``fields`` (CSV); an unknown one is the Graph API's (#100) error."""
+    tree = _field_tree(request, known, default, node)
+    if any(spec is not None for spec in tree.values()):
+        raise GraphError(400, 100, f"(#100) Fields of {node} have no subfields to expand")
+    return list(tree)
+
+
+def _field_tree(
+    request: Request, known: Sequence[str], default: Sequence[str], node: str
+) -> dict[str, Any]:
+    """``fields`` with field expansion: ``a,b{c,d{e}}`` is ``{a: None, b: {c: None, d: {e:
+    None}}}``. Top-level names are checked against ``known``; nested ones by :func:`_select`."""
     text = request.param("fields")
-    fields = [f.strip() for f in text.split(",") if f.strip()] if text else list(default)
-    for name in fields:
+    if not text:
+        return dict.fromkeys(default)
+    tree: dict[str, Any] = {}
+    stack, name = [tree], ""
+    for char in text + ",":
+        if char not in ",{}":
+            name += char
+            continue
+        name = name.strip()
+        if (char == "{" and not name) or (char == "}" and len(stack) == 1):
+            raise GraphError(400, 100, "(#100) Syntax error in the fields parameter")
+        if name:
+            stack[-1][name] = {} if char == "{" else None
+        if char == "{":
+            stack.append(stack[-1][name])
+        elif char == "}":
+            stack.pop()
+        name = ""
+    if len(stack) != 1:
+        raise GraphError(400, 100, "(#100) Syntax error in the fields parameter")
+    for name in tree:
         if name not in known:
-            raise GraphError(
-                400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node})"
-            )
-    return fields
+            raise _no_field(name, node)
+    return tree
+
+
+def _select(values: dict[str, Any], tree: dict[str, Any], node: str) -> dict[str, Any]:
+    """The fields of ``tree`` present in ``values``; an expanded object is selected in turn (a
+    bare object field is its ``id``, a bare struct whole); unknown nested names are (#100)."""
+    record: dict[str, Any] = {}
+    for name, spec in tree.items():
+        value = values.get(name)
+        if value is None:
+            if name not in values and node in NODE_TYPES.values():
+                raise _no_field(name, node)
+            continue  # Graph leaves out fields without a value
+        if isinstance(value, dict):
+            if spec is None:
+                spec = {"id": None} if "id" in value else dict.fromkeys(value)
+            record[name] = _select(value, spec, NODE_TYPES[name])
+        elif spec is not None:
+            raise GraphError(400, 100, f"(#100) Field {name} of {node} has no subfields")
+        else:
+            record[name] = value
+    return record
+
+
+def _no_field(name: str, node: str) -> GraphError:
+    return GraphError(
+        400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node})"
+    )
 
 
 def _json_param(request: Request, name: str, default: Any) -> Any:

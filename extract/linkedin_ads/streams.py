@@ -3,7 +3,9 @@
 * ad_accounts (snapshot): ``GET /rest/adAccounts/{id}``.
 * campaigns (snapshot): the ``adCampaigns?q=search`` finder, every status, paged by
   ``metadata.nextPageToken``.
-* creatives (snapshot): the ``creatives?q=criteria`` finder, paged the same way.
+* creatives (snapshot): the ``creatives?q=criteria`` finder, paged the same way. A creative's
+  landing page is in the record when it is a Text Ad (``content.textAd.landingPage``);
+  sponsored content has only ``content.reference``, the post that holds it (not read).
   ARCHIVED, REMOVED and PENDING_DELETION campaigns and creatives land with ``is_deleted = true``:
   kept and marked, and their history still joins to them by id.
 * creative_daily_analytics (replace_days on ``analytics_date``): ``adAnalytics`` with

@@ -1,4 +1,5 @@
-"""Meta (Facebook) Marketing API → ``raw_meta_ads``: ad accounts, campaigns, daily ad insights.
+"""Meta (Facebook) Marketing API → ``raw_meta_ads``: ad accounts, campaigns, ads (with
+their creative's landing page and URL tags), daily ad insights.
 
 Cursors and grain per stream are documented in :mod:`extract.meta_ads.streams`.
 """

@@ -5,6 +5,10 @@
   edge hides archived and deleted campaigns by default). Deleted campaigns are kept and
   flagged ``is_deleted``; archived ones are live (their status is in the record) because
   their history still carries spend.
+* ads (snapshot): ``GET /act_{id}/ads`` with every ``effective_status``, each ad with its
+  creative expanded (``creative{id,name,url_tags,object_story_spec{link_data{link}}}``): the
+  landing page (``link_data.link``) and the URL tags Meta appends to it on a click. Deleted ads
+  are kept and flagged ``is_deleted``; ads that exist only in insights still join downstream.
 * ad_daily_insights (replace_days on ``insight_date``): ``GET /act_{id}/insights`` with
   ``level=ad``, ``time_increment=1`` over the window's days, at most ``days_per_request``
   days per query, re-reading ``lookback_days`` (28: Meta restates actions that long). When
@@ -40,6 +44,30 @@ CAMPAIGN_FIELDS = (
     "updated_time",
 )
 CAMPAIGN_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DELETED", "IN_PROCESS", "WITH_ISSUES")
+AD_FIELDS = (
+    "id",
+    "account_id",
+    "name",
+    "campaign_id",
+    "adset_id",
+    "status",
+    "configured_status",
+    "effective_status",
+    "created_time",
+    "updated_time",
+    # Field expansion: the creative's landing page and URL tags, in the same call.
+    "creative{id,name,url_tags,object_story_spec{link_data{link}}}",
+)
+# An ad's effective_status also says why it does not run (its parents, review, billing).
+AD_STATUSES = (
+    *CAMPAIGN_STATUSES,
+    "CAMPAIGN_PAUSED",
+    "ADSET_PAUSED",
+    "PENDING_REVIEW",
+    "DISAPPROVED",
+    "PREAPPROVED",
+    "PENDING_BILLING_INFO",
+)
 INSIGHT_FIELDS = (
     "account_id",
     "account_currency",
@@ -84,6 +112,12 @@ def build_streams(settings: MetaAdsSettings, *, sleep: Sleep = time.sleep) -> li
             fetch=functools.partial(fetch_campaigns, client),
         ),
         Stream(
+            entity="ads",
+            key_columns={"account_id": "bigint", "ad_id": "bigint"},
+            load_mode=LoadMode.SNAPSHOT,
+            fetch=functools.partial(fetch_ads, client),
+        ),
+        Stream(
             entity="ad_daily_insights",
             key_columns={"account_id": "bigint", "ad_id": "bigint", "insight_date": "date"},
             load_mode=LoadMode.REPLACE_DAYS,
@@ -104,18 +138,27 @@ def fetch_accounts(client: Client, window: Window) -> Iterator[RawRow]:
 
 def fetch_campaigns(client: Client, window: Window) -> Iterator[RawRow]:
     """Every campaign of every account, whatever its status; the window does not apply."""
-    params = {
-        "fields": ",".join(CAMPAIGN_FIELDS),
-        "effective_status": list_param(CAMPAIGN_STATUSES),
-    }
+    return _objects(client, "campaigns", CAMPAIGN_FIELDS, CAMPAIGN_STATUSES)
+
+
+def fetch_ads(client: Client, window: Window) -> Iterator[RawRow]:
+    """Every ad of every account with its creative, whatever its status; no window."""
+    return _objects(client, "ads", AD_FIELDS, AD_STATUSES)
+
+
+def _objects(
+    client: Client, edge: str, fields: tuple[str, ...], statuses: tuple[str, ...]
+) -> Iterator[RawRow]:
+    """Each object of an account edge, keyed by account and object id; DELETED is flagged."""
+    params = {"fields": ",".join(fields), "effective_status": list_param(statuses)}
     with client() as api:
         for account_id in api.account_ids:
             rows = 0
-            for record in api.edge(account_id, "campaigns", params):
+            for record in api.edge(account_id, edge, params):
                 rows += 1
                 keys = (to_int(record.get("account_id")), to_int(record.get("id")))
                 yield RawRow(keys, record, is_deleted=record.get("status") == "DELETED")
-            api.log.info("meta_ads: campaigns act_%s: %d rows", account_id, rows)
+            api.log.info("meta_ads: %s act_%s: %d rows", edge, account_id, rows)
 
 
 def fetch_insights(client: Client, window: Window) -> Iterator[RawRow]:

@@ -17,6 +17,9 @@ from quality.suites.rules import CURRENCY, LIVE, NUMBER, raw_table_expectations,
 
 SCHEMA = "raw_meta_ads"
 CAMPAIGN_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DELETED", "IN_PROCESS", "WITH_ISSUES")
+HTTP_URL = "^https?://[^[:space:]]+$"
+# key=value pairs joined by & (values may hold Meta's {{macros}}); no leading ? or fragment
+QUERY = "^[^?#&=[:space:]]+=[^&#[:space:]]*(&[^&#=[:space:]]+=[^&#[:space:]]*)*$"
 COUNT = "^[0-9]+$"
 ACTION_ARRAYS = ("actions", "action_values")
 ID_SOURCES = {
@@ -73,6 +76,42 @@ def build_campaigns_suite() -> gx.ExpectationSuite:
                 "status is a known campaign status",
                 f"select account_id, campaign_id, {field('status')} as status from {{batch}} "
                 f"where {LIVE} and coalesce({field('status')}, '') not in ({statuses})",
+            ),
+        ],
+    )
+
+
+def build_ads_suite() -> gx.ExpectationSuite:
+    prefix, keys = "MADS-AD", {"account_id": "bigint", "ad_id": "bigint"}
+    statuses = ", ".join(f"'{status}'" for status in CAMPAIGN_STATUSES)
+    link = "record->'creative'->'object_story_spec'->'link_data'->>'link'"
+    tags = "record->'creative'->>'url_tags'"
+    return build_suite(
+        "ads",
+        [
+            *raw_table_expectations(
+                prefix, keys, {"account_id": ID_SOURCES["account_id"], "ad_id": "record->>'id'"}
+            ),
+            rows_check(
+                f"{prefix}-010",
+                WARNING,
+                "status is a known ad status",
+                f"select account_id, ad_id, {field('status')} as status from {{batch}} "
+                f"where {LIVE} and coalesce({field('status')}, '') not in ({statuses})",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                WARNING,
+                "the creative's link, when present, is an absolute http(s) URL",
+                f"select account_id, ad_id, {link} as link from {{batch}} "
+                f"where {LIVE} and {link} !~ '{HTTP_URL}'",
+            ),
+            rows_check(
+                f"{prefix}-012",
+                WARNING,
+                "the creative's url_tags, when present, are key=value pairs joined by &",
+                f"select account_id, ad_id, {tags} as url_tags from {{batch}} "
+                f"where {LIVE} and {tags} <> '' and {tags} !~ '{QUERY}'",
             ),
         ],
     )
@@ -167,6 +206,7 @@ def build_ad_daily_insights_suite() -> gx.ExpectationSuite:
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.ad_accounts": build_ad_accounts_suite,
     f"{SCHEMA}.campaigns": build_campaigns_suite,
+    f"{SCHEMA}.ads": build_ads_suite,
     f"{SCHEMA}.ad_daily_insights": build_ad_daily_insights_suite,
 }
 
@@ -174,6 +214,7 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
 HEALTH: dict[str, Health] = {
     "raw_meta_ads.ad_accounts": Health("MADS-ACCT"),
     "raw_meta_ads.campaigns": Health("MADS-CAMP"),
+    "raw_meta_ads.ads": Health("MADS-AD"),
     "raw_meta_ads.ad_daily_insights": Health(
         "MADS-ADDAY", column_day("insight_date"), ADS, CRITICAL
     ),

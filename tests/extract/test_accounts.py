@@ -22,7 +22,7 @@ START = date(2026, 2, 1)
 DAY = date(2026, 2, 20)
 WORLD = build_world(WorldConfig(seed=4, scale=0.3, start=START, end=DAY, meta_ad_accounts=3))
 ACCOUNTS = [str(account.account_id) for account in WORLD.meta_ads.accounts]
-ENTITIES = {"ad_accounts", "campaigns", "ad_daily_insights"}
+ENTITIES = {"ad_accounts", "campaigns", "ads", "ad_daily_insights"}
 
 
 def settings(server: MetaAdsServer) -> MetaAdsSettings:

@@ -262,6 +262,23 @@ def load(url: str, world: World, interval: Window, sleeps: Any) -> None:
         load_stream(conn, "linkedin_ads", stream, window, uuid.uuid4().hex)
 
 
+def test_creatives_land_with_their_text_ads_landing_page(
+    world, world_window, fresh_database, sleeps
+) -> None:
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        ensure_ops(conn)
+        with stand_in(world) as server:
+            stream = streams(settings_for(server, page_size=5), sleeps)["creatives"]
+            load_stream(conn, "linkedin_ads", stream, world_window, "creatives")
+        landed = dict(
+            conn.execute(
+                "select creative_id, record->'content'->'textAd'->>'landingPage' "
+                "from raw_linkedin_ads.creatives"
+            ).fetchall()
+        )
+    assert landed == {c.creative_id: c.landing_page for c in world.linkedin_ads.creatives}
+
+
 def test_restated_days_replace_earlier_values(fresh_database, sleeps) -> None:
     early = build_world(WorldConfig(end=date(2026, 2, 15)))
     late = build_world(WorldConfig(end=date(2026, 2, 28)))

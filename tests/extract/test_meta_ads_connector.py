@@ -265,6 +265,30 @@ def test_malformed_pages_fail_and_commit_nothing(world, sleeps, fresh_database) 
         assert [row[0] for row in batches] == ["good"]
 
 
+def test_ads_land_with_their_creatives_landing_page_and_url_tags(
+    world, sleeps, fresh_database
+) -> None:
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        ensure_ops(conn)
+        with MetaAdsServer(world) as server:
+            stream = streams(server_settings(server, page_size=7), sleeps)["ads"]
+            loaded = load_stream(conn, "meta_ads", stream, JANUARY, "ads")
+        rows = conn.execute(
+            "select account_id, ad_id, record->>'status', "
+            "record->'creative'->'object_story_spec'->'link_data'->>'link', "
+            "record->'creative'->>'url_tags', is_deleted from raw_meta_ads.ads"
+        ).fetchall()
+    calls = [r for r in server.requests if r.path.endswith("/ads")]
+    statuses = json.loads(calls[0].query["effective_status"][-1])
+    assert {"ARCHIVED", "DELETED", "CAMPAIGN_PAUSED"} <= set(statuses)  # none hidden
+    assert len(calls) > len(world.meta_ads.accounts)  # paged with a small limit
+    expected = {(ad.account_id, ad.ad_id): (ad.final_url, ad.url_tags) for ad in world.meta_ads.ads}
+    assert loaded.rows == len(rows) == len(expected)
+    for account_id, ad_id, status, link, url_tags, is_deleted in rows:
+        assert (link, url_tags) == expected[account_id, ad_id]
+        assert status in ("ACTIVE", "ARCHIVED") and not is_deleted
+
+
 def test_restated_days_replace_earlier_values(sleeps, fresh_database) -> None:
     early = build_world(WorldConfig(end=date(2026, 2, 15)))
     late = build_world(WorldConfig(end=date(2026, 3, 31)))

@@ -1,7 +1,8 @@
 """Keywords and search terms on the shared nightly run (`published_company`): a search
 campaign's keywords add up to its spend, search terms to at most their keyword's, and the
 marts gate reconciled both with raw; the ads and ad groups they and the spend come from are
-all in dim_ads / dim_ad_groups, Google ads with the landing pages the stand-in served."""
+all in dim_ads / dim_ad_groups, Google, Meta and LinkedIn ads with the landing pages the
+stand-ins served."""
 
 from __future__ import annotations
 
@@ -205,3 +206,25 @@ def test_google_ads_final_urls_are_what_the_stand_in_served(
         # the world's URLs carry no query: the landing page is the whole URL, no UTM parameters
         assert (final_url, landing_page_url, utm_source) == (ad.final_url, ad.final_url, None)
         assert ad_group_key == f"google_ads:{ad.ad_group_id}"
+
+
+def test_meta_and_linkedin_final_urls_are_the_worlds(published_company, world: World) -> None:
+    """Meta ads carry their creative's link and URL tags, LinkedIn creatives their Text Ad's
+    landing page: the pages the world's ad clicks land on (HubSpot's first URLs)."""
+    with psycopg.connect(published_company["url"]) as conn:
+        rows = conn.execute(
+            "select platform, ad_id, status, final_url, landing_page_url, url_tags, utm_source "
+            "from analytics.dim_ads where platform in ('meta_ads', 'linkedin_ads')"
+        ).fetchall()
+    expected = {
+        ("meta_ads", str(ad.ad_id)): (ad.final_url, ad.url_tags) for ad in world.meta_ads.ads
+    } | {
+        ("linkedin_ads", str(creative.creative_id)): (creative.landing_page, None)
+        for creative in world.linkedin_ads.creatives
+    }
+    assert {(platform, ad_id) for platform, ad_id, *_ in rows} == set(expected)
+    for platform, ad_id, status, final_url, landing_page_url, url_tags, utm_source in rows:
+        assert (final_url, url_tags) == expected[platform, ad_id]
+        # the link has no query: Meta appends the URL tags on the click
+        assert (landing_page_url, utm_source) == (final_url, None)
+        assert status is not None

@@ -29,6 +29,7 @@ TABLES = sorted(SUITES)
 KEYS = {
     "ad_accounts": ("account_id",),
     "campaigns": ("account_id", "campaign_id"),
+    "ads": ("account_id", "ad_id"),
     "ad_daily_insights": ("account_id", "ad_id", "insight_date"),
 }
 
@@ -114,6 +115,13 @@ def test_bad_rows_fail_exactly_the_rules_they_break(meta_raw: psycopg.Connection
     insert(meta_raw, "ad_accounts", (42,), account)
     campaign = {**a_row(meta_raw, "campaigns"), "status": "RUNNING"}
     insert(meta_raw, "campaigns", (int(campaign["account_id"]), 43), campaign)
+    ad = a_row(meta_raw, "ads")
+    for ad_id, changes in (
+        (44, {"status": "RUNNING"}),
+        (45, {"creative": {"object_story_spec": {"link_data": {"link": "thinline.example/x"}}}}),
+        (46, {"creative": {"url_tags": "?utm_source=facebook"}}),
+    ):
+        insert(meta_raw, "ads", (int(ad["account_id"]), ad_id), {**ad, "id": str(ad_id), **changes})
 
     with pytest.raises(QualityGateError) as raised:
         validate_raw(_url(meta_raw), "meta-bad", tables=TABLES)
@@ -136,6 +144,9 @@ def test_bad_rows_fail_exactly_the_rules_they_break(meta_raw: psycopg.Connection
         "MADS-ADDAY-017",  # actions not an array, a non-numeric action value
         "MADS-ACCT-011",  # no timezone_name
         "MADS-CAMP-010",  # unknown status
+        "MADS-AD-010",  # unknown ad status
+        "MADS-AD-011",  # a link without a scheme
+        "MADS-AD-012",  # url_tags with a leading "?"
     }
     (bad_value,) = [r for r in report.results if r.rule == "MADS-ADDAY-010"]
     assert bad_value.sample_bad_values == [

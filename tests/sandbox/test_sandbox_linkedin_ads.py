@@ -170,6 +170,13 @@ def test_finders_page_with_next_page_token(linkedin: httpx.Client, world: World)
     found = linkedin.get(creatives, headers={"X-RestLi-Method": "FINDER"}).json()["elements"]
     assert len(found) == len(world.linkedin_ads.creatives)
     assert found[0]["id"].startswith("urn:li:sponsoredCreative:")
+    # Text Ads: the landing page is the creative's own content.textAd.landingPage
+    landing = {c.creative_id: c.landing_page for c in world.linkedin_ads.creatives}
+    for creative in found:
+        text_ad = creative["content"]["textAd"]
+        assert text_ad["landingPage"] == landing[int(creative["id"].rsplit(":", 1)[1])]
+        assert text_ad["landingPage"].startswith("https://thinline.example/")
+        assert len(text_ad["headline"]) <= 25 and len(text_ad["description"]) <= 75
     assert (
         linkedin.get(
             creatives + "&pageToken=bad", headers={"X-RestLi-Method": "FINDER"}

@@ -143,6 +143,38 @@ def test_campaigns_edge_hides_archived_and_deleted_unless_asked(
     assert ads and all({"id", "adset_id", "name"} == set(ad) for ad in ads)
 
 
+def test_ads_edge_expands_each_ads_creative_with_its_link_and_url_tags(
+    graph: httpx.Client, world: World
+) -> None:
+    fields = (
+        "name,status,effective_status,campaign_id,"
+        "creative{id,url_tags,object_story_spec{link_data{link}}}"
+    )
+    statuses = json.dumps(["ACTIVE", "PAUSED", "ARCHIVED", "DELETED", "CAMPAIGN_PAUSED"])
+    served: dict[str, dict[str, Any]] = {}
+    for account_id in accounts(world):
+        url = f"/{LIVE}/act_{account_id}/ads"
+        params = {"fields": fields, "effective_status": statuses, "limit": 5}
+        served |= {ad["id"]: ad for ad in all_pages(graph, url, params)}
+    assert len(served) == len(world.meta_ads.ads)
+    for ad in world.meta_ads.ads:
+        assert served[str(ad.ad_id)]["creative"] == {
+            "id": str(ad.creative_id),
+            "url_tags": ad.url_tags,
+            "object_story_spec": {"link_data": {"link": ad.final_url}},
+        }
+        assert ad.final_url.startswith("https://thinline.example/") and "?" not in ad.final_url
+    assert {row["effective_status"] for row in served.values()} >= {"ACTIVE", "ARCHIVED"}
+    url = f"/{LIVE}/act_{accounts(world)[0]}/ads"
+    bare = graph.get(url, params={"fields": "creative"}).json()["data"][0]
+    assert set(bare) == {"id", "creative"} and set(bare["creative"]) == {"id"}
+    whole = graph.get(url, params={"fields": "creative{object_story_spec}"}).json()["data"][0]
+    assert set(whole["creative"]["object_story_spec"]) == {"page_id", "link_data"}
+    for wrong in ("creative{link_typo}", "creative{id", "name{id}", "creative},name", "{id}"):
+        error = graph.get(url, params={"fields": wrong}).json()["error"]
+        assert error["code"] == 100, wrong
+
+
 @pytest.mark.parametrize(
     "path, params, headers, status, code",
     [

@@ -174,6 +174,28 @@ def test_ad_clicks_of_every_platform_become_contacts_with_their_click_ids(world:
     assert len({c["click_id"] for c in truth}) == len(truth)
 
 
+def test_ad_click_contacts_first_page_is_the_clicked_ads_final_url(world: World) -> None:
+    """The page part of a contact's first URL is the final URL of the ad (Google, Meta) or
+    creative (LinkedIn) clicked; a Meta ad's url_tags are that URL's query, less the fbclid."""
+    final_urls = {
+        "google_ads": {ad.ad_id: ad.final_url for ad in world.google_ads.ads},
+        "meta_ads": {ad.ad_id: ad.final_url for ad in world.meta_ads.ads},
+        "linkedin_ads": {c.creative_id: c.landing_page for c in world.linkedin_ads.creatives},
+    }
+    meta_tags = {ad.ad_id: ad.url_tags for ad in world.meta_ads.ads}
+    contacts = {c.object_id: c.properties for c in world.hubspot.contacts}
+    pages: dict[str, set[str]] = {platform: set() for platform in final_urls}
+    for contact_id, click in world.hubspot.ad_contacts:
+        ad_id = click.creative_id if click.platform == "linkedin_ads" else click.ad_id
+        page, query = contacts[contact_id]["hs_analytics_first_url"].split("?")
+        assert page == click.landing_url == final_urls[click.platform][ad_id]
+        assert "?" not in page and page.startswith("https://thinline.example/")
+        pages[click.platform].add(page)
+        if click.platform == "meta_ads":
+            assert query == f"{meta_tags[ad_id]}&fbclid={click.click_id}"
+    assert all(len(found) >= 2 for found in pages.values())  # several landing pages each
+
+
 def test_a_google_only_portal_has_no_social_clicks(world: World) -> None:
     alone = build_hubspot(world.config, world.google_ads)
     assert alone == build_hubspot(world.config, world.google_ads)  # deterministic

@@ -2,8 +2,9 @@
 -- LinkedIn creatives (LinkedIn's ad level) in the platform-neutral shape of int_ads_unioned,
 -- from the creatives snapshot (the latest record). Thinline maps LinkedIn campaigns to
 -- campaigns (dim_campaigns), so a creative has no ad group; archived and removed creatives are
--- kept and flagged (their history still joins). The stand-in serves a creative's content only
--- as a share reference, no landing page: the URL columns are null.
+-- kept and flagged (their history still joins). The final URL is a Text Ad's landing page;
+-- sponsored content keeps it on the referenced post (not extracted): null. LinkedIn has no
+-- tracking template or URL tags on a creative.
 with
 
 creatives as (
@@ -23,7 +24,7 @@ final as (
         creative_name as ad_name,
         intended_status as status,
         is_deleted,
-        cast(null as {{ dbt.type_string() }}) as final_url,
+        cast(landing_page_url as {{ dbt.type_string() }}) as final_url,
         cast(null as {{ dbt.type_string() }}) as tracking_url_template,
         cast(null as {{ dbt.type_string() }}) as url_tags
     from creatives

@@ -21,6 +21,10 @@ renamed as (
         record ->> 'intendedStatus' as intended_status,
         {{ string_to_boolean("record ->> 'isServing'") }} as is_serving,
 
+        -- content: a Text Ad's landing page, or sponsored content's post
+        record -> 'content' -> 'textAd' ->> 'landingPage' as landing_page_url,
+        record -> 'content' ->> 'reference' as content_reference,
+
         -- flags and load metadata
         is_deleted,
         _loaded_at
