@@ -24,11 +24,26 @@ final as (
         is_deleted,
         final_url,
         {{ url_without_query('final_url') }} as landing_page_url,
-        {{ url_parameter('final_url', 'utm_source') }} as utm_source,
-        {{ url_parameter('final_url', 'utm_medium') }} as utm_medium,
-        {{ url_parameter('final_url', 'utm_campaign') }} as utm_campaign,
-        {{ url_parameter('final_url', 'utm_content') }} as utm_content,
-        {{ url_parameter('final_url', 'utm_term') }} as utm_term,
+        coalesce(
+            {{ url_parameter('final_url', 'utm_source') }},
+            {{ url_parameter(dbt.concat(["'?'", 'url_tags']), 'utm_source') }}
+        ) as utm_source,
+        coalesce(
+            {{ url_parameter('final_url', 'utm_medium') }},
+            {{ url_parameter(dbt.concat(["'?'", 'url_tags']), 'utm_medium') }}
+        ) as utm_medium,
+        coalesce(
+            {{ url_parameter('final_url', 'utm_campaign') }},
+            {{ url_parameter(dbt.concat(["'?'", 'url_tags']), 'utm_campaign') }}
+        ) as utm_campaign,
+        coalesce(
+            {{ url_parameter('final_url', 'utm_content') }},
+            {{ url_parameter(dbt.concat(["'?'", 'url_tags']), 'utm_content') }}
+        ) as utm_content,
+        coalesce(
+            {{ url_parameter('final_url', 'utm_term') }},
+            {{ url_parameter(dbt.concat(["'?'", 'url_tags']), 'utm_term') }}
+        ) as utm_term,
         tracking_url_template,
         url_tags
     from ads
