@@ -23,6 +23,27 @@ platform token endpoint for one World, written from Microsoft's documentation:
   → ``{"Campaigns": [...], "PartialErrors": null}``: deleted campaigns are not returned
   (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
   getcampaignsbyaccountid).
+* ``POST /CampaignManagement/v13/AdGroups/QueryByCampaignId`` ``{"CampaignId"}`` →
+  ``{"AdGroups": [...]}`` (an empty array for a campaign without ad groups), each AdGroup with
+  ``Id``, ``Name``, ``Status`` (Active, Paused, Expired, Deleted), ``TrackingUrlTemplate``,
+  ``FinalUrlSuffix``, ``UrlCustomParameters`` ``{"Parameters": [{"Key", "Value"}]}``
+  (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
+  getadgroupsbycampaignid, .../adgroup).
+* ``POST /CampaignManagement/v13/Ads/QueryByAdGroupId`` ``{"AdGroupId", "AdTypes": [...]}``
+  → ``{"Ads": [...]}``, only ads of the requested AdTypes (required: ``Text``,
+  ``ExpandedText``, ``ResponsiveSearch``, ``ResponsiveAd``, ...), each Ad with ``Id``,
+  ``Type``, ``Status`` (Inactive, Active, Paused, Deleted), ``FinalUrls`` (a string array),
+  ``TrackingUrlTemplate``, ``FinalUrlSuffix``, ``UrlCustomParameters`` and its type's own
+  fields (``Headlines`` / ``Descriptions`` asset links of a ResponsiveSearch ad; ``TitlePart1``,
+  ``Text``, ``Path1`` of an ExpandedText ad)
+  (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
+  getadsbyadgroupid, .../ad, .../adtype). Deleted ad groups and ads are not returned.
+  The REST JSON writes a long as a string (``"Id": "8123..."``; the Bing Ads Python SDK's
+  generated REST models, openapi_client/models/campaign/ad.py and ad_group.py, type ``Id``,
+  ``CampaignId`` and ``AdGroupId`` as strings); the older campaign route above answers numbers
+  as it always has. [inferred] an unknown campaign or ad group is code 1100
+  CampaignServiceInvalidCampaignId / 1201 CampaignServiceInvalidAdGroupId, missing AdTypes
+  code 100 NullRequest.
 * ``POST /CustomerManagement/v13/Account/Query`` ``{"AccountId"}`` → ``{"Account": {...}}``
   (https://learn.microsoft.com/en-us/advertising/customer-management-service/getaccount).
 * Errors: ``{"TrackingId", "Type": "AdApiFaultDetail", "Errors": [{"Code", "ErrorCode",
@@ -58,7 +79,16 @@ from urllib.parse import parse_qs
 from sandbox.clock import utc_now
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
-from sandbox.microsoft_ads_data import Campaign, KeywordDay, MicrosoftAdsData, QueryDay, money
+from sandbox.microsoft_ads_data import (
+    Ad,
+    AdGroup,
+    Campaign,
+    KeywordDay,
+    MicrosoftAdsData,
+    QueryDay,
+    money,
+    slug,
+)
 from sandbox.world import World
 
 TOKEN_PATH = "/common/oauth2/v2.0/token"
@@ -67,6 +97,8 @@ VERSION = "v13"
 SUBMIT = f"/Reporting/{VERSION}/GenerateReport/Submit"
 POLL = f"/Reporting/{VERSION}/GenerateReport/Poll"
 CAMPAIGNS = f"/CampaignManagement/{VERSION}/Campaigns/QueryByAccountId"
+AD_GROUPS = f"/CampaignManagement/{VERSION}/AdGroups/QueryByCampaignId"
+ADS = f"/CampaignManagement/{VERSION}/Ads/QueryByAdGroupId"
 ACCOUNT = f"/CustomerManagement/{VERSION}/Account/Query"
 DOWNLOAD = re.compile(r"/ReportDownloads/([0-9a-f-]+)\.zip")
 FOOTER = "©2026 Microsoft Corporation. All rights reserved. "
@@ -200,6 +232,10 @@ class MicrosoftAdsServer(StandInServer):
                 return json_response(200, self._campaigns_of(account_id, body))
             if request.path == ACCOUNT:
                 return json_response(200, {"Account": self._account(account_id)})
+            if request.path == AD_GROUPS:
+                return json_response(200, self._ad_groups_of(account_id, body))
+            if request.path == ADS:
+                return json_response(200, self._ads_of(account_id, body))
             return json_response(404, {"Message": f"No sandbox route for {request.path}"})
         except ApiFault as fault:
             return fault.response()
@@ -314,6 +350,30 @@ class MicrosoftAdsServer(StandInServer):
                 if campaign.account_id == account_id
             ],
             "PartialErrors": None,
+        }
+
+    def _ad_groups_of(self, account_id: int, body: Any) -> dict[str, Any]:
+        campaign = self._campaigns.get(_long(body.get("CampaignId")))
+        if campaign is None or campaign.account_id != account_id:
+            raise ApiFault(1100, "CampaignServiceInvalidCampaignId", "The campaign ID is invalid.")
+        groups = [g for g in self.data.ad_groups if g.campaign_id == campaign.campaign_id]
+        return {"AdGroups": [_ad_group_json(group) for group in groups]}
+
+    def _ads_of(self, account_id: int, body: Any) -> dict[str, Any]:
+        ad_group_id = _long(body.get("AdGroupId"))
+        groups = {g.ad_group_id: g for g in self.data.ad_groups if g.account_id == account_id}
+        if ad_group_id not in groups:
+            raise ApiFault(1201, "CampaignServiceInvalidAdGroupId", "The ad group ID is invalid.")
+        types = body.get("AdTypes")
+        if not isinstance(types, list) or not types:
+            raise ApiFault(100, "NullRequest", "The AdTypes element is required.")
+        group = groups[ad_group_id]
+        return {
+            "Ads": [
+                _ad_json(ad, group)
+                for ad in self.data.ads
+                if ad.ad_group_id == ad_group_id and ad.ad_type in types
+            ]
         }
 
     def _submit(self, account_id: int, body: Any) -> Response:
@@ -498,6 +558,81 @@ def _campaign_json(campaign: Campaign, time_zone: str) -> dict[str, Any]:
         "AudienceAdsBidAdjustment": None,
         "BiddingScheme": {"Type": "EnhancedCpc"},
         "TrackingUrlTemplate": None,
+    }
+
+
+def _long(value: Any) -> int | None:
+    """A long of a request body: a JSON string (REST) or number."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _ad_group_json(group: AdGroup) -> dict[str, Any]:
+    return {
+        "AdGroupType": "SearchStandard",
+        "AdRotation": None,
+        "BiddingScheme": {"Type": "InheritFromParentBiddingScheme"},
+        "CpcBid": {"Amount": 1.5},
+        "FinalUrlSuffix": group.final_url_suffix,
+        "Id": str(group.ad_group_id),
+        "Language": None,
+        "Name": group.name,
+        "Network": "OwnedAndOperatedAndSyndicatedSearch",
+        "Status": group.status,
+        "TrackingUrlTemplate": None,
+        "UrlCustomParameters": {"Parameters": [{"Key": "group", "Value": slug(group.name)}]},
+    }
+
+
+def _ad_json(ad: Ad, group: AdGroup) -> dict[str, Any]:
+    common = {
+        "AdFormatPreference": "All",
+        "DevicePreference": 0,
+        "EditorialStatus": "Active",
+        "FinalAppUrls": None,
+        "FinalMobileUrls": None,
+        "FinalUrlSuffix": None,
+        "FinalUrls": [ad.final_url],
+        "ForwardCompatibilityMap": None,
+        "Id": str(ad.ad_id),
+        "Status": ad.status,
+        "TrackingUrlTemplate": ad.tracking_url_template,
+        "Type": ad.ad_type,
+        "UrlCustomParameters": None,
+    }
+    if ad.ad_type == "ExpandedText":
+        return {
+            **common,
+            "Domain": "thinline.example",
+            "Path1": slug(group.name)[:15],
+            "Path2": None,
+            "Text": f"Thinline: {group.name} for revenue teams.",
+            "TextPart2": None,
+            "TitlePart1": f"Thinline {group.name}",
+            "TitlePart2": "Revenue warehouse",
+            "TitlePart3": None,
+        }
+
+    def assets(texts: list[str]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Asset": {"Id": None, "Name": None, "Type": "TextAsset", "Text": text},
+                "AssetPerformanceLabel": "Learning",
+                "EditorialStatus": "Active",
+                "PinnedField": None,
+            }
+            for text in texts
+        ]
+
+    return {
+        **common,
+        "Descriptions": assets([f"{group.name} in one warehouse.", "Marketing meets sales."]),
+        "Domain": "thinline.example",
+        "Headlines": assets([f"Thinline {group.name}", "Revenue warehouse", "Try Thinline"]),
+        "Path1": slug(group.name)[:15],
+        "Path2": None,
     }
 
 

@@ -310,3 +310,32 @@ def test_doctor_fails_a_refused_refresh_token_in_microsofts_words(world) -> None
     assert token.level is Level.FAIL
     assert "invalid_grant" in token.detail and "REFRESH_TOKEN" in token.fix
     assert "M.C105_stale" not in token.line()
+
+
+def test_ad_groups_and_ads_land_with_the_worlds_final_urls(world, fresh_database, sleeps) -> None:
+    """GetAdGroupsByCampaignId per campaign, GetAdsByAdGroupId per ad group (every ad type):
+    each snapshot lands whole, ids typed from Microsoft's JSON strings, each record carrying
+    the ids of the levels above it."""
+    data = world.microsoft_ads
+    window = Window(midnight(date(2026, 1, 1)), midnight(date(2026, 1, 2)))
+    with stand_in(world) as server:
+        settings = settings_for(server)
+        for entity in ("ad_groups", "ads"):
+            load(fresh_database, settings, entity, window, sleeps)
+        ad_calls = len(calls(server, "/Ads/QueryByAdGroupId"))
+    assert ad_calls == len(data.ad_groups)  # one call per ad group, every ad type asked for
+    with psycopg.connect(fresh_database) as conn:
+        groups = conn.execute(
+            "select account_id, ad_group_id, record->>'CampaignId', record->>'Name' "
+            "from raw_microsoft_ads.ad_groups where not is_deleted"
+        ).fetchall()
+        ads = conn.execute(
+            "select ad_id, (record->>'AdGroupId')::bigint, record->>'Type', "
+            "record->'FinalUrls'->>0, record->>'Status' from raw_microsoft_ads.ads"
+        ).fetchall()
+    assert sorted(groups) == sorted(
+        (g.account_id, g.ad_group_id, str(g.campaign_id), g.name) for g in data.ad_groups
+    )
+    assert sorted(ads) == sorted(
+        (ad.ad_id, ad.ad_group_id, ad.ad_type, ad.final_url, ad.status) for ad in data.ads
+    )

@@ -1,7 +1,9 @@
 """Keywords and search terms on the shared nightly run (`published_company`): a search
 campaign's keywords add up to its spend, search terms to at most their keyword's, and the
 marts gate reconciled both with raw; the ads and ad groups they and the spend come from are
-all in dim_ads / dim_ad_groups, Google ads with the landing pages the stand-in served."""
+all in dim_ads / dim_ad_groups, Google and Microsoft ads with the landing pages the stand-ins
+served. Microsoft's keywords add up to its campaign report exactly, and show spend with no
+credited conversions (no click report names a Microsoft click's keyword)."""
 
 from __future__ import annotations
 
@@ -256,7 +258,7 @@ def test_every_ad_and_ad_group_in_facts_or_keywords_is_in_the_dims(published_com
     )
     assert ads > 0 and ad_groups > 0
     assert (missing_ads, missing_ad_groups, missing_keyword_groups) == (0, 0, 0)
-    assert platforms == ["google_ads", "linkedin_ads", "meta_ads"]
+    assert platforms == ["google_ads", "linkedin_ads", "meta_ads", "microsoft_ads"]
 
 
 def test_google_ads_final_urls_are_what_the_stand_in_served(
@@ -279,3 +281,38 @@ def test_google_ads_final_urls_are_what_the_stand_in_served(
         # the world's URLs carry no query: the landing page is the whole URL, no UTM parameters
         assert (final_url, landing_page_url, utm_source) == (ad.final_url, ad.final_url, None)
         assert ad_group_key == f"google_ads:{ad.ad_group_id}"
+
+
+def test_microsoft_ads_and_ad_groups_are_the_stand_ins_with_their_final_urls(
+    published_company, world: World
+) -> None:
+    data = world.microsoft_ads
+    with psycopg.connect(published_company["url"]) as conn:
+        groups = conn.execute(
+            "select ad_group_id, ad_group_name, status, campaign_key from analytics.dim_ad_groups "
+            "where platform = 'microsoft_ads'"
+        ).fetchall()
+        ads = conn.execute(
+            "select ad_id, ad_group_key, status, is_deleted, final_url, landing_page_url, "
+            "url_tags, tracking_url_template from analytics.dim_ads "
+            "where platform = 'microsoft_ads'"
+        ).fetchall()
+    assert sorted(groups) == sorted(
+        (str(g.ad_group_id), g.name, g.status, f"microsoft_ads:{g.campaign_id}")
+        for g in data.ad_groups
+    )
+    suffixes = {g.ad_group_id: g.final_url_suffix for g in data.ad_groups}
+    assert sorted(ads) == sorted(
+        (
+            str(ad.ad_id),
+            f"microsoft_ads:{ad.ad_group_id}",
+            ad.status,
+            False,
+            ad.final_url,
+            ad.final_url,  # no query in the world's URLs: the UTMs are in the suffix
+            suffixes[ad.ad_group_id],
+            ad.tracking_url_template,
+        )
+        for ad in data.ads
+    )
+    assert all(url.startswith("https://thinline.example/") for *_, url, _, _, _ in ads)
