@@ -163,6 +163,21 @@ class MicrosoftAdsData:
             total["revenue_cents"] += row.revenue_cents
         return sums
 
+    def ad_days(self) -> dict[tuple[int, date], dict[str, int]]:
+        """The ad report: per (ad, day) its ad group's keyword delivery, all of it on the ad
+        group's active ad (the paused expanded text ads serve nothing), so the ads of a
+        campaign add up to its campaign report. No draw of its own."""
+        serving = {ad.ad_group_id: ad.ad_id for ad in self.ads if ad.status == "Active"}
+        sums: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in self.keyword_days:
+            total = sums[(serving[row.keyword.ad_group_id], row.day)]
+            total["spend_cents"] += row.spend_cents
+            total["impressions"] += row.impressions
+            total["clicks"] += row.clicks
+            total["conversions"] += row.conversions
+            total["revenue_cents"] += row.revenue_cents
+        return sums
+
     def ad_spend(self) -> list[dict[str, Any]]:
         """``World.truth()["ad_spend"]`` rows: campaign and day (no ad group, no ad)."""
         campaigns = {c.campaign_id: c for c in self.campaigns}
@@ -199,6 +214,7 @@ class MicrosoftAdsData:
             "search_query_daily_performance": {"active": queries, "archived": 0},
             "ad_groups": {"active": len(self.ad_groups), "archived": 0},
             "ads": {"active": len(self.ads), "archived": 0},
+            "ad_daily_performance": {"active": len(self.ad_days()), "archived": 0},
         }
 
 

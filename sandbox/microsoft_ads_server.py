@@ -19,6 +19,10 @@ platform token endpoint for one World, written from Microsoft's documentation:
   request sets ``ExcludeReportHeader`` / ``ExcludeReportFooter``
   (https://learn.microsoft.com/en-us/advertising/guides/request-download-report).
   [inferred] ``TimePeriod`` of a daily report written ``YYYY-MM-DD`` (FormatVersion 2.0).
+  Reports served: CampaignPerformanceReport, KeywordPerformanceReport,
+  SearchQueryPerformanceReport and AdPerformanceReport (columns of
+  https://learn.microsoft.com/en-us/advertising/reporting-service/adperformancereportcolumn:
+  ``AdId``, ``AdGroupId``, ``CampaignId``, ``Spend``, ``Revenue``, ...).
 * ``POST /CampaignManagement/v13/Campaigns/QueryByAccountId`` ``{"AccountId", "CampaignType"}``
   → ``{"Campaigns": [...], "PartialErrors": null}``: deleted campaigns are not returned
   (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
@@ -189,6 +193,7 @@ class MicrosoftAdsServer(StandInServer):
         self._lock2 = threading.Lock()
         self._issued = itertools.count(1)
         self._campaigns = {c.campaign_id: c for c in self.data.campaigns}
+        self._ads = {ad.ad_id: ad for ad in self.data.ads}
 
     def env(self) -> dict[str, str]:
         """The ``THINLINE_MICROSOFT_ADS__*`` settings that reach this server."""
@@ -469,6 +474,12 @@ class MicrosoftAdsServer(StandInServer):
                 (((day, campaign_id), totals[(campaign_id, day)]), self._campaign_value)
                 for day, campaign_id in keys
             ]
+        if kind == "AdPerformanceReportRequest":
+            ad_totals = self.data.ad_days()
+            keys = sorted({(day, ad_id) for ad_id, day in ad_totals} & self._ad_keys(days))
+            return [
+                (((day, ad_id), ad_totals[(ad_id, day)]), self._ad_value) for day, ad_id in keys
+            ]
         account = self.data.account(account_id)
         assert account is not None
         currency = account.currency
@@ -476,6 +487,26 @@ class MicrosoftAdsServer(StandInServer):
             return [(row, functools.partial(_keyword_value, currency=currency)) for row in days]
         value = functools.partial(_query_value, currency=currency)
         return [(query, value) for row in days for query in row.queries]
+
+    def _ad_keys(self, days: list[KeywordDay]) -> set[tuple[date, int]]:
+        """(day, serving ad) of the keyword days in a report's range."""
+        serving = {ad.ad_group_id: ad.ad_id for ad in self.data.ads if ad.status == "Active"}
+        return {(row.day, serving[row.keyword.ad_group_id]) for row in days}
+
+    def _ad_value(self, row: Any, column: str) -> str:
+        (day, ad_id), total = row
+        ad = self._ads[ad_id]
+        account = self.data.account(ad.account_id)
+        assert account is not None
+        values = {
+            "TimePeriod": day.isoformat(),
+            "AccountId": str(ad.account_id),
+            "CampaignId": str(ad.campaign_id),
+            "AdGroupId": str(ad.ad_group_id),
+            "AdId": str(ad_id),
+            "CurrencyCode": account.currency,
+        }
+        return values[column] if column in values else CAMPAIGN_VALUES[column](total)
 
     def _campaign_value(self, row: Any, column: str) -> str:
         (day, campaign_id), total = row
@@ -679,6 +710,21 @@ REPORTS: dict[str, tuple[str, ...]] = {
             "Clicks",
             "Conversions",
             "QualityScore",
+        )
+    ),
+    "AdPerformanceReportRequest": (
+        (
+            "TimePeriod",
+            "AccountId",
+            "CampaignId",
+            "AdGroupId",
+            "AdId",
+            "CurrencyCode",
+            "Spend",
+            "Impressions",
+            "Clicks",
+            "Conversions",
+            "Revenue",
         )
     ),
     "SearchQueryPerformanceReportRequest": (

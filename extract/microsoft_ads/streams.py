@@ -9,9 +9,10 @@
   (``Id``, ``Name``, ``Status``, ``FinalUrls``, ``TrackingUrlTemplate``, ``FinalUrlSuffix``,
   ``UrlCustomParameters``, ...) plus ``AccountId``, ``CampaignId`` (and ``AdGroupId``). Deleted
   ones are not returned, so the snapshot flags them.
-* campaign_daily_performance, keyword_daily_performance, search_query_daily_performance
-  (replace_days on ``report_date``): the CampaignPerformanceReport, KeywordPerformanceReport
-  and SearchQueryPerformanceReport (https://learn.microsoft.com/en-us/advertising/guides/
+* campaign_daily_performance, keyword_daily_performance, search_query_daily_performance,
+  ad_daily_performance (replace_days on ``report_date``): the CampaignPerformanceReport,
+  KeywordPerformanceReport, SearchQueryPerformanceReport and AdPerformanceReport
+  (https://learn.microsoft.com/en-us/advertising/guides/
   report-types) with ``Aggregation`` Daily over the window's days, re-reading
   ``lookback_days`` (30: the default conversion window restates recent days). A record is the
   CSV row as Microsoft wrote it, column name to text: ``Spend`` stays the exact decimal text,
@@ -81,6 +82,19 @@ SEARCH_QUERY_COLUMNS = (
     "Impressions",
     "Clicks",
     "Conversions",
+)
+AD_COLUMNS = (  # AdPerformanceReportColumn
+    "TimePeriod",
+    "AccountId",
+    "CampaignId",
+    "AdGroupId",
+    "AdId",
+    "CurrencyCode",
+    "Spend",
+    "Impressions",
+    "Clicks",
+    "Conversions",
+    "Revenue",
 )
 ACCOUNT = {"account_id": "bigint"}
 DAY = {"report_date": "date"}
@@ -155,6 +169,7 @@ def build_streams(settings: MicrosoftAdsSettings, *, sleep: Sleep = time.sleep) 
                 "delivered_match_type": "text",
             },
         ),
+        report("ad_daily_performance", "AdPerformanceReport", AD_COLUMNS, {"ad_id": "bigint"}),
     ]
 
 
@@ -243,6 +258,7 @@ KEY_COLUMNS = {
     "campaign_id": ("CampaignId", "int"),
     "ad_group_id": ("AdGroupId", "int"),
     "keyword_id": ("KeywordId", "int"),
+    "ad_id": ("AdId", "int"),
     "search_query": ("SearchQuery", "text"),
     "delivered_match_type": ("DeliveredMatchType", "text"),
 }

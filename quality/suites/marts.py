@@ -196,9 +196,17 @@ def _raw_decimal_daily(table: str, day_column: str, spend_field: str) -> str:
 
 
 def build_platform_raw_suite(
-    name: str, platform: str, rule: str, table: str, day_column: str, spend_field: str
+    name: str,
+    platform: str,
+    rule: str,
+    table: str,
+    day_column: str,
+    spend_field: str,
+    mart_filter: str = "",
 ) -> gx.ExpectationSuite:
-    """One platform's rows of a mart against its raw decimal-string spend, per day, exactly."""
+    """One platform's rows of a mart (those of ``mart_filter``) against its raw decimal-string
+    spend, per day, exactly."""
+    raw = _raw_decimal_daily(table, day_column, spend_field)
     return gx.ExpectationSuite(
         name=f"{name}.{platform}",
         expectations=[
@@ -206,7 +214,7 @@ def build_platform_raw_suite(
                 rule,
                 CRITICAL,
                 f"{platform} spend per day equals the sum of live {table} {spend_field}",
-                _daily_mismatch("", _raw_decimal_daily(table, day_column, spend_field), platform),
+                _daily_mismatch(mart_filter, raw, platform),
             )
         ],
     )
@@ -448,6 +456,20 @@ SUITES: dict[str, MartSuite] = {
             "Spend",
         ),
         ("raw_microsoft_ads.campaign_daily_performance",),
+    ),
+    "fct_ad_spend_daily.microsoft_ads_ads": MartSuite(
+        "fct_ad_spend_daily",
+        partial(
+            build_platform_raw_suite,
+            "marts.fct_ad_spend_daily.ads",
+            "microsoft_ads",
+            "MART-SPEND-006",
+            "raw_microsoft_ads.ad_daily_performance",
+            "report_date",
+            "Spend",
+            " and fct.ad_id is not null",
+        ),
+        ("raw_microsoft_ads.ad_daily_performance",),
     ),
     "fct_keyword_performance_daily": MartSuite(
         "fct_keyword_performance_daily",

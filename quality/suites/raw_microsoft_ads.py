@@ -1,5 +1,5 @@
 """Suites for ``raw_microsoft_ads``: Campaign Management objects (JSON: campaigns, ad groups,
-ads) and the rows of three daily reports (CSV), every report value a string as Microsoft wrote
+ads) and the rows of four daily reports (CSV), every report value a string as Microsoft wrote
 it.
 
 ``Spend`` is a decimal string in the account's ``CurrencyCode``; ``TimePeriod`` the day.
@@ -27,6 +27,7 @@ ID_SOURCES = {
     "campaign_id": "record->>'CampaignId'",
     "ad_group_id": "record->>'AdGroupId'",
     "keyword_id": "record->>'KeywordId'",
+    "ad_id": "record->>'AdId'",
     "search_query": "record->>'SearchQuery'",
     "delivered_match_type": "record->>'DeliveredMatchType'",
     "report_date": "record->>'TimePeriod'",
@@ -38,6 +39,7 @@ REPORT_KEYS = {
         "MSADS-SQDAY",
         ["ad_group_id", "keyword_id", "search_query", "delivered_match_type"],
     ),
+    "ad_daily_performance": ("MSADS-ADDAY", ["ad_id"]),
 }
 KEY_TYPES = {"search_query": "text", "delivered_match_type": "text", "report_date": "date"}
 
@@ -246,6 +248,11 @@ def build_search_query_daily_suite() -> gx.ExpectationSuite:
     return build_suite(entity, report_expectations(entity))
 
 
+def build_ad_daily_suite() -> gx.ExpectationSuite:
+    entity = "ad_daily_performance"
+    return build_suite(entity, report_expectations(entity))
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.campaigns": build_campaigns_suite,
     f"{SCHEMA}.ad_groups": build_ad_groups_suite,
@@ -253,6 +260,7 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.campaign_daily_performance": build_campaign_daily_suite,
     f"{SCHEMA}.keyword_daily_performance": build_keyword_daily_suite,
     f"{SCHEMA}.search_query_daily_performance": build_search_query_daily_suite,
+    f"{SCHEMA}.ad_daily_performance": build_ad_daily_suite,
 }
 
 # the health rules quality/suites/health.py adds to each table's suite

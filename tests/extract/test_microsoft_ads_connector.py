@@ -102,8 +102,16 @@ def test_spend_per_campaign_and_day_equals_truth(world, truth, world_window, sle
         key: record["Name"] for key, record in campaigns.items()
     }
     assert all(record["CurrencyCode"] in ("USD", "EUR") for record in campaigns.values())
+    # the ad report adds up to the campaign report too, each row on an ad of the world
+    ad_totals: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    served_ads = {ad.ad_id: ad.campaign_id for ad in world.microsoft_ads.ads}
+    for row in rows["ad_daily_performance"]:
+        _, ad_id, day = row.keys
+        assert served_ads[ad_id] == int(row.record["CampaignId"])
+        ad_totals[served_ads[ad_id], day] += Decimal(row.record["Spend"])
+    assert ad_totals == expected_spend
     # 90 days in monthly reports, per account and report; every report Pending at its first poll
-    assert len(submits) == 3 * 2 * 3 and len(polls) == 2 * len(submits)
+    assert len(submits) == 3 * 2 * 4 and len(polls) == 2 * len(submits)
     assert sleeps == [0.05] * len(submits)
     assert len(tokens) == 1  # one access token shared by every stream and account
 

@@ -111,6 +111,13 @@ def test_microsoft_keywords_are_its_campaign_spend_and_its_queries_at_most_that(
         """,
     )
     assert days == len(world.microsoft_ads.campaign_days()) and mismatched == 0
+    # Microsoft spend is per ad: the ad report covers the campaign report, no remainder rows
+    (without_ad,) = one(
+        url,
+        "select count(*) from analytics.fct_ad_spend_daily "
+        "where platform = 'microsoft_ads' and ad_id is null",
+    )
+    assert without_ad == 0
     assert match_types == ["BROAD", "EXACT", "PHRASE"]
     keywords, over, orphans, spend, served = one(
         url,

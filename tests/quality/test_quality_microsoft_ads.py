@@ -65,7 +65,7 @@ def test_good_rows_pass_every_microsoft_suite(microsoft_raw, database_url: str) 
         table: microsoft_raw.execute(f"select count(*) from {table}").fetchone()[0]
         for table in TABLES
     }
-    assert len(TABLES) == 6 and all(counts.values()), counts
+    assert len(TABLES) == 7 and all(counts.values()), counts
     report = validate_raw(database_url, "msads-good", tables=TABLES)
     assert (report.failed, report.warnings) == (0, 0)
     assert {result.table_name for result in report.results} == set(TABLES)

@@ -219,6 +219,13 @@ def test_ads_draw_apart_so_no_earlier_number_changes() -> None:
     assert {ad.ad_group_id for ad in data.ads} == {g.ad_group_id for g in data.ad_groups}
     assert {g.ad_group_id for g in data.ad_groups} == {k.ad_group_id for k in data.keywords}
     assert len({ad.ad_id for ad in data.ads}) == len(data.ads)
+    # the ad report: each ad group's delivery on its active ad, adding up to the campaigns
+    campaign_of = {ad.ad_id: ad.campaign_id for ad in data.ads}
+    per_campaign: dict[tuple[int, date], int] = {}
+    for (ad_id, day), total in data.ad_days().items():
+        key = (campaign_of[ad_id], day)
+        per_campaign[key] = per_campaign.get(key, 0) + total["spend_cents"]
+    assert per_campaign == {k: t["spend_cents"] for k, t in data.campaign_days().items()}
     paused = [ad for ad in data.ads if ad.ad_type == "ExpandedText"]
     assert len(paused) == len(data.campaigns) and {ad.status for ad in paused} == {"Paused"}
 
