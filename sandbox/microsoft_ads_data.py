@@ -8,6 +8,11 @@ to three search queries (which add up to it exactly), and the campaign report is
 its keywords. Conversions are credited to the click's day for the conversion window, so the
 last ``RESTATEMENT_DAYS`` days before ``end`` are served with fewer and a later ``end``
 restates them upwards; spend, impressions and clicks are final the day they are served.
+
+Ad groups are the keywords' (no draw of their own); each has a responsive search ad, and the
+first ad group of a campaign also an older, paused expanded text ad. Ad ids come from a
+separate generator (``microsoft_ads``, ``ads``), so adding ads changed no earlier number. Final
+URLs are ``https://thinline.example/<ad group name>`` (slugged), the same whatever the seed.
 """
 
 from __future__ import annotations
@@ -81,6 +86,28 @@ class Keyword:
 
 
 @dataclass(frozen=True)
+class AdGroup:
+    account_id: int
+    campaign_id: int
+    ad_group_id: int
+    name: str
+    status: str  # Active (Microsoft's AdGroupStatus: Active, Paused, Expired, Deleted)
+    final_url_suffix: str
+
+
+@dataclass(frozen=True)
+class Ad:
+    account_id: int
+    campaign_id: int
+    ad_group_id: int
+    ad_id: int
+    ad_type: str  # Microsoft's AdType: ResponsiveSearch or ExpandedText
+    status: str  # Active or Paused (AdStatus)
+    final_url: str
+    tracking_url_template: str | None
+
+
+@dataclass(frozen=True)
 class QueryDay:
     """One search query of one keyword on one day."""
 
@@ -118,6 +145,8 @@ class MicrosoftAdsData:
     campaigns: tuple[Campaign, ...]
     keywords: tuple[Keyword, ...]
     keyword_days: tuple[KeywordDay, ...]
+    ad_groups: tuple[AdGroup, ...] = ()
+    ads: tuple[Ad, ...] = ()
 
     def account(self, account_id: int) -> Account | None:
         return next((a for a in self.accounts if a.account_id == account_id), None)
@@ -127,6 +156,21 @@ class MicrosoftAdsData:
         sums: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for row in self.keyword_days:
             total = sums[(row.keyword.campaign_id, row.day)]
+            total["spend_cents"] += row.spend_cents
+            total["impressions"] += row.impressions
+            total["clicks"] += row.clicks
+            total["conversions"] += row.conversions
+            total["revenue_cents"] += row.revenue_cents
+        return sums
+
+    def ad_days(self) -> dict[tuple[int, date], dict[str, int]]:
+        """The ad report: per (ad, day) its ad group's keyword delivery, all of it on the ad
+        group's active ad (the paused expanded text ads serve nothing), so the ads of a
+        campaign add up to its campaign report. No draw of its own."""
+        serving = {ad.ad_group_id: ad.ad_id for ad in self.ads if ad.status == "Active"}
+        sums: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in self.keyword_days:
+            total = sums[(serving[row.keyword.ad_group_id], row.day)]
             total["spend_cents"] += row.spend_cents
             total["impressions"] += row.impressions
             total["clicks"] += row.clicks
@@ -168,6 +212,9 @@ class MicrosoftAdsData:
             "campaign_daily_performance": {"active": len(self.campaign_days()), "archived": 0},
             "keyword_daily_performance": {"active": len(self.keyword_days), "archived": 0},
             "search_query_daily_performance": {"active": queries, "archived": 0},
+            "ad_groups": {"active": len(self.ad_groups), "archived": 0},
+            "ads": {"active": len(self.ads), "archived": 0},
+            "ad_daily_performance": {"active": len(self.ad_days()), "archived": 0},
         }
 
 
@@ -234,13 +281,67 @@ def build_microsoft_ads(config: WorldConfig) -> MicrosoftAdsData:
     days: list[KeywordDay] = []
     for day in config.days():
         days.extend(_simulate_day(config, day, profiles))
+    keywords = tuple(p.keyword for p in profiles if p.campaign.start_day <= config.end)
+    ad_groups = _ad_groups(keywords)
     return MicrosoftAdsData(
         customer_id=customer_id,
         accounts=tuple(accounts),
         campaigns=tuple(c for c in campaigns if c.start_day <= config.end),
-        keywords=tuple(p.keyword for p in profiles if p.campaign.start_day <= config.end),
+        keywords=keywords,
         keyword_days=tuple(days),
+        ad_groups=ad_groups,
+        ads=_ads(config, ad_groups),
     )
+
+
+def slug(name: str) -> str:
+    """``"Search - Brand"`` → ``"search-brand"``: a URL path segment."""
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+
+
+def _ad_groups(keywords: tuple[Keyword, ...]) -> tuple[AdGroup, ...]:
+    """The keywords' ad groups, in the order they were drawn (no draw of their own)."""
+    seen: dict[int, AdGroup] = {}
+    for keyword in keywords:
+        if keyword.ad_group_id not in seen:
+            suffix = f"utm_source=bing&utm_medium=cpc&utm_content={slug(keyword.ad_group_name)}"
+            seen[keyword.ad_group_id] = AdGroup(
+                keyword.account_id,
+                keyword.campaign_id,
+                keyword.ad_group_id,
+                keyword.ad_group_name,
+                "Active",
+                suffix,
+            )
+    return tuple(seen.values())
+
+
+def _ads(config: WorldConfig, ad_groups: tuple[AdGroup, ...]) -> tuple[Ad, ...]:
+    """A responsive search ad per ad group; the first ad group of each campaign also keeps
+    a paused expanded text ad (Microsoft no longer lets one be created, old ones stay)."""
+    new_id = UniqueIds(rng(config, "microsoft_ads", "ads")).new
+    ads: list[Ad] = []
+    campaigns_seen: set[int] = set()
+    for group in ad_groups:
+        url = f"https://thinline.example/{slug(group.name)}"
+        ids = (group.account_id, group.campaign_id, group.ad_group_id)
+        ads.append(
+            Ad(*ids, new_id(80_000_000_000, 9_999_999_999), "ResponsiveSearch", "Active", url, None)
+        )
+        if group.campaign_id not in campaigns_seen:
+            campaigns_seen.add(group.campaign_id)
+            template = "{lpurl}?msclkid={msclkid}"
+            ads.append(
+                Ad(
+                    *ids,
+                    new_id(80_000_000_000, 9_999_999_999),
+                    "ExpandedText",
+                    "Paused",
+                    url + "/compare",
+                    template,
+                )
+            )
+    return tuple(ads)
 
 
 def _simulate_day(config: WorldConfig, day: date, profiles: list[_Profile]) -> list[KeywordDay]:

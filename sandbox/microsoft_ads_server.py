@@ -19,10 +19,35 @@ platform token endpoint for one World, written from Microsoft's documentation:
   request sets ``ExcludeReportHeader`` / ``ExcludeReportFooter``
   (https://learn.microsoft.com/en-us/advertising/guides/request-download-report).
   [inferred] ``TimePeriod`` of a daily report written ``YYYY-MM-DD`` (FormatVersion 2.0).
+  Reports served: CampaignPerformanceReport, KeywordPerformanceReport,
+  SearchQueryPerformanceReport and AdPerformanceReport (columns of
+  https://learn.microsoft.com/en-us/advertising/reporting-service/adperformancereportcolumn:
+  ``AdId``, ``AdGroupId``, ``CampaignId``, ``Spend``, ``Revenue``, ...).
 * ``POST /CampaignManagement/v13/Campaigns/QueryByAccountId`` ``{"AccountId", "CampaignType"}``
   → ``{"Campaigns": [...], "PartialErrors": null}``: deleted campaigns are not returned
   (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
   getcampaignsbyaccountid).
+* ``POST /CampaignManagement/v13/AdGroups/QueryByCampaignId`` ``{"CampaignId"}`` →
+  ``{"AdGroups": [...]}`` (an empty array for a campaign without ad groups), each AdGroup with
+  ``Id``, ``Name``, ``Status`` (Active, Paused, Expired, Deleted), ``TrackingUrlTemplate``,
+  ``FinalUrlSuffix``, ``UrlCustomParameters`` ``{"Parameters": [{"Key", "Value"}]}``
+  (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
+  getadgroupsbycampaignid, .../adgroup).
+* ``POST /CampaignManagement/v13/Ads/QueryByAdGroupId`` ``{"AdGroupId", "AdTypes": [...]}``
+  → ``{"Ads": [...]}``, only ads of the requested AdTypes (required: ``Text``,
+  ``ExpandedText``, ``ResponsiveSearch``, ``ResponsiveAd``, ...), each Ad with ``Id``,
+  ``Type``, ``Status`` (Inactive, Active, Paused, Deleted), ``FinalUrls`` (a string array),
+  ``TrackingUrlTemplate``, ``FinalUrlSuffix``, ``UrlCustomParameters`` and its type's own
+  fields (``Headlines`` / ``Descriptions`` asset links of a ResponsiveSearch ad; ``TitlePart1``,
+  ``Text``, ``Path1`` of an ExpandedText ad)
+  (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
+  getadsbyadgroupid, .../ad, .../adtype). Deleted ad groups and ads are not returned.
+  The REST JSON writes a long as a string (``"Id": "8123..."``; the Bing Ads Python SDK's
+  generated REST models, openapi_client/models/campaign/ad.py and ad_group.py, type ``Id``,
+  ``CampaignId`` and ``AdGroupId`` as strings); the older campaign route above answers numbers
+  as it always has. [inferred] an unknown campaign or ad group is code 1100
+  CampaignServiceInvalidCampaignId / 1201 CampaignServiceInvalidAdGroupId, missing AdTypes
+  code 100 NullRequest.
 * ``POST /CustomerManagement/v13/Account/Query`` ``{"AccountId"}`` → ``{"Account": {...}}``
   (https://learn.microsoft.com/en-us/advertising/customer-management-service/getaccount).
 * Errors: ``{"TrackingId", "Type": "AdApiFaultDetail", "Errors": [{"Code", "ErrorCode",
@@ -58,7 +83,16 @@ from urllib.parse import parse_qs
 from sandbox.clock import utc_now
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
-from sandbox.microsoft_ads_data import Campaign, KeywordDay, MicrosoftAdsData, QueryDay, money
+from sandbox.microsoft_ads_data import (
+    Ad,
+    AdGroup,
+    Campaign,
+    KeywordDay,
+    MicrosoftAdsData,
+    QueryDay,
+    money,
+    slug,
+)
 from sandbox.world import World
 
 TOKEN_PATH = "/common/oauth2/v2.0/token"
@@ -67,6 +101,8 @@ VERSION = "v13"
 SUBMIT = f"/Reporting/{VERSION}/GenerateReport/Submit"
 POLL = f"/Reporting/{VERSION}/GenerateReport/Poll"
 CAMPAIGNS = f"/CampaignManagement/{VERSION}/Campaigns/QueryByAccountId"
+AD_GROUPS = f"/CampaignManagement/{VERSION}/AdGroups/QueryByCampaignId"
+ADS = f"/CampaignManagement/{VERSION}/Ads/QueryByAdGroupId"
 ACCOUNT = f"/CustomerManagement/{VERSION}/Account/Query"
 DOWNLOAD = re.compile(r"/ReportDownloads/([0-9a-f-]+)\.zip")
 FOOTER = "©2026 Microsoft Corporation. All rights reserved. "
@@ -157,6 +193,7 @@ class MicrosoftAdsServer(StandInServer):
         self._lock2 = threading.Lock()
         self._issued = itertools.count(1)
         self._campaigns = {c.campaign_id: c for c in self.data.campaigns}
+        self._ads = {ad.ad_id: ad for ad in self.data.ads}
 
     def env(self) -> dict[str, str]:
         """The ``THINLINE_MICROSOFT_ADS__*`` settings that reach this server."""
@@ -200,6 +237,10 @@ class MicrosoftAdsServer(StandInServer):
                 return json_response(200, self._campaigns_of(account_id, body))
             if request.path == ACCOUNT:
                 return json_response(200, {"Account": self._account(account_id)})
+            if request.path == AD_GROUPS:
+                return json_response(200, self._ad_groups_of(account_id, body))
+            if request.path == ADS:
+                return json_response(200, self._ads_of(account_id, body))
             return json_response(404, {"Message": f"No sandbox route for {request.path}"})
         except ApiFault as fault:
             return fault.response()
@@ -316,6 +357,30 @@ class MicrosoftAdsServer(StandInServer):
             "PartialErrors": None,
         }
 
+    def _ad_groups_of(self, account_id: int, body: Any) -> dict[str, Any]:
+        campaign = self._campaigns.get(_long(body.get("CampaignId")))
+        if campaign is None or campaign.account_id != account_id:
+            raise ApiFault(1100, "CampaignServiceInvalidCampaignId", "The campaign ID is invalid.")
+        groups = [g for g in self.data.ad_groups if g.campaign_id == campaign.campaign_id]
+        return {"AdGroups": [_ad_group_json(group) for group in groups]}
+
+    def _ads_of(self, account_id: int, body: Any) -> dict[str, Any]:
+        ad_group_id = _long(body.get("AdGroupId"))
+        groups = {g.ad_group_id: g for g in self.data.ad_groups if g.account_id == account_id}
+        if ad_group_id not in groups:
+            raise ApiFault(1201, "CampaignServiceInvalidAdGroupId", "The ad group ID is invalid.")
+        types = body.get("AdTypes")
+        if not isinstance(types, list) or not types:
+            raise ApiFault(100, "NullRequest", "The AdTypes element is required.")
+        group = groups[ad_group_id]
+        return {
+            "Ads": [
+                _ad_json(ad, group)
+                for ad in self.data.ads
+                if ad.ad_group_id == ad_group_id and ad.ad_type in types
+            ]
+        }
+
     def _submit(self, account_id: int, body: Any) -> Response:
         if self.report_faults.unknown_error_code is not None:
             code = self.report_faults.unknown_error_code
@@ -409,6 +474,12 @@ class MicrosoftAdsServer(StandInServer):
                 (((day, campaign_id), totals[(campaign_id, day)]), self._campaign_value)
                 for day, campaign_id in keys
             ]
+        if kind == "AdPerformanceReportRequest":
+            ad_totals = self.data.ad_days()
+            keys = sorted({(day, ad_id) for ad_id, day in ad_totals} & self._ad_keys(days))
+            return [
+                (((day, ad_id), ad_totals[(ad_id, day)]), self._ad_value) for day, ad_id in keys
+            ]
         account = self.data.account(account_id)
         assert account is not None
         currency = account.currency
@@ -416,6 +487,26 @@ class MicrosoftAdsServer(StandInServer):
             return [(row, functools.partial(_keyword_value, currency=currency)) for row in days]
         value = functools.partial(_query_value, currency=currency)
         return [(query, value) for row in days for query in row.queries]
+
+    def _ad_keys(self, days: list[KeywordDay]) -> set[tuple[date, int]]:
+        """(day, serving ad) of the keyword days in a report's range."""
+        serving = {ad.ad_group_id: ad.ad_id for ad in self.data.ads if ad.status == "Active"}
+        return {(row.day, serving[row.keyword.ad_group_id]) for row in days}
+
+    def _ad_value(self, row: Any, column: str) -> str:
+        (day, ad_id), total = row
+        ad = self._ads[ad_id]
+        account = self.data.account(ad.account_id)
+        assert account is not None
+        values = {
+            "TimePeriod": day.isoformat(),
+            "AccountId": str(ad.account_id),
+            "CampaignId": str(ad.campaign_id),
+            "AdGroupId": str(ad.ad_group_id),
+            "AdId": str(ad_id),
+            "CurrencyCode": account.currency,
+        }
+        return values[column] if column in values else CAMPAIGN_VALUES[column](total)
 
     def _campaign_value(self, row: Any, column: str) -> str:
         (day, campaign_id), total = row
@@ -501,6 +592,81 @@ def _campaign_json(campaign: Campaign, time_zone: str) -> dict[str, Any]:
     }
 
 
+def _long(value: Any) -> int | None:
+    """A long of a request body: a JSON string (REST) or number."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _ad_group_json(group: AdGroup) -> dict[str, Any]:
+    return {
+        "AdGroupType": "SearchStandard",
+        "AdRotation": None,
+        "BiddingScheme": {"Type": "InheritFromParentBiddingScheme"},
+        "CpcBid": {"Amount": 1.5},
+        "FinalUrlSuffix": group.final_url_suffix,
+        "Id": str(group.ad_group_id),
+        "Language": None,
+        "Name": group.name,
+        "Network": "OwnedAndOperatedAndSyndicatedSearch",
+        "Status": group.status,
+        "TrackingUrlTemplate": None,
+        "UrlCustomParameters": {"Parameters": [{"Key": "group", "Value": slug(group.name)}]},
+    }
+
+
+def _ad_json(ad: Ad, group: AdGroup) -> dict[str, Any]:
+    common = {
+        "AdFormatPreference": "All",
+        "DevicePreference": 0,
+        "EditorialStatus": "Active",
+        "FinalAppUrls": None,
+        "FinalMobileUrls": None,
+        "FinalUrlSuffix": None,
+        "FinalUrls": [ad.final_url],
+        "ForwardCompatibilityMap": None,
+        "Id": str(ad.ad_id),
+        "Status": ad.status,
+        "TrackingUrlTemplate": ad.tracking_url_template,
+        "Type": ad.ad_type,
+        "UrlCustomParameters": None,
+    }
+    if ad.ad_type == "ExpandedText":
+        return {
+            **common,
+            "Domain": "thinline.example",
+            "Path1": slug(group.name)[:15],
+            "Path2": None,
+            "Text": f"Thinline: {group.name} for revenue teams.",
+            "TextPart2": None,
+            "TitlePart1": f"Thinline {group.name}",
+            "TitlePart2": "Revenue warehouse",
+            "TitlePart3": None,
+        }
+
+    def assets(texts: list[str]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Asset": {"Id": None, "Name": None, "Type": "TextAsset", "Text": text},
+                "AssetPerformanceLabel": "Learning",
+                "EditorialStatus": "Active",
+                "PinnedField": None,
+            }
+            for text in texts
+        ]
+
+    return {
+        **common,
+        "Descriptions": assets([f"{group.name} in one warehouse.", "Marketing meets sales."]),
+        "Domain": "thinline.example",
+        "Headlines": assets([f"Thinline {group.name}", "Revenue warehouse", "Try Thinline"]),
+        "Path1": slug(group.name)[:15],
+        "Path2": None,
+    }
+
+
 def _date(value: Any) -> date:
     try:
         return date(int(value["Year"]), int(value["Month"]), int(value["Day"]))
@@ -544,6 +710,21 @@ REPORTS: dict[str, tuple[str, ...]] = {
             "Clicks",
             "Conversions",
             "QualityScore",
+        )
+    ),
+    "AdPerformanceReportRequest": (
+        (
+            "TimePeriod",
+            "AccountId",
+            "CampaignId",
+            "AdGroupId",
+            "AdId",
+            "CurrencyCode",
+            "Spend",
+            "Impressions",
+            "Clicks",
+            "Conversions",
+            "Revenue",
         )
     ),
     "SearchQueryPerformanceReportRequest": (

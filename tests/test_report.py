@@ -70,25 +70,29 @@ insert into analytics.fct_keyword_performance_daily values
     ('revenue analytics', 'PHRASE', 30, 10, 2),
     ('revenue analytics', 'PHRASE', 20, 5, 0),
     ('thinline', 'EXACT', 80, 40, 0),
-    ('sales bi', 'BROAD', 10, 0, 0);
+    ('sales bi', 'BROAD', 10, 0, 0),
+    ('thinline', 'EXACT', 20, 4, 0);
 create table analytics.rpt_keyword_attribution (
-    keyword_text text, match_type text, model text, spend numeric, clicks numeric,
-    leads numeric, cost_per_lead numeric, attributed_revenue numeric, roas numeric
+    platform text, keyword_text text, match_type text, model text, spend numeric,
+    clicks numeric, leads numeric, cost_per_lead numeric, attributed_revenue numeric,
+    roas numeric
 );
 insert into analytics.rpt_keyword_attribution values
-    ('revenue analytics', 'PHRASE', 'data_driven', 30, 10, 2, 15, 200, 6.667),
-    ('revenue analytics', 'PHRASE', 'data_driven', 20, 5, 0.5, 40, 100, 5),
-    ('revenue analytics', 'PHRASE', 'linear', 50, 15, 4, 12.5, 100, 2),
-    ('thinline', 'EXACT', 'data_driven', 80, 40, 0, null, 0, 0),
-    ('sales bi', 'BROAD', 'data_driven', 10, 0, 0, null, 0, 0);
+    ('google_ads', 'revenue analytics', 'PHRASE', 'data_driven', 30, 10, 2, 15, 200, 6.667),
+    ('google_ads', 'revenue analytics', 'PHRASE', 'data_driven', 20, 5, 0.5, 40, 100, 5),
+    ('google_ads', 'revenue analytics', 'PHRASE', 'linear', 50, 15, 4, 12.5, 100, 2),
+    ('google_ads', 'thinline', 'EXACT', 'data_driven', 80, 40, 0, null, 0, 0),
+    ('google_ads', 'sales bi', 'BROAD', 'data_driven', 10, 0, 0, null, 0, 0),
+    ('microsoft_ads', 'thinline', 'EXACT', 'data_driven', 20, 4, 0, null, 0, 0);
 create table analytics.fct_search_term_performance_daily (
-    search_term text, keyword_text text, spend_reporting numeric, clicks bigint,
-    platform_conversions numeric
+    platform text, search_term text, keyword_text text, spend_reporting numeric,
+    clicks bigint, platform_conversions numeric
 );
 insert into analytics.fct_search_term_performance_daily values
-    ('thinline', 'thinline', 60, 30, 0),
-    ('best revenue analytics', 'revenue analytics', 25, 8, 1),
-    ('best revenue analytics', 'revenue analytics', 5, 1, 0);
+    ('google_ads', 'thinline', 'thinline', 60, 30, 0),
+    ('google_ads', 'best revenue analytics', 'revenue analytics', 25, 8, 1),
+    ('google_ads', 'best revenue analytics', 'revenue analytics', 5, 1, 0),
+    ('microsoft_ads', 'thinline', 'thinline', 12, 3, 0);
 create table analytics.rpt_landing_page_performance (
     landing_page_url text, model text, spend numeric, clicks numeric, touches bigint,
     leads numeric, attributed_revenue numeric
@@ -239,21 +243,30 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
         ("linear", "paid_search", "0.7500"),
     ]
 
-    # The data-driven model's rows, one per keyword text and match type, by spend; no CPC
-    # without clicks.
+    # The data-driven model's rows, one per platform, keyword text and match type, by spend;
+    # no CPC without clicks; Microsoft's keyword beside Google's, spend without credit.
     keywords = read_csv(site, "top_keywords")
     assert [
-        (r["keyword"], r["spend"], r["cost_per_click"], r["leads"], r["attributed_revenue"])
+        (
+            r["platform"],
+            r["keyword"],
+            r["spend"],
+            r["cost_per_click"],
+            r["leads"],
+            r["attributed_revenue"],
+        )
         for r in keywords
     ] == [
-        ("thinline [exact]", "80", "2.00", "0.00", "0.00"),
-        ("revenue analytics [phrase]", "50", "3.33", "2.50", "300.00"),  # two ad groups
-        ("sales bi [broad]", "10", "", "0.00", "0.00"),
+        ("google_ads", "thinline [exact]", "80", "2.00", "0.00", "0.00"),
+        ("google_ads", "revenue analytics [phrase]", "50", "3.33", "2.50", "300.00"),
+        ("microsoft_ads", "thinline [exact]", "20", "5.00", "0.00", "0.00"),
+        ("google_ads", "sales bi [broad]", "10", "", "0.00", "0.00"),
     ]
     terms = read_csv(site, "top_search_terms")
-    assert [(r["search_term"], r["spend"], r["shown_share"]) for r in terms] == [
-        ("thinline", "60", "0.6429"),  # the terms shown spent 90 of the keywords' 140
-        ("best revenue analytics", "30", "0.6429"),
+    assert [(r["platform"], r["search_term"], r["spend"], r["shown_share"]) for r in terms] == [
+        ("google_ads", "thinline", "60", "0.6375"),  # the terms shown spent 102 of 160
+        ("google_ads", "best revenue analytics", "30", "0.6375"),
+        ("microsoft_ads", "thinline", "12", "0.6375"),
     ]
 
     # Per page over its campaigns, by spend, then pages without spend by leads.

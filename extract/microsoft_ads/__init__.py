@@ -1,5 +1,5 @@
-"""Microsoft Advertising (Bing Ads API v13, REST) → ``raw_microsoft_ads``: campaigns and the
-daily campaign, keyword and search query performance reports.
+"""Microsoft Advertising (Bing Ads API v13, REST) → ``raw_microsoft_ads``: campaigns, ad groups
+and ads, and the daily campaign, ad, keyword and search query performance reports.
 
 Cursors and grain per stream are documented in :mod:`extract.microsoft_ads.streams`.
 """

@@ -61,6 +61,8 @@ THROTTLE_CODES = frozenset({117})
 THROTTLE_SECONDS = 60.0  # Microsoft: "wait 60 seconds before you retry"
 MAX_POLL_SECONDS = 60.0
 PENDING, SUCCESS, ERROR = "Pending", "Success", "Error"
+# AdType values (https://learn.microsoft.com/en-us/advertising/campaign-management-service/adtype)
+AD_TYPES = ("Text", "ExpandedText", "ResponsiveSearch", "ResponsiveAd", "DynamicSearch", "Product")
 
 
 def errors_of(body: Any) -> list[dict[str, Any]]:
@@ -213,6 +215,31 @@ class MicrosoftAdsClient(ApiSession):
                 f"microsoft_ads: GetCampaignsByAccountId {self.account_id} has no Campaigns array"
             )
         return found
+
+    def ad_groups(self, campaign_id: int) -> list[dict[str, Any]]:
+        """``GetAdGroupsByCampaignId``: ``POST /CampaignManagement/v13/AdGroups/QueryByCampaignId``
+        (https://learn.microsoft.com/en-us/advertising/campaign-management-service/
+        getadgroupsbycampaignid). The REST API writes a long as a JSON string."""
+        return self._query(
+            "AdGroups/QueryByCampaignId", {"CampaignId": str(campaign_id)}, "AdGroups"
+        )
+
+    def ads(self, ad_group_id: int) -> list[dict[str, Any]]:
+        """``GetAdsByAdGroupId``: ``POST /CampaignManagement/v13/Ads/QueryByAdGroupId`` for every
+        ad type a search ad group holds (``AdTypes`` is required;
+        https://learn.microsoft.com/en-us/advertising/campaign-management-service/
+        getadsbyadgroupid)."""
+        request = {"AdGroupId": str(ad_group_id), "AdTypes": list(AD_TYPES)}
+        return self._query("Ads/QueryByAdGroupId", request, "Ads")
+
+    def _query(self, operation: str, request: dict[str, Any], array: str) -> list[dict[str, Any]]:
+        """A Campaign Management query whose answer is ``{array: [...]}``."""
+        url = self._url(self.settings.campaign_url, "CampaignManagement", operation)
+        body = self.http.post(url, request, records_at=(array, "*"))
+        found = body.get(array) if isinstance(body, dict) else None
+        if not isinstance(found, list):
+            raise SourceError(f"microsoft_ads: {operation} {request} has no {array} array")
+        return [item for item in found if isinstance(item, dict)]
 
     def report(
         self, report_type: str, columns: Sequence[str], first: date, last: date

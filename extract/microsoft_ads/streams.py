@@ -4,9 +4,15 @@
   Performance Max campaigns), each record the Campaign object plus ``AccountId``,
   ``AccountName`` and ``CurrencyCode`` from ``GetAccount`` (a campaign's money is in its
   account's currency). Deleted campaigns are not returned, so the snapshot flags them.
-* campaign_daily_performance, keyword_daily_performance, search_query_daily_performance
-  (replace_days on ``report_date``): the CampaignPerformanceReport, KeywordPerformanceReport
-  and SearchQueryPerformanceReport (https://learn.microsoft.com/en-us/advertising/guides/
+* ad_groups, ads (snapshots): ``GetAdGroupsByCampaignId`` for every campaign and
+  ``GetAdsByAdGroupId`` for every ad group (all ad types), each record the AdGroup or Ad object
+  (``Id``, ``Name``, ``Status``, ``FinalUrls``, ``TrackingUrlTemplate``, ``FinalUrlSuffix``,
+  ``UrlCustomParameters``, ...) plus ``AccountId``, ``CampaignId`` (and ``AdGroupId``). Deleted
+  ones are not returned, so the snapshot flags them.
+* campaign_daily_performance, keyword_daily_performance, search_query_daily_performance,
+  ad_daily_performance (replace_days on ``report_date``): the CampaignPerformanceReport,
+  KeywordPerformanceReport, SearchQueryPerformanceReport and AdPerformanceReport
+  (https://learn.microsoft.com/en-us/advertising/guides/
   report-types) with ``Aggregation`` Daily over the window's days, re-reading
   ``lookback_days`` (30: the default conversion window restates recent days). A record is the
   CSV row as Microsoft wrote it, column name to text: ``Spend`` stays the exact decimal text,
@@ -77,6 +83,19 @@ SEARCH_QUERY_COLUMNS = (
     "Clicks",
     "Conversions",
 )
+AD_COLUMNS = (  # AdPerformanceReportColumn
+    "TimePeriod",
+    "AccountId",
+    "CampaignId",
+    "AdGroupId",
+    "AdId",
+    "CurrencyCode",
+    "Spend",
+    "Impressions",
+    "Clicks",
+    "Conversions",
+    "Revenue",
+)
 ACCOUNT = {"account_id": "bigint"}
 DAY = {"report_date": "date"}
 DAYS_PER_REPORT = 31  # one report per month of a long first load: each poll stays small
@@ -115,6 +134,18 @@ def build_streams(settings: MicrosoftAdsSettings, *, sleep: Sleep = time.sleep) 
             LoadMode.SNAPSHOT,
             functools.partial(fetch_campaigns, client, accounts),
         ),
+        Stream(
+            "ad_groups",
+            {**ACCOUNT, "ad_group_id": "bigint"},
+            LoadMode.SNAPSHOT,
+            functools.partial(fetch_ad_groups, client, accounts),
+        ),
+        Stream(
+            "ads",
+            {**ACCOUNT, "ad_id": "bigint"},
+            LoadMode.SNAPSHOT,
+            functools.partial(fetch_ads, client, accounts),
+        ),
         report(
             "campaign_daily_performance",
             "CampaignPerformanceReport",
@@ -138,6 +169,7 @@ def build_streams(settings: MicrosoftAdsSettings, *, sleep: Sleep = time.sleep) 
                 "delivered_match_type": "text",
             },
         ),
+        report("ad_daily_performance", "AdPerformanceReport", AD_COLUMNS, {"ad_id": "bigint"}),
     ]
 
 
@@ -157,6 +189,51 @@ def fetch_campaigns(
             for campaign in campaigns:
                 yield RawRow((account_id, to_int(campaign.get("Id"))), with_fields(campaign, extra))
             api.log.info("microsoft_ads: campaigns %s: %d rows", account_id, len(campaigns))
+
+
+def _ad_groups_of(api: MicrosoftAdsClient) -> Iterator[tuple[int | None, dict[str, Any]]]:
+    """Every ad group of the account's campaigns, with its campaign id."""
+    for campaign in api.campaigns():
+        campaign_id = to_int(campaign.get("Id"))
+        if campaign_id is not None:
+            for ad_group in api.ad_groups(campaign_id):
+                yield campaign_id, ad_group
+
+
+def fetch_ad_groups(
+    client: Client, accounts: Callable[[], list[int]], window: Window
+) -> Iterator[RawRow]:
+    """Every ad group of every campaign of every account."""
+    for account_id in accounts():
+        with client(account_id) as api:
+            count = 0
+            for campaign_id, ad_group in _ad_groups_of(api):
+                extra = {"AccountId": account_id, "CampaignId": campaign_id}
+                yield RawRow((account_id, to_int(ad_group.get("Id"))), with_fields(ad_group, extra))
+                count += 1
+            api.log.info("microsoft_ads: ad groups %s: %d rows", account_id, count)
+
+
+def fetch_ads(
+    client: Client, accounts: Callable[[], list[int]], window: Window
+) -> Iterator[RawRow]:
+    """Every ad of every ad group of every account."""
+    for account_id in accounts():
+        with client(account_id) as api:
+            count = 0
+            for campaign_id, ad_group in list(_ad_groups_of(api)):
+                ad_group_id = to_int(ad_group.get("Id"))
+                if ad_group_id is None:
+                    continue
+                extra = {
+                    "AccountId": account_id,
+                    "CampaignId": campaign_id,
+                    "AdGroupId": ad_group_id,
+                }
+                for ad in api.ads(ad_group_id):
+                    yield RawRow((account_id, to_int(ad.get("Id"))), with_fields(ad, extra))
+                    count += 1
+            api.log.info("microsoft_ads: ads %s: %d rows", account_id, count)
 
 
 def fetch_report(
@@ -181,6 +258,7 @@ KEY_COLUMNS = {
     "campaign_id": ("CampaignId", "int"),
     "ad_group_id": ("AdGroupId", "int"),
     "keyword_id": ("KeywordId", "int"),
+    "ad_id": ("AdId", "int"),
     "search_query": ("SearchQuery", "text"),
     "delivered_match_type": ("DeliveredMatchType", "text"),
 }

@@ -107,7 +107,7 @@ def build_ad_spend_suite() -> gx.ExpectationSuite:
 
 
 def build_keyword_suite() -> gx.ExpectationSuite:
-    """Keywords against raw keyword_view, and against their campaigns' spend."""
+    """Google Ads keywords against raw keyword_view."""
     return gx.ExpectationSuite(
         name="marts.fct_keyword_performance_daily",
         expectations=[
@@ -118,10 +118,19 @@ def build_keyword_suite() -> gx.ExpectationSuite:
                 "costMicros / 1e6",
                 _daily_mismatch("", _raw_daily("raw_google_ads.keyword_daily_metrics")),
             ),
+        ],
+    )
+
+
+def build_keyword_campaign_suite() -> gx.ExpectationSuite:
+    """Every platform's keywords against their campaigns' spend."""
+    return gx.ExpectationSuite(
+        name="marts.fct_keyword_performance_daily.campaigns",
+        expectations=[
             rows_check(
                 "MART-KW-002",
-                # Google reports a search campaign's spend through its keywords, except what
-                # keywords do not drive (e.g. dynamic search ads): a difference is worth a look.
+                # Google and Microsoft report a search campaign's spend through its keywords,
+                # except what keywords do not drive (e.g. dynamic search ads): worth a look.
                 WARNING,
                 "a search campaign's keywords add up to its spend in fct_ad_spend_daily per day",
                 "select kw.campaign_key, kw.spend_date, kw.spend as keyword_spend, "
@@ -138,7 +147,7 @@ def build_keyword_suite() -> gx.ExpectationSuite:
 
 
 def build_search_term_suite() -> gx.ExpectationSuite:
-    """Search terms against raw search_term_view, and never more than their keyword."""
+    """Google Ads search terms against raw search_term_view."""
     return gx.ExpectationSuite(
         name="marts.fct_search_term_performance_daily",
         expectations=[
@@ -149,6 +158,15 @@ def build_search_term_suite() -> gx.ExpectationSuite:
                 "costMicros / 1e6",
                 _daily_mismatch("", _raw_daily("raw_google_ads.search_term_daily_metrics")),
             ),
+        ],
+    )
+
+
+def build_search_term_keyword_suite() -> gx.ExpectationSuite:
+    """Every platform's search terms: never more than their keyword."""
+    return gx.ExpectationSuite(
+        name="marts.fct_search_term_performance_daily.keywords",
+        expectations=[
             rows_check(
                 "MART-ST-002",
                 WARNING,
@@ -166,27 +184,49 @@ def build_search_term_suite() -> gx.ExpectationSuite:
     )
 
 
-def build_social_spend_suite(
-    platform: str, rule: str, table: str, day_column: str, spend_field: str
-) -> gx.ExpectationSuite:
-    """Meta / LinkedIn / Microsoft Advertising: spend per day equals the raw decimal-string
-    spend, exactly."""
+def _raw_decimal_daily(table: str, day_column: str, spend_field: str) -> str:
+    """Spend per day of a raw table whose spend is a decimal string (Meta, LinkedIn,
+    Microsoft)."""
     spend = f"record->>'{spend_field}'"
-    raw_daily = (
+    return (
         f"select {day_column} as spend_date, "
         f"sum(case when {spend} ~ '{NUMBER}' then ({spend})::numeric else 0 end) as spend "
         f"from {table} where {LIVE} group by 1"
     )
+
+
+def build_platform_raw_suite(
+    name: str,
+    platform: str,
+    rule: str,
+    table: str,
+    day_column: str,
+    spend_field: str,
+    mart_filter: str = "",
+) -> gx.ExpectationSuite:
+    """One platform's rows of a mart (those of ``mart_filter``) against its raw decimal-string
+    spend, per day, exactly."""
+    raw = _raw_decimal_daily(table, day_column, spend_field)
     return gx.ExpectationSuite(
-        name=f"marts.fct_ad_spend_daily.{platform}",
+        name=f"{name}.{platform}",
         expectations=[
             rows_check(
                 rule,
                 CRITICAL,
                 f"{platform} spend per day equals the sum of live {table} {spend_field}",
-                _daily_mismatch("", raw_daily, platform),
+                _daily_mismatch(mart_filter, raw, platform),
             )
         ],
+    )
+
+
+def build_social_spend_suite(
+    platform: str, rule: str, table: str, day_column: str, spend_field: str
+) -> gx.ExpectationSuite:
+    """Meta / LinkedIn / Microsoft Advertising: spend per day equals the raw decimal-string
+    spend, exactly."""
+    return build_platform_raw_suite(
+        "marts.fct_ad_spend_daily", platform, rule, table, day_column, spend_field
     )
 
 
@@ -417,6 +457,10 @@ class MartSuite:
 
 
 CRM_DEALS = ("raw_hubspot.deals", "raw_salesforce.opportunities")
+MS_KEYWORDS = "raw_microsoft_ads.keyword_daily_performance"
+MS_SEARCH_QUERIES = "raw_microsoft_ads.search_query_daily_performance"
+KEYWORDS = ("raw_google_ads.keyword_daily_metrics", MS_KEYWORDS)
+SEARCH_TERMS = ("raw_google_ads.search_term_daily_metrics", MS_SEARCH_QUERIES)
 
 
 # One suite per mart and source: a source that is not loaded skips only its own suite.
@@ -462,15 +506,61 @@ SUITES: dict[str, MartSuite] = {
         ),
         ("raw_microsoft_ads.campaign_daily_performance",),
     ),
+    "fct_ad_spend_daily.microsoft_ads_ads": MartSuite(
+        "fct_ad_spend_daily",
+        partial(
+            build_platform_raw_suite,
+            "marts.fct_ad_spend_daily.ads",
+            "microsoft_ads",
+            "MART-SPEND-006",
+            "raw_microsoft_ads.ad_daily_performance",
+            "report_date",
+            "Spend",
+            " and fct.ad_id is not null",
+        ),
+        ("raw_microsoft_ads.ad_daily_performance",),
+    ),
     "fct_keyword_performance_daily": MartSuite(
         "fct_keyword_performance_daily",
         build_keyword_suite,
         ("raw_google_ads.keyword_daily_metrics",),
     ),
+    "fct_keyword_performance_daily.microsoft_ads": MartSuite(
+        "fct_keyword_performance_daily",
+        partial(
+            build_platform_raw_suite,
+            "marts.fct_keyword_performance_daily",
+            "microsoft_ads",
+            "MART-KW-003",
+            MS_KEYWORDS,
+            "report_date",
+            "Spend",
+        ),
+        (MS_KEYWORDS,),
+    ),
+    "fct_keyword_performance_daily.campaigns": MartSuite(
+        "fct_keyword_performance_daily", build_keyword_campaign_suite, (), KEYWORDS
+    ),
     "fct_search_term_performance_daily": MartSuite(
         "fct_search_term_performance_daily",
         build_search_term_suite,
         ("raw_google_ads.search_term_daily_metrics",),
+    ),
+    "fct_search_term_performance_daily.microsoft_ads": MartSuite(
+        "fct_search_term_performance_daily",
+        partial(
+            build_platform_raw_suite,
+            "marts.fct_search_term_performance_daily",
+            "microsoft_ads",
+            "MART-ST-003",
+            MS_SEARCH_QUERIES,
+            "report_date",
+            "Spend",
+        ),
+        (MS_SEARCH_QUERIES,),
+    ),
+    "fct_search_term_performance_daily.keywords": MartSuite(
+        "fct_search_term_performance_daily", build_search_term_keyword_suite, (), SEARCH_TERMS
     ),
     "fct_deals": MartSuite(
         "fct_deals", build_deals_suite, ("raw_hubspot.deals", "raw_hubspot.owners")
@@ -499,8 +589,8 @@ CONVERTED_FROM = {
         "raw_linkedin_ads.creative_daily_analytics",
         "raw_microsoft_ads.campaign_daily_performance",
     ),
-    "fct_keyword_performance_daily": ("raw_google_ads.keyword_daily_metrics",),
-    "fct_search_term_performance_daily": ("raw_google_ads.search_term_daily_metrics",),
+    "fct_keyword_performance_daily": KEYWORDS,
+    "fct_search_term_performance_daily": SEARCH_TERMS,
 }
 for _table, _fact in FACTS.items():
     SUITES[f"{_table}.fx"] = MartSuite(

@@ -1,5 +1,6 @@
-"""Suites for ``raw_microsoft_ads``: Campaign Management objects (JSON) and the rows of three
-daily reports (CSV), every report value a string as Microsoft wrote it.
+"""Suites for ``raw_microsoft_ads``: Campaign Management objects (JSON: campaigns, ad groups,
+ads) and the rows of four daily reports (CSV), every report value a string as Microsoft wrote
+it.
 
 ``Spend`` is a decimal string in the account's ``CurrencyCode``; ``TimePeriod`` the day.
 """
@@ -18,12 +19,15 @@ from quality.suites.rules import CURRENCY, LIVE, NUMBER, raw_table_expectations,
 SCHEMA = "raw_microsoft_ads"
 CAMPAIGN_STATUSES = ("Active", "Paused", "BudgetPaused", "BudgetAndManualPaused", "Suspended")
 MATCH_TYPES = ("Exact", "Phrase", "Broad")
+AD_GROUP_STATUSES = ("Active", "Paused", "Expired", "Deleted")
+AD_STATUSES = ("Inactive", "Active", "Paused", "Deleted")
 COUNT = "^[0-9]+$"
 ID_SOURCES = {
     "account_id": "record->>'AccountId'",
     "campaign_id": "record->>'CampaignId'",
     "ad_group_id": "record->>'AdGroupId'",
     "keyword_id": "record->>'KeywordId'",
+    "ad_id": "record->>'AdId'",
     "search_query": "record->>'SearchQuery'",
     "delivered_match_type": "record->>'DeliveredMatchType'",
     "report_date": "record->>'TimePeriod'",
@@ -35,6 +39,7 @@ REPORT_KEYS = {
         "MSADS-SQDAY",
         ["ad_group_id", "keyword_id", "search_query", "delivered_match_type"],
     ),
+    "ad_daily_performance": ("MSADS-ADDAY", ["ad_id"]),
 }
 KEY_TYPES = {"search_query": "text", "delivered_match_type": "text", "report_date": "date"}
 
@@ -69,6 +74,72 @@ def build_campaigns_suite() -> gx.ExpectationSuite:
                 "CurrencyCode (the account's) is present and a 3-letter code",
                 f"select account_id, campaign_id, {currency} as currency from {{batch}} "
                 f"where {LIVE} and coalesce({currency}, '') !~ '{CURRENCY}'",
+            ),
+        ],
+    )
+
+
+def _known(name: str, values: tuple[str, ...]) -> str:
+    """SQL: the record's ``name`` is not one of ``values``."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"coalesce({field(name)}, '') not in ({listed})"
+
+
+def build_ad_groups_suite() -> gx.ExpectationSuite:
+    prefix, keys = "MSADS-ADGROUP", {"account_id": "bigint", "ad_group_id": "bigint"}
+    sources = {"account_id": field("AccountId"), "ad_group_id": field("Id")}
+    return build_suite(
+        "ad_groups",
+        [
+            *raw_table_expectations(prefix, keys, sources),
+            rows_check(
+                f"{prefix}-010",
+                WARNING,
+                "Status is a known ad group status",
+                f"select account_id, ad_group_id, {field('Status')} as status from {{batch}} "
+                f"where {LIVE} and {_known('Status', AD_GROUP_STATUSES)}",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                CRITICAL,
+                "CampaignId (added by the extract) is present and an integer",
+                f"select account_id, ad_group_id, {field('CampaignId')} as campaign_id "
+                f"from {{batch}} where {LIVE} and coalesce({field('CampaignId')}, '') !~ '{COUNT}'",
+            ),
+        ],
+    )
+
+
+def build_ads_suite() -> gx.ExpectationSuite:
+    prefix, keys = "MSADS-AD", {"account_id": "bigint", "ad_id": "bigint"}
+    sources = {"account_id": field("AccountId"), "ad_id": field("Id")}
+    first_url = "record->'FinalUrls'->>0"
+    return build_suite(
+        "ads",
+        [
+            *raw_table_expectations(prefix, keys, sources),
+            rows_check(
+                f"{prefix}-010",
+                WARNING,
+                "Status is a known ad status",
+                f"select account_id, ad_id, {field('Status')} as status from {{batch}} "
+                f"where {LIVE} and {_known('Status', AD_STATUSES)}",
+            ),
+            rows_check(
+                f"{prefix}-011",
+                CRITICAL,
+                "CampaignId and AdGroupId (added by the extract) are present and integers",
+                f"select account_id, ad_id, {field('CampaignId')} as campaign_id, "
+                f"{field('AdGroupId')} as ad_group_id from {{batch}} where {LIVE} and "
+                f"(coalesce({field('CampaignId')}, '') !~ '{COUNT}' "
+                f"or coalesce({field('AdGroupId')}, '') !~ '{COUNT}')",
+            ),
+            rows_check(
+                f"{prefix}-012",
+                WARNING,
+                "the first of FinalUrls is an http(s) URL (the landing page dim_ads shows)",
+                f"select account_id, ad_id, {first_url} as final_url from {{batch}} "
+                f"where {LIVE} and coalesce({first_url}, '') !~ '^https?://'",
             ),
         ],
     )
@@ -177,16 +248,26 @@ def build_search_query_daily_suite() -> gx.ExpectationSuite:
     return build_suite(entity, report_expectations(entity))
 
 
+def build_ad_daily_suite() -> gx.ExpectationSuite:
+    entity = "ad_daily_performance"
+    return build_suite(entity, report_expectations(entity))
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.campaigns": build_campaigns_suite,
+    f"{SCHEMA}.ad_groups": build_ad_groups_suite,
+    f"{SCHEMA}.ads": build_ads_suite,
     f"{SCHEMA}.campaign_daily_performance": build_campaign_daily_suite,
     f"{SCHEMA}.keyword_daily_performance": build_keyword_daily_suite,
     f"{SCHEMA}.search_query_daily_performance": build_search_query_daily_suite,
+    f"{SCHEMA}.ad_daily_performance": build_ad_daily_suite,
 }
 
 # the health rules quality/suites/health.py adds to each table's suite
 HEALTH: dict[str, Health] = {
     f"{SCHEMA}.campaigns": Health("MSADS-CAMP"),
+    f"{SCHEMA}.ad_groups": Health("MSADS-ADGROUP"),
+    f"{SCHEMA}.ads": Health("MSADS-AD"),
     **{
         f"{SCHEMA}.{entity}": Health(prefix, column_day("report_date"), ADS, CRITICAL)
         for entity, (prefix, _) in REPORT_KEYS.items()

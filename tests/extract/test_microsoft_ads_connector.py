@@ -102,8 +102,16 @@ def test_spend_per_campaign_and_day_equals_truth(world, truth, world_window, sle
         key: record["Name"] for key, record in campaigns.items()
     }
     assert all(record["CurrencyCode"] in ("USD", "EUR") for record in campaigns.values())
+    # the ad report adds up to the campaign report too, each row on an ad of the world
+    ad_totals: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    served_ads = {ad.ad_id: ad.campaign_id for ad in world.microsoft_ads.ads}
+    for row in rows["ad_daily_performance"]:
+        _, ad_id, day = row.keys
+        assert served_ads[ad_id] == int(row.record["CampaignId"])
+        ad_totals[served_ads[ad_id], day] += Decimal(row.record["Spend"])
+    assert ad_totals == expected_spend
     # 90 days in monthly reports, per account and report; every report Pending at its first poll
-    assert len(submits) == 3 * 2 * 3 and len(polls) == 2 * len(submits)
+    assert len(submits) == 3 * 2 * 4 and len(polls) == 2 * len(submits)
     assert sleeps == [0.05] * len(submits)
     assert len(tokens) == 1  # one access token shared by every stream and account
 
@@ -310,3 +318,32 @@ def test_doctor_fails_a_refused_refresh_token_in_microsofts_words(world) -> None
     assert token.level is Level.FAIL
     assert "invalid_grant" in token.detail and "REFRESH_TOKEN" in token.fix
     assert "M.C105_stale" not in token.line()
+
+
+def test_ad_groups_and_ads_land_with_the_worlds_final_urls(world, fresh_database, sleeps) -> None:
+    """GetAdGroupsByCampaignId per campaign, GetAdsByAdGroupId per ad group (every ad type):
+    each snapshot lands whole, ids typed from Microsoft's JSON strings, each record carrying
+    the ids of the levels above it."""
+    data = world.microsoft_ads
+    window = Window(midnight(date(2026, 1, 1)), midnight(date(2026, 1, 2)))
+    with stand_in(world) as server:
+        settings = settings_for(server)
+        for entity in ("ad_groups", "ads"):
+            load(fresh_database, settings, entity, window, sleeps)
+        ad_calls = len(calls(server, "/Ads/QueryByAdGroupId"))
+    assert ad_calls == len(data.ad_groups)  # one call per ad group, every ad type asked for
+    with psycopg.connect(fresh_database) as conn:
+        groups = conn.execute(
+            "select account_id, ad_group_id, record->>'CampaignId', record->>'Name' "
+            "from raw_microsoft_ads.ad_groups where not is_deleted"
+        ).fetchall()
+        ads = conn.execute(
+            "select ad_id, (record->>'AdGroupId')::bigint, record->>'Type', "
+            "record->'FinalUrls'->>0, record->>'Status' from raw_microsoft_ads.ads"
+        ).fetchall()
+    assert sorted(groups) == sorted(
+        (g.account_id, g.ad_group_id, str(g.campaign_id), g.name) for g in data.ad_groups
+    )
+    assert sorted(ads) == sorted(
+        (ad.ad_id, ad.ad_group_id, ad.ad_type, ad.final_url, ad.status) for ad in data.ads
+    )

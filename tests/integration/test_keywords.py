@@ -1,12 +1,14 @@
 """Keywords and search terms on the shared nightly run (`published_company`): a search
 campaign's keywords add up to its spend, search terms to at most their keyword's, and the
 marts gate reconciled both with raw; the ads and ad groups they and the spend come from are
-all in dim_ads / dim_ad_groups, Google, Meta and LinkedIn ads with the landing pages the
-stand-ins served."""
+all in dim_ads / dim_ad_groups, Google, Meta, LinkedIn and Microsoft ads with the landing pages
+the stand-ins served. Microsoft's keywords add up to its campaign report exactly, and show spend
+with no credited conversions (no click report names a Microsoft click's keyword)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 import psycopg
 import pytest
@@ -79,13 +81,94 @@ def test_search_terms_add_up_to_at_most_their_keyword_and_some_are_hidden(
     assert 0 < hidden < keywords  # privacy hides some terms, not every keyword's
 
 
+def test_microsoft_keywords_are_its_campaign_spend_and_its_queries_at_most_that(
+    published_company, world: World
+) -> None:
+    """Microsoft's keyword report adds up to its campaign report exactly, per campaign and
+    day; its search queries to at most their keyword; match types in Google's vocabulary."""
+    url = published_company["url"]
+    days, mismatched, match_types = one(
+        url,
+        """
+        with keywords as (
+            select campaign_key, spend_date, sum(spend) as spend, sum(clicks) as clicks,
+                sum(impressions) as impressions
+            from analytics.fct_keyword_performance_daily where platform = 'microsoft_ads'
+            group by campaign_key, spend_date
+        ),
+        ads as (
+            select campaign_key, spend_date, sum(spend) as spend, sum(clicks) as clicks,
+                sum(impressions) as impressions
+            from analytics.fct_ad_spend_daily where platform = 'microsoft_ads'
+            group by campaign_key, spend_date
+        )
+        select
+            count(*),
+            count(*) filter (where (keywords.spend, keywords.clicks, keywords.impressions)
+                is distinct from (ads.spend, ads.clicks, ads.impressions)),
+            (select array_agg(distinct match_type order by match_type)
+             from analytics.fct_keyword_performance_daily where platform = 'microsoft_ads')
+        from ads full outer join keywords using (campaign_key, spend_date)
+        """,
+    )
+    assert days == len(world.microsoft_ads.campaign_days()) and mismatched == 0
+    # Microsoft spend is per ad: the ad report covers the campaign report, no remainder rows
+    (without_ad,) = one(
+        url,
+        "select count(*) from analytics.fct_ad_spend_daily "
+        "where platform = 'microsoft_ads' and ad_id is null",
+    )
+    assert without_ad == 0
+    assert match_types == ["BROAD", "EXACT", "PHRASE"]
+    keywords, over, orphans, spend, served = one(
+        url,
+        """
+        with terms as (
+            select keyword_performance_key, sum(spend) as spend, sum(clicks) as clicks,
+                sum(impressions) as impressions, bool_and(match_type is not null) as typed
+            from analytics.fct_search_term_performance_daily where platform = 'microsoft_ads'
+            group by keyword_performance_key
+        )
+        select
+            count(*),
+            count(*) filter (where terms.spend > kw.spend or terms.clicks > kw.clicks
+                or terms.impressions > kw.impressions or not terms.typed),
+            count(*) filter (where kw.keyword_performance_key is null),
+            (select sum(spend) from analytics.fct_search_term_performance_daily
+             where platform = 'microsoft_ads'),
+            (select count(*) from analytics.fct_search_term_performance_daily
+             where platform = 'microsoft_ads')
+        from terms
+        left join analytics.fct_keyword_performance_daily as kw using (keyword_performance_key)
+        """,
+    )
+    data = world.microsoft_ads
+    assert keywords == len(data.keyword_days) and over == 0 and orphans == 0
+    assert spend * 100 == sum(row.spend_cents for row in data.keyword_days)
+    assert served == sum(len(row.queries) for row in data.keyword_days)
+    # nothing credits a Microsoft click to a keyword (no click report): spend, no leads
+    (credited,) = one(
+        url,
+        "select count(*) from analytics.rpt_keyword_attribution "
+        "where platform = 'microsoft_ads' and (leads > 0 or attributed_revenue > 0)",
+    )
+    assert credited == 0
+
+
 def test_the_marts_gate_reconciled_keywords_and_search_terms(published_company) -> None:
     (rules,) = one(
         published_company["url"],
         "select array_agg(distinct rule order by rule) from ops.quality_results "
         "where (rule like 'MART-KW-%' or rule like 'MART-ST-%') and passed",
     )
-    assert rules == ["MART-KW-001", "MART-KW-002", "MART-ST-001", "MART-ST-002"]
+    assert rules == [
+        "MART-KW-001",
+        "MART-KW-002",
+        "MART-KW-003",  # Microsoft Advertising keywords against their raw report
+        "MART-ST-001",
+        "MART-ST-002",
+        "MART-ST-003",
+    ]
 
 
 def test_keyword_revenue_per_model_is_the_revenue_of_clicks_with_a_keyword(
@@ -183,7 +266,7 @@ def test_every_ad_and_ad_group_in_facts_or_keywords_is_in_the_dims(published_com
     )
     assert ads > 0 and ad_groups > 0
     assert (missing_ads, missing_ad_groups, missing_keyword_groups) == (0, 0, 0)
-    assert platforms == ["google_ads", "linkedin_ads", "meta_ads"]
+    assert platforms == ["google_ads", "linkedin_ads", "meta_ads", "microsoft_ads"]
 
 
 def test_google_ads_final_urls_are_what_the_stand_in_served(
@@ -225,6 +308,43 @@ def test_meta_and_linkedin_final_urls_are_the_worlds(published_company, world: W
     assert {(platform, ad_id) for platform, ad_id, *_ in rows} == set(expected)
     for platform, ad_id, status, final_url, landing_page_url, url_tags, utm_source in rows:
         assert (final_url, url_tags) == expected[platform, ad_id]
-        # the link has no query: Meta appends the URL tags on the click
-        assert (landing_page_url, utm_source) == (final_url, None)
+        # the link has no query: Meta appends the URL tags on the click, and dim_ads reads
+        # their UTM parameters
+        tagged = parse_qs(url_tags or "").get("utm_source", [None])[0]
+        assert (landing_page_url, utm_source) == (final_url, tagged)
         assert status is not None
+
+
+def test_microsoft_ads_and_ad_groups_are_the_stand_ins_with_their_final_urls(
+    published_company, world: World
+) -> None:
+    data = world.microsoft_ads
+    with psycopg.connect(published_company["url"]) as conn:
+        groups = conn.execute(
+            "select ad_group_id, ad_group_name, status, campaign_key from analytics.dim_ad_groups "
+            "where platform = 'microsoft_ads'"
+        ).fetchall()
+        ads = conn.execute(
+            "select ad_id, ad_group_key, status, is_deleted, final_url, landing_page_url, "
+            "url_tags, tracking_url_template from analytics.dim_ads "
+            "where platform = 'microsoft_ads'"
+        ).fetchall()
+    assert sorted(groups) == sorted(
+        (str(g.ad_group_id), g.name, g.status, f"microsoft_ads:{g.campaign_id}")
+        for g in data.ad_groups
+    )
+    suffixes = {g.ad_group_id: g.final_url_suffix for g in data.ad_groups}
+    assert sorted(ads) == sorted(
+        (
+            str(ad.ad_id),
+            f"microsoft_ads:{ad.ad_group_id}",
+            ad.status,
+            False,
+            ad.final_url,
+            ad.final_url,  # no query in the world's URLs: the UTMs are in the suffix
+            suffixes[ad.ad_group_id],
+            ad.tracking_url_template,
+        )
+        for ad in data.ads
+    )
+    assert all(url.startswith("https://thinline.example/") for *_, url, _, _, _ in ads)

@@ -65,7 +65,7 @@ def test_good_rows_pass_every_microsoft_suite(microsoft_raw, database_url: str) 
         table: microsoft_raw.execute(f"select count(*) from {table}").fetchone()[0]
         for table in TABLES
     }
-    assert len(TABLES) == 4 and all(counts.values()), counts
+    assert len(TABLES) == 7 and all(counts.values()), counts
     report = validate_raw(database_url, "msads-good", tables=TABLES)
     assert (report.failed, report.warnings) == (0, 0)
     assert {result.table_name for result in report.results} == set(TABLES)
@@ -113,3 +113,25 @@ def test_bad_rows_fail_exactly_the_broken_rules(microsoft_raw, database_url: str
         "MSADS-KWDAY-016",
         "MSADS-KWDAY-017",
     }
+
+
+def test_broken_ad_groups_and_ads_fail_their_rules(microsoft_raw, database_url: str) -> None:
+    tables = [f"{SCHEMA}.ad_groups", f"{SCHEMA}.ads"]
+    first = "(select min({key}) from {table})"
+    microsoft_raw.execute(
+        f"update {SCHEMA}.ad_groups set record = record || "
+        """'{"Status": "Archived", "CampaignId": null}'::jsonb """
+        f"where ad_group_id = {first.format(key='ad_group_id', table=tables[0])}"
+    )
+    microsoft_raw.execute(
+        f"update {SCHEMA}.ads set record = record || "
+        """'{"Status": "Bogus", "AdGroupId": "x", "FinalUrls": ["thinline.example"]}'::jsonb """
+        f"where ad_id = {first.format(key='ad_id', table=tables[1])}"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_raw(database_url, "msads-bad-ads", tables=tables)
+
+    report = raised.value.report
+    assert codes(report, "critical") == {"MSADS-ADGROUP-011", "MSADS-AD-011"}
+    assert codes(report, "warning") == {"MSADS-ADGROUP-010", "MSADS-AD-010", "MSADS-AD-012"}

@@ -15,7 +15,14 @@ import pytest
 
 from sandbox import Faults, WorldConfig, build_world
 from sandbox.microsoft_ads_data import build_microsoft_ads
-from sandbox.microsoft_ads_server import POLL, SUBMIT, TOKEN_PATH, MicrosoftAdsServer
+from sandbox.microsoft_ads_server import (
+    AD_GROUPS,
+    ADS,
+    POLL,
+    SUBMIT,
+    TOKEN_PATH,
+    MicrosoftAdsServer,
+)
 from sandbox.serve import serve
 
 COLUMNS = ["TimePeriod", "AccountId", "CampaignId", "CurrencyCode", "Spend", "Clicks"]
@@ -148,6 +155,79 @@ def test_credentials_and_accounts_are_checked_in_microsofts_words(world) -> None
             headers=good,
         ).json()["Campaigns"]
         assert {c["Status"] for c in campaigns} <= {"Active", "Paused"} and len(campaigns) == 3
+
+
+def test_ad_groups_and_ads_come_from_campaign_management_as_rest_json(world) -> None:
+    """GetAdGroupsByCampaignId and GetAdsByAdGroupId: longs as JSON strings, only the
+    requested ad types, deterministic final URLs from the ad group's name."""
+    data = world.microsoft_ads
+    account_id = data.accounts[0].account_id
+    campaign = next(c for c in data.campaigns if c.account_id == account_id)
+    with MicrosoftAdsServer(world) as server, httpx.Client(base_url=server.url) as client:
+        good = headers(server, token(client, server).json()["access_token"], account_id)
+        answer = client.post(
+            AD_GROUPS, json={"CampaignId": str(campaign.campaign_id)}, headers=good
+        ).json()
+        groups = answer["AdGroups"]
+        assert list(answer) == ["AdGroups"] and groups
+        expected = [g for g in data.ad_groups if g.campaign_id == campaign.campaign_id]
+        assert [(g["Id"], g["Name"], g["Status"]) for g in groups] == [
+            (str(g.ad_group_id), g.name, "Active") for g in expected
+        ]
+        assert groups[0]["FinalUrlSuffix"].startswith("utm_source=bing&utm_medium=cpc")
+        group_id = groups[0]["Id"]
+        every = client.post(
+            ADS,
+            json={"AdGroupId": group_id, "AdTypes": ["ExpandedText", "ResponsiveSearch"]},
+            headers=good,
+        ).json()["Ads"]
+        assert {ad["Type"] for ad in every} == {"ResponsiveSearch", "ExpandedText"}
+        slug = groups[0]["Name"].lower()
+        by_type = {ad["Type"]: ad for ad in every}
+        assert by_type["ResponsiveSearch"]["FinalUrls"] == [f"https://thinline.example/{slug}"]
+        assert by_type["ResponsiveSearch"]["Status"] == "Active"
+        assert by_type["ExpandedText"]["Status"] == "Paused"
+        assert all(isinstance(ad["Id"], str) and ad["Id"].isdigit() for ad in every)
+        only = client.post(
+            ADS, json={"AdGroupId": group_id, "AdTypes": ["ResponsiveSearch"]}, headers=good
+        ).json()["Ads"]
+        assert [ad["Type"] for ad in only] == ["ResponsiveSearch"]
+        # another account's campaign, an unknown ad group, no AdTypes: Microsoft's codes
+        other = next(c for c in data.campaigns if c.account_id != account_id)
+        refusals = [
+            (AD_GROUPS, {"CampaignId": str(other.campaign_id)}, 1100),
+            (ADS, {"AdGroupId": "1", "AdTypes": ["ResponsiveSearch"]}, 1201),
+            (ADS, {"AdGroupId": group_id}, 100),
+        ]
+        for path, body, code in refusals:
+            refused = client.post(path, json=body, headers=good)
+            assert refused.status_code == 400 and refused.json()["Errors"][0]["Code"] == code
+
+
+def test_ads_draw_apart_so_no_earlier_number_changes() -> None:
+    """Ad ids come from their own generator: the keywords' numbers are what they were before
+    ads existed (pinned: keyword days, their spend in cents and conversions)."""
+    config = WorldConfig(end=date(2026, 2, 28))
+    data = build_microsoft_ads(config)
+    assert data == build_microsoft_ads(config)
+    days = data.keyword_days
+    assert (len(days), sum(r.spend_cents for r in days), sum(r.conversions for r in days)) == (
+        1006,
+        3397434,
+        956,
+    )
+    assert {ad.ad_group_id for ad in data.ads} == {g.ad_group_id for g in data.ad_groups}
+    assert {g.ad_group_id for g in data.ad_groups} == {k.ad_group_id for k in data.keywords}
+    assert len({ad.ad_id for ad in data.ads}) == len(data.ads)
+    # the ad report: each ad group's delivery on its active ad, adding up to the campaigns
+    campaign_of = {ad.ad_id: ad.campaign_id for ad in data.ads}
+    per_campaign: dict[tuple[int, date], int] = {}
+    for (ad_id, day), total in data.ad_days().items():
+        key = (campaign_of[ad_id], day)
+        per_campaign[key] = per_campaign.get(key, 0) + total["spend_cents"]
+    assert per_campaign == {k: t["spend_cents"] for k, t in data.campaign_days().items()}
+    paused = [ad for ad in data.ads if ad.ad_type == "ExpandedText"]
+    assert len(paused) == len(data.campaigns) and {ad.status for ad in paused} == {"Paused"}
 
 
 def test_faults_answer_as_microsoft_does(world) -> None:

@@ -224,14 +224,28 @@ FUNNEL_BY_CHANNEL = Chart(
 
 TOP_ROWS = 15
 
+
+def _on_platform(result: Result, column: str) -> Result:
+    """``column`` labelled with its platform, so the same keyword on two platforms is two
+    bars, not one."""
+    index, platform = result.columns.index(column), result.columns.index("platform")
+    rows = tuple(
+        (*row[:index], f"{row[index]} ({row[platform]})", *row[index + 1 :]) for row in result.rows
+    )
+    return Result(result.columns, rows)
+
+
 TOP_KEYWORDS = Chart(
     "top_keywords",
     f"Top {TOP_ROWS} keywords by spend: leads and revenue (data-driven model)",
     "All days in the warehouse, reporting currency. Leads and won revenue are what the "
-    "data-driven model credits to the clicks that came through each keyword.",
+    "data-driven model credits to the clicks that came through each keyword (Google Ads "
+    "only: Microsoft Advertising names no click's keyword, so its keywords show spend alone).",
     f"""
-    -- one row per keyword text and match type: the same keyword in several ad groups adds up
+    -- one row per platform, keyword text and match type: the same keyword in several ad groups
+    -- adds up; Google's and Microsoft's stay apart (only Google's clicks are credited)
     select
+        platform,
         keyword_text || ' [' || lower(match_type) || ']' as keyword,
         sum(spend) as spend,
         sum(clicks) as clicks,
@@ -242,12 +256,12 @@ TOP_KEYWORDS = Chart(
         round(sum(attributed_revenue) / nullif(sum(spend), 0), 4) as roas
     from analytics.rpt_keyword_attribution
     where model = 'data_driven'
-    group by keyword_text, match_type
-    order by sum(spend) desc, keyword
+    group by platform, keyword_text, match_type
+    order by sum(spend) desc, keyword, platform
     limit {TOP_ROWS}
     """,
     lambda result: charts.bars(
-        result,
+        _on_platform(result, "keyword"),
         "keyword",
         {"spend": "spend", "attributed_revenue": "attributed revenue"},
         horizontal=True,
@@ -263,16 +277,18 @@ TOP_SEARCH_TERMS = Chart(
     f"""
     with terms as (
         select
+            platform,
             search_term,
             keyword_text,
             sum(spend_reporting) as spend,
             sum(clicks) as clicks,
             sum(platform_conversions) as platform_conversions
         from analytics.fct_search_term_performance_daily
-        group by search_term, keyword_text
+        group by platform, search_term, keyword_text
     )
 
     select
+        platform,
         search_term,
         keyword_text as matched_keyword,
         spend,
@@ -286,7 +302,7 @@ TOP_SEARCH_TERMS = Chart(
             4
         ) as shown_share
     from terms
-    order by spend desc nulls last, search_term
+    order by spend desc nulls last, search_term, platform
     limit {TOP_ROWS}
     """,
 )

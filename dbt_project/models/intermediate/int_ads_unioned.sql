@@ -8,6 +8,7 @@ unioned as (
             'google_ads': 'int_google_ads_ads_prepared',
             'meta_ads': 'int_meta_ads_ads_prepared',
             'linkedin_ads': 'int_linkedin_ads_ads_prepared',
+            'microsoft_ads': 'int_microsoft_ads_ads_prepared',
         },
         {
             'platform': 'text',

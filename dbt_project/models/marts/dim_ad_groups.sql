@@ -6,6 +6,7 @@ unioned as (
         {
             'google_ads': 'int_google_ads_ad_groups_prepared',
             'meta_ads': 'int_meta_ads_ad_groups_prepared',
+            'microsoft_ads': 'int_microsoft_ads_ad_groups_prepared',
         },
         {
             'platform': 'text',

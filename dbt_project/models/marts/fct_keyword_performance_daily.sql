@@ -1,12 +1,15 @@
 -- Spend and results per keyword and day, in the account currency and the reporting currency
--- (converted like fct_ad_spend_daily). Google Ads today; a platform with keywords adds its
--- prepared model here.
+-- (converted like fct_ad_spend_daily): Google Ads and Microsoft Advertising; a platform with
+-- keywords adds its prepared model here.
 with
 
 keywords as (
 
     {{ union_sources(
-        {'google_ads': 'int_google_ads_keywords_prepared'},
+        {
+            'google_ads': 'int_google_ads_keywords_prepared',
+            'microsoft_ads': 'int_microsoft_ads_keywords_prepared',
+        },
         {
             'platform': 'text',
             'spend_date': 'date',

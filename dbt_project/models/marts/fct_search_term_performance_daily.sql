@@ -1,12 +1,16 @@
 -- Spend and results per search term, the keyword it matched, and day, in the account currency
--- and the reporting currency. Platforms leave out terms too few people searched, so a
--- keyword's search terms add up to at most its row in fct_keyword_performance_daily.
+-- and the reporting currency: Google Ads and Microsoft Advertising. Platforms leave out terms
+-- too few people searched, so a keyword's search terms add up to at most its row in
+-- fct_keyword_performance_daily.
 with
 
 search_terms as (
 
     {{ union_sources(
-        {'google_ads': 'int_google_ads_search_terms_prepared'},
+        {
+            'google_ads': 'int_google_ads_search_terms_prepared',
+            'microsoft_ads': 'int_microsoft_ads_search_terms_prepared',
+        },
         {
             'platform': 'text',
             'spend_date': 'date',

@@ -4,6 +4,8 @@
     touchpoints whose ad click came through that keyword (the click's keyword in click_view,
     found by its gclid). Spend does not depend on the model: each model's row carries it whole.
     A keyword credited with conversions but without spend in the warehouse still has its rows.
+    Microsoft Advertising keywords show their spend and clicks with nothing credited: Microsoft
+    has no click report naming a click's keyword (MSCLKID matching is not built).
 */
 with
 
@@ -127,7 +129,8 @@ final as (
     from spend_per_model
     full outer join credited
         on
-            spend_per_model.ad_group_id = credited.ad_group_id
+            spend_per_model.platform = credited.platform
+            and spend_per_model.ad_group_id = credited.ad_group_id
             and spend_per_model.keyword_id = credited.keyword_id
             and spend_per_model.model = credited.model
 
