@@ -281,16 +281,18 @@ def build_microsoft_ads(config: WorldConfig) -> MicrosoftAdsData:
     days: list[KeywordDay] = []
     for day in config.days():
         days.extend(_simulate_day(config, day, profiles))
-    keywords = tuple(p.keyword for p in profiles if p.campaign.start_day <= config.end)
-    ad_groups = _ad_groups(keywords)
+    live = {c.campaign_id for c in campaigns if c.start_day <= config.end}
+    # every campaign's ad groups and ads are drawn, then the ones not started yet left out, so
+    # a later end never changes an ad id
+    ad_groups = _ad_groups(tuple(p.keyword for p in profiles))
     return MicrosoftAdsData(
         customer_id=customer_id,
         accounts=tuple(accounts),
-        campaigns=tuple(c for c in campaigns if c.start_day <= config.end),
-        keywords=keywords,
+        campaigns=tuple(c for c in campaigns if c.campaign_id in live),
+        keywords=tuple(p.keyword for p in profiles if p.campaign.campaign_id in live),
         keyword_days=tuple(days),
-        ad_groups=ad_groups,
-        ads=_ads(config, ad_groups),
+        ad_groups=tuple(g for g in ad_groups if g.campaign_id in live),
+        ads=tuple(ad for ad in _ads(config, ad_groups) if ad.campaign_id in live),
     )
 
 

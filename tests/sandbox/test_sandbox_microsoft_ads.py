@@ -226,6 +226,9 @@ def test_ads_draw_apart_so_no_earlier_number_changes() -> None:
         key = (campaign_of[ad_id], day)
         per_campaign[key] = per_campaign.get(key, 0) + total["spend_cents"]
     assert per_campaign == {k: t["spend_cents"] for k, t in data.campaign_days().items()}
+    early = build_microsoft_ads(WorldConfig(end=date(2026, 1, 2)))  # before a campaign starts
+    assert len(early.campaigns) < len(data.campaigns)
+    assert set(early.ads) <= set(data.ads)  # a later end only adds ads, never renumbers one
     paused = [ad for ad in data.ads if ad.ad_type == "ExpandedText"]
     assert len(paused) == len(data.campaigns) and {ad.status for ad in paused} == {"Paused"}
 
