@@ -17,8 +17,9 @@ from tests.integration.test_keywords import one
 pytestmark = pytest.mark.integration
 
 
-def _page(url: str) -> str:
-    return url.split("#", 1)[0].split("?", 1)[0]
+def _page(url: str | None) -> str | None:
+    """The URL without query and fragment; None for no (or an empty) URL."""
+    return url.split("#", 1)[0].split("?", 1)[0] or None if url else None
 
 
 def test_touches_land_on_the_pages_the_world_landed_on(published_company, world: World) -> None:
@@ -31,7 +32,7 @@ def test_touches_land_on_the_pages_the_world_landed_on(published_company, world:
         for contact in world.hubspot.contacts
     }
     first = [(tid, page) for tid, _, page in touches if tid.endswith(":first")]
-    assert len(first) > 100
+    assert len([page for _, page in first if page]) > 100
     assert [(tid, page) for tid, page in first if page != _page(first_urls[tid])] == []
     # a latest-source touch and a Salesforce touch record no landing page
     assert {page for tid, _, page in touches if not tid.endswith(":first")} == {None}
