@@ -1193,7 +1193,8 @@ def _later(rnd: random.Random, after_ms: int, min_days: float, max_days: float) 
 # https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_event.htm,
 # https://developer.salesforce.com/docs/atlas.en-us.196.0.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_Task.htm).
 # Converting a lead moves its activities' WhoId to the new Contact (their SystemModstamp moves
-# to the conversion); deleting a lead deletes its activities (IsDeleted, queryAll only).
+# to the conversion); deleting a lead deletes its activities, deleting an opportunity its
+# events (IsDeleted, queryAll only).
 # [inferred] Salesforce's email integrations log the rep's sent emails: the lead's inbound
 # replies are not logged in Salesforce.
 SF_CALL_DISPOSITIONS = {
@@ -1223,6 +1224,10 @@ def build_salesforce_activities(
         r.record_id: r.created_ms
         for sobject in ("Contact", "Opportunity")
         for r in data.of(sobject)
+    }
+    # deleting a record deletes the activities related to it: an opportunity its events
+    opportunity_deleted = {
+        r.record_id: r.modstamp_ms for r in data.of("Opportunity") if r.is_deleted
     }
     tasks: list[SObject] = []
     events: list[SObject] = []
@@ -1254,7 +1259,10 @@ def build_salesforce_activities(
         for touch in plan.touches:
             if touch.direction == "inbound":
                 continue
-            record = _activity(touch, lead, number, contact, moved_ms, deleted_ms, as_of)
+            gone_ms = deleted_ms
+            if touch.kind == "meeting" and opportunity in opportunity_deleted:
+                gone_ms = min(filter(None, (deleted_ms, opportunity_deleted[opportunity])))
+            record = _activity(touch, lead, number, contact, moved_ms, gone_ms, as_of)
             if record is not None:
                 (events if record.sobject == "Event" else tasks).append(record)
     visible = [

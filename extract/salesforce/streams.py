@@ -14,6 +14,10 @@ and members refer to them however long ago they last changed; so is the org's on
 Organization row (``organization``: its ``DefaultCurrencyIsoCode`` is the currency of every
 amount in a single-currency org, where records have no ``CurrencyIsoCode``).
 
+The sales activities are two more merged streams (:data:`ACTIVITY_OBJECTS`): ``tasks``
+(``Task``: calls, emails and to-dos) and ``events`` (``Event``: meetings), on the same cursor;
+deleting a lead or contact deletes its activities, which ``queryAll`` brings flagged.
+
 The org's own exchange rates are two more snapshots (:data:`CURRENCY_OBJECTS`), read whole
 every run: ``currency_types`` (``CurrencyType``: the static rate per currency, units per 1 unit
 of the corporate currency, and which currency is corporate) and ``dated_conversion_rates``

@@ -396,10 +396,11 @@ def build_engagement_suite(entity: str) -> gx.ExpectationSuite:
             WARNING,
             "associations, when present, is an object of arrays",
             f"select {key}, {associations} as associations from {{batch}} "
-            f"where {LIVE} and record ? 'associations' and (jsonb_typeof({associations}) "
+            f"where {LIVE} and {associations} is not null and (jsonb_typeof({associations}) "
             f"is distinct from 'object' or exists (select 1 from jsonb_each("
             f"case when jsonb_typeof({associations}) = 'object' then {associations} "
-            "else '{}'::jsonb end) as linked where jsonb_typeof(linked.value) <> 'array'))",
+            "else jsonb_build_object() end) as linked "
+            "where jsonb_typeof(linked.value) <> 'array'))",
         ),
     ]
     if entity == "calls":
@@ -450,7 +451,10 @@ HEALTH: dict[str, Health] = {
     "raw_hubspot.currencies": Health("HS-CURRENCY"),
     "raw_hubspot.exchange_rates": Health("HS-FXRATE"),
     **{
-        f"raw_hubspot.{entity}": Health(prefix, _hubspot("hs_lastmodifieddate"), CRM)
+        # meetings are few: a week without one is no sign of a broken feed (no freshness rule)
+        f"raw_hubspot.{entity}": Health(
+            prefix, _hubspot("hs_lastmodifieddate"), None if entity == "meetings" else CRM
+        )
         for entity, (prefix, *_) in ENGAGEMENT_ENUMS.items()
     },
 }
