@@ -1094,6 +1094,7 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
     records: dict[str, list[CrmRecord]] = {kind: [] for kind in ENGAGEMENT_TYPES}
     links: list[tuple[str, int, str, int]] = []
     plans = []
+    deleted_first: set[str] = set()  # leads whose first outbound touch is deleted as of end
     for contact in data.contacts:
         props = contact.properties
         mql = props.get("hs_lifecyclestage_marketingqualifiedlead_date")
@@ -1118,6 +1119,8 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
             kind = ENGAGEMENT_OF_KIND[touch.kind]
             records[kind].append(record)
             if record.archived_ms is not None:
+                if touch.sequence == 0:
+                    deleted_first.add(plan.lead_id)
                 continue
             links.append((kind, record.object_id, "contacts", contact.object_id))
             if company:
@@ -1125,6 +1128,7 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
             if touch.with_deal and contact.object_id in deals_of:
                 links.append((kind, record.object_id, "deals", deals_of[contact.object_id]))
     visible = [p for p in plans if p.first_outbound_ms is None or p.first_outbound_ms < as_of]
+    archived_contacts = {str(c.object_id) for c in data.contacts if c.archived_ms is not None}
     truth = {
         "rep_response_habits": habit_truth(list(habits.values()), visible),
         "lead_first_outbound": [
@@ -1135,6 +1139,9 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
                 "arrived_at": iso(p.arrived_ms),
                 "first_outbound_at": iso(p.first_outbound_ms) if p.first_outbound_ms else None,
                 "business_hours": p.business_hours if p.first_outbound_ms else None,
+                # deleted by mistake: the published tables show the next outbound touch
+                "first_outbound_deleted": p.lead_id in deleted_first,
+                "lead_deleted": p.lead_id in archived_contacts,
             }
             for p in (
                 replace(p, first_outbound_ms=None, business_hours=None)

@@ -1232,6 +1232,8 @@ def build_salesforce_activities(
     tasks: list[SObject] = []
     events: list[SObject] = []
     plans = []
+    deleted_first: set[str] = set()  # leads whose first outbound touch is deleted as of end
+    deleted_leads: set[str] = set()
     for lead in data.of("Lead"):
         owner = lead.fields["OwnerId"]
         if owner not in habits:
@@ -1255,6 +1257,8 @@ def build_salesforce_activities(
         ):
             plan = replace(plan, first_outbound_ms=None, business_hours=None)
         plans.append(plan)
+        if lead.is_deleted:
+            deleted_leads.add(lead.record_id)
         number = _id_number(lead.record_id) * 100
         for touch in plan.touches:
             if touch.direction == "inbound":
@@ -1265,6 +1269,8 @@ def build_salesforce_activities(
             record = _activity(touch, lead, number, contact, moved_ms, gone_ms, as_of)
             if record is not None:
                 (events if record.sobject == "Event" else tasks).append(record)
+                if record.is_deleted and touch.sequence == 0:
+                    deleted_first.add(lead.record_id)
     visible = [
         p
         if p.first_outbound_ms is None or p.first_outbound_ms < as_of
@@ -1283,6 +1289,9 @@ def build_salesforce_activities(
                 if p.first_outbound_ms
                 else None,
                 "business_hours": p.business_hours,
+                # deleted by mistake or with its lead: queryAll alone still shows it
+                "first_outbound_deleted": p.lead_id in deleted_first,
+                "lead_deleted": p.lead_id in deleted_leads,
             }
             for p in visible
         ],
