@@ -6,7 +6,8 @@ becomes an MQL, a Salesforce lead when it is created) is answered by its owner r
 first outbound call or email after a delay in **business hours** of the rep's team, drawn
 from that rep's own habit (:class:`ResponseHabit`: a log-normal delay around the rep's
 median), then 1-4 follow-ups (calls, emails, a follow-up task, sometimes the lead's reply,
-inbound) within 7 calendar days, and a meeting once the lead becomes an opportunity.
+inbound) after it, within the lead's first 7 calendar days (in the 2 days after the first
+touch when that came later), and a meeting once the lead becomes an opportunity.
 
 Every draw comes from generators of their own, seeded by the world seed, a constant and the
 rep or the lead (``<seed>-activities|...``): no existing draw of the world moved, and a later
@@ -194,7 +195,8 @@ def plan_lead(
     first_ms -= first_ms % 1000  # CRMs keep seconds; whole seconds keep both exact
     touches = [_touch(rnd, "call" if rnd.random() < 0.6 else "email", first_ms, habit, 0)]
     follow_ups = min(4, max(1, round(rnd.gauss(habit.follow_up_mean, 0.8))))
-    horizon_ms = arrived_ms + FOLLOW_UP_DAYS * DAY_MS
+    # within the lead's first 7 days; a lead first answered later gets them in the 2 days after
+    horizon_ms = max(arrived_ms + FOLLOW_UP_DAYS * DAY_MS, first_ms + 2 * DAY_MS)
     moments = sorted(rnd.uniform(first_ms + HOUR_MS, horizon_ms) for _ in range(follow_ups))
     for n, moment in enumerate(moments, 1):
         at_ms = round(moment) - round(moment) % 1000

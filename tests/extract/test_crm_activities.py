@@ -184,3 +184,18 @@ def test_planted_response_habits_are_in_the_truth(world: World, truth: dict[str,
         answered = [lead for lead in leads if lead["first_outbound_at"]]
         assert answered and len(answered) < len(leads)  # a few leads are never answered
         assert all(lead["first_outbound_at"] > lead["arrived_at"] for lead in answered)
+
+
+def test_every_follow_up_comes_after_the_first_outbound_touch(world: World) -> None:
+    """A slow rep's first touch can come after the lead's first week: follow-ups still follow."""
+    from sandbox.activities import ResponseHabit, plan_lead
+
+    slow = ResponseHabit("41000001", "NA Sales", 60.0, 3.0)  # ~7.5 business days
+    for n in range(40):
+        plan = plan_lead(world.config, "hubspot", str(n), 1_767_600_000_000, slow, None)
+        if plan.first_outbound_ms is None:
+            continue
+        first, *rest = plan.touches
+        assert first.at_ms == plan.first_outbound_ms and first.direction == "outbound"
+        for touch in rest:  # a task's at_ms is its due time, a day after it was set
+            assert touch.at_ms - (86_400_000 if touch.kind == "task" else 0) > first.at_ms
