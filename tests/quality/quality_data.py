@@ -66,6 +66,11 @@ create table analytics_build.fct_attribution (
     conversion_id text, conversion_type text, deal_id text, deal_key text, touchpoint_id text,
     model text, credit numeric, revenue_credit numeric
 );
+create table analytics_build.fct_touchpoints (touchpoint_id text, landing_page_url text);
+create table analytics_build.dim_ads (platform text, ad_id text, landing_page_url text);
+create table analytics_build.rpt_landing_page_performance (
+    model text, spend numeric, leads numeric, attributed_revenue numeric
+);
 create table analytics_build.fct_quota_attainment (
     owner_type text, owner_id text, date_day date, period_type text, quota numeric,
     booked_to_date numeric, attainment numeric
@@ -523,6 +528,29 @@ def create_marts(conn: psycopg.Connection) -> None:
     create_sales_marts(conn)
 
 
+def create_landing_pages(conn: psycopg.Connection) -> None:
+    """Two of the three touches and every Google ad have a landing page; the landing-page
+    report hands out their credit and carries the ads' spend, per model."""
+    conn.execute(
+        "insert into analytics_build.fct_touchpoints values "
+        "('touch-0', 'https://thinline.example/a'), ('touch-1', null), "
+        "('touch-2', 'https://thinline.example/b')"
+    )
+    conn.execute(
+        "insert into analytics_build.dim_ads select distinct platform, ad_id, "
+        "'https://thinline.example/a' from analytics_build.fct_ad_spend_daily "
+        "where ad_id is not null"
+    )
+    conn.execute(
+        "insert into analytics_build.rpt_landing_page_performance "
+        "select attr.model, (select sum(spend_reporting) from analytics_build.fct_ad_spend_daily "
+        "where ad_id is not null), 0, sum(attr.revenue_credit) "
+        "from analytics_build.fct_attribution as attr "
+        "inner join analytics_build.fct_touchpoints as touch using (touchpoint_id) "
+        "where touch.landing_page_url is not null group by attr.model"
+    )
+
+
 def create_sales_marts(conn: psycopg.Connection) -> None:
     """Reps, accounts, attribution and attainment consistent with fct_deals above."""
     for owner in sorted({deal[6] for deal in DEALS if deal[6] is not None}):
@@ -553,6 +581,7 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
                         credit * revenue,
                     ),
                 )
+    create_landing_pages(conn)
     conn.execute(
         "insert into analytics_build.fct_quota_attainment values "
         "('rep', 'hubspot:41629779', '2024-06-01', 'month', 10000, 13750, 1.375), "

@@ -30,17 +30,18 @@ def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
 def test_reconciled_marts_pass(marts: Database) -> None:
     report = validate_marts(marts.url, "run-marts")
 
-    # 10 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
+    # 12 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
     # ECB and CRM recomputations skip: no raw rates here)
-    assert (report.passed, report.failed, report.warnings) == (19, 0, 0)
+    assert (report.passed, report.failed, report.warnings) == (21, 0, 0)
     assert {result.table_name for result in report.results} == {
         "analytics_build.fct_ad_spend_daily",
         "analytics_build.fct_deals",
         "analytics_build.fct_attribution",
         "analytics_build.fct_quota_attainment",
         "analytics_build.fct_quota_months",
+        "analytics_build.rpt_landing_page_performance",
     }
-    assert len(marts.results("run-marts")) == 19
+    assert len(marts.results("run-marts")) == 21
 
 
 def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
@@ -145,10 +146,30 @@ def test_attributed_revenue_must_equal_closed_won_revenue(marts: Database) -> No
     with pytest.raises(QualityGateError) as raised:
         validate_marts(marts.url, "run-attribution")
 
-    assert failing(raised.value) == ({"MART-ATTR-001"}, set())
-    (failure,) = raised.value.report.critical_failures
+    # the landing-page report no longer hands out what fct_attribution credits either
+    assert failing(raised.value) == ({"MART-ATTR-001", "MART-LP-001"}, set())
+    (failure,) = [f for f in raised.value.report.critical_failures if f.rule == "MART-ATTR-001"]
     assert [row["model"] for row in failure.sample_bad_values] == ["data_driven", "time_decay"]
     assert failure.sample_bad_values[0]["closed_won_revenue"] == "13750.0"
+
+
+def test_landing_pages_must_hand_out_the_credit_and_carry_the_spend(marts: Database) -> None:
+    marts.conn.execute(
+        "update analytics_build.rpt_landing_page_performance "
+        "set attributed_revenue = attributed_revenue + 1 where model = 'linear'"
+    )
+    marts.conn.execute(
+        "update analytics_build.rpt_landing_page_performance set spend = spend - 0.01 "
+        "where model = 'first_touch'"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-landing-pages")
+
+    assert failing(raised.value) == ({"MART-LP-001"}, {"MART-LP-002"})
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.results if not r.passed}
+    assert [row["model"] for row in samples["MART-LP-001"]] == ["linear"]
+    assert [row["model"] for row in samples["MART-LP-002"]] == ["first_touch"]
 
 
 def test_negative_attainment_fails_negative_quota_warns(marts: Database) -> None:
