@@ -11,14 +11,10 @@ import httpx
 import pytest
 
 from sandbox import World
+from tests.sandbox.test_sandbox_google_ads_keywords import rows
 
 GaqlRunner = Callable[..., httpx.Response]
 PERIOD = "segments.date BETWEEN '2026-01-01' AND '2026-03-31'"
-
-
-def rows(response: httpx.Response) -> list[dict[str, Any]]:
-    assert response.status_code == 200, response.text
-    return [row for batch in response.json() for row in batch.get("results", [])]
 
 
 def cost(row: dict[str, Any]) -> int:
