@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sandbox.clock import DAY_MS, day_start_ms, iso
+from sandbox.clock import DAY_MS, day_start_ms, iso, parse_ms
 from sandbox.config import WorldConfig, poisson, rng
 from sandbox.ecb_rates import published
 from sandbox.google_ads_data import Customer, GoogleAdsData, PaidClick
@@ -312,6 +312,8 @@ class HubSpotData:
     # contacts created from an ad click of any platform: (contact_id, that platform's click)
     ad_contacts: tuple[tuple[int, Any], ...] = ()
     rep_profiles: tuple[RepProfile, ...] = ()
+    # the sales engagements (calls, emails, meetings, tasks), added after the portal is built
+    activities: HubSpotActivities | None = None
 
     def planted_truth(self) -> dict[str, Any]:
         """The knobs behind the funnel, for checking what the models measure."""
@@ -1026,3 +1028,206 @@ def exchange_rates(config: WorldConfig) -> tuple[ExchangeRate, ...]:
             )
         month = following
     return tuple(r for r in rates if r.created_ms < config.as_of_ms)
+
+
+# Sales activities (engagements), the CRM v3 objects calls, emails, meetings and tasks
+# (https://developers.hubspot.com/docs/api-reference/latest/crm/activities/calls/guide.md and
+# the emails, meetings and tasks guides next to it). hs_call_disposition holds the GUID of a
+# call outcome; these are HubSpot's default outcomes (Connected, No answer, Left voicemail,
+# Busy; https://developers.hubspot.com/docs/methods/engagements/get-call-dispositions).
+ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "tasks")
+ENGAGEMENT_OF_KIND = {"call": "calls", "email": "emails", "meeting": "meetings", "task": "tasks"}
+CALL_DISPOSITIONS = {
+    "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
+    "no_answer": "73a0d17f-1163-4015-bdd5-ec830791da20",
+    "voicemail": "b2cf5968-551e-4856-9783-52b3da59a7d0",
+    "busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
+}
+ENGAGEMENT_PROPERTIES = {
+    "calls": _words(
+        "hs_timestamp hubspot_owner_id hs_call_title hs_call_body hs_call_direction "
+        "hs_call_duration hs_call_disposition hs_call_status hs_createdate hs_lastmodifieddate"
+    ),
+    "emails": _words(
+        "hs_timestamp hubspot_owner_id hs_email_subject hs_email_direction hs_email_status "
+        "hs_createdate hs_lastmodifieddate"
+    ),
+    "meetings": _words(
+        "hs_timestamp hubspot_owner_id hs_meeting_title hs_meeting_start_time "
+        "hs_meeting_end_time hs_meeting_outcome hs_createdate hs_lastmodifieddate"
+    ),
+    "tasks": _words(
+        "hs_timestamp hubspot_owner_id hs_task_subject hs_task_status hs_task_type "
+        "hs_task_priority hs_task_completion_date hs_createdate hs_lastmodifieddate"
+    ),
+}
+ENGAGEMENT_ID_BASE = 60_000_000_000  # engagement ids: base + contact id * 100 + sequence
+
+
+@dataclass(frozen=True)
+class HubSpotActivities:
+    """The engagements as of ``end``, their associations, and the planted truth."""
+
+    engagements: Mapping[str, tuple[CrmRecord, ...]]  # by object type, in id order
+    # (object type, engagement id, to object type, to id), live engagements only
+    links: tuple[tuple[str, int, str, int], ...]
+    truth: Mapping[str, Any]
+
+
+def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotActivities:
+    """Each MQL's touches by its owner (:mod:`sandbox.activities`), as HubSpot engagements.
+
+    Drawn from generators of their own, after the portal is built: no record of the portal
+    changes. The lead arrives at ``hs_lifecyclestage_marketingqualifiedlead_date``; its owner
+    is the contact's ``hubspot_owner_id`` (set at the MQL); the meeting of a lead that became
+    an opportunity is associated with the contact's first deal."""
+    from sandbox.activities import habit_truth, plan_habit, plan_lead
+
+    as_of = config.as_of_ms
+    teams = {str(o.owner_id): o.team_name for o in data.owners}
+    habits = {
+        owner_id: plan_habit(config, "hubspot", owner_id, team, slow=n % 3 == 2)
+        for n, (owner_id, team) in enumerate(sorted(teams.items()))
+    }
+    deals_of: dict[int, int] = {}
+    for deal_id, contact_id in data.deal_contacts:
+        deals_of.setdefault(contact_id, deal_id)
+    records: dict[str, list[CrmRecord]] = {kind: [] for kind in ENGAGEMENT_TYPES}
+    links: list[tuple[str, int, str, int]] = []
+    plans = []
+    deleted_first: set[str] = set()  # leads whose first outbound touch is deleted as of end
+    for contact in data.contacts:
+        props = contact.properties
+        mql = props.get("hs_lifecyclestage_marketingqualifiedlead_date")
+        owner = props.get("hubspot_owner_id")
+        if not mql or owner not in habits:
+            continue
+        opportunity = props.get("hs_lifecyclestage_opportunity_date")
+        plan = plan_lead(
+            config,
+            "hubspot",
+            str(contact.object_id),
+            parse_ms(mql),
+            habits[owner],
+            parse_ms(opportunity) if opportunity else None,
+        )
+        plans.append(plan)
+        company = props.get("associatedcompanyid")
+        for touch in plan.touches:
+            record = _engagement(contact.object_id, touch, as_of)
+            if record is None:
+                continue
+            kind = ENGAGEMENT_OF_KIND[touch.kind]
+            records[kind].append(record)
+            if record.archived_ms is not None:
+                if touch.sequence == 0:
+                    deleted_first.add(plan.lead_id)
+                continue
+            links.append((kind, record.object_id, "contacts", contact.object_id))
+            if company:
+                links.append((kind, record.object_id, "companies", int(company)))
+            if touch.with_deal and contact.object_id in deals_of:
+                links.append((kind, record.object_id, "deals", deals_of[contact.object_id]))
+    visible = [p for p in plans if p.first_outbound_ms is None or p.first_outbound_ms < as_of]
+    archived_contacts = {str(c.object_id) for c in data.contacts if c.archived_ms is not None}
+    truth = {
+        "rep_response_habits": habit_truth(list(habits.values()), visible),
+        "lead_first_outbound": [
+            {
+                "crm": "hubspot",
+                "lead_id": p.lead_id,
+                "owner_id": p.owner_id,
+                "arrived_at": iso(p.arrived_ms),
+                "first_outbound_at": iso(p.first_outbound_ms) if p.first_outbound_ms else None,
+                "business_hours": p.business_hours if p.first_outbound_ms else None,
+                # deleted by mistake: the published tables show the next outbound touch
+                "first_outbound_deleted": p.lead_id in deleted_first,
+                "lead_deleted": p.lead_id in archived_contacts,
+            }
+            for p in (
+                replace(p, first_outbound_ms=None, business_hours=None)
+                if p.first_outbound_ms is not None and p.first_outbound_ms >= as_of
+                else p
+                for p in plans
+            )
+        ],
+    }
+    return HubSpotActivities(
+        {kind: tuple(sorted(rs, key=lambda r: r.object_id)) for kind, rs in records.items()},
+        tuple(sorted(links)),
+        truth,
+    )
+
+
+def _engagement(contact_id: int, touch: Any, as_of_ms: int) -> CrmRecord | None:
+    """One touch as the engagement HubSpot serves as of ``as_of_ms`` (None: not yet logged)."""
+    object_id = ENGAGEMENT_ID_BASE + contact_id * 100 + touch.sequence
+    owner = touch.owner_id
+    events: list[tuple[int, Properties]] = []
+    if touch.kind == "call":
+        created = touch.at_ms
+        props: Properties = {
+            "hs_timestamp": iso(touch.at_ms),
+            "hs_call_title": "Intro call" if touch.sequence == 0 else "Follow-up call",
+            "hs_call_body": None,
+            "hs_call_direction": "OUTBOUND",
+            "hs_call_duration": str(touch.duration_ms),
+            "hs_call_disposition": CALL_DISPOSITIONS[touch.outcome],
+            "hs_call_status": "COMPLETED",
+        }
+    elif touch.kind == "email":
+        created = touch.at_ms
+        inbound = touch.direction == "inbound"
+        props = {
+            "hs_timestamp": iso(touch.at_ms),
+            "hs_email_subject": "Re: your request" if inbound else "Following up on your request",
+            "hs_email_direction": "INCOMING_EMAIL" if inbound else "EMAIL",
+            "hs_email_status": "SENT",
+        }
+    elif touch.kind == "meeting":
+        created = touch.at_ms - 2 * DAY_MS  # booked two days ahead
+        outcome = {"completed": "COMPLETED", "no_show": "NO_SHOW", "rescheduled": "RESCHEDULED"}
+        props = {
+            "hs_timestamp": iso(touch.at_ms),
+            "hs_meeting_title": "Discovery meeting",
+            "hs_meeting_start_time": iso(touch.at_ms),
+            "hs_meeting_end_time": iso(touch.at_ms + touch.duration_ms),
+            "hs_meeting_outcome": "SCHEDULED",
+        }
+        end_ms = touch.at_ms + touch.duration_ms
+        events.append((end_ms, {"hs_meeting_outcome": outcome[touch.outcome]}))
+    else:  # a follow-up task, due a day after it is created
+        created = touch.at_ms - DAY_MS
+        props = {
+            "hs_timestamp": iso(touch.at_ms),
+            "hs_task_subject": "Follow up",
+            "hs_task_status": "NOT_STARTED",
+            "hs_task_type": "TODO",
+            "hs_task_priority": "MEDIUM",
+            "hs_task_completion_date": None,
+        }
+        if touch.completed_ms is not None:
+            stamp = iso(touch.completed_ms)
+            events.append(
+                (
+                    touch.completed_ms,
+                    {"hs_task_status": "COMPLETED", "hs_task_completion_date": stamp},
+                )
+            )
+    if created >= as_of_ms:
+        return None
+    archived = touch.archived_ms if touch.archived_ms and touch.archived_ms < as_of_ms else None
+    frozen = archived if archived is not None else as_of_ms - 1
+    last = created
+    for at_ms, changes in events:
+        if at_ms <= frozen:
+            props.update(changes)
+            last = max(last, at_ms)
+    last = max(last, archived or last)
+    props |= {
+        "hubspot_owner_id": owner,
+        "hs_object_id": str(object_id),
+        "hs_createdate": iso(created),
+        "hs_lastmodifieddate": iso(last),
+    }
+    return CrmRecord(object_id, props, created, last, archived)

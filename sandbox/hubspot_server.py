@@ -99,6 +99,8 @@ from sandbox.hubspot_data import (
     CONTACT_PROPERTIES,
     CUSTOM_PROPERTIES,
     DEAL_PROPERTIES,
+    ENGAGEMENT_PROPERTIES,
+    ENGAGEMENT_TYPES,
     UNFILLED_PROPERTIES,
     CrmRecord,
     ExchangeRate,
@@ -131,6 +133,15 @@ API_VERSIONS = {
     "v4": (date.min, date(2027, 3, 30)),
 }
 OBJECT_TYPES = ("contacts", "companies", "deals")
+# Engagements need a contacts scope (emails also take sales-email-read): the "Scope
+# requirements" of each activity guide, e.g.
+# https://developers.hubspot.com/docs/api-reference/latest/crm/activities/calls/guide.md,
+# https://developers.hubspot.com/docs/api-reference/latest/crm/activities/emails/guide.md.
+ENGAGEMENT_SCOPES = {
+    kind: ("crm.objects.contacts.read",) + (("sales-email-read",) if kind == "emails" else ())
+    for kind in ENGAGEMENT_TYPES
+}
+KINDS = "|".join((*OBJECT_TYPES, *ENGAGEMENT_TYPES))
 DEFAULT_PROPERTIES = {
     "contacts": (
         "createdate",
@@ -151,6 +162,7 @@ DEFAULT_PROPERTIES = {
         "hs_object_id",
         "pipeline",
     ),
+    **dict.fromkeys(ENGAGEMENT_TYPES, ("hs_createdate", "hs_lastmodifieddate", "hs_object_id")),
 }
 NUMERIC_PROPERTIES = {
     "hs_object_id",
@@ -162,6 +174,7 @@ NUMERIC_PROPERTIES = {
     "hubspot_owner_id",
     "hs_analytics_num_visits",
     "hs_deal_stage_probability",
+    "hs_call_duration",
 }
 BOOLEAN_PROPERTIES = {"hs_is_closed", "hs_is_closed_won"}
 ENUMERATION_PROPERTIES = {
@@ -180,8 +193,29 @@ ASSOCIATION_TYPES = {
     ("deals", "contacts"): "deal_to_contact",
     ("contacts", "companies"): "contact_to_company",
     ("companies", "contacts"): "company_to_contact",
+    **{
+        (kind, to): f"{kind[:-1]}_to_{to[:-1].replace('companie', 'company')}"
+        for kind in ENGAGEMENT_TYPES
+        for to in ("contacts", "companies", "deals")
+    },
 }
-DEAL_TO_CONTACT_TYPE = {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
+# [inferred] HubSpot-defined association type ids of engagements (HubSpot's association type
+# id table, https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associations-v4/guide,
+# as remembered, not re-read): call 194/182/206, email 198/186/210, meeting 200/188/212, task
+# 204/192/216 to contact/company/deal; 3 is deal to contact.
+ASSOCIATION_TYPE_IDS = {
+    ("deals", "contacts"): 3,
+    **{
+        (kind, to): type_id
+        for kind, ids in (
+            ("calls", (194, 182, 206)),
+            ("emails", (198, 186, 210)),
+            ("meetings", (200, 188, 212)),
+            ("tasks", (204, 192, 216)),
+        )
+        for to, type_id in zip(("contacts", "companies", "deals"), ids, strict=True)
+    },
+}
 SEARCH_CAP = 10_000
 MAX_FILTER_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS = 5, 10, 25
 MAX_BATCH_READ = 100
@@ -210,13 +244,20 @@ class Route:
 
 
 ROUTES = (
-    Route("GET", "crm/objects", "v3", r"/(contacts|companies|deals)", "_list"),
-    Route("POST", "crm/objects", "v3", r"/(contacts|companies|deals)/search", "_search"),
-    Route("POST", "crm/objects", "v3", r"/(contacts|companies|deals)/batch/read", "_batch_read"),
-    Route("GET", "crm/properties", "v3", r"/(contacts|companies|deals)", "_property_list"),
+    Route("GET", "crm/objects", "v3", rf"/({KINDS})", "_list"),
+    Route("POST", "crm/objects", "v3", rf"/({KINDS})/search", "_search"),
+    Route("POST", "crm/objects", "v3", rf"/({KINDS})/batch/read", "_batch_read"),
+    Route("GET", "crm/properties", "v3", rf"/({KINDS})", "_property_list"),
     Route("GET", "crm/owners", "v3", r"/?", "_owners"),
     Route("GET", "crm/pipelines", "v3", r"/deals", "_pipelines"),
-    Route("POST", "crm/associations", "v4", r"/deals/contacts/batch/read", "_deal_contacts"),
+    Route("POST", "crm/associations", "v4", r"/(deals)/(contacts)/batch/read", "_associations"),
+    Route(
+        "POST",
+        "crm/associations",
+        "v4",
+        rf"/({'|'.join(ENGAGEMENT_TYPES)})/(contacts|companies|deals)/batch/read",
+        "_associations",
+    ),
     Route("GET", "account-info", "v3", r"/details", "_account_details"),
     Route("GET", "settings/currencies", "v3", r"/company-currency", "_company_currency"),
     Route("GET", "settings/currencies", "v3", r"/exchange-rates", "_exchange_rates"),
@@ -257,6 +298,8 @@ class HubSpotServer(StandInServer):
         data = world.hubspot
         self.as_of_ms = world.config.as_of_ms
         self.records = {"contacts": data.contacts, "companies": data.companies, "deals": data.deals}
+        engagements = data.activities.engagements if data.activities else {}
+        self.records |= {kind: engagements.get(kind, ()) for kind in ENGAGEMENT_TYPES}
         self.by_id = {kind: {r.object_id: r for r in rs} for kind, rs in self.records.items()}
         # The portal's schema, whether or not any record exists yet (a new portal has them all).
         filled = {
@@ -265,8 +308,8 @@ class HubSpotServer(StandInServer):
             "deals": DEAL_PROPERTIES,
         }
         self.property_names = {
-            kind: set(filled[kind]) | set(UNFILLED_PROPERTIES[kind]) for kind in self.records
-        }
+            kind: set(filled[kind]) | set(UNFILLED_PROPERTIES[kind]) for kind in OBJECT_TYPES
+        } | {kind: {*ENGAGEMENT_PROPERTIES[kind], "hs_object_id"} for kind in ENGAGEMENT_TYPES}
         self.owners = data.owners
         self.user_ids = {str(o.owner_id): o.user_id for o in data.owners}
         self.pipelines = data.pipelines
@@ -286,6 +329,8 @@ class HubSpotServer(StandInServer):
                 self.links["companies", "contacts"].setdefault(int(company), []).append(
                     contact.object_id
                 )
+        for kind, engagement_id, to, to_id in data.activities.links if data.activities else ():
+            self.links[kind, to].setdefault(engagement_id, []).append(to_id)
 
     def env(self) -> dict[str, str]:
         return {"THINLINE_HUBSPOT__BASE_URL": self.url, "THINLINE_HUBSPOT__TOKEN": self.token}
@@ -376,7 +421,7 @@ class HubSpotServer(StandInServer):
 
     # GET /crm/v3/objects/{kind}: opaque-cursor paging by id.
     def _list(self, request: Request, kind: str) -> Response:
-        self._require(f"crm.objects.{kind}.read")
+        self._require(*_read_scopes(kind))
         limit = _int_param(request.param("limit"), default=10, low=1, high=100)
         archived = _bool_param(request.param("archived"))
         after_id = _decode_cursor(request.param("after"))
@@ -419,7 +464,7 @@ class HubSpotServer(StandInServer):
 
     # POST /crm/v3/objects/{kind}/search: numeric offset paging, capped.
     def _search(self, request: Request, kind: str) -> Response:
-        self._require(f"crm.objects.{kind}.read")
+        self._require(*_read_scopes(kind))
         body = _json_object(request)
         limit = _int_param(body.get("limit"), default=10, low=1, high=200)
         after = _int_param(body.get("after"), default=0, low=0, high=None, name="after")
@@ -452,7 +497,7 @@ class HubSpotServer(StandInServer):
 
     # POST /crm/v3/objects/{kind}/batch/read: records by id, with property history if asked.
     def _batch_read(self, request: Request, kind: str) -> Response:
-        self._require(f"crm.objects.{kind}.read")
+        self._require(*_read_scopes(kind))
         archived = _bool_param(request.param("archived"))
         body = _json_object(request)
         ids = _batch_ids(body)
@@ -589,9 +634,15 @@ class HubSpotServer(StandInServer):
             body["paging"] = self._next_page(request, _encode_cursor(rows[limit - 1].owner_id))
         return json_response(200, body)
 
-    # POST /crm/v4/associations/deals/contacts/batch/read
-    def _deal_contacts(self, request: Request) -> Response:
-        self._require("crm.objects.deals.read")
+    # POST /crm/v4/associations/{from}/{to}/batch/read (deals to contacts, engagements to
+    # contacts, companies and deals)
+    def _associations(self, request: Request, kind: str, to_kind: str) -> Response:
+        self._require(*_read_scopes(kind))
+        association_type = {
+            "category": "HUBSPOT_DEFINED",
+            "typeId": ASSOCIATION_TYPE_IDS[kind, to_kind],
+            "label": None,
+        }
         inputs = _json_object(request).get("inputs")
         if not isinstance(inputs, list) or not 1 <= len(inputs) <= 1000:
             raise HubSpotError(
@@ -600,13 +651,9 @@ class HubSpotServer(StandInServer):
         results, errors = [], []
         for item in inputs:
             raw_id = str(item.get("id", "")) if isinstance(item, dict) else ""
-            contacts = (
-                self.links["deals", "contacts"].get(int(raw_id), []) if raw_id.isdigit() else []
-            )
-            if contacts:
-                to = [
-                    {"toObjectId": c, "associationTypes": [DEAL_TO_CONTACT_TYPE]} for c in contacts
-                ]
+            linked = self.links[kind, to_kind].get(int(raw_id), []) if raw_id.isdigit() else []
+            if linked:
+                to = [{"toObjectId": c, "associationTypes": [association_type]} for c in linked]
                 results.append({"from": {"id": raw_id}, "to": to})
             else:
                 errors.append(
@@ -614,7 +661,7 @@ class HubSpotServer(StandInServer):
                         "status": "error",
                         "category": "OBJECT_NOT_FOUND",
                         "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-                        "message": f"No contacts are associated with deal {raw_id}.",
+                        "message": f"No {to_kind} are associated with {kind[:-1]} {raw_id}.",
                         "context": {"fromObjectId": [raw_id]},
                     }
                 )
@@ -627,7 +674,8 @@ class HubSpotServer(StandInServer):
 
     # GET /crm/properties/{version}/{kind}: every property, unpaged.
     def _property_list(self, request: Request, kind: str) -> Response:
-        self._require(f"crm.objects.{kind}.read", f"crm.schemas.{kind}.read")
+        schema = "contacts" if kind in ENGAGEMENT_TYPES else kind
+        self._require(*_read_scopes(kind), f"crm.schemas.{schema}.read")
         return json_response(200, {"results": self.properties_json(kind)})
 
     # GET /account-info/{version}/details: any valid key may read it.
@@ -735,6 +783,11 @@ COMPARISONS: dict[str, Callable[[Any, Any, Any], bool]] = {
 }
 
 
+def _read_scopes(kind: str) -> tuple[str, ...]:
+    """The scopes one of which reads ``kind``."""
+    return ENGAGEMENT_SCOPES.get(kind) or (f"crm.objects.{kind}.read",)
+
+
 def _typed(name: str, value: str) -> Any:
     """A property value (or filter value) as the type HubSpot compares it as."""
     try:
@@ -764,7 +817,7 @@ def _record_json(record: CrmRecord, properties: list[str]) -> dict[str, Any]:
 
 def _property_json(kind: str, name: str) -> dict[str, Any]:
     """A property definition as the properties API gives it; custom ones lack hubspotDefined."""
-    custom = CUSTOM_PROPERTIES[kind].get(name)
+    custom = CUSTOM_PROPERTIES.get(kind, {}).get(name)
     label, type_, field_type, options = custom or (*_standard_type(name), ())
     calculated = name in BOOLEAN_PROPERTIES or name.startswith("hs_v2_date_")
     stamp = "2025-06-01T09:00:00.000Z"

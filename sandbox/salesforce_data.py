@@ -90,6 +90,8 @@ KEY_PREFIXES = {
     "CampaignMember": "00v",
     "CurrencyType": "02c",  # [inferred]: not in the object reference
     "DatedConversionRate": "04w",  # [inferred]: not in the object reference
+    "Task": "00T",
+    "Event": "00U",
 }
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _CHECKSUM = string.ascii_uppercase + "012345"
@@ -243,6 +245,43 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "NextStartDate",
         *_AUDIT,
     ),
+    # Activities (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_task.htm,
+    # .../sforce_api_objects_event.htm): WhoId a Lead or Contact, WhatId an Account or Opportunity.
+    "Task": (
+        "Id",
+        "WhoId",
+        "WhatId",
+        "OwnerId",
+        "Subject",
+        "ActivityDate",
+        "Status",
+        "Priority",
+        "IsClosed",
+        "Type",
+        "TaskSubtype",
+        "CallType",
+        "CallDurationInSeconds",
+        "CallDisposition",
+        "CompletedDateTime",
+        *_AUDIT,
+        "IsDeleted",
+    ),
+    "Event": (
+        "Id",
+        "WhoId",
+        "WhatId",
+        "OwnerId",
+        "Subject",
+        "ActivityDate",
+        "ActivityDateTime",
+        "StartDateTime",
+        "EndDateTime",
+        "DurationInMinutes",
+        "Type",
+        "EventSubtype",
+        *_AUDIT,
+        "IsDeleted",
+    ),
 }
 RELATIONSHIPS = {("User", "UserRole"): "UserRole"}  # (object, relationship) -> related object
 
@@ -267,6 +306,11 @@ FIELD_TYPES = {
     "Probability": "percent",
     "ConversionRate": "double",
     "DecimalPlaces": "int",
+    "CallDurationInSeconds": "int",
+    "DurationInMinutes": "int",
+    **dict.fromkeys(
+        ("ActivityDateTime", "StartDateTime", "EndDateTime", "CompletedDateTime"), "datetime"
+    ),
     **dict.fromkeys(("CreatedDate", "LastModifiedDate", "SystemModstamp"), "datetime"),
     **dict.fromkeys(
         (
@@ -276,6 +320,7 @@ FIELD_TYPES = {
             "EndDate",
             "FirstRespondedDate",
             "NextStartDate",
+            "ActivityDate",
         ),
         "date",
     ),
@@ -291,6 +336,10 @@ FIELD_TYPES = {
             "Type",
             "Role",
             "IsoCode",
+            "Priority",
+            "TaskSubtype",
+            "EventSubtype",
+            "CallType",
         ),
         "picklist",
     ),
@@ -310,6 +359,8 @@ REFERENCES = {  # reference field -> the objects it points at
     "ParentId": ("Campaign",),
     "LeadId": ("Lead",),
     "LeadOrContactId": ("Contact", "Lead"),
+    "WhoId": ("Contact", "Lead"),
+    "WhatId": ("Account", "Opportunity"),
 }
 
 # (stage, probability %, forecast category); the last two are closed.
@@ -486,6 +537,8 @@ RAW_TABLES = {
     "User": "users",
     "Campaign": "campaigns",
     "CampaignMember": "campaign_members",
+    "Task": "tasks",
+    "Event": "events",
 }
 
 
@@ -1129,3 +1182,237 @@ def _int(value: str | None) -> int | None:
 
 def _later(rnd: random.Random, after_ms: int, min_days: float, max_days: float) -> int:
     return after_ms + round(rnd.uniform(min_days, max_days) * DAY_MS)
+
+
+# Salesforce activities: each lead's touches (:mod:`sandbox.activities`) as Tasks (calls,
+# emails, follow-up to-dos; TaskSubtype Call/Email/Task, CallType Outbound) and Events
+# (meetings, EventSubtype Event). The object reference: TaskSubtype and EventSubtype are
+# picklists set on create, CallDurationInSeconds an int, CallDisposition a free string, Status
+# ``Not Started``/``Completed``, ActivityDate a date (a task's due date), ActivityDateTime an
+# event's start (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_task.htm,
+# https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_event.htm,
+# https://developer.salesforce.com/docs/atlas.en-us.196.0.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_Task.htm).
+# Converting a lead moves its activities' WhoId to the new Contact (their SystemModstamp moves
+# to the conversion); deleting a lead deletes its activities, deleting an opportunity its
+# events (IsDeleted, queryAll only).
+# [inferred] Salesforce's email integrations log the rep's sent emails: the lead's inbound
+# replies are not logged in Salesforce.
+SF_CALL_DISPOSITIONS = {
+    "connected": "Connected",
+    "no_answer": "No Answer",
+    "voicemail": "Left Voicemail",
+    "busy": "Busy",
+}
+SF_MEETING_SUBJECTS = {"completed": "Discovery meeting", "no_show": "Discovery meeting (no show)"}
+
+
+def build_salesforce_activities(
+    config: WorldConfig, data: SalesforceData
+) -> tuple[dict[str, tuple[SObject, ...]], dict[str, Any]]:
+    """Tasks and Events of the org's leads, and the planted truth; drawn from generators of
+    their own after the org is built, so no other record changes."""
+    from sandbox.activities import habit_truth, plan_habit, plan_lead
+
+    as_of = config.as_of_ms
+    teams = {u.record_id: (u.fields.get("UserRole") or {}).get("Name") for u in data.of("User")}
+    habits = {
+        user_id: plan_habit(config, "salesforce", user_id, team, slow=n % 3 == 2)
+        for n, (user_id, team) in enumerate(sorted(teams.items()))
+        if team
+    }
+    created = {
+        r.record_id: r.created_ms
+        for sobject in ("Contact", "Opportunity")
+        for r in data.of(sobject)
+    }
+    # deleting a record deletes the activities related to it: an opportunity its events
+    opportunity_deleted = {
+        r.record_id: r.modstamp_ms for r in data.of("Opportunity") if r.is_deleted
+    }
+    tasks: list[SObject] = []
+    events: list[SObject] = []
+    plans = []
+    deleted_first: set[str] = set()  # leads whose first outbound touch is deleted as of end
+    deleted_leads: set[str] = set()
+    for lead in data.of("Lead"):
+        owner = lead.fields["OwnerId"]
+        if owner not in habits:
+            continue
+        opportunity = lead.fields.get("ConvertedOpportunityId")
+        plan = plan_lead(
+            config,
+            "salesforce",
+            lead.record_id,
+            lead.created_ms,
+            habits[owner],
+            created.get(opportunity) if opportunity else None,
+        )
+        contact = lead.fields.get("ConvertedContactId")
+        moved_ms = created.get(contact) if contact else None
+        deleted_ms = lead.modstamp_ms if lead.is_deleted else None
+        if (
+            deleted_ms is not None
+            and plan.first_outbound_ms
+            and plan.first_outbound_ms >= deleted_ms
+        ):
+            plan = replace(plan, first_outbound_ms=None, business_hours=None)
+        plans.append(plan)
+        if lead.is_deleted:
+            deleted_leads.add(lead.record_id)
+        number = _id_number(lead.record_id) * 100
+        for touch in plan.touches:
+            if touch.direction == "inbound":
+                continue
+            gone_ms = deleted_ms
+            if touch.kind == "meeting" and opportunity in opportunity_deleted:
+                gone_ms = min(filter(None, (deleted_ms, opportunity_deleted[opportunity])))
+            record = _activity(touch, lead, number, contact, moved_ms, gone_ms, as_of)
+            if record is not None:
+                (events if record.sobject == "Event" else tasks).append(record)
+                if record.is_deleted and touch.sequence == 0:
+                    deleted_first.add(lead.record_id)
+    visible = [
+        p
+        if p.first_outbound_ms is None or p.first_outbound_ms < as_of
+        else replace(p, first_outbound_ms=None, business_hours=None)
+        for p in plans
+    ]
+    truth = {
+        "rep_response_habits": habit_truth(list(habits.values()), visible),
+        "lead_first_outbound": [
+            {
+                "crm": "salesforce",
+                "lead_id": p.lead_id,
+                "owner_id": p.owner_id,
+                "arrived_at": sf_datetime(p.arrived_ms),
+                "first_outbound_at": sf_datetime(p.first_outbound_ms)
+                if p.first_outbound_ms
+                else None,
+                "business_hours": p.business_hours,
+                # deleted by mistake or with its lead: queryAll alone still shows it
+                "first_outbound_deleted": p.lead_id in deleted_first,
+                "lead_deleted": p.lead_id in deleted_leads,
+            }
+            for p in visible
+        ],
+    }
+    objects = {
+        "Task": tuple(sorted(tasks, key=lambda r: r.record_id)),
+        "Event": tuple(sorted(events, key=lambda r: r.record_id)),
+    }
+    return objects, truth
+
+
+def _activity(
+    touch: Any,
+    lead: SObject,
+    number: int,
+    contact: str | None,
+    moved_ms: int | None,
+    deleted_ms: int | None,
+    as_of_ms: int,
+) -> SObject | None:
+    """One touch as the Task or Event the org holds as of ``as_of_ms`` (None: not yet)."""
+    meeting = touch.kind == "meeting"
+    sobject = "Event" if meeting else "Task"
+    created = touch.at_ms - (2 * DAY_MS if meeting else DAY_MS if touch.kind == "task" else 0)
+    gone = deleted_ms is not None and created >= deleted_ms
+    if created >= as_of_ms or gone:
+        return None
+    record_id = sf_id(sobject, number + touch.sequence)
+    fields: dict[str, Any] = {"OwnerId": touch.owner_id, "WhatId": None}
+    changes: list[tuple[int, dict[str, Any]]] = []
+    if meeting:
+        end_ms = touch.at_ms + touch.duration_ms
+        fields |= {
+            "Subject": "Discovery meeting",
+            "ActivityDate": sf_date(touch.at_ms),
+            "ActivityDateTime": sf_datetime(touch.at_ms),
+            "StartDateTime": sf_datetime(touch.at_ms),
+            "EndDateTime": sf_datetime(end_ms),
+            "DurationInMinutes": touch.duration_ms // 60_000,
+            "Type": "Meeting",
+            "EventSubtype": "Event",
+            "WhatId": lead.fields.get("ConvertedOpportunityId"),
+        }
+        if touch.outcome != "completed":
+            changes.append(
+                (end_ms, {"Subject": SF_MEETING_SUBJECTS.get(touch.outcome, "Rescheduled meeting")})
+            )
+    elif touch.kind == "call":
+        fields |= {
+            "Subject": "Call",
+            "ActivityDate": sf_date(touch.at_ms),
+            "Status": "Completed",
+            "Priority": "Normal",
+            "IsClosed": True,
+            "Type": "Call",
+            "TaskSubtype": "Call",
+            "CallType": "Outbound",
+            "CallDurationInSeconds": touch.duration_ms // 1000,
+            "CallDisposition": SF_CALL_DISPOSITIONS[touch.outcome],
+            "CompletedDateTime": sf_datetime(touch.at_ms),
+        }
+    elif touch.kind == "email":
+        fields |= {
+            "Subject": "Email: Following up on your request",
+            "ActivityDate": sf_date(touch.at_ms),
+            "Status": "Completed",
+            "Priority": "Normal",
+            "IsClosed": True,
+            "Type": "Email",
+            "TaskSubtype": "Email",
+            "CompletedDateTime": sf_datetime(touch.at_ms),
+        }
+    else:
+        fields |= {
+            "Subject": "Follow up",
+            "ActivityDate": sf_date(touch.at_ms),
+            "Status": "Not Started",
+            "Priority": "Normal",
+            "IsClosed": False,
+            "Type": "Other",
+            "TaskSubtype": "Task",
+            "CompletedDateTime": None,
+        }
+        if touch.completed_ms is not None:
+            stamp = sf_datetime(touch.completed_ms)
+            changes.append(
+                (
+                    touch.completed_ms,
+                    {"Status": "Completed", "IsClosed": True, "CompletedDateTime": stamp},
+                )
+            )
+    archived = touch.archived_ms
+    if deleted_ms is not None and (archived is None or deleted_ms < archived):
+        archived = deleted_ms
+    if archived is not None and archived >= as_of_ms:
+        archived = None
+    frozen = archived if archived is not None else as_of_ms - 1
+    who = lead.record_id
+    if contact and moved_ms is not None:
+        changes.append((max(moved_ms, created), {"WhoId": contact}))
+    fields["WhoId"] = who
+    last = created
+    for at_ms, change in sorted(changes, key=lambda item: item[0]):
+        if at_ms <= frozen:
+            fields |= change
+            last = max(last, at_ms)
+    last = max(last, archived or last)
+    values = {name: fields.get(name) for name in FIELDS[sobject]}
+    values |= {
+        "Id": record_id,
+        "CreatedDate": sf_datetime(created),
+        "LastModifiedDate": sf_datetime(last),
+        "SystemModstamp": sf_datetime(last),
+        "IsDeleted": archived is not None,
+    }
+    return SObject(sobject, record_id, values, created, last, archived is not None)
+
+
+def _id_number(record_id: str) -> int:
+    """The base-62 number inside an id :func:`sf_id` made."""
+    number = 0
+    for char in record_id[6:15]:
+        number = number * 62 + _BASE62.index(char)
+    return number

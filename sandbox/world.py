@@ -7,7 +7,7 @@ seeded generator so the others stay as they were.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +15,15 @@ from typing import Any
 from sandbox.clock import iso
 from sandbox.config import WorldConfig
 from sandbox.google_ads_data import RESTATEMENT_DAYS, GoogleAdsData, build_google_ads
-from sandbox.hubspot_data import CrmRecord, HubSpotData, build_hubspot
+from sandbox.hubspot_data import CrmRecord, HubSpotData, build_hubspot, build_hubspot_activities
 from sandbox.linkedin_ads_data import LinkedInAdsData, build_linkedin_ads
 from sandbox.meta_ads_data import MetaAdsData, build_meta_ads
 from sandbox.microsoft_ads_data import MicrosoftAdsData, build_microsoft_ads
-from sandbox.salesforce_data import SalesforceData, build_salesforce
+from sandbox.salesforce_data import (
+    SalesforceData,
+    build_salesforce,
+    build_salesforce_activities,
+)
 
 __all__ = ["World", "WorldConfig", "build_world"]
 
@@ -35,6 +39,7 @@ class World:
     # no HubSpot contact comes from a Microsoft click: its own seed keeps every other source
     # byte-for-byte what it was before it was added
     microsoft_ads: MicrosoftAdsData
+    salesforce_activity_truth: Any = None
 
     def truth(self) -> dict[str, Any]:
         """What a correct pipeline must end up with, as JSON-ready values."""
@@ -95,7 +100,18 @@ class World:
             "salesforce_opportunities": self.salesforce.opportunity_truth(),
             # The org's own exchange rates (CurrencyType, DatedConversionRate), per 1 USD.
             "salesforce_rates": self.salesforce.rates_truth(),
+            # Sales activities: each rep's planted response habit (median delay to the first
+            # outbound touch, business hours of the team's calendar in sandbox/activities.py)
+            # and each lead's first outbound touch (None: unanswered as of end).
+            "sales_activities": self.activity_truth(),
             "counts": self.counts(),
+        }
+
+    def activity_truth(self) -> dict[str, Any]:
+        hubspot = self.hubspot.activities
+        return {
+            "hubspot": dict(hubspot.truth) if hubspot else {},
+            "salesforce": dict(self.salesforce_activity_truth),
         }
 
     def counts(self) -> dict[str, dict[str, dict[str, int]]]:
@@ -121,6 +137,12 @@ class World:
                 "deal_contact_associations": live(len(hubspot.deal_contacts)),
                 # one row of dealstage history per live deal
                 "deal_stage_history": live(records(hubspot.deals)["active"]),
+                **{
+                    kind: records(items)
+                    for kind, items in (
+                        hubspot.activities.engagements.items() if hubspot.activities else ()
+                    )
+                },
             },
             "salesforce": self.salesforce.counts(),
             "meta_ads": self.meta_ads.counts(),
@@ -145,14 +167,19 @@ def build_world(config: WorldConfig) -> World:
     meta_ads = build_meta_ads(config)
     linkedin_ads = build_linkedin_ads(config)
     hubspot = build_hubspot(config, google_ads, meta_ads, linkedin_ads)
+    salesforce = build_salesforce(config, hubspot)
+    microsoft_ads = build_microsoft_ads(config)
+    # Sales activities last, from generators of their own: every record above is unchanged.
+    sf_activities, sf_truth = build_salesforce_activities(config, salesforce)
     return World(
         config=config,
-        hubspot=hubspot,
+        hubspot=replace(hubspot, activities=build_hubspot_activities(config, hubspot)),
         google_ads=google_ads,
         meta_ads=meta_ads,
-        salesforce=build_salesforce(config, hubspot),
+        salesforce=replace(salesforce, objects=salesforce.objects | sf_activities),
         linkedin_ads=linkedin_ads,
-        microsoft_ads=build_microsoft_ads(config),
+        microsoft_ads=microsoft_ads,
+        salesforce_activity_truth=sf_truth,
     )
 
 

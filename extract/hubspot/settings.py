@@ -43,6 +43,8 @@ class HubSpotSettings(SourceSettings):
 
     def property_choice(self, object_type: str) -> tuple[str, ...] | None:
         """The configured property names of ``object_type``, or None for all of them."""
+        if object_type not in PROPERTY_SETTINGS:  # engagements: every property
+            return None
         text = getattr(self, PROPERTY_SETTINGS[object_type]).strip()
         if text.lower() == ALL:
             return None

@@ -13,6 +13,17 @@ version (``/crm/objects/2026-09/…``) or ``legacy`` (``/crm/v3/…`` and ``/crm
   window are batch read (``archived=true``, properties in the body) and emitted, flagged
   ``is_deleted``. Emitting every archived record would re-merge the whole archive on every run
   for no new information.
+* calls, emails, meetings, tasks (merge, cursor = ``hs_lastmodifieddate``): the sales
+  engagements, CRM v3 objects read like the ones above (search by window, archived ones
+  flagged ``is_deleted``). Search returns no associations, so each live engagement's links
+  to contacts, companies and deals are batch read (``POST /crm/associations/{version}/
+  {engagement}/{contacts|companies|deals}/batch/read``, 100 ids a call, following per-record
+  paging) and kept in the record as ``associations``: ``{"contacts": [{"toObjectId",
+  "associationTypes"}], ...}`` (the v4 answer's ``to`` items; a type without links is
+  absent). Engagements need the ``crm.objects.contacts.read`` scope (emails also take
+  ``sales-email-read``): https://developers.hubspot.com/docs/api-reference/latest/crm/activities/calls/guide.md
+  and the emails, meetings and tasks guides. One raw table per object type, as HubSpot has
+  one object per type: ``raw_hubspot.calls``, ``emails``, ``meetings``, ``tasks``.
 * owners (snapshot, active then archived) and deal_pipelines (snapshot).
 * deal_contact_associations (merge): association batch read for the deals modified in the
   window.
@@ -174,6 +185,57 @@ DEALS = CrmObject(
     custom=("list_amount",),
 )
 CRM_OBJECTS = (CONTACTS, COMPANIES, DEALS)
+# The sales engagements, with the HubSpot-defined properties Thinline's models read
+# (https://developers.hubspot.com/docs/api-reference/latest/crm/activities/calls/guide.md,
+# .../emails/guide.md, .../meetings/guide.md, .../tasks/guide.md).
+_ENGAGEMENT_COMMON = ("hs_timestamp", "hubspot_owner_id", "hs_createdate", "hs_lastmodifieddate")
+ENGAGEMENTS = (
+    CrmObject(
+        "calls",
+        "call_id",
+        "hs_lastmodifieddate",
+        (
+            *_ENGAGEMENT_COMMON,
+            "hs_call_direction",
+            "hs_call_duration",
+            "hs_call_disposition",
+            "hs_call_status",
+            "hs_call_title",
+        ),
+    ),
+    CrmObject(
+        "emails",
+        "email_id",
+        "hs_lastmodifieddate",
+        (*_ENGAGEMENT_COMMON, "hs_email_direction", "hs_email_status", "hs_email_subject"),
+    ),
+    CrmObject(
+        "meetings",
+        "meeting_id",
+        "hs_lastmodifieddate",
+        (
+            *_ENGAGEMENT_COMMON,
+            "hs_meeting_outcome",
+            "hs_meeting_start_time",
+            "hs_meeting_end_time",
+            "hs_meeting_title",
+        ),
+    ),
+    CrmObject(
+        "tasks",
+        "task_id",
+        "hs_lastmodifieddate",
+        (
+            *_ENGAGEMENT_COMMON,
+            "hs_task_status",
+            "hs_task_type",
+            "hs_task_priority",
+            "hs_task_subject",
+            "hs_task_completion_date",
+        ),
+    ),
+)
+ENGAGEMENT_LINKS = ("contacts", "companies", "deals")
 
 
 def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> list[Stream]:
@@ -192,6 +254,16 @@ def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> li
             lookback=lookback,
         )
         for crm in CRM_OBJECTS
+    ]
+    engagements = [
+        Stream(
+            entity=crm.object_type,
+            key_columns={crm.key_column: "bigint"},
+            load_mode=LoadMode.MERGE,
+            fetch=functools.partial(fetch_engagements, client, crm),
+            lookback=lookback,
+        )
+        for crm in ENGAGEMENTS
     ]
     return [
         *objects,
@@ -233,6 +305,7 @@ def build_streams(settings: HubSpotSettings, *, sleep: Sleep = time.sleep) -> li
             fetch=functools.partial(fetch_deal_stage_history, client),
             lookback=lookback,
         ),
+        *engagements,
     ]
 
 
@@ -241,14 +314,56 @@ def fetch_objects(
 ) -> Iterator[RawRow]:
     """Archived-in-window records (flagged deleted), then live records modified in the window."""
     with client() as api:
-        properties = read_properties(api, crm)
-        archived: set[str] = set()
-        for row in _archived_rows(api, crm, properties, window):
-            archived.add(str(row.record.get("id")))
-            yield row
-        for record in search_window(api, crm, properties, window):
-            if str(record.get("id")) not in archived:  # archived mid-run: keep the deletion
-                yield RawRow((to_int(record.get("id")),), record)
+        yield from _object_rows(api, crm, window)
+
+
+def _object_rows(api: HubSpotClient, crm: CrmObject, window: Window) -> Iterator[RawRow]:
+    properties = read_properties(api, crm)
+    archived: set[str] = set()
+    for row in _archived_rows(api, crm, properties, window):
+        archived.add(str(row.record.get("id")))
+        yield row
+    for record in search_window(api, crm, properties, window):
+        if str(record.get("id")) not in archived:  # archived mid-run: keep the deletion
+            yield RawRow((to_int(record.get("id")),), record)
+
+
+def fetch_engagements(
+    client: Callable[[], HubSpotClient], crm: CrmObject, window: Window
+) -> Iterator[RawRow]:
+    """The engagements of the window (as :func:`fetch_objects`), each live one with its
+    associations to contacts, companies and deals."""
+    with client() as api:
+        for chunk in chunked(_object_rows(api, crm, window), ASSOCIATION_BATCH):
+            live = [str(row.record["id"]) for row in chunk if not row.is_deleted and row.keys[0]]
+            links = {to: linked_ids(api, crm.object_type, to, live) for to in ENGAGEMENT_LINKS}
+            for row in chunk:
+                if row.is_deleted:
+                    yield row
+                    continue
+                found = {to: links[to].get(str(row.record.get("id"))) for to in ENGAGEMENT_LINKS}
+                linked = {to: items for to, items in found.items() if items}
+                # a new dict: the decoded record keeps the text it was sent as
+                yield RawRow(row.keys, {**row.record, "associations": linked})
+
+
+def linked_ids(
+    api: HubSpotClient, from_type: str, to_type: str, ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each id's association ``to`` items (v4 batch read), following per-record paging; ids
+    without any are absent (HubSpot lists them in a 207's errors)."""
+    linked: dict[str, list[dict[str, Any]]] = {}
+    inputs = [{"id": object_id} for object_id in ids]
+    while inputs:
+        page = api.read_associations(from_type, to_type, inputs)
+        inputs = []
+        for result in page.get("results") or []:
+            origin = str((result.get("from") or {}).get("id"))
+            linked.setdefault(origin, []).extend(result.get("to") or [])
+            after = next_after(result)
+            if after is not None:
+                inputs.append({"id": origin, "after": after})
+    return linked
 
 
 def _archived_rows(

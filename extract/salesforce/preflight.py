@@ -29,7 +29,7 @@ from extract.preflight import Check, Level, failed, guarded
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.fields import FLS_FIX, missing_required, readable_fields
 from extract.salesforce.settings import SalesforceSettings
-from extract.salesforce.streams import OBJECTS, SObjectType, org_objects
+from extract.salesforce.streams import ACTIVITY_OBJECTS, OBJECTS, SObjectType, org_objects
 
 SOURCE = "salesforce"
 LOW_SHARE = 0.10  # of the org's rolling 24-hour API request allowance
@@ -47,7 +47,7 @@ def preflight(
         if failed(checks):
             return checks  # a retired version answers nothing else
         checks += guarded(SOURCE, "currency", functools.partial(_currency, api))
-        for sobject in OBJECTS:
+        for sobject in (*OBJECTS, *ACTIVITY_OBJECTS):
             name = f"fields {sobject.name}"
             checks += guarded(SOURCE, name, functools.partial(_fields, api, sobject))
         checks += guarded(SOURCE, "api usage", functools.partial(_usage, api))

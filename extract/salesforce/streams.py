@@ -14,6 +14,10 @@ and members refer to them however long ago they last changed; so is the org's on
 Organization row (``organization``: its ``DefaultCurrencyIsoCode`` is the currency of every
 amount in a single-currency org, where records have no ``CurrencyIsoCode``).
 
+The sales activities are two more merged streams (:data:`ACTIVITY_OBJECTS`): ``tasks``
+(``Task``: calls, emails and to-dos) and ``events`` (``Event``: meetings), on the same cursor;
+deleting a lead or contact deletes its activities, which ``queryAll`` brings flagged.
+
 The org's own exchange rates are two more snapshots (:data:`CURRENCY_OBJECTS`), read whole
 every run: ``currency_types`` (``CurrencyType``: the static rate per currency, units per 1 unit
 of the corporate currency, and which currency is corporate) and ``dated_conversion_rates``
@@ -282,6 +286,61 @@ OBJECTS = (
         ),
     ),
 )
+# Sales activities: Task (calls, emails, to-dos) and Event (meetings). Fields per the object
+# reference (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_task.htm,
+# https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_event.htm,
+# https://developer.salesforce.com/docs/atlas.en-us.196.0.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_Task.htm):
+# WhoId a Lead or Contact, WhatId an Account, Opportunity or other record; TaskSubtype
+# (Task, Email, ListEmail, Cadence, Call, LinkedIn) and EventSubtype; CallType (Internal,
+# Inbound, Outbound), CallDurationInSeconds and CallDisposition are Call Center fields.
+# Deleting a lead or contact deletes its activities: queryAll brings them, IsDeleted.
+ACTIVITY_OBJECTS = (
+    SObjectType(
+        "Task",
+        "tasks",
+        "task_id",
+        (
+            "Id",
+            "WhoId",
+            "WhatId",
+            "OwnerId",
+            "Subject",
+            "ActivityDate",
+            "Status",
+            "Priority",
+            "IsClosed",
+            "Type",
+            "TaskSubtype",
+            "CallType",
+            "CallDurationInSeconds",
+            "CallDisposition",
+            "CompletedDateTime",
+            *_AUDIT,
+        ),
+        required=("Id", "WhoId", "WhatId", "OwnerId", "ActivityDate", "Status", *_REQUIRED_AUDIT),
+    ),
+    SObjectType(
+        "Event",
+        "events",
+        "event_id",
+        (
+            "Id",
+            "WhoId",
+            "WhatId",
+            "OwnerId",
+            "Subject",
+            "ActivityDate",
+            "ActivityDateTime",
+            "StartDateTime",
+            "EndDateTime",
+            "DurationInMinutes",
+            "Type",
+            "EventSubtype",
+            *_AUDIT,
+        ),
+        required=("Id", "WhoId", "WhatId", "OwnerId", "ActivityDateTime", *_REQUIRED_AUDIT),
+    ),
+)
 # The org itself, one row: the default currency of a single-currency org, and its name.
 ORGANIZATION = SObjectType(
     "Organization",
@@ -353,7 +412,7 @@ def build_streams(settings: SalesforceSettings, *, sleep: Sleep = time.sleep) ->
             fetch=functools.partial(fetch_object, client, sobject),
             lookback=timedelta(minutes=settings.lookback_minutes),
         )
-        for sobject in (*OBJECTS, ORGANIZATION, *CURRENCY_OBJECTS)
+        for sobject in (*OBJECTS, ORGANIZATION, *CURRENCY_OBJECTS, *ACTIVITY_OBJECTS)
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import great_expectations as gx
@@ -342,6 +343,81 @@ def build_exchange_rates_suite() -> gx.ExpectationSuite:
     )
 
 
+# Sales engagements: (table, rule prefix, key, the enumerated property and its values)
+ENGAGEMENT_ENUMS = {
+    "calls": ("HS-CALL", "call_id", "hs_call_direction", ("INBOUND", "OUTBOUND")),
+    "emails": (
+        "HS-EMAIL",
+        "email_id",
+        "hs_email_direction",
+        ("EMAIL", "INCOMING_EMAIL", "FORWARDED_EMAIL"),
+    ),
+    "meetings": (
+        "HS-MEETING",
+        "meeting_id",
+        "hs_meeting_outcome",
+        ("SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED"),
+    ),
+    "tasks": (
+        "HS-TASK",
+        "task_id",
+        "hs_task_status",
+        ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED"),
+    ),
+}
+
+
+def build_engagement_suite(entity: str) -> gx.ExpectationSuite:
+    """010-014 on every engagement table; calls add 015 (hs_call_duration)."""
+    prefix, key, name, values = ENGAGEMENT_ENUMS[entity]
+    owner = prop("hubspot_owner_id")
+    listed = ", ".join(f"'{v}'" for v in values)
+    associations = "record->'associations'"
+    expectations = [
+        *raw_table_expectations(prefix, {key: "bigint"}, {key: OBJECT_ID}),
+        datetime_rule(f"{prefix}-010", CRITICAL, key, "hs_timestamp", required=True),
+        datetime_rule(f"{prefix}-011", CRITICAL, key, "hs_lastmodifieddate", required=True),
+        rows_check(
+            f"{prefix}-012",
+            WARNING,
+            "hubspot_owner_id is a number when set",
+            f"select {key}, {owner} as hubspot_owner_id from {{batch}} "
+            f"where {LIVE} and nullif({owner}, '') !~ '^[0-9]+$'",
+        ),
+        rows_check(
+            f"{prefix}-013",
+            WARNING,
+            f"{name} is one of {', '.join(values)} when set",
+            f"select {key}, {prop(name)} as {name} from {{batch}} "
+            f"where {LIVE} and nullif({prop(name)}, '') not in ({listed})",
+        ),
+        rows_check(
+            f"{prefix}-014",
+            WARNING,
+            "associations, when present, is an object of arrays",
+            f"select {key}, {associations} as associations from {{batch}} "
+            f"where {LIVE} and {associations} is not null and (jsonb_typeof({associations}) "
+            f"is distinct from 'object' or exists (select 1 from jsonb_each("
+            f"case when jsonb_typeof({associations}) = 'object' then {associations} "
+            "else jsonb_build_object() end) as linked "
+            "where jsonb_typeof(linked.value) <> 'array'))",
+        ),
+    ]
+    if entity == "calls":
+        duration = prop("hs_call_duration")
+        expectations.append(
+            rows_check(
+                f"{prefix}-015",
+                WARNING,
+                "hs_call_duration (milliseconds) is a number >= 0 when set",
+                f"select {key}, {duration} as hs_call_duration from {{batch}} "
+                f"where {LIVE} and (nullif({duration}, '') !~ '{NUMBER}' "
+                f"or case when {duration} ~ '{NUMBER}' then ({duration})::numeric end < 0)",
+            )
+        )
+    return build_suite(entity, expectations)
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.contacts": build_contacts_suite,
     f"{SCHEMA}.companies": build_companies_suite,
@@ -352,6 +428,10 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.deal_stage_history": build_deal_stage_history_suite,
     f"{SCHEMA}.currencies": build_currencies_suite,
     f"{SCHEMA}.exchange_rates": build_exchange_rates_suite,
+    **{
+        f"{SCHEMA}.{entity}": functools.partial(build_engagement_suite, entity)
+        for entity in ENGAGEMENT_ENUMS
+    },
 }
 
 
@@ -370,4 +450,11 @@ HEALTH: dict[str, Health] = {
     "raw_hubspot.deal_stage_history": Health("HS-STAGEHIST", _hubspot("hs_lastmodifieddate"), CRM),
     "raw_hubspot.currencies": Health("HS-CURRENCY"),
     "raw_hubspot.exchange_rates": Health("HS-FXRATE"),
+    **{
+        # meetings are few: a week without one is no sign of a broken feed (no freshness rule)
+        f"raw_hubspot.{entity}": Health(
+            prefix, _hubspot("hs_lastmodifieddate"), None if entity == "meetings" else CRM
+        )
+        for entity, (prefix, *_) in ENGAGEMENT_ENUMS.items()
+    },
 }

@@ -427,6 +427,35 @@ def build_dated_conversion_rates_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_tasks_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-TASK", "task_id"
+    return build_suite(
+        "tasks",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "OwnerId"),
+            date_rule(f"{prefix}-013", WARNING, key, "ActivityDate", required=False),
+            *money_rules(prefix, 14, key, "CallDurationInSeconds", severity=WARNING),
+            boolean_rule(f"{prefix}-016", WARNING, key, "IsClosed"),
+        ],
+    )
+
+
+def build_events_suite() -> gx.ExpectationSuite:
+    prefix, key = "SF-EVENT", "event_id"
+    return build_suite(
+        "events",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "OwnerId"),
+            datetime_rule(f"{prefix}-013", key, "ActivityDateTime", "when the event starts"),
+            *money_rules(prefix, 14, key, "DurationInMinutes", severity=WARNING),
+        ],
+    )
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.leads": build_leads_suite,
     f"{SCHEMA}.contacts": build_contacts_suite,
@@ -440,6 +469,8 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.organization": build_organization_suite,
     f"{SCHEMA}.currency_types": build_currency_types_suite,
     f"{SCHEMA}.dated_conversion_rates": build_dated_conversion_rates_suite,
+    f"{SCHEMA}.tasks": build_tasks_suite,
+    f"{SCHEMA}.events": build_events_suite,
 }
 
 SF_STAMP = json_day("record->>'SystemModstamp'")
@@ -457,4 +488,7 @@ HEALTH: dict[str, Health] = {
     "raw_salesforce.organization": Health("SF-ORG"),
     "raw_salesforce.currency_types": Health("SF-CURRENCY", SF_STAMP),
     "raw_salesforce.dated_conversion_rates": Health("SF-DATEDRATE", SF_STAMP),
+    "raw_salesforce.tasks": Health("SF-TASK", SF_STAMP, CRM),
+    # meetings are few: a week without one is no sign of a broken feed (no freshness rule)
+    "raw_salesforce.events": Health("SF-EVENT", SF_STAMP),
 }

@@ -311,3 +311,42 @@ def test_deal_stage_history_rules(warehouse: Database) -> None:
     assert sample(report, "HS-STAGEHIST-012") == [
         {"deal_id": 8078784227, "dealstage": "closedlost", "newest_entry": "closedwon"}
     ]
+
+
+def test_engagement_rules(warehouse: Database) -> None:
+    table = "raw_hubspot.calls"
+    warehouse.conn.execute(
+        f"create table {table} (call_id bigint, record jsonb, is_deleted boolean not null "
+        "default false, _loaded_at timestamptz not null default now(), _batch_id text)"
+    )
+    stamp = "2024-06-01T08:03:11.902Z"
+    base = {"hs_timestamp": stamp, "hs_lastmodifieddate": stamp, "hubspot_owner_id": "41629779"}
+
+    def call(call_id: str, associations: Any = None, **properties: str | None) -> dict:
+        record = data.hubspot_object(call_id, {**base, **properties})
+        if associations is not None:
+            record["associations"] = associations
+        return record
+
+    linked = {"contacts": [{"toObjectId": 51, "associationTypes": [{"typeId": 194}]}]}
+    good = call("1", linked, hs_call_direction="OUTBOUND", hs_call_duration="95000")
+    undated = call("2", hs_timestamp=None)
+    sideways = call("3", hs_call_direction="SIDEWAYS", hs_call_duration="-5")
+    flat = call("4", {"contacts": {"toObjectId": 51}})
+    for record in (good, undated, sideways, flat):
+        warehouse.conn.execute(
+            f"insert into {table} (call_id, record, _batch_id) values (%s, %s, %s)",
+            (int(record["id"]), Jsonb(record), data.BATCH),
+        )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_raw(warehouse.url, "run-calls", tables=[table])
+
+    report = raised.value.report
+    assert codes(report, "critical") == {"HS-CALL-010"}
+    assert codes(report, "warning") >= {"HS-CALL-013", "HS-CALL-014", "HS-CALL-015"}
+    assert not {"HS-CALL-011", "HS-CALL-012"} & codes(report, "warning")
+    assert [row["call_id"] for row in sample(report, "HS-CALL-010")] == [2]
+    assert [row["call_id"] for row in sample(report, "HS-CALL-013")] == [3]
+    assert [row["call_id"] for row in sample(report, "HS-CALL-014")] == [4]
+    assert [row["call_id"] for row in sample(report, "HS-CALL-015")] == [3]

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from extract.base import Window
 from extract.loader import ensure_ops, load_stream
 from extract.salesforce import SalesforceSettings, build_connector
-from extract.salesforce.streams import CURRENCY_OBJECTS, OBJECTS, ORGANIZATION
+from extract.salesforce.streams import ACTIVITY_OBJECTS, CURRENCY_OBJECTS, OBJECTS, ORGANIZATION
 from quality.results import QualityGateError, QualityReport
 from quality.runner import validate_raw
 from quality.suites import RAW_SUITES
@@ -82,7 +82,7 @@ def variant(record: dict[str, Any], new_id: str, **changes: Any) -> dict[str, An
 
 def test_suites_are_registered_for_every_raw_table() -> None:
     assert set(TABLES) <= set(RAW_SUITES)
-    read = (*OBJECTS, ORGANIZATION, *CURRENCY_OBJECTS)
+    read = (*OBJECTS, ORGANIZATION, *CURRENCY_OBJECTS, *ACTIVITY_OBJECTS)
     assert set(SUITES) == {f"raw_salesforce.{sobject.entity}" for sobject in read}
 
 
