@@ -312,6 +312,9 @@ class HubSpotData:
     # contacts created from an ad click of any platform: (contact_id, that platform's click)
     ad_contacts: tuple[tuple[int, Any], ...] = ()
     rep_profiles: tuple[RepProfile, ...] = ()
+    # deals created by mistake and deleted (or to be deleted) days later, whatever ``end`` is:
+    # no rep logs a meeting on one
+    mistaken_deals: frozenset[int] = frozenset()
     # the sales engagements (calls, emails, meetings, tasks), added after the portal is built
     activities: HubSpotActivities | None = None
 
@@ -517,6 +520,7 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
         paid_contacts=tuple(p for p in portal.paid_contacts if p[0] in existing),
         ad_contacts=tuple(p for p in portal.ad_contacts if p[0] in existing),
         rep_profiles=tuple(portal.reps.values()),
+        mistaken_deals=frozenset(d.object_id for d in portal.deals if d.archived_ms is not None),
     )
 
 
@@ -1091,7 +1095,11 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
     }
     deals_of: dict[int, int] = {}
     for deal_id, contact_id in data.deal_contacts:
-        deals_of.setdefault(contact_id, deal_id)
+        # HubSpot drops a deleted deal's associations without touching the engagement's
+        # hs_lastmodifieddate, so a link to a deal deleted later would change on a re-read
+        # that no incremental night makes; and no rep meets on a deal made by mistake.
+        if deal_id not in data.mistaken_deals:
+            deals_of.setdefault(contact_id, deal_id)
     records: dict[str, list[CrmRecord]] = {kind: [] for kind in ENGAGEMENT_TYPES}
     links: list[tuple[str, int, str, int]] = []
     plans = []
