@@ -431,6 +431,7 @@ HUBSPOT_ACTIVITIES = {
     "emails": "raw_hubspot.emails",
     "meetings": "raw_hubspot.meetings",
     "tasks": "raw_hubspot.tasks",
+    "notes": "raw_hubspot.notes",
 }
 SALESFORCE_ACTIVITIES = {"Task": "raw_salesforce.tasks", "Event": "raw_salesforce.events"}
 

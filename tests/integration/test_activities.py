@@ -15,7 +15,13 @@ pytestmark = pytest.mark.integration
 
 # the world's HubSpot engagement object types and Salesforce Task subtypes, in the
 # standard vocabulary of seeds/activity_type_mapping.csv
-HUBSPOT_TYPES = {"calls": "call", "emails": "email", "meetings": "meeting", "tasks": "task"}
+HUBSPOT_TYPES = {
+    "calls": "call",
+    "emails": "email",
+    "meetings": "meeting",
+    "tasks": "task",
+    "notes": "note",
+}
 SALESFORCE_TASK_TYPES = {"Call": "call", "Email": "email", "Task": "task"}
 
 
@@ -50,8 +56,8 @@ def test_published_activities_are_the_worlds_per_rep_and_type(
         ).fetchall()
     published = Counter({(rep, kind): count for rep, kind, count in rows})
     expected = world_activities(world)
-    assert sum(expected.values()) > 1000
-    assert {kind for _, kind in expected} == {"call", "email", "meeting", "task"}
+    assert sum(expected.values()) > 500
+    assert {kind for _, kind in expected} == {"call", "email", "meeting", "task", "note"}
     assert published == expected
 
 
@@ -67,7 +73,7 @@ def test_scorecard_adds_up_to_the_activities_and_the_worlds_held_meetings(
     with psycopg.connect(published_company["url"]) as conn:
         scorecard = conn.execute(
             "select sales_rep_id, sum(activities), sum(calls), sum(emails), sum(meetings), "
-            "sum(tasks), sum(meetings_held), sum(deals_won), sum(deals_lost) "
+            "sum(tasks), sum(notes), sum(meetings_held), sum(deals_won), sum(deals_lost) "
             "from analytics.rpt_rep_activity_scorecard group by 1"
         ).fetchall()
         won_lost = {
@@ -81,11 +87,11 @@ def test_scorecard_adds_up_to_the_activities_and_the_worlds_held_meetings(
         }
     expected = world_activities(world)
     by_rep = {rep: row for rep, *row in scorecard}
-    for rep, (total, calls, emails, meetings, tasks, _, _, _) in by_rep.items():
-        types = {kind: expected[rep, kind] for kind in ("call", "email", "meeting", "task")}
-        assert (calls, emails, meetings, tasks) == tuple(types.values()), rep
-        assert total == sum(types.values()), rep
+    kinds = ("call", "email", "meeting", "task", "note")
+    for rep, (total, *by_kind, _, _, _) in by_rep.items():
+        assert by_kind == [expected[rep, kind] for kind in kinds], rep
+        assert total == sum(by_kind), rep
     assert {
-        rep: row[5] for rep, row in by_rep.items() if rep.startswith("hubspot:") and row[5]
+        rep: row[6] for rep, row in by_rep.items() if rep.startswith("hubspot:") and row[6]
     } == dict(held)
-    assert {rep: (row[6], row[7]) for rep, row in by_rep.items() if row[6] or row[7]} == won_lost
+    assert {rep: (row[7], row[8]) for rep, row in by_rep.items() if row[7] or row[8]} == won_lost
