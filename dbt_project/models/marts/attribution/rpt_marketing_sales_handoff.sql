@@ -44,7 +44,7 @@ first_sales_activities as (
     inner join activities
         on
             conversions.contact_id = activities.contact_id
-            and activities.occurred_at >= conversions.converted_at
+            and conversions.converted_at <= activities.occurred_at
     where conversions.conversion_type = 'mql'
     group by conversions.contact_id
 
