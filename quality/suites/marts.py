@@ -358,8 +358,8 @@ def build_attribution_suite() -> gx.ExpectationSuite:
 
 def build_landing_page_suite() -> gx.ExpectationSuite:
     """Per model, the landing-page report hands out what fct_attribution credits (contact scope)
-    to touchpoints with a landing page, and its spend (Google's from landing_page_view) is the ad-level spend
-    of every ad with a final URL."""
+    to touchpoints with a landing page, and its spend (Google's from landing_page_view) is the
+    ad-level spend of every ad with a final URL."""
     models = ", ".join(f"('{model}')" for model in ATTRIBUTION_MODELS)
     return gx.ExpectationSuite(
         name="marts.rpt_landing_page_performance",
