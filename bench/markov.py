@@ -86,6 +86,9 @@ cross join (
     cross join lateral generate_series(1, (weight * 2)::integer)
 ) as weighted;
 
+-- no deal conversions here: no buying committee (account scope) either
+create table intermediate.int_attribution_buying_committees (deal_key text, contact_id text);
+
 create table intermediate.int_attribution_conversions as
 select
     'lead:c' || contacts.contact_number as conversion_id,

@@ -22,6 +22,12 @@ The portal also has custom properties of its own (``CUSTOM_PROPERTIES``: ``li_fa
 properties API lists next to the HubSpot-defined ones. ``lead_grade`` and ``deal_region`` come
 from their own per-record generators (seed and record id), so no other value of the world
 depends on them.
+
+Buying committees (``COMMITTEE_RATE``): some deals gain a colleague of their contact, touched
+only by a partner's event (channel ``partner_events``, which touches nobody else), so
+account-scope attribution has a channel that contact scope never credits. Drawn last, from
+generators of their own, and added after everything built from the portal
+(``HubSpotData.with_committees``).
 """
 
 from __future__ import annotations
@@ -76,6 +82,18 @@ ORGANIC_SOURCES = (
     ("PAID_SEARCH", "bing", "revenue analytics", 5),  # paid search without a gclid
     ("OFFLINE", "IMPORT", "events-2026.csv", 13),
 )
+
+# Buying committees (issue 18): on this share of deals whose contact works at a company, a
+# colleague the rep added by hand (an offline CRM_UI source) was brought in by a partner's
+# event (the colleague's latest source, OTHER_CAMPAIGNS "partner-summit": channel
+# partner_events in seeds/channel_mapping.csv) a few days before the deal, and is associated
+# with it. Nobody else is ever touched by that event, and those colleagues stay leads, so the
+# channel gets credit only in account-scope attribution. Each deal draws from a generator of
+# its own, after everything else: no other value of the world changes.
+COMMITTEE_RATE = 0.3
+COMMITTEE_EVENT = ("OTHER_CAMPAIGNS", "partner-summit", "partner-summit-2026")
+COMMITTEE_CHANNEL = "partner_events"
+COMMITTEE_CONTACT_ID_OFFSET = 30_000_000_000  # a planted colleague's id: its deal's id + this
 
 
 @dataclass(frozen=True)
@@ -317,6 +335,31 @@ class HubSpotData:
     mistaken_deals: frozenset[int] = frozenset()
     # the sales engagements (calls, emails, meetings, tasks), added after the portal is built
     activities: HubSpotActivities | None = None
+    # planted buying-committee colleagues and their deal associations (COMMITTEE_RATE), kept
+    # apart until with_committees() adds them, so what is built from the portal before (the
+    # Salesforce org, the activities) is as it was
+    committee_contacts: tuple[CrmRecord, ...] = ()
+    committee_deal_contacts: tuple[tuple[int, int], ...] = ()
+
+    def with_committees(self) -> HubSpotData:
+        """The portal with the planted colleagues among its contacts and deal associations."""
+        return replace(
+            self,
+            contacts=tuple(
+                sorted(self.contacts + self.committee_contacts, key=lambda r: r.object_id)
+            ),
+            deal_contacts=tuple(sorted(self.deal_contacts + self.committee_deal_contacts)),
+        )
+
+    def committee_truth(self) -> dict[str, Any]:
+        """The planted buying committees: the channel only their colleagues were touched by,
+        and each deal's planted colleague (deal id -> contact id, live deals as of end)."""
+        return {
+            "channel": COMMITTEE_CHANNEL,
+            "source": COMMITTEE_EVENT[0],
+            "source_detail": COMMITTEE_EVENT[1],
+            "deals": {str(deal): str(contact) for deal, contact in self.committee_deal_contacts},
+        }
 
     def planted_truth(self) -> dict[str, Any]:
         """The knobs behind the funnel, for checking what the models measure."""
@@ -497,6 +540,7 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
                 _plan_duplicate(portal, rnd, day, earlier)
 
     _plan_custom_values(portal)
+    committee = _plan_committees(portal)
     as_of = config.as_of_ms
 
     def project(histories: list[_History], modified_key: str) -> tuple[CrmRecord, ...]:
@@ -510,6 +554,7 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
     )
     contacts = project(portal.contacts, "lastmodifieddate")
     existing = {c.object_id for c in contacts}
+    committee_contacts = project([colleague for _, colleague in committee], "lastmodifieddate")
     return HubSpotData(
         owners=owners,
         pipelines=PIPELINES,
@@ -521,7 +566,78 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
         ad_contacts=tuple(p for p in portal.ad_contacts if p[0] in existing),
         rep_profiles=tuple(portal.reps.values()),
         mistaken_deals=frozenset(d.object_id for d in portal.deals if d.archived_ms is not None),
+        committee_contacts=committee_contacts,
+        committee_deal_contacts=tuple(
+            sorted(
+                (deal_id, colleague.object_id)
+                for deal_id, colleague in committee
+                if deal_id in live_deals
+            )
+        ),
     )
+
+
+def _plan_committees(portal: _Portal) -> list[tuple[int, _History]]:
+    """The planted buying-committee colleagues (COMMITTEE_RATE): (deal id, colleague plan)."""
+    companies = {company.object_id: company for company in portal.companies}
+    contacts = {contact.object_id: contact for contact in portal.contacts}
+    primary: dict[int, _History] = {}
+    for deal_id, contact_id in portal.deal_contacts:  # the deal's own contact comes first
+        primary.setdefault(deal_id, contacts[contact_id])
+    committee = []
+    for deal in portal.deals:
+        rnd = random.Random(f"{portal.seed}-committee|hubspot|{deal.object_id}")
+        contact = primary[deal.object_id]
+        company = companies.get(contact.company_id or 0)
+        if company is None or deal.archived_ms is not None or rnd.random() >= COMMITTEE_RATE:
+            continue
+        # both after the deal's contact arrived (when the deal was planned), so a world with a
+        # later end only adds the colleague after the cutoff, as every other record
+        created_ms = contact.created_ms + round(
+            (deal.created_ms - contact.created_ms) * rnd.uniform(0.05, 0.5)
+        )
+        touched_ms = created_ms + round((deal.created_ms - created_ms) * rnd.uniform(0.3, 0.95))
+        first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
+        object_id = deal.object_id + COMMITTEE_CONTACT_ID_OFFSET
+        domain = company.base["domain"]
+        added_by_hand = {"hs_analytics_source": "OFFLINE", "hs_analytics_source_data_1": "CRM_UI"}
+        colleague = _History(
+            object_id,
+            created_ms,
+            _blank(CONTACT_PROPERTIES)
+            | {
+                "email": f"{first}.{last}.{object_id}@{domain}".lower(),
+                "firstname": first,
+                "lastname": last,
+                "jobtitle": rnd.choice(JOB_TITLES),
+                "country": company.base["country"],
+                "associatedcompanyid": str(company.object_id),
+                "lifecyclestage": "lead",
+                "hs_lifecyclestage_lead_date": iso(created_ms),
+                **added_by_hand,
+                "hs_analytics_first_timestamp": iso(created_ms),
+                "hs_latest_source": "OFFLINE",
+                "hs_latest_source_data_1": "CRM_UI",
+                "hs_latest_source_timestamp": iso(created_ms),
+                "lead_grade": rnd.choices(*zip(*LEAD_GRADES, strict=True))[0],
+            },
+            region=company.region,
+            company_id=company.object_id,
+        )
+        source, data_1, data_2 = COMMITTEE_EVENT
+        colleague.events.append(
+            (
+                touched_ms,
+                {
+                    "hs_latest_source": source,
+                    "hs_latest_source_data_1": data_1,
+                    "hs_latest_source_data_2": data_2,
+                    "hs_latest_source_timestamp": iso(touched_ms),
+                },
+            )
+        )
+        committee.append((deal.object_id, colleague))
+    return committee
 
 
 def _plan_custom_values(portal: _Portal) -> None:

@@ -104,6 +104,9 @@ class World:
             # outbound touch, business hours of the team's calendar in sandbox/activities.py)
             # and each lead's first outbound touch (None: unanswered as of end).
             "sales_activities": self.activity_truth(),
+            # Buying committees: a colleague of the deal's contact, touched only by a partner's
+            # event (a channel that touches no one else), associated with the deal.
+            "buying_committees": self.hubspot.committee_truth(),
             "counts": self.counts(),
         }
 
@@ -173,7 +176,10 @@ def build_world(config: WorldConfig) -> World:
     sf_activities, sf_truth = build_salesforce_activities(config, salesforce)
     return World(
         config=config,
-        hubspot=replace(hubspot, activities=build_hubspot_activities(config, hubspot)),
+        # Planted buying-committee colleagues last of all: nothing above sees them.
+        hubspot=replace(
+            hubspot, activities=build_hubspot_activities(config, hubspot)
+        ).with_committees(),
         google_ads=google_ads,
         meta_ads=meta_ads,
         salesforce=replace(salesforce, objects=salesforce.objects | sf_activities),

@@ -54,14 +54,18 @@ insert into analytics.rpt_channel_performance values
     ('month', '2026-03-01', 'organic', 'data_driven', 0, 75),
     ('day', '2026-03-10', 'paid_search', 'data_driven', 999, 999);
 create table analytics.fct_attribution (
-    conversion_type text, channel text, model text, credit numeric, revenue_credit numeric
+    conversion_type text, channel text, model text, credit numeric, revenue_credit numeric,
+    attribution_scope text
 );
 insert into analytics.fct_attribution values
-    ('closed_won', 'paid_search', 'linear', 0.5, 300),
-    ('closed_won', 'organic', 'linear', 0.5, 100),
-    ('closed_won', 'paid_search', 'first_touch', 1, 400),
-    ('opportunity', 'paid_search', 'first_touch', 1, 400),
-    ('opportunity', 'organic', 'linear', 0.25, 100);
+    ('closed_won', 'paid_search', 'linear', 0.5, 300, 'contact'),
+    ('closed_won', 'organic', 'linear', 0.5, 100, 'contact'),
+    ('closed_won', 'paid_search', 'first_touch', 1, 400, 'contact'),
+    ('opportunity', 'paid_search', 'first_touch', 1, 400, 'contact'),
+    ('opportunity', 'organic', 'linear', 0.25, 100, 'contact'),
+    -- the buying committee's view: the report charts the contact scope only
+    ('closed_won', 'events', 'linear', 0.5, 200, 'account'),
+    ('opportunity', 'events', 'first_touch', 1, 400, 'account');
 create table analytics.fct_keyword_performance_daily (
     keyword_text text, match_type text, spend_reporting numeric, clicks bigint,
     platform_conversions numeric

@@ -14,3 +14,8 @@ ATTRIBUTION_MODELS = (
     "time_decay",
     "data_driven",
 )
+
+# The attribution scopes it publishes (column attribution_scope): contact, the touches of the
+# conversion's person (a deal's primary contact); account, the touches of every person on the
+# deal's buying committee (opportunity and closed_won only). Each sums to the same totals.
+ATTRIBUTION_SCOPES = ("contact", "account")

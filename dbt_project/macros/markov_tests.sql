@@ -1,6 +1,6 @@
 {#
-    Generic test for int_attribution_removal_effects: rows it returns are conversion types
-    whose removal effects break the model's invariants: every effect in [0, 1]; shares either
+    Generic test for int_attribution_removal_effects: rows it returns are chains (attribution
+    scope and conversion type) whose removal effects break the model's invariants: every effect in [0, 1]; shares either
     all null (no conversion reachable, every effect 0) or in [0, 1] and summing to 1 (up to
     the output rounding: 30 decimal places per channel).
 #}
@@ -17,6 +17,7 @@ effects as (
 per_conversion_type as (
 
     select
+        attribution_scope,
         conversion_type,
         count(*) as channel_count,
         count(removal_share) as share_count,
@@ -26,7 +27,7 @@ per_conversion_type as (
         min(removal_share) as min_share,
         max(removal_share) as max_share
     from effects
-    group by conversion_type
+    group by attribution_scope, conversion_type
 
 )
 

@@ -25,7 +25,7 @@ from quality.suites.marts_fx import (
     build_fx_suite,
 )
 from quality.suites.rules import INTEGER, LIVE, NUMBER, rows_check
-from thinline.attribution_models import ATTRIBUTION_MODELS
+from thinline.attribution_models import ATTRIBUTION_MODELS, ATTRIBUTION_SCOPES
 
 GOOGLE_ADS = "google_ads"  # fct_ad_spend_daily.platform
 HUBSPOT = "hubspot"  # fct_deals.crm
@@ -323,36 +323,43 @@ CENT = "0.01"  # credits are fractions: sums may differ from the amount in far d
 
 
 def build_attribution_suite() -> gx.ExpectationSuite:
-    """Every model hands out exactly the closed-won revenue (reporting currency) of fct_deals,
-    and every model is there. ``fct_deals`` is read from the same (build) schema."""
+    """Every model hands out exactly the closed-won revenue (reporting currency) of fct_deals in
+    each attribution scope (contact: the primary contact's journey; account: the buying
+    committee's), and every model is there. ``fct_deals`` is read from the same (build)
+    schema."""
     models = ", ".join(f"('{model}')" for model in ATTRIBUTION_MODELS)
+    scopes = ", ".join(f"('{scope}')" for scope in ATTRIBUTION_SCOPES)
     return gx.ExpectationSuite(
         name="marts.fct_attribution",
         expectations=[
             rows_check(
                 "MART-ATTR-001",
                 CRITICAL,
-                "per model, closed_won revenue_credit sums to the closed-won amount_reporting "
-                "of fct_deals (to the cent)",
-                "select models.model, credited.revenue as attributed_revenue, "
-                "won.revenue as closed_won_revenue "
-                f"from (values {models}) as models (model) "
-                "left join (select attr.model, coalesce(sum(attr.revenue_credit), 0) as revenue "
+                "per attribution scope and model, closed_won revenue_credit sums to the "
+                "closed-won amount_reporting of fct_deals (to the cent)",
+                "select scopes.attribution_scope, models.model, "
+                "credited.revenue as attributed_revenue, won.revenue as closed_won_revenue "
+                f"from (values {scopes}) as scopes (attribution_scope) "
+                f"cross join (values {models}) as models (model) "
+                "left join (select attr.attribution_scope, attr.model, "
+                "coalesce(sum(attr.revenue_credit), 0) as revenue "
                 "from {batch} as attr where attr.conversion_type = 'closed_won' "
-                "group by attr.model) as credited on credited.model = models.model "
+                "group by attr.attribution_scope, attr.model) as credited "
+                "on credited.attribution_scope = scopes.attribution_scope "
+                "and credited.model = models.model "
                 "cross join (select coalesce(sum(deals.amount_reporting), 0) as revenue "
                 "from fct_deals as deals where deals.is_won) as won "
                 f"where abs(coalesce(credited.revenue, 0) - won.revenue) > {CENT} "
-                "order by models.model",
+                "order by scopes.attribution_scope, models.model",
             ),
         ],
     )
 
 
 def build_landing_page_suite() -> gx.ExpectationSuite:
-    """Per model, the landing-page report hands out what fct_attribution credits to touchpoints
-    with a landing page, and its spend (Google's from landing_page_view) is the ad-level spend
-    of every ad with a final URL."""
+    """Per model, the landing-page report hands out what fct_attribution credits (contact scope)
+    to touchpoints with a landing page, and its spend (Google's from landing_page_view) is the
+    ad-level spend of every ad with a final URL."""
     models = ", ".join(f"('{model}')" for model in ATTRIBUTION_MODELS)
     return gx.ExpectationSuite(
         name="marts.rpt_landing_page_performance",
@@ -372,7 +379,8 @@ def build_landing_page_suite() -> gx.ExpectationSuite:
                 "sum(case when attr.conversion_type = 'closed_won' then attr.revenue_credit end) "
                 "as revenue from fct_attribution as attr inner join fct_touchpoints as touch "
                 "on touch.touchpoint_id = attr.touchpoint_id "
-                "where touch.landing_page_url is not null group by attr.model) as credited "
+                "where touch.landing_page_url is not null and attr.attribution_scope = 'contact' "
+                "group by attr.model) as credited "
                 "on credited.model = models.model "
                 f"where abs(coalesce(report.leads, 0) - coalesce(credited.leads, 0)) > {CENT} "
                 "or abs(coalesce(report.revenue, 0) - coalesce(credited.revenue, 0)) > "

@@ -91,11 +91,13 @@ def load_transitions(url: str, chains: dict[str, list[Journey]]) -> None:
         conn.execute("create schema intermediate")
         conn.execute(
             "create table intermediate.int_attribution_markov_transitions (conversion_type text,"
-            " from_channel text, to_channel text, is_converted boolean, transition_count bigint)"
+            " from_channel text, to_channel text, is_converted boolean, transition_count bigint,"
+            " attribution_scope text default 'contact')"
         )
         with conn.cursor() as cursor:
             cursor.executemany(
-                "insert into intermediate.int_attribution_markov_transitions"
+                "insert into intermediate.int_attribution_markov_transitions (conversion_type,"
+                " from_channel, to_channel, is_converted, transition_count)"
                 " values (%s, %s, %s, %s, %s)",
                 rows,
             )

@@ -48,7 +48,9 @@ def url(published_company: dict) -> str:
 
 @pytest.fixture(scope="module")
 def attribution(url: str) -> list[dict[str, Any]]:
-    return _rows(url, "select * from analytics.fct_attribution")
+    """The contact scope (the primary contact's journeys), as fct_attribution was before the
+    account scope came (tests/integration/test_account_attribution.py checks that one)."""
+    return _rows(url, "select * from analytics.fct_attribution where attribution_scope = 'contact'")
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +223,7 @@ def test_channel_performance_reconciles_with_spend_and_attribution(url: str) -> 
     credited = _rows(
         url,
         "select model, conversion_type, sum(credit) as credit, sum(revenue_credit) as revenue "
-        "from analytics.fct_attribution group by 1, 2",
+        "from analytics.fct_attribution where attribution_scope = 'contact' group by 1, 2",
     )
     columns = {"lead": "leads", "mql": "mqls", "sql": "sqls"}
     columns |= {"opportunity": "opportunities", "closed_won": "won_deals"}
@@ -317,6 +319,7 @@ def test_data_driven_recovers_the_planted_channel_quality(url: str) -> None:
             from analytics.fct_attribution as attribution
             inner join people on attribution.contact_id = people.contact_id
             where attribution.model = 'data_driven' and attribution.conversion_type = 'mql'
+                and attribution.attribution_scope = 'contact'
             group by 1
         )
         select reached.channel, reached.people, coalesce(credited.mqls, 0) as mqls

@@ -193,6 +193,7 @@ def test_keyword_revenue_per_model_is_the_revenue_of_clicks_with_a_keyword(
             inner join analytics.fct_touchpoints as touch using (touchpoint_id)
             where touch.platform = 'google_ads'
                 and touch.click_id in (select gclid from keyword_clicks)
+                and attr.attribution_scope = 'contact'
             group by attr.model
         ),
         reported as (

@@ -78,7 +78,7 @@ def test_page_revenue_per_model_is_the_revenue_of_touches_with_a_page(published_
                     as all_revenue
             from analytics.fct_attribution as attr
             left join (select distinct touchpoint_id from paged) as paged using (touchpoint_id)
-            where paged.touchpoint_id is not null
+            where paged.touchpoint_id is not null and attr.attribution_scope = 'contact'
             group by attr.model
         ),
         reported as (
@@ -87,7 +87,8 @@ def test_page_revenue_per_model_is_the_revenue_of_touches_with_a_page(published_
         ),
         total as (
             select model, sum(revenue_credit) as revenue from analytics.fct_attribution
-            where conversion_type = 'closed_won' group by model
+            where conversion_type = 'closed_won' and attribution_scope = 'contact'
+            group by model
         )
         select
             count(*) filter (where (expected.revenue, expected.leads)

@@ -3,6 +3,7 @@ sources' wire formats (source_apis.md §1 and §3), and marts that reconcile wit
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -64,7 +65,7 @@ create table analytics_build.dim_sales_reps (sales_rep_id text, crm text, owner_
 create table analytics_build.dim_accounts (account_key text, crm text, account_id text);
 create table analytics_build.fct_attribution (
     conversion_id text, conversion_type text, deal_id text, deal_key text, touchpoint_id text,
-    model text, credit numeric, revenue_credit numeric
+    model text, credit numeric, revenue_credit numeric, attribution_scope text
 );
 create table analytics_build.fct_touchpoints (touchpoint_id text, landing_page_url text);
 create table analytics_build.dim_ads (platform text, ad_id text, landing_page_url text);
@@ -93,6 +94,7 @@ ATTRIBUTION_MODELS = (
     "time_decay",
     "data_driven",
 )
+ATTRIBUTION_SCOPES = ("contact", "account")
 
 
 @dataclass
@@ -547,7 +549,8 @@ def create_landing_pages(conn: psycopg.Connection) -> None:
         "where ad_id is not null), 0, sum(attr.revenue_credit) "
         "from analytics_build.fct_attribution as attr "
         "inner join analytics_build.fct_touchpoints as touch using (touchpoint_id) "
-        "where touch.landing_page_url is not null group by attr.model"
+        "where touch.landing_page_url is not null and attr.attribution_scope = 'contact' "
+        "group by attr.model"
     )
 
 
@@ -564,13 +567,14 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
     won = [deal for deal in DEALS if deal[5] == "true" and not deal[7]]
     for deal_id, amount, *_ in won:
         revenue = Decimal(amount) * USD_PER_EUR
-        for model in ATTRIBUTION_MODELS:
-            touches = 3 if model == "linear" else 1  # thirds: sums equal only to the cent
+        for model, scope in itertools.product(ATTRIBUTION_MODELS, ATTRIBUTION_SCOPES):
+            # thirds: sums equal only to the cent; the buying committee adds a fourth touch
+            touches = (3 if model == "linear" else 1) + (scope == "account")
             for touch in range(touches):
                 credit = Decimal(1) / touches
                 conn.execute(
                     "insert into analytics_build.fct_attribution values "
-                    "(%s, 'closed_won', %s, %s, %s, %s, %s, %s)",
+                    "(%s, 'closed_won', %s, %s, %s, %s, %s, %s, %s)",
                     (
                         f"closed_won:hubspot:{deal_id}",
                         deal_id,
@@ -579,6 +583,7 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
                         model,
                         credit,
                         credit * revenue,
+                        scope,
                     ),
                 )
     create_landing_pages(conn)

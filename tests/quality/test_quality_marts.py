@@ -149,8 +149,31 @@ def test_attributed_revenue_must_equal_closed_won_revenue(marts: Database) -> No
     # the landing-page report no longer hands out what fct_attribution credits either
     assert failing(raised.value) == ({"MART-ATTR-001", "MART-LP-001"}, set())
     (failure,) = [f for f in raised.value.report.critical_failures if f.rule == "MART-ATTR-001"]
-    assert [row["model"] for row in failure.sample_bad_values] == ["data_driven", "time_decay"]
+    assert [(row["attribution_scope"], row["model"]) for row in failure.sample_bad_values] == [
+        ("account", "data_driven"),
+        ("account", "time_decay"),
+        ("contact", "data_driven"),
+        ("contact", "time_decay"),
+    ]
     assert failure.sample_bad_values[0]["closed_won_revenue"] == "13750.0"
+
+
+def test_each_attribution_scope_must_hand_out_the_revenue(marts: Database) -> None:
+    """The buying committee's credit is checked on its own: one lost account-scope touch fails
+    MART-ATTR-001 for that scope and model; the landing pages (contact scope) still agree."""
+    marts.conn.execute(
+        "delete from analytics_build.fct_attribution "
+        "where attribution_scope = 'account' and model = 'linear' and touchpoint_id = 'touch-3'"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-account-scope")
+
+    assert failing(raised.value) == ({"MART-ATTR-001"}, set())
+    (failure,) = raised.value.report.critical_failures
+    assert [(row["attribution_scope"], row["model"]) for row in failure.sample_bad_values] == [
+        ("account", "linear")
+    ]
 
 
 def test_landing_pages_must_hand_out_the_credit_and_carry_the_spend(marts: Database) -> None:

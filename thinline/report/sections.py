@@ -116,7 +116,7 @@ MODEL_REVENUE_SHARE = Chart(
             channel,
             sum(revenue_credit) as revenue_credit
         from analytics.fct_attribution
-        where conversion_type = 'closed_won'
+        where conversion_type = 'closed_won' and attribution_scope = 'contact'
         group by model, channel
     ),
 
@@ -148,7 +148,7 @@ MODEL_OPPORTUNITIES = Chart(
         model,
         sum(credit) as opportunities
     from analytics.fct_attribution
-    where conversion_type = 'opportunity'
+    where conversion_type = 'opportunity' and attribution_scope = 'contact'
     group by channel, model
     order by array_position({MODEL_ORDER}, model), channel
     """,

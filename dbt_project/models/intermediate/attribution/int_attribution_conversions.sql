@@ -27,13 +27,7 @@ deals as (
 
 deal_contacts as (
 
-    {{ union_sources(
-        {
-            'hubspot': 'int_attribution_hubspot_deal_contacts',
-            'salesforce': 'int_attribution_salesforce_deal_contacts',
-        },
-        {'deal_key': 'text', 'record_key': 'text', 'is_primary': 'boolean'},
-    ) }}
+    select * from {{ ref('int_attribution_deal_contacts') }}
 
 ),
 

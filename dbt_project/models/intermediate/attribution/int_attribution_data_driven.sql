@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 /*
-    data_driven credits: each conversion's credit is split across its channels in proportion
-    to their removal shares (int_attribution_removal_effects, per conversion type), and a
+    data_driven credits: each conversion's credit (per attribution scope) is split across its
+    channels in proportion to their removal shares (int_attribution_removal_effects, per
+    scope and conversion type: each scope has its own chain), and a
     channel's part equally among its touches in the journey. A journey whose channels all
     have a zero (or no) removal share is split equally among its touches (linear). A
     conversion without touches gets one 'unattributed' row with credit 1.
@@ -24,15 +25,19 @@ touches as (
 
     select
         journeys.conversion_id,
+        journeys.attribution_scope,
         journeys.touchpoint_id,
         journeys.channel,
         journeys.touch_count,
         coalesce(removal_effects.removal_share, 0) as removal_share,
-        count(*) over (partition by journeys.conversion_id, journeys.channel) as channel_touches
+        count(*) over (
+            partition by journeys.conversion_id, journeys.attribution_scope, journeys.channel
+        ) as channel_touches
     from journeys
     left join removal_effects
         on
-            journeys.conversion_type = removal_effects.conversion_type
+            journeys.attribution_scope = removal_effects.attribution_scope
+            and journeys.conversion_type = removal_effects.conversion_type
             and journeys.channel = removal_effects.channel
     where journeys.touchpoint_id is not null
 
@@ -43,7 +48,9 @@ shares as (
     select
         *,
         -- each channel once: its share, divided among its touches below
-        sum(removal_share / channel_touches) over (partition by conversion_id) as journey_share
+        sum(removal_share / channel_touches) over (
+            partition by conversion_id, attribution_scope
+        ) as journey_share
     from touches
 
 ),
@@ -52,6 +59,7 @@ credits as (
 
     select
         conversion_id,
+        attribution_scope,
         touchpoint_id,
         'data_driven' as model,  -- noqa: RF04
         case
@@ -62,6 +70,7 @@ credits as (
     union all
     select
         conversion_id,
+        attribution_scope,
         touchpoint_id,
         'data_driven' as model,  -- noqa: RF04
         1.0 as credit
@@ -74,6 +83,7 @@ final as (
 
     select
         conversion_id,
+        attribution_scope,
         touchpoint_id,
         model,
         trim_scale(cast(credit as numeric)) as credit

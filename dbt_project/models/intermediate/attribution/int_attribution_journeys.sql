@@ -1,13 +1,18 @@
 {{ config(materialized='table') }}
 /*
-    Every conversion with its journey: one row per touchpoint of the conversion's person in
-    the lookback window (var attribution_lookback_days: touched_at in
+    Every conversion with its journey, per attribution scope: one row per touchpoint in the
+    lookback window (var attribution_lookback_days: touched_at in
     (converted_at - lookback, converted_at]), or one row without a touchpoint (channel
-    'unattributed') when there is none, so no conversion is dropped. Touches are numbered by
-    (touched_at, touchpoint_id): simultaneous touches keep a stable order; next_channel is the
-    following touch's channel (null on the last), for the Markov chain. The w_shaped
-    milestones are the last touch at or before the person's lead creation and at or before
-    the deal's creation.
+    'unattributed') when there is none, so no conversion is dropped.
+    * contact scope (every conversion): the touches of the conversion's person (a deal's
+      primary contact);
+    * account scope (opportunity and closed_won only): the touches of every person on the
+      deal's buying committee (int_attribution_buying_committees), the primary contact
+      included. A lead, mql or sql is one person's, so it has no account scope.
+    Touches are numbered per conversion and scope by (touched_at, touchpoint_id):
+    simultaneous touches keep a stable order; next_channel is the following touch's channel
+    (null on the last), for the Markov chain. The w_shaped milestones are the last touch at
+    or before the person's lead creation and at or before the deal's creation.
 */
 with
 
@@ -23,34 +28,79 @@ touchpoints as (
 
 ),
 
+buying_committees as (
+
+    select * from {{ ref('int_attribution_buying_committees') }}
+
+),
+
+scoped_conversions as (
+
+    select
+        conversions.*,
+        scopes.attribution_scope
+    from conversions
+    cross join (values ('contact'), ('account')) as scopes (attribution_scope)
+    where scopes.attribution_scope = 'contact' or conversions.deal_key is not null
+
+),
+
+-- whose touches make each conversion's journey in each scope
+journey_people as (
+
+    select
+        conversion_id,
+        'contact' as attribution_scope,
+        contact_id,
+        converted_at,
+        lead_at,
+        deal_created_at
+    from conversions
+    where contact_id is not null
+    union all
+    select
+        conversions.conversion_id,
+        'account' as attribution_scope,
+        buying_committees.contact_id,
+        conversions.converted_at,
+        conversions.lead_at,
+        conversions.deal_created_at
+    from conversions
+    inner join buying_committees
+        on conversions.deal_key = buying_committees.deal_key
+
+),
+
 journey_touches as (
 
     select
-        conversions.conversion_id,
+        journey_people.conversion_id,
+        journey_people.attribution_scope,
         touchpoints.touchpoint_id,
+        touchpoints.contact_id as touched_contact_id,
         touchpoints.touched_at,
         touchpoints.channel,
         touchpoints.campaign_key,
         touchpoints.campaign_id,
-        row_number() over (
-            partition by conversions.conversion_id
-            order by touchpoints.touched_at, touchpoints.touchpoint_id
-        ) as touch_number,
-        count(*) over (partition by conversions.conversion_id) as touch_count,
+        row_number() over journey as touch_number,
+        count(*) over (
+            partition by journey_people.conversion_id, journey_people.attribution_scope
+        ) as touch_count,
         -- the same window as touch_number, so no second sort: the Markov chain's next state
-        lead(touchpoints.channel) over (
-            partition by conversions.conversion_id
-            order by touchpoints.touched_at, touchpoints.touchpoint_id
-        ) as next_channel,
-        touchpoints.touched_at <= conversions.lead_at as is_before_lead,
-        touchpoints.touched_at <= conversions.deal_created_at as is_before_deal
-    from conversions
+        lead(touchpoints.channel) over journey as next_channel,
+        touchpoints.touched_at <= journey_people.lead_at as is_before_lead,
+        touchpoints.touched_at <= journey_people.deal_created_at as is_before_deal
+    from journey_people
     inner join touchpoints
         on
-            conversions.contact_id = touchpoints.contact_id
-            and conversions.converted_at >= touchpoints.touched_at
-            and touchpoints.touched_at > conversions.converted_at
+            journey_people.contact_id = touchpoints.contact_id
+            and journey_people.converted_at >= touchpoints.touched_at
+            and touchpoints.touched_at > journey_people.converted_at
             - interval '1 day' * {{ var('attribution_lookback_days') }}
+    window journey as (
+        partition by journey_people.conversion_id, journey_people.attribution_scope
+        order by touchpoints.touched_at, touchpoints.touchpoint_id
+    )
 
 ),
 
@@ -58,11 +108,12 @@ milestones as (
 
     select
         conversion_id,
+        attribution_scope,
         max(touch_number) filter (where channel != 'direct') as last_non_direct_number,
         max(touch_number) filter (where is_before_lead) as lead_milestone_number,
         max(touch_number) filter (where is_before_deal) as deal_milestone_number
     from journey_touches
-    group by conversion_id
+    group by conversion_id, attribution_scope
 
 ),
 
@@ -70,12 +121,14 @@ final as (
 
     select
         conversions.conversion_id,
+        conversions.attribution_scope,
         conversions.conversion_type,
         conversions.contact_id,
         conversions.deal_key,
         conversions.deal_id,
         conversions.converted_at,
         journey_touches.touchpoint_id,
+        journey_touches.touched_contact_id,
         journey_touches.touched_at,
         coalesce(journey_touches.channel, 'unattributed') as channel,
         journey_touches.campaign_key,
@@ -86,11 +139,15 @@ final as (
         milestones.last_non_direct_number,
         milestones.lead_milestone_number,
         milestones.deal_milestone_number
-    from conversions
+    from scoped_conversions as conversions
     left join journey_touches
-        on conversions.conversion_id = journey_touches.conversion_id
+        on
+            conversions.conversion_id = journey_touches.conversion_id
+            and conversions.attribution_scope = journey_touches.attribution_scope
     left join milestones
-        on conversions.conversion_id = milestones.conversion_id
+        on
+            conversions.conversion_id = milestones.conversion_id
+            and conversions.attribution_scope = milestones.attribution_scope
 
 )
 

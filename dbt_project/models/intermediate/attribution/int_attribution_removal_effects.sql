@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 /*
-    Exact first-order Markov removal effects per conversion type and channel, for the
-    data_driven model (README_markov.md).
+    Exact first-order Markov removal effects per attribution scope, conversion type and
+    channel, for the data_driven model (README_markov.md). Each scope's chains are solved
+    apart (account scope: opportunity and closed_won over the buying committees' journeys).
 
     * The chain: states start, one per channel, conversion and null. Every journey
       contributes start -> first touch's channel, each touch -> the next touch's channel, and
@@ -33,8 +34,9 @@ transition_counts as (
 
 chains as (
 
-    -- one chain per conversion type; every array in the same (unique) order
+    -- one chain per scope and conversion type; every array in the same (unique) order
     select
+        attribution_scope,
         conversion_type,
         array_agg(
             from_channel order by from_channel nulls first, to_channel nulls first, is_converted
@@ -50,13 +52,14 @@ chains as (
             order by from_channel nulls first, to_channel nulls first, is_converted
         ) as transition_counts
     from transition_counts
-    group by conversion_type
+    group by attribution_scope, conversion_type
 
 ),
 
 final as (
 
     select
+        chains.attribution_scope,
         chains.conversion_type,
         removal.channel_name as channel,
         removal.removal_effect,

@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 /*
-    Credit of each touch of each conversion under the seven rule-based models (README.md in
-    models/marts/attribution has the weights). A conversion without touches gets one
-    'unattributed' row with credit 1 in every model; touches with zero credit are left out.
+    Credit of each touch of each conversion under the seven rule-based models, per
+    attribution scope (README.md in models/marts/attribution has the weights). A conversion
+    without touches gets one 'unattributed' row with credit 1 in every model; touches with
+    zero credit are left out.
 */
 {%- set first_weight = var('position_based_first_weight') %}
 {%- set last_weight = var('position_based_last_weight') %}
@@ -72,9 +73,10 @@ weighted as (
 
     select
         *,
-        sum(w_shaped_weight) over (partition by conversion_id) as w_shaped_total,
-        sum(time_decay_weight) over (partition by conversion_id) as time_decay_total
+        sum(w_shaped_weight) over journey as w_shaped_total,
+        sum(time_decay_weight) over journey as time_decay_total
     from raw_weights
+    window journey as (partition by conversion_id, attribution_scope)
 
 ),
 
@@ -82,6 +84,7 @@ credits as (
 
     select
         weighted.conversion_id,
+        weighted.attribution_scope,
         weighted.touchpoint_id,
         models.model,
         models.credit
@@ -137,6 +140,7 @@ unattributed as (
 
     select
         journeys.conversion_id,
+        journeys.attribution_scope,
         cast(null as text) as touchpoint_id,
         models.model,
         1.0 as credit
@@ -154,6 +158,7 @@ final as (
 
     select
         conversion_id,
+        attribution_scope,
         touchpoint_id,
         model,
         -- trailing zeros trimmed: 1.0 and 0.25000 read as 1 and 0.25
@@ -163,6 +168,7 @@ final as (
     union all
     select
         conversion_id,
+        attribution_scope,
         touchpoint_id,
         model,
         trim_scale(cast(credit as numeric)) as credit

@@ -16,7 +16,7 @@ deals as (
 journeys as (
 
     select * from {{ ref('int_attribution_journeys') }}
-    where conversion_type = 'opportunity'
+    where conversion_type = 'opportunity' and attribution_scope = 'contact'
 
 ),
 

@@ -9,6 +9,8 @@ with
 attribution as (
 
     select * from {{ ref('fct_attribution') }}
+    -- the primary contact's journeys (account scope is for side-by-side analysis)
+    where attribution_scope = 'contact'
 
 ),
 

@@ -18,7 +18,10 @@ conversions as (
 journeys as (
 
     select * from {{ ref('int_attribution_journeys') }}
-    where conversion_type = 'lead' and (touch_number = 1 or touchpoint_id is null)
+    where
+        conversion_type = 'lead'
+        and attribution_scope = 'contact'  -- a lead is one person's: it has no account scope
+        and (touch_number = 1 or touchpoint_id is null)
 
 ),
 

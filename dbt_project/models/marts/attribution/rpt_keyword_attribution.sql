@@ -51,6 +51,8 @@ touchpoints as (
 attribution as (
 
     select * from {{ ref('fct_attribution') }}
+    -- the primary contact's journeys (account scope is for side-by-side analysis)
+    where attribution_scope = 'contact'
 
 ),
 

@@ -121,6 +121,8 @@ credited as (
     from {{ ref('fct_attribution') }} as attribution
     inner join touchpoints
         on attribution.touchpoint_id = touchpoints.touchpoint_id
+    -- the primary contact's journeys (account scope is for side-by-side analysis)
+    where attribution.attribution_scope = 'contact'
     group by touchpoints.landing_page_url, touchpoints.campaign_key, attribution.model
 
 ),
