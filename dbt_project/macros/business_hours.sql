@@ -4,12 +4,14 @@
 
     Set-based and linear: business_calendar_days() is one row per team and calendar day
     (calendar_days(), vars calendar_start..calendar_end) with the day's opening and closing
-    moment in UTC and the business seconds of all the team's earlier days (a running sum).
-    The business seconds up to a moment are then its day's running sum plus the part of its
-    own day's working hours before it, and the business hours between two moments one
-    difference of those: each moment joins its team's day on (team, local date), an equi-join,
-    so the cost grows with the rows, never with rows x days. Timestamps are counted in whole
-    seconds (dbt.datediff). A moment outside the calendar's range has no day: null hours.
+    moment in UTC and the business milliseconds of all the team's earlier days (a running
+    sum). The business milliseconds up to a moment are its day's running sum plus the part of
+    its own day's working hours before it, and the business hours between two moments one
+    difference of those: each moment joins its team's day on (team, local date), an
+    equi-join, so the cost grows with the rows, never with rows x days. Time is counted in
+    whole milliseconds (dbt.datediff), exact for the CRMs' timestamps, and on UTC wall-clock
+    values, so the session's time zone cannot shift it. A moment outside the calendar's range
+    has no day: null hours.
 -#}
 
 {#- A UTC timestamptz as the local wall-clock time (timestamp without time zone) in
@@ -46,8 +48,9 @@
 {%- endmacro %}
 
 {#- One row per team and calendar day: team_name, time_zone, date_day (local), is_working_day,
-    opened_at and closed_at (UTC; null on a day off), business_seconds (the day's) and
-    business_seconds_before (the team's working seconds on all earlier days of the spine). -#}
+    opened_at and closed_at (UTC; null on a day off), business_milliseconds (the day's) and
+    business_milliseconds_before (the team's working
+    milliseconds on all earlier days of the spine). -#}
 {% macro business_calendar_days() -%}
     select
         team_days.team_name,
@@ -56,15 +59,15 @@
         team_days.is_working_day,
         team_days.opened_at,
         team_days.closed_at,
-        team_days.business_seconds,
+        team_days.business_milliseconds,
         coalesce(
-            sum(team_days.business_seconds) over (
+            sum(team_days.business_milliseconds) over (
                 partition by team_days.team_name
                 order by team_days.date_day
                 rows between unbounded preceding and 1 preceding
             ),
             0
-        ) as business_seconds_before
+        ) as business_milliseconds_before
     from (
         select
             working_days.team_name,
@@ -78,10 +81,10 @@
                     then {{ dbt.datediff(
                         "working_days.opened_at at time zone 'UTC'",
                         "working_days.closed_at at time zone 'UTC'",
-                        'second',
+                        'millisecond',
                     ) }}
                 else 0
-            end as business_seconds
+            end as business_milliseconds
         from (
             select
                 calendars.team_name,
@@ -124,33 +127,33 @@
     ) }} > 0
 {%- endmacro %}
 
-{#- The team's business seconds from the start of the calendar spine to `timestamp_expression`,
+{#- The team's business milliseconds from the start of the calendar spine to `timestamp_expression`,
     given `day` (the alias of its business_calendar_days() row: the team's day holding the
     moment's local date). -#}
-{% macro business_seconds_until(timestamp_expression, day) -%}
-    ({{ day }}.business_seconds_before + case
+{% macro business_milliseconds_until(timestamp_expression, day) -%}
+    ({{ day }}.business_milliseconds_before + case
         when {{ day }}.is_working_day
             then least(
                 greatest(
                     {{ dbt.datediff(
                         day ~ ".opened_at at time zone 'UTC'",
                         timestamp_expression ~ " at time zone 'UTC'",
-                        'second',
+                        'millisecond',
                     ) }},
                     0
                 ),
-                {{ day }}.business_seconds
+                {{ day }}.business_milliseconds
             )
         else 0
     end)
 {%- endmacro %}
 
-{#- Business seconds from `start_at` to `end_at` (0 when the end is not later), given the
+{#- Business milliseconds from `start_at` to `end_at` (0 when the end is not later), given the
     aliases of their days' business_calendar_days() rows. -#}
-{% macro business_seconds_between(start_at, end_at, start_day, end_day) -%}
+{% macro business_milliseconds_between(start_at, end_at, start_day, end_day) -%}
     greatest(
-        {{ business_seconds_until(end_at, end_day) }}
-        - {{ business_seconds_until(start_at, start_day) }},
+        {{ business_milliseconds_until(end_at, end_day) }}
+        - {{ business_milliseconds_until(start_at, start_day) }},
         0
     )
 {%- endmacro %}

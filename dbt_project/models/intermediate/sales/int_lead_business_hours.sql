@@ -55,9 +55,9 @@ measured as (
         localized.lead_key,
         localized.first_outbound_at,
         localized.sla_business_hours,
-        {{ business_seconds_between(
+        {{ business_milliseconds_between(
             'localized.arrived_at', 'localized.measured_until', 'arrival_day', 'until_day'
-        ) }} as business_seconds
+        ) }} as business_milliseconds
     from localized
     inner join business_days as arrival_day
         on
@@ -77,15 +77,16 @@ final as (
         measured.sla_business_hours,
         case
             when windows.first_outbound_at is not null
-                then cast(measured.business_seconds / 3600.0 as numeric(12, 4))
+                then cast(measured.business_milliseconds / 3600000.0 as numeric(12, 4))
         end as business_hours_to_first_touch,
         case
             when windows.first_outbound_at is null
-                then cast(measured.business_seconds / 3600.0 as numeric(12, 4))
+                then cast(measured.business_milliseconds / 3600000.0 as numeric(12, 4))
         end as business_hours_waiting,
         case
             when measured.lead_key is null then null
-            when measured.business_seconds > measured.sla_business_hours * 3600 then 'breached'
+            when measured.business_milliseconds > measured.sla_business_hours * 3600000
+                then 'breached'
             when windows.first_outbound_at is not null then 'met'
             else 'pending'
         end as sla_status
