@@ -111,7 +111,7 @@ lead_activities as (
         on lead_records.record_key = activity_records.person_record_key
     inner join activities
         on {{ key_from(['activity_records.crm', 'activity_records.activity_id']) }}
-        = activities.activity_key
+            = activities.activity_key
 
 ),
 
@@ -124,9 +124,9 @@ responses as (
         ) as first_outbound_at,
         count(*) filter (
             where
-                lead_activities.direction = 'outbound'
-                and lead_activities.occurred_at
-                < {{ dbt.dateadd('day', 7, 'keyed_leads.arrived_at') }}
+            lead_activities.direction = 'outbound'
+            and lead_activities.occurred_at
+            < {{ dbt.dateadd('day', 7, 'keyed_leads.arrived_at') }}
         ) as outbound_touches_first_7_days,
         min(lead_activities.occurred_at) filter (
             where lead_activities.activity_type = 'meeting'
@@ -135,7 +135,7 @@ responses as (
     inner join lead_activities
         on
             keyed_leads.lead_key = lead_activities.lead_key
-            and lead_activities.occurred_at >= keyed_leads.arrived_at
+            and keyed_leads.arrived_at <= lead_activities.occurred_at
     group by keyed_leads.lead_key
 
 ),
