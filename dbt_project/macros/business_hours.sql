@@ -5,10 +5,11 @@
     Set-based and linear: business_calendar_days() is one row per team and calendar day
     (calendar_days(), vars calendar_start..calendar_end) with the day's opening and closing
     moment in UTC and the business milliseconds of all the team's earlier days (a running
-    sum). The business milliseconds up to a moment are its day's running sum plus the part of
-    its own day's working hours before it, and the business hours between two moments one
-    difference of those: each moment joins its team's day on (team, local date), an
-    equi-join, so the cost grows with the rows, never with rows x days. Time is counted in
+    sum). business_milliseconds_until() gives a moment's business milliseconds since the start
+    of the spine: its day's running sum plus the part of its own day's working hours before
+    it. The business time between two moments is the difference of theirs (at least 0): each
+    moment joins its team's day on (team, local date), an equi-join, so the cost grows with
+    the rows, never with rows x days (int_lead_business_hours). Time is counted in
     whole milliseconds (dbt.datediff), exact for the CRMs' timestamps, and on UTC wall-clock
     values, so the session's time zone cannot shift it. A moment outside the calendar's range
     has no day: null hours.
@@ -127,9 +128,10 @@
     ) }} > 0
 {%- endmacro %}
 
-{#- The team's business milliseconds from the start of the calendar spine to `timestamp_expression`,
-    given `day` (the alias of its business_calendar_days() row: the team's day holding the
-    moment's local date). -#}
+{#- The team's business milliseconds from the start of the calendar spine to
+    `timestamp_expression`, given `day` (the alias of its business_calendar_days() row: the
+    team's day holding the moment's local date). The business time between two moments is
+    the difference of theirs. -#}
 {% macro business_milliseconds_until(timestamp_expression, day) -%}
     ({{ day }}.business_milliseconds_before + case
         when {{ day }}.is_working_day
@@ -146,14 +148,4 @@
             )
         else 0
     end)
-{%- endmacro %}
-
-{#- Business milliseconds from `start_at` to `end_at` (0 when the end is not later), given the
-    aliases of their days' business_calendar_days() rows. -#}
-{% macro business_milliseconds_between(start_at, end_at, start_day, end_day) -%}
-    greatest(
-        {{ business_milliseconds_until(end_at, end_day) }}
-        - {{ business_milliseconds_until(start_at, start_day) }},
-        0
-    )
 {%- endmacro %}

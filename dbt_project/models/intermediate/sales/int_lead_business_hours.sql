@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 /*
     Each lead's wait in business hours of its owner's team (macros/business_hours.sql; seeds
     team_business_calendars and team_holidays), from its arrival to measured_until (its first
@@ -8,7 +9,10 @@
     * pending: unanswered and still within the SLA.
 
     A lead whose team has no calendar, or whose moments fall outside the calendar spine, has
-    null hours and status.
+    null hours and status. Both moments of a lead join the team's calendar days in one
+    equi-join on (team, local date): the calendar is read once, so PostgreSQL plans it with
+    its real size (a CTE read twice is kept without statistics, and joining two such copies
+    on the team alone once multiplied every day by every day).
 */
 with
 
@@ -30,43 +34,68 @@ business_days as (
 
 ),
 
+-- the two ends of each lead's wait
+moments as (
+
+    select
+        lead_key,
+        team_name,
+        'arrived' as moment,
+        arrived_at as moment_at
+    from windows
+    union all
+    select
+        lead_key,
+        team_name,
+        'measured_until' as moment,
+        measured_until as moment_at
+    from windows
+
+),
+
 localized as (
 
     select
-        windows.lead_key,
-        windows.team_name,
-        windows.arrived_at,
-        windows.first_outbound_at,
-        windows.measured_until,
-        calendars.sla_business_hours,
-        cast({{ to_local_timestamp('windows.arrived_at', 'calendars.time_zone') }} as date)
-            as arrived_local_date,
-        cast({{ to_local_timestamp('windows.measured_until', 'calendars.time_zone') }} as date)
-            as measured_local_date
-    from windows
+        moments.lead_key,
+        moments.team_name,
+        moments.moment,
+        moments.moment_at,
+        cast({{ to_local_timestamp('moments.moment_at', 'calendars.time_zone') }} as date)
+            as local_date
+    from moments
     inner join calendars
-        on windows.team_name = calendars.team_name
+        on moments.team_name = calendars.team_name
+
+),
+
+-- each moment's business milliseconds since the start of the calendar spine
+timed as (
+
+    select
+        localized.lead_key,
+        localized.moment,
+        {{ business_milliseconds_until('localized.moment_at', 'business_days') }}
+            as business_milliseconds
+    from localized
+    inner join business_days
+        on
+            localized.team_name = business_days.team_name
+            and localized.local_date = business_days.date_day
 
 ),
 
 measured as (
 
     select
-        localized.lead_key,
-        localized.first_outbound_at,
-        localized.sla_business_hours,
-        {{ business_milliseconds_between(
-            'localized.arrived_at', 'localized.measured_until', 'arrival_day', 'until_day'
-        ) }} as business_milliseconds
-    from localized
-    inner join business_days as arrival_day
-        on
-            localized.team_name = arrival_day.team_name
-            and localized.arrived_local_date = arrival_day.date_day
-    inner join business_days as until_day
-        on
-            localized.team_name = until_day.team_name
-            and localized.measured_local_date = until_day.date_day
+        lead_key,
+        greatest(
+            max(business_milliseconds) filter (where moment = 'measured_until')
+            - max(business_milliseconds) filter (where moment = 'arrived'),
+            0
+        ) as business_milliseconds
+    from timed
+    group by lead_key
+    having count(*) = 2
 
 ),
 
@@ -74,7 +103,7 @@ final as (
 
     select
         windows.lead_key,
-        measured.sla_business_hours,
+        calendars.sla_business_hours,
         case
             when windows.first_outbound_at is not null
                 then cast(measured.business_milliseconds / 3600000.0 as numeric(12, 4))
@@ -85,7 +114,7 @@ final as (
         end as business_hours_waiting,
         case
             when measured.lead_key is null then null
-            when measured.business_milliseconds > measured.sla_business_hours * 3600000
+            when measured.business_milliseconds > calendars.sla_business_hours * 3600000
                 then 'breached'
             when windows.first_outbound_at is not null then 'met'
             else 'pending'
@@ -93,6 +122,8 @@ final as (
     from windows
     left join measured
         on windows.lead_key = measured.lead_key
+    left join calendars
+        on windows.team_name = calendars.team_name and measured.lead_key is not null
 
 )
 

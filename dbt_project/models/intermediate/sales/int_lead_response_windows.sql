@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 /*
     One row per lead of either CRM (int_hubspot_leads_prepared, int_salesforce_leads_prepared)
     with its owner's team and what its own CRM records logged after it arrived: the first
@@ -88,55 +89,49 @@ lead_records as (
 
     select
         lead_key,
+        arrived_at,
         lead_record_key as record_key
     from keyed_leads
     union all
     select
         lead_key,
+        arrived_at,
         converted_record_key as record_key
     from keyed_leads
     where converted_record_key is not null
 
 ),
 
+-- the activities logged on the lead's records at or after its arrival
 lead_activities as (
 
     select
         lead_records.lead_key,
         activities.activity_type,
         activities.direction,
+        activities.occurred_at,
         activities.occurred_at
+        < {{ dbt.dateadd('day', 7, 'lead_records.arrived_at') }} as is_in_first_7_days
     from lead_records
     inner join activity_records
         on lead_records.record_key = activity_records.person_record_key
     inner join activities
         on {{ key_from(['activity_records.crm', 'activity_records.activity_id']) }}
             = activities.activity_key
+    where activities.occurred_at >= lead_records.arrived_at
 
 ),
 
 responses as (
 
     select
-        keyed_leads.lead_key,
-        min(lead_activities.occurred_at) filter (
-            where lead_activities.direction = 'outbound'
-        ) as first_outbound_at,
-        count(*) filter (
-            where
-            lead_activities.direction = 'outbound'
-            and lead_activities.occurred_at
-            < {{ dbt.dateadd('day', 7, 'keyed_leads.arrived_at') }}
-        ) as outbound_touches_first_7_days,
-        min(lead_activities.occurred_at) filter (
-            where lead_activities.activity_type = 'meeting'
-        ) as first_meeting_at
-    from keyed_leads
-    inner join lead_activities
-        on
-            keyed_leads.lead_key = lead_activities.lead_key
-            and keyed_leads.arrived_at <= lead_activities.occurred_at
-    group by keyed_leads.lead_key
+        lead_key,
+        min(occurred_at) filter (where direction = 'outbound') as first_outbound_at,
+        count(*) filter (where direction = 'outbound' and is_in_first_7_days)
+            as outbound_touches_first_7_days,
+        min(occurred_at) filter (where activity_type = 'meeting') as first_meeting_at
+    from lead_activities
+    group by lead_key
 
 ),
 
