@@ -1039,7 +1039,7 @@ def exchange_rates(config: WorldConfig) -> tuple[ExchangeRate, ...]:
 # the emails, meetings and tasks guides next to it). hs_call_disposition holds the GUID of a
 # call outcome; these are HubSpot's default outcomes (Connected, No answer, Left voicemail,
 # Busy; https://developers.hubspot.com/docs/methods/engagements/get-call-dispositions).
-ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "tasks")
+ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "tasks", "notes")
 ENGAGEMENT_OF_KIND = {"call": "calls", "email": "emails", "meeting": "meetings", "task": "tasks"}
 CALL_DISPOSITIONS = {
     "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
@@ -1064,7 +1064,14 @@ ENGAGEMENT_PROPERTIES = {
         "hs_timestamp hubspot_owner_id hs_task_subject hs_task_status hs_task_type "
         "hs_task_priority hs_task_completion_date hs_createdate hs_lastmodifieddate"
     ),
+    # https://developers.hubspot.com/docs/api-reference/2026-03/crm/activities/notes/guide
+    "notes": _words(
+        "hs_timestamp hubspot_owner_id hs_note_body hs_attachment_ids hs_createdate "
+        "hs_lastmodifieddate"
+    ),
 }
+NOTE_SEQUENCE = 50  # a note's id: the call's engagement id + 50 (touch sequences stay below)
+NOTE_RATE = 0.6  # share of connected calls the rep writes up in a note
 ENGAGEMENT_ID_BASE = 60_000_000_000  # engagement ids: base + contact id * 100 + sequence
 
 
@@ -1128,6 +1135,13 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
                 continue
             kind = ENGAGEMENT_OF_KIND[touch.kind]
             records[kind].append(record)
+            # the note is on the contact, not on the call: deleting the call leaves it
+            note = _call_note(config, contact.object_id, touch, as_of)
+            if note is not None:
+                records["notes"].append(note)
+                links.append(("notes", note.object_id, "contacts", contact.object_id))
+                if company:
+                    links.append(("notes", note.object_id, "companies", int(company)))
             if record.archived_ms is not None:
                 if touch.sequence == 0:
                     deleted_first.add(plan.lead_id)
@@ -1181,6 +1195,30 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
         tuple(sorted(links)),
         truth,
     )
+
+
+def _call_note(config: WorldConfig, contact_id: int, touch: Any, as_of_ms: int) -> CrmRecord | None:
+    """The note a rep writes a few minutes after a connected call (``NOTE_RATE`` of them), drawn
+    from a generator of its own: no touch, and no truth of the leads, moves."""
+    if touch.kind != "call" or touch.outcome != "connected":
+        return None
+    rnd = random.Random(f"{config.seed}-activities|note|hubspot|{contact_id}|{touch.sequence}")
+    if rnd.random() >= NOTE_RATE:
+        return None
+    at_ms = touch.at_ms + touch.duration_ms + rnd.randrange(60, 1200) * 1000
+    if at_ms >= as_of_ms:
+        return None
+    object_id = ENGAGEMENT_ID_BASE + contact_id * 100 + NOTE_SEQUENCE + touch.sequence
+    props: Properties = {
+        "hs_timestamp": iso(at_ms),
+        "hubspot_owner_id": touch.owner_id,
+        "hs_note_body": "<p>Call notes</p>",
+        "hs_attachment_ids": None,
+        "hs_object_id": str(object_id),
+        "hs_createdate": iso(at_ms),
+        "hs_lastmodifieddate": iso(at_ms),
+    }
+    return CrmRecord(object_id, props, at_ms, at_ms, None)
 
 
 def _engagement(contact_id: int, touch: Any, as_of_ms: int) -> CrmRecord | None:

@@ -202,7 +202,8 @@ ASSOCIATION_TYPES = {
 # [inferred] HubSpot-defined association type ids of engagements (HubSpot's association type
 # id table, https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associations-v4/guide,
 # as remembered, not re-read): call 194/182/206, email 198/186/210, meeting 200/188/212, task
-# 204/192/216 to contact/company/deal; 3 is deal to contact.
+# 204/192/216 to contact/company/deal; 3 is deal to contact. Note 202/190/214: 202 (note to
+# contact) is the notes association example of HubSpot's published AssociationInput schema.
 ASSOCIATION_TYPE_IDS = {
     ("deals", "contacts"): 3,
     **{
@@ -212,6 +213,7 @@ ASSOCIATION_TYPE_IDS = {
             ("emails", (198, 186, 210)),
             ("meetings", (200, 188, 212)),
             ("tasks", (204, 192, 216)),
+            ("notes", (202, 190, 214)),
         )
         for to, type_id in zip(("contacts", "companies", "deals"), ids, strict=True)
     },

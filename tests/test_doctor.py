@@ -113,6 +113,21 @@ def test_a_missing_hubspot_scope_is_named(
     assert "crm.objects.deals.read" in failed[0][3]
 
 
+def test_a_key_without_the_contacts_scope_cannot_read_the_engagements(
+    world: World, env: dict[str, str], tmp_path: Path
+) -> None:
+    """HubSpot reads the sales engagements with a contacts scope: doctor says so up front."""
+    scopes = set(SERVICE_KEY_SCOPES) - {"crm.objects.contacts.read"}
+    with HubSpotServer(world, scopes=scopes) as hubspot:
+        moved = {**env, "THINLINE_HUBSPOT__BASE_URL": hubspot.url}
+        result = run_cli(THINLINE, "doctor", home=tmp_path, **moved)
+    assert result.returncode == 2, result.stdout + result.stderr
+    failed = {row[1]: row[3] for row in rows(result.stdout) if row[2] == "FAIL"}
+    engagements = {f"read {kind}" for kind in ("calls", "emails", "meetings", "tasks", "notes")}
+    assert engagements <= set(failed), result.stdout
+    assert all("crm.objects.contacts.read" in failed[name] for name in engagements)
+
+
 def test_a_run_on_real_sources_stops_at_a_fail_before_extracting(
     env: dict[str, str], tmp_path: Path
 ) -> None:

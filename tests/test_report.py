@@ -121,6 +121,17 @@ insert into analytics.dim_sales_reps values
     ('hubspot:2', 'hubspot', 'Alan Turing', 'hubspot:10', 'East', true),
     ('hubspot:3', 'hubspot', 'Gone Rep', 'hubspot:10', 'East', false),
     ('salesforce:005A', 'salesforce', 'Ada Lovelace', 'salesforce:00E1', 'East', true);
+create table analytics.rpt_rep_activity_scorecard (
+    sales_rep_id text, week_start date, activities bigint, calls bigint,
+    calls_connected bigint, emails bigint, meetings_held bigint, contacts_first_reached bigint,
+    reached_with_meeting bigint, deals_won bigint, deals_lost bigint
+);
+insert into analytics.rpt_rep_activity_scorecard values
+    ('hubspot:1', '2026-03-09', 10, 4, 2, 5, 1, 4, 1, 1, 0),
+    ('hubspot:1', '2026-03-02', 6, 2, 1, 3, 0, 2, 1, 0, 1),
+    ('hubspot:1', '2026-02-09', 99, 99, 99, 0, 0, 9, 9, 9, 9),
+    ('hubspot:2', '2026-02-16', 3, 3, 0, 0, 0, 3, 0, 0, 0),
+    ('salesforce:005A', '2026-03-02', 5, 0, 0, 5, 2, 2, 2, 1, 1);
 create table analytics.fct_quota_attainment (
     owner_type text, owner_id text, date_day date, period_type text, period_start date,
     period_end date, quota numeric, booked_to_date numeric, attainment numeric,
@@ -281,6 +292,25 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
         ("https://x.example/c", "0", "2", "1.00", "", ""),
     ]
 
+    # The weeks starting in the 28 days up to the run's day (2026-02-09 is one day too old).
+    activity = read_csv(site, "rep_activity")
+    assert [
+        (
+            r["rep"],
+            r["team"],
+            r["activities"],
+            r["calls_connected"],
+            r["contacts_first_reached"],
+            r["activity_to_meeting_rate"],
+            r["win_rate"],
+        )
+        for r in activity
+    ] == [
+        ("Ada Lovelace (hubspot)", "East (hubspot)", "16", "3", "6", "0.3333", "0.5000"),
+        ("Alan Turing", "East (hubspot)", "3", "0", "3", "0.0000", ""),
+        ("Ada Lovelace (salesforce)", "East (salesforce)", "5", "0", "2", "1.0000", "0.5000"),
+    ]
+
     funnel = read_csv(site, "funnel")
     assert funnel == [
         {"leads": "200", "mqls": "60", "sqls": "30", "opportunities": "25", "won_deals": "5"}
@@ -369,7 +399,8 @@ def test_missing_tables_are_noted_not_fatal(fresh_database: str, tmp_path: Path)
     assert "Not available in this warehouse: analytics.rpt_channel_performance" in page
     assert "Not available in this warehouse: analytics.fct_attribution" in page
     assert "Not available in this warehouse: analytics.fct_quota_attainment" in page
-    assert page.count("Not available in this warehouse") == 5
+    assert "Not available in this warehouse: analytics.rpt_rep_activity_scorecard" in page
+    assert page.count("Not available in this warehouse") == 6
     assert "No rows yet." in page  # the funnel exists but is empty: no chart, a note
     assert 'id="chart-quality_by_suite"' in page  # ops sections still drawn
 

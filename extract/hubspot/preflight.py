@@ -1,7 +1,8 @@
 """HubSpot pre-flight checks (``thinline doctor``): the key works, each object Thinline reads
 is readable with its scopes, and the properties Thinline's models read are on the portal.
 
-One cheap call per row: account details, one record of each object, the deal pipelines, one
+One cheap call per row: account details, one record of each object (the sales engagements
+too: emails need ``sales-email-read`` besides the contacts scope), the deal pipelines, one
 owner, one exchange rate (scope ``settings.currencies.read``; a portal without multi-currency
 answers an empty list, which passes), the property definitions of each object (ten calls).
 The API version was checked against ``versions.toml`` before these run.
@@ -18,7 +19,7 @@ from extract.base import SourceError
 from extract.http import Sleep
 from extract.hubspot.client import HubSpotClient
 from extract.hubspot.settings import HubSpotSettings
-from extract.hubspot.streams import CRM_OBJECTS, CrmObject
+from extract.hubspot.streams import CRM_OBJECTS, ENGAGEMENTS, CrmObject
 from extract.preflight import Check, Level, failed, guarded
 
 SOURCE = "hubspot"
@@ -34,7 +35,8 @@ def run_preflight(
         if failed(checks):
             return checks  # a rejected key answers nothing else
         reads = [
-            (f"read {c.object_type}", api.path("crm/objects", c.object_type)) for c in CRM_OBJECTS
+            (f"read {c.object_type}", api.path("crm/objects", c.object_type))
+            for c in (*CRM_OBJECTS, *ENGAGEMENTS)
         ]
         reads += [
             ("read deal pipelines", api.path("crm/pipelines", "deals")),

@@ -13,7 +13,7 @@ version (``/crm/objects/2026-09/…``) or ``legacy`` (``/crm/v3/…`` and ``/crm
   window are batch read (``archived=true``, properties in the body) and emitted, flagged
   ``is_deleted``. Emitting every archived record would re-merge the whole archive on every run
   for no new information.
-* calls, emails, meetings, tasks (merge, cursor = ``hs_lastmodifieddate``): the sales
+* calls, emails, meetings, tasks, notes (merge, cursor = ``hs_lastmodifieddate``): the sales
   engagements, CRM v3 objects read like the ones above (search by window, archived ones
   flagged ``is_deleted``). Search returns no associations, so each live engagement's links
   to contacts, companies and deals are batch read (``POST /crm/associations/{version}/
@@ -22,8 +22,8 @@ version (``/crm/objects/2026-09/…``) or ``legacy`` (``/crm/v3/…`` and ``/crm
   "associationTypes"}], ...}`` (the v4 answer's ``to`` items; a type without links is
   absent). Engagements need the ``crm.objects.contacts.read`` scope (emails also take
   ``sales-email-read``): https://developers.hubspot.com/docs/api-reference/latest/crm/activities/calls/guide.md
-  and the emails, meetings and tasks guides. One raw table per object type, as HubSpot has
-  one object per type: ``raw_hubspot.calls``, ``emails``, ``meetings``, ``tasks``.
+  and the emails, meetings, tasks and notes guides. One raw table per object type, as HubSpot has
+  one object per type: ``raw_hubspot.calls``, ``emails``, ``meetings``, ``tasks``, ``notes``.
 * owners (snapshot, active then archived) and deal_pipelines (snapshot).
 * deal_contact_associations (merge): association batch read for the deals modified in the
   window.
@@ -187,7 +187,7 @@ DEALS = CrmObject(
 CRM_OBJECTS = (CONTACTS, COMPANIES, DEALS)
 # The sales engagements, with the HubSpot-defined properties Thinline's models read
 # (https://developers.hubspot.com/docs/api-reference/latest/crm/activities/calls/guide.md,
-# .../emails/guide.md, .../meetings/guide.md, .../tasks/guide.md).
+# .../emails/guide.md, .../meetings/guide.md, .../tasks/guide.md, .../notes/guide.md).
 _ENGAGEMENT_COMMON = ("hs_timestamp", "hubspot_owner_id", "hs_createdate", "hs_lastmodifieddate")
 ENGAGEMENTS = (
     CrmObject(
@@ -234,6 +234,8 @@ ENGAGEMENTS = (
             "hs_task_completion_date",
         ),
     ),
+    # .../notes/guide.md: a note is its body and attachments; the models need only when and whose
+    CrmObject("notes", "note_id", "hs_lastmodifieddate", _ENGAGEMENT_COMMON),
 )
 ENGAGEMENT_LINKS = ("contacts", "companies", "deals")
 

@@ -425,6 +425,45 @@ def build_deal_parties_suite() -> gx.ExpectationSuite:
     )
 
 
+# fct_activities.crm_activity_type of each raw activity table
+HUBSPOT_ACTIVITIES = {
+    "calls": "raw_hubspot.calls",
+    "emails": "raw_hubspot.emails",
+    "meetings": "raw_hubspot.meetings",
+    "tasks": "raw_hubspot.tasks",
+    "notes": "raw_hubspot.notes",
+}
+SALESFORCE_ACTIVITIES = {"Task": "raw_salesforce.tasks", "Event": "raw_salesforce.events"}
+
+
+def build_activities_suite(crm: str, rule: str, tables: dict[str, str]) -> gx.ExpectationSuite:
+    """Nothing lost between raw and the mart: per CRM activity type, the mart's rows are the
+    raw table's live rows."""
+    raw = " union all ".join(
+        f"select '{kind}' as crm_activity_type, count(*) as raw_rows from {table} where {LIVE}"
+        for kind, table in tables.items()
+    )
+    mart = (
+        "select fct.crm_activity_type, count(*) as mart_rows from {batch} as fct "
+        f"where fct.crm = '{crm}' group by fct.crm_activity_type"
+    )
+    return gx.ExpectationSuite(
+        name=f"marts.fct_activities.{crm}",
+        expectations=[
+            rows_check(
+                rule,
+                CRITICAL,
+                f"{crm} activities per type equal the live raw rows",
+                "select coalesce(raw.crm_activity_type, mart.crm_activity_type) as "
+                "crm_activity_type, raw.raw_rows, mart.mart_rows "
+                f"from ({raw}) as raw full join ({mart}) as mart "
+                "on raw.crm_activity_type = mart.crm_activity_type "
+                "where coalesce(raw.raw_rows, 0) <> coalesce(mart.mart_rows, 0)",
+            ),
+        ],
+    )
+
+
 def build_quota_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="marts.fct_quota_attainment",
@@ -626,6 +665,16 @@ SUITES: dict[str, MartSuite] = {
     ),
     "fct_quota_attainment": MartSuite("fct_quota_attainment", build_quota_suite, (), CRM_DEALS),
     "rpt_lead_response": MartSuite("rpt_lead_response", build_lead_response_suite, (), CRM_LEADS),
+    "fct_activities.hubspot": MartSuite(
+        "fct_activities",
+        partial(build_activities_suite, HUBSPOT, "MART-ACT-001", HUBSPOT_ACTIVITIES),
+        tuple(HUBSPOT_ACTIVITIES.values()),
+    ),
+    "fct_activities.salesforce": MartSuite(
+        "fct_activities",
+        partial(build_activities_suite, SALESFORCE, "MART-ACT-002", SALESFORCE_ACTIVITIES),
+        tuple(SALESFORCE_ACTIVITIES.values()),
+    ),
 }
 
 # Currency conversion (quality/suites/marts_fx.py): per converted fact, the lineage rules

@@ -343,8 +343,9 @@ def build_exchange_rates_suite() -> gx.ExpectationSuite:
     )
 
 
-# Sales engagements: (table, rule prefix, key, the enumerated property and its values)
-ENGAGEMENT_ENUMS = {
+# Sales engagements: (table, rule prefix, key, the enumerated property and its values; notes
+# have none)
+ENGAGEMENT_ENUMS: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "calls": ("HS-CALL", "call_id", "hs_call_direction", ("INBOUND", "OUTBOUND")),
     "emails": (
         "HS-EMAIL",
@@ -364,11 +365,13 @@ ENGAGEMENT_ENUMS = {
         "hs_task_status",
         ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED"),
     ),
+    "notes": ("HS-NOTE", "note_id", None, ()),
 }
 
 
 def build_engagement_suite(entity: str) -> gx.ExpectationSuite:
-    """010-014 on every engagement table; calls add 015 (hs_call_duration)."""
+    """010-012 and 014 on every engagement table, 013 where it has an enumerated property;
+    calls add 015 (hs_call_duration)."""
     prefix, key, name, values = ENGAGEMENT_ENUMS[entity]
     owner = prop("hubspot_owner_id")
     listed = ", ".join(f"'{v}'" for v in values)
@@ -385,13 +388,6 @@ def build_engagement_suite(entity: str) -> gx.ExpectationSuite:
             f"where {LIVE} and nullif({owner}, '') !~ '^[0-9]+$'",
         ),
         rows_check(
-            f"{prefix}-013",
-            WARNING,
-            f"{name} is one of {', '.join(values)} when set",
-            f"select {key}, {prop(name)} as {name} from {{batch}} "
-            f"where {LIVE} and nullif({prop(name)}, '') not in ({listed})",
-        ),
-        rows_check(
             f"{prefix}-014",
             WARNING,
             "associations, when present, is an object of arrays",
@@ -403,6 +399,16 @@ def build_engagement_suite(entity: str) -> gx.ExpectationSuite:
             "where jsonb_typeof(linked.value) <> 'array'))",
         ),
     ]
+    if name is not None:
+        expectations.append(
+            rows_check(
+                f"{prefix}-013",
+                WARNING,
+                f"{name} is one of {', '.join(values)} when set",
+                f"select {key}, {prop(name)} as {name} from {{batch}} "
+                f"where {LIVE} and nullif({prop(name)}, '') not in ({listed})",
+            )
+        )
     if entity == "calls":
         duration = prop("hs_call_duration")
         expectations.append(

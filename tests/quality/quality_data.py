@@ -627,3 +627,39 @@ def create_lead_response(conn: psycopg.Connection) -> None:
         "('2024-06-01', 'paid_search', 'hubspot:41629779', 2, 2, 1), "
         "('2024-06-01', 'organic_search', 'hubspot:41629779', 1, 0, 1)"
     )
+
+
+def create_activities(conn: psycopg.Connection) -> None:
+    """Raw activities of both CRMs (a deleted HubSpot call and Salesforce task among them) and
+    the fct_activities dbt would build from them: one mart row per live raw row."""
+    live = {
+        ("hubspot", "calls"): ["c1", "c2"],
+        ("hubspot", "emails"): ["e1"],
+        ("hubspot", "meetings"): ["m1"],
+        ("hubspot", "tasks"): [],
+        ("hubspot", "notes"): [],
+        ("salesforce", "tasks"): ["00T1", "00T2"],
+        ("salesforce", "events"): ["00U1"],
+    }
+    deleted = {("hubspot", "calls"): "c0", ("salesforce", "tasks"): "00T0"}
+    conn.execute(
+        "create table analytics_build.fct_activities "
+        "(activity_key text, crm text, activity_id text, crm_activity_type text)"
+    )
+    for (crm, table), ids in live.items():
+        conn.execute(f"create schema if not exists raw_{crm}")
+        conn.execute(
+            f"create table raw_{crm}.{table} (id text, record jsonb, is_deleted boolean not null)"
+        )
+        for object_id in ids:
+            conn.execute(f"insert into raw_{crm}.{table} values (%s, '{{}}', false)", (object_id,))
+            kind = table if crm == "hubspot" else table.rstrip("s").capitalize()
+            conn.execute(
+                "insert into analytics_build.fct_activities values (%s, %s, %s, %s)",
+                (f"{crm}:{object_id}", crm, object_id, kind),
+            )
+        if (crm, table) in deleted:
+            conn.execute(
+                f"insert into raw_{crm}.{table} values (%s, '{{}}', true)",
+                (deleted[crm, table],),
+            )

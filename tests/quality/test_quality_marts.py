@@ -239,3 +239,19 @@ def test_marts_only_suites_skip_without_a_crm(marts: Database) -> None:
     marts.conn.execute("drop table analytics_build.fct_attribution")
     report = validate_marts(marts.url, "run-ads-only", sources=["google_ads"])
     assert {r.table_name for r in report.results} == {"analytics_build.fct_ad_spend_daily"}
+
+
+def test_activities_must_be_the_live_raw_rows(marts: Database) -> None:
+    data.create_activities(marts.conn)
+    report = validate_marts(marts.url, "run-activities")
+    activities = {r.rule: r.passed for r in report.results if r.table_name.endswith("activities")}
+    assert activities == {"MART-ACT-001": True, "MART-ACT-002": True}
+
+    marts.conn.execute("delete from analytics_build.fct_activities where activity_id = 'c2'")
+    marts.conn.execute(
+        "insert into analytics_build.fct_activities values "
+        "('salesforce:00T0', 'salesforce', '00T0', 'Task')"  # a deleted task published
+    )
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-activities-lost")
+    assert failing(raised.value) == ({"MART-ACT-001", "MART-ACT-002"}, set())

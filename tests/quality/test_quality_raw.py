@@ -350,3 +350,32 @@ def test_engagement_rules(warehouse: Database) -> None:
     assert [row["call_id"] for row in sample(report, "HS-CALL-013")] == [3]
     assert [row["call_id"] for row in sample(report, "HS-CALL-014")] == [4]
     assert [row["call_id"] for row in sample(report, "HS-CALL-015")] == [3]
+
+
+def test_note_rules_have_no_enumerated_property(warehouse: Database) -> None:
+    table = "raw_hubspot.notes"
+    warehouse.conn.execute(
+        f"create table {table} (note_id bigint, record jsonb, is_deleted boolean not null "
+        "default false, _loaded_at timestamptz not null default now(), _batch_id text)"
+    )
+    stamp = "2024-06-01T08:03:11.902Z"
+    good = data.hubspot_object(
+        "1", {"hs_timestamp": stamp, "hs_lastmodifieddate": stamp, "hubspot_owner_id": "41"}
+    )
+    undated = data.hubspot_object(
+        "2", {"hs_timestamp": None, "hs_lastmodifieddate": stamp, "hubspot_owner_id": "x"}
+    )
+    for record in (good, undated):
+        warehouse.conn.execute(
+            f"insert into {table} (note_id, record, _batch_id) values (%s, %s, %s)",
+            (int(record["id"]), Jsonb(record), data.BATCH),
+        )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_raw(warehouse.url, "run-notes", tables=[table])
+
+    report = raised.value.report
+    assert codes(report, "critical") == {"HS-NOTE-010"}
+    assert codes(report, "warning") == {"HS-NOTE-012"}
+    assert [row["note_id"] for row in sample(report, "HS-NOTE-010")] == [2]
+    assert "HS-NOTE-013" not in {result.rule for result in report.results}

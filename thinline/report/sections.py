@@ -372,6 +372,57 @@ _LABELS = """
     ),
 """
 
+# -- hand-off: marketing's leads meet sales ---------------------------------------------------
+
+SCORECARD_WEEKS = 4
+
+REP_ACTIVITY = Chart(
+    "rep_activity",
+    f"Rep activity, the last {SCORECARD_WEEKS} weeks",
+    "Per rep, the weeks starting in the 28 days up to the report's day: activities logged, "
+    "meetings held, the contacts first reached and the share of them who got a meeting "
+    "(to date), and the deals decided.",
+    f"""
+    with {_LABELS}
+
+    weeks as (
+        select *
+        from analytics.rpt_rep_activity_scorecard
+        where
+            week_start <= %(as_of)s
+            and week_start > cast(%(as_of)s as date) - {7 * SCORECARD_WEEKS}
+    ),
+
+    final as (
+        select
+            coalesce(rep_labels.rep, weeks.sales_rep_id) as rep,
+            coalesce(rep_labels.team, 'no team') as team,
+            sum(weeks.activities) as activities,
+            sum(weeks.calls) as calls,
+            sum(weeks.calls_connected) as calls_connected,
+            sum(weeks.emails) as emails,
+            sum(weeks.meetings_held) as meetings_held,
+            sum(weeks.contacts_first_reached) as contacts_first_reached,
+            round(
+                sum(weeks.reached_with_meeting)
+                / nullif(sum(weeks.contacts_first_reached), 0),
+                4
+            ) as activity_to_meeting_rate,
+            sum(weeks.deals_won) as deals_won,
+            sum(weeks.deals_lost) as deals_lost,
+            round(
+                sum(weeks.deals_won) / nullif(sum(weeks.deals_won + weeks.deals_lost), 0), 4
+            ) as win_rate
+        from weeks
+        left join rep_labels on weeks.sales_rep_id = rep_labels.sales_rep_id
+        group by 1, 2
+    )
+
+    select * from final
+    order by team, activities desc, rep
+    """,
+)
+
 _ATTAINMENT_AS_OF = """
     as_of as (
         select max(date_day) as date_day
@@ -754,6 +805,13 @@ SECTIONS = (
         "Whether the open pipeline is enough to book the quota still missing.",
         ("analytics.rpt_sales_rep_performance", "analytics.dim_sales_reps"),
         (TEAM_COVERAGE, PIPELINE_COVERAGE),
+    ),
+    Section(
+        "handoff",
+        "Hand-off: how sales follows up marketing's leads",
+        "What each rep did with the leads: activities, meetings and the deals they decided.",
+        ("analytics.rpt_rep_activity_scorecard", "analytics.dim_sales_reps"),
+        (REP_ACTIVITY,),
     ),
     Section(
         "health",

@@ -58,6 +58,7 @@ final as (
             when 'emails' then coalesce(email_status not in ('SCHEDULED', 'FAILED'), true)
             when 'meetings' then coalesce(meeting_outcome = 'COMPLETED', false)
             when 'tasks' then coalesce(task_status = 'COMPLETED', false)
+            when 'notes' then true
         end as is_completed,
         is_deleted
     from engagements

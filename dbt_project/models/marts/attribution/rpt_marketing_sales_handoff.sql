@@ -4,8 +4,8 @@
     * leads / lead_to_opportunity_rate: people who became leads that month, and the share of
       them that became the primary contact of an opportunity (so far);
     * mqls / median_days_mql_to_first_sales_activity: people who became MQLs that month and
-      the median days to the first sales activity (HubSpot hs_sa_first_engagement_date)
-      when it came after the MQL, over those who had one;
+      the median days to their first outbound sales activity at or after the MQL (a call or
+      email a rep logged in either CRM, fct_activities), over those who had one;
     * pipeline: deals created that month (reporting currency), marketing-sourced (a
       marketing touch of the primary contact in the lookback window before the deal was
       created) or sales-sourced (none: channel 'unattributed'); revenue: the same for deals
@@ -27,10 +27,26 @@ lead_journeys as (
 
 ),
 
-records as (
+activities as (
 
-    select * from {{ ref('int_attribution_contact_records') }}
-    where is_counted
+    select * from {{ ref('fct_activities') }}
+    where direction = 'outbound' and contact_id is not null
+
+),
+
+-- each MQL's first outbound sales activity at or after it (one MQL conversion per person)
+first_sales_activities as (
+
+    select
+        conversions.contact_id,
+        min(activities.occurred_at) as first_sales_activity_at
+    from conversions
+    inner join activities
+        on
+            conversions.contact_id = activities.contact_id
+            and activities.occurred_at >= conversions.converted_at
+    where conversions.conversion_type = 'mql'
+    group by conversions.contact_id
 
 ),
 
@@ -71,8 +87,7 @@ contact_events as (
         null as conversion_type,
         first_sales_activity_at as event_at,
         null as channel
-    from records
-    where contact_id is not null
+    from first_sales_activities
 
 ),
 
@@ -107,7 +122,7 @@ people_channels as (
         mql_at,
         opportunity_at,
         channel,
-        -- a first activity before the MQL says nothing about the handoff
+        -- after the person's first MQL (a later MQL's activity says nothing about this one)
         case
             when first_sales_activity_at >= mql_at then first_sales_activity_at
         end as first_sales_activity_at

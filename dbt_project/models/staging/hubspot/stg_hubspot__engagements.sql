@@ -1,6 +1,6 @@
 {{ config(enabled=source_enabled('hubspot')) }}
 /*
-    The four engagement tables (calls, emails, meetings, tasks) in one shape, a row per
+    The five engagement tables (calls, emails, meetings, tasks, notes) in one shape, a row per
     engagement: HubSpot engagement ids are unique across the types. Associations are the first
     contact, company and deal the v4 batch read listed (`record.associations`).
 */
@@ -54,6 +54,18 @@ tasks as (
 
 ),
 
+notes as (
+
+    select
+        note_id as engagement_id,
+        'notes' as engagement_type,
+        record,
+        is_deleted,
+        _loaded_at
+    from {{ source('hubspot', 'notes') }}
+
+),
+
 source as (
 
     select * from calls
@@ -63,6 +75,8 @@ source as (
     select * from meetings
     union all
     select * from tasks
+    union all
+    select * from notes
 
 ),
 
