@@ -89,8 +89,8 @@ measured as (
     select
         lead_key,
         greatest(
-            max(business_milliseconds) filter (where moment = 'measured_until')
-            - max(business_milliseconds) filter (where moment = 'arrived'),
+            max(case when moment = 'measured_until' then business_milliseconds end)
+            - max(case when moment = 'arrived' then business_milliseconds end),
             0
         ) as business_milliseconds
     from timed

@@ -126,10 +126,10 @@ responses as (
 
     select
         lead_key,
-        min(occurred_at) filter (where direction = 'outbound') as first_outbound_at,
-        count(*) filter (where direction = 'outbound' and is_in_first_7_days)
+        min(case when direction = 'outbound' then occurred_at end) as first_outbound_at,
+        {{ count_where("direction = 'outbound' and is_in_first_7_days") }}
             as outbound_touches_first_7_days,
-        min(occurred_at) filter (where activity_type = 'meeting') as first_meeting_at
+        min(case when activity_type = 'meeting' then occurred_at end) as first_meeting_at
     from lead_activities
     group by lead_key
 

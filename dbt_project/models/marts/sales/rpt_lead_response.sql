@@ -44,29 +44,29 @@ grouped as (
         sales_rep_id,
         min(crm) as crm,
         count(*) as leads,
-        count(*) filter (where is_answered) as answered_leads,
+        {{ count_where("is_answered") }} as answered_leads,
         cast(
             percentile_cont(0.5) within group (order by business_hours_to_first_touch)
             as numeric(12, 4)
         ) as median_business_hours_to_first_touch,
         cast(avg(outbound_touches_first_7_days) as numeric(12, 2))
             as average_outbound_touches_first_7_days,
-        count(*) filter (where sla_status = 'met') as sla_met_leads,
-        count(*) filter (where sla_status = 'breached') as sla_breached_leads,
-        count(*) filter (where sla_status = 'pending') as sla_pending_leads,
-        count(*) filter (where sla_status = 'met') as answered_within_sla_leads,
-        count(*) filter (where sla_status = 'met' and has_meeting)
+        {{ count_where("sla_status = 'met'") }} as sla_met_leads,
+        {{ count_where("sla_status = 'breached'") }} as sla_breached_leads,
+        {{ count_where("sla_status = 'pending'") }} as sla_pending_leads,
+        {{ count_where("sla_status = 'met'") }} as answered_within_sla_leads,
+        {{ count_where("sla_status = 'met' and has_meeting") }}
             as meetings_within_sla,
-        count(*) filter (where sla_status = 'met' and is_opportunity)
+        {{ count_where("sla_status = 'met' and is_opportunity") }}
             as opportunities_within_sla,
-        count(*) filter (where sla_status = 'met' and is_won) as won_within_sla,
-        count(*) filter (where sla_status = 'breached' and is_answered)
+        {{ count_where("sla_status = 'met' and is_won") }} as won_within_sla,
+        {{ count_where("sla_status = 'breached' and is_answered") }}
             as answered_after_sla_leads,
-        count(*) filter (where sla_status = 'breached' and is_answered and has_meeting)
+        {{ count_where("sla_status = 'breached' and is_answered and has_meeting") }}
             as meetings_after_sla,
-        count(*) filter (where sla_status = 'breached' and is_answered and is_opportunity)
+        {{ count_where("sla_status = 'breached' and is_answered and is_opportunity") }}
             as opportunities_after_sla,
-        count(*) filter (where sla_status = 'breached' and is_answered and is_won)
+        {{ count_where("sla_status = 'breached' and is_answered and is_won") }}
             as won_after_sla
     from leads
     group by
