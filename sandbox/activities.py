@@ -16,8 +16,11 @@ rep or the lead (``<seed>-activities|...``): no existing draw of the world moved
 
 The business calendar (:data:`TEAM_CALENDARS`): Monday to Friday, 09:00-17:00 in the team's
 time zone (NA Sales: America/New_York, EMEA Sales: Europe/Berlin), minus the team's
-holidays. The HubSpot property ``hs_sa_first_engagement_date`` is planted by its own older
-generator and does not follow these activities.
+holidays. Each team answers its leads under a service-level agreement (:data:`TEAM_SLA_HOURS`,
+business hours from the lead's arrival to its first outbound touch); :func:`sla_truth` counts
+each rep's breaches as the published tables must show them. The HubSpot property
+``hs_sa_first_engagement_date`` is planted by its own older generator and does not follow
+these activities.
 """
 
 from __future__ import annotations
@@ -85,6 +88,11 @@ TEAM_CALENDARS = {
         ),
     ),
 }
+
+# The planted SLA per team: business hours from a lead's arrival to the first outbound touch.
+# Quick reps (a median of 0.25-3 h) mostly meet it, slow ones (8-24 h) mostly breach it.
+# dbt_project/seeds/team_business_calendars.csv holds the same values.
+TEAM_SLA_HOURS = {"NA Sales": 4.0, "EMEA Sales": 8.0}
 
 
 def _working(calendar: TeamCalendar, day: date) -> bool:
@@ -268,3 +276,60 @@ def habit_truth(
         }
         for habit in habits
     }
+
+
+@dataclass(frozen=True)
+class LeadOutcome:
+    """A lead as the published tables see it as of ``end``: its first outbound touch that is
+    logged and not deleted (None: none yet), and whether the lead itself is deleted."""
+
+    owner_id: str
+    arrived_ms: int
+    first_live_outbound_ms: int | None
+    lead_deleted: bool
+
+
+def sla_truth(
+    habits: Iterator[ResponseHabit] | list[ResponseHabit],
+    outcomes: list[LeadOutcome],
+    as_of_ms: int,
+) -> dict:
+    """Per rep, the SLA breaches (:data:`TEAM_SLA_HOURS`) among its leads that are not deleted.
+
+    A lead breaches the SLA when its first live outbound touch came more than the team's SLA
+    in business hours after it arrived, or when it has no such touch and more than the SLA in
+    business hours passed between its arrival and ``as_of_ms`` (its deadline has passed
+    unanswered). A deleted first touch does not count: the next outbound one does. No draw:
+    this only measures the planted touches."""
+    result = {}
+    for habit in habits:
+        calendar, sla = TEAM_CALENDARS[habit.team], TEAM_SLA_HOURS[habit.team]
+        mine = [o for o in outcomes if o.owner_id == habit.rep_id and not o.lead_deleted]
+        hours = [
+            business_hours_between(calendar, o.arrived_ms, o.first_live_outbound_ms)
+            for o in mine
+            if o.first_live_outbound_ms is not None
+        ]
+        waiting = [
+            business_hours_between(calendar, o.arrived_ms, as_of_ms)
+            for o in mine
+            if o.first_live_outbound_ms is None
+        ]
+        late = sum(1 for h in hours if h > sla)
+        overdue = sum(1 for h in waiting if h > sla)
+        result[habit.rep_id] = {
+            "team": habit.team,
+            "sla_business_hours": sla,
+            "leads": len(mine),
+            "answered": len(hours),
+            "answered_within_sla": len(hours) - late,
+            "answered_after_sla": late,
+            "unanswered_past_sla": overdue,
+            "sla_breaches": late + overdue,
+            # the median the published tables show (deleted leads and deleted first touches
+            # aside); observed_median_business_hours in habit_truth counts the planted touches
+            "published_median_business_hours": (
+                round(statistics.median(hours), 4) if hours else None
+            ),
+        }
+    return result

@@ -1208,7 +1208,7 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
     changes. The lead arrives at ``hs_lifecyclestage_marketingqualifiedlead_date``; its owner
     is the contact's ``hubspot_owner_id`` (set at the MQL); the meeting of a lead that became
     an opportunity is associated with the contact's first deal."""
-    from sandbox.activities import habit_truth, plan_habit, plan_lead
+    from sandbox.activities import LeadOutcome, habit_truth, plan_habit, plan_lead, sla_truth
 
     as_of = config.as_of_ms
     teams = {str(o.owner_id): o.team_name for o in data.owners}
@@ -1227,6 +1227,7 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
     links: list[tuple[str, int, str, int]] = []
     plans = []
     deleted_first: set[str] = set()  # leads whose first outbound touch is deleted as of end
+    first_live: dict[str, int] = {}  # each lead's first logged, undeleted outbound touch
     for contact in data.contacts:
         props = contact.properties
         mql = props.get("hs_lifecyclestage_marketingqualifiedlead_date")
@@ -1261,6 +1262,10 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
                 if touch.sequence == 0:
                     deleted_first.add(plan.lead_id)
                 continue
+            if touch.direction == "outbound":
+                first_live[plan.lead_id] = min(
+                    first_live.get(plan.lead_id, touch.at_ms), touch.at_ms
+                )
             links.append((kind, record.object_id, "contacts", contact.object_id))
             if company:
                 links.append((kind, record.object_id, "companies", int(company)))
@@ -1268,8 +1273,15 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
                 links.append((kind, record.object_id, "deals", deals_of[contact.object_id]))
     visible = [p for p in plans if p.first_outbound_ms is None or p.first_outbound_ms < as_of]
     archived_contacts = {str(c.object_id) for c in data.contacts if c.archived_ms is not None}
+    outcomes = [
+        LeadOutcome(
+            p.owner_id, p.arrived_ms, first_live.get(p.lead_id), p.lead_id in archived_contacts
+        )
+        for p in plans
+    ]
     truth = {
         "rep_response_habits": habit_truth(list(habits.values()), visible),
+        "rep_sla_breaches": sla_truth(list(habits.values()), outcomes, as_of),
         "lead_first_outbound": [
             {
                 "crm": "hubspot",
@@ -1281,6 +1293,10 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
                 # deleted by mistake: the published tables show the next outbound touch
                 "first_outbound_deleted": p.lead_id in deleted_first,
                 "lead_deleted": p.lead_id in archived_contacts,
+                # what the published tables show: the first outbound touch not deleted
+                "first_live_outbound_at": (
+                    iso(first_live[p.lead_id]) if p.lead_id in first_live else None
+                ),
             }
             for p in (
                 replace(p, first_outbound_ms=None, business_hours=None)

@@ -1211,7 +1211,7 @@ def build_salesforce_activities(
 ) -> tuple[dict[str, tuple[SObject, ...]], dict[str, Any]]:
     """Tasks and Events of the org's leads, and the planted truth; drawn from generators of
     their own after the org is built, so no other record changes."""
-    from sandbox.activities import habit_truth, plan_habit, plan_lead
+    from sandbox.activities import LeadOutcome, habit_truth, plan_habit, plan_lead, sla_truth
 
     as_of = config.as_of_ms
     teams = {u.record_id: (u.fields.get("UserRole") or {}).get("Name") for u in data.of("User")}
@@ -1234,6 +1234,7 @@ def build_salesforce_activities(
     plans = []
     deleted_first: set[str] = set()  # leads whose first outbound touch is deleted as of end
     deleted_leads: set[str] = set()
+    first_live: dict[str, int] = {}  # each lead's first logged, undeleted outbound touch
     for lead in data.of("Lead"):
         owner = lead.fields["OwnerId"]
         if owner not in habits:
@@ -1271,14 +1272,23 @@ def build_salesforce_activities(
                 (events if record.sobject == "Event" else tasks).append(record)
                 if record.is_deleted and touch.sequence == 0:
                     deleted_first.add(lead.record_id)
+                if not record.is_deleted and touch.direction == "outbound":
+                    first_live[lead.record_id] = min(
+                        first_live.get(lead.record_id, touch.at_ms), touch.at_ms
+                    )
     visible = [
         p
         if p.first_outbound_ms is None or p.first_outbound_ms < as_of
         else replace(p, first_outbound_ms=None, business_hours=None)
         for p in plans
     ]
+    outcomes = [
+        LeadOutcome(p.owner_id, p.arrived_ms, first_live.get(p.lead_id), p.lead_id in deleted_leads)
+        for p in plans
+    ]
     truth = {
         "rep_response_habits": habit_truth(list(habits.values()), visible),
+        "rep_sla_breaches": sla_truth(list(habits.values()), outcomes, as_of),
         "lead_first_outbound": [
             {
                 "crm": "salesforce",
@@ -1292,6 +1302,10 @@ def build_salesforce_activities(
                 # deleted by mistake or with its lead: queryAll alone still shows it
                 "first_outbound_deleted": p.lead_id in deleted_first,
                 "lead_deleted": p.lead_id in deleted_leads,
+                # what the published tables show: the first outbound touch not deleted
+                "first_live_outbound_at": (
+                    sf_datetime(first_live[p.lead_id]) if p.lead_id in first_live else None
+                ),
             }
             for p in visible
         ],

@@ -495,6 +495,54 @@ def build_quota_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_lead_response_suite() -> gx.ExpectationSuite:
+    """Speed to lead: the report loses and double counts no lead of fct_lead_response, and
+    each lead's SLA status agrees with its business hours and its team's SLA."""
+    return gx.ExpectationSuite(
+        name="marts.rpt_lead_response",
+        expectations=[
+            rows_check(
+                "MART-LEAD-001",
+                CRITICAL,
+                "per rep and arrival month, the report's leads, answered leads and SLA "
+                "breaches equal fct_lead_response's live leads",
+                "select coalesce(report.sales_rep_id, fact.sales_rep_id) as sales_rep_id, "
+                "coalesce(report.arrived_month, fact.arrived_month) as arrived_month, "
+                "report.leads, fact.leads as fact_leads, report.answered, "
+                "fact.answered as fact_answered, report.breached, fact.breached as fact_breached "
+                "from (select coalesce(sales_rep_id, '') as sales_rep_id, arrived_month, "
+                "sum(leads) as leads, sum(answered_leads) as answered, "
+                "sum(sla_breached_leads) as breached from {batch} as rpt group by 1, 2) as report "
+                "full outer join (select coalesce(sales_rep_id, '') as sales_rep_id, "
+                "cast(date_trunc('month', arrived_date) as date) as arrived_month, "
+                "count(*) as leads, count(*) filter (where is_answered) as answered, "
+                "count(*) filter (where sla_status = 'breached') as breached "
+                "from fct_lead_response where not is_deleted group by 1, 2) as fact "
+                "on report.sales_rep_id = fact.sales_rep_id "
+                "and report.arrived_month = fact.arrived_month "
+                "where coalesce(report.leads, 0) <> coalesce(fact.leads, 0) "
+                "or coalesce(report.answered, 0) <> coalesce(fact.answered, 0) "
+                "or coalesce(report.breached, 0) <> coalesce(fact.breached, 0) order by 1, 2",
+            ),
+            rows_check(
+                "MART-LEAD-002",
+                CRITICAL,
+                "no lead is answered before it arrived, and an answered lead's SLA status "
+                "agrees with its business hours (met: at most the SLA; breached: more)",
+                "select lead_key, arrived_at, first_outbound_at, business_hours_to_first_touch, "
+                "sla_business_hours, sla_status from fct_lead_response "
+                "where first_outbound_at < arrived_at "
+                "or (first_outbound_at is not null and sla_status = 'met' "
+                "and business_hours_to_first_touch > sla_business_hours) "
+                "or (first_outbound_at is not null and sla_status = 'breached' "
+                "and business_hours_to_first_touch < sla_business_hours) "
+                "or (first_outbound_at is not null and sla_status = 'pending') "
+                "order by lead_key",
+            ),
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class MartSuite:
     table: str  # the mart it checks
@@ -508,6 +556,7 @@ MS_KEYWORDS = "raw_microsoft_ads.keyword_daily_performance"
 MS_SEARCH_QUERIES = "raw_microsoft_ads.search_query_daily_performance"
 KEYWORDS = ("raw_google_ads.keyword_daily_metrics", MS_KEYWORDS)
 SEARCH_TERMS = ("raw_google_ads.search_term_daily_metrics", MS_SEARCH_QUERIES)
+CRM_LEADS = ("raw_hubspot.contacts", "raw_salesforce.leads")
 
 
 # One suite per mart and source: a source that is not loaded skips only its own suite.
@@ -623,6 +672,7 @@ SUITES: dict[str, MartSuite] = {
         "rpt_landing_page_performance", build_landing_page_suite, (), CRM_DEALS
     ),
     "fct_quota_attainment": MartSuite("fct_quota_attainment", build_quota_suite, (), CRM_DEALS),
+    "rpt_lead_response": MartSuite("rpt_lead_response", build_lead_response_suite, (), CRM_LEADS),
     "fct_activities.hubspot": MartSuite(
         "fct_activities",
         partial(build_activities_suite, HUBSPOT, "MART-ACT-001", HUBSPOT_ACTIVITIES),

@@ -76,6 +76,15 @@ create table analytics_build.fct_quota_attainment (
     owner_type text, owner_id text, date_day date, period_type text, quota numeric,
     booked_to_date numeric, attainment numeric
 );
+create table analytics_build.fct_lead_response (
+    lead_key text, sales_rep_id text, arrived_at timestamptz, arrived_date date,
+    first_outbound_at timestamptz, is_answered boolean, business_hours_to_first_touch numeric,
+    sla_business_hours numeric, sla_status text, is_deleted boolean
+);
+create table analytics_build.rpt_lead_response (
+    arrived_month date, channel text, sales_rep_id text, leads bigint, answered_leads bigint,
+    sla_breached_leads bigint
+);
 create table analytics_build.fct_quota_months (
     quota_month_key text, quota_amount numeric, currency_code text,
     quota_amount_reporting numeric, reporting_currency_code text, fx_rate_to_reporting numeric,
@@ -587,6 +596,7 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
                     ),
                 )
     create_landing_pages(conn)
+    create_lead_response(conn)
     conn.execute(
         "insert into analytics_build.fct_quota_attainment values "
         "('rep', 'hubspot:41629779', '2024-06-01', 'month', 10000, 13750, 1.375), "
@@ -603,6 +613,27 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
     )
 
 
+def create_lead_response(conn: psycopg.Connection) -> None:
+    """Three live leads of one rep (met, breached late, unanswered past the SLA) and a deleted
+    one; the report counts the live ones on two channels."""
+    conn.execute(
+        "insert into analytics_build.fct_lead_response values "
+        "('hubspot:1', 'hubspot:41629779', '2024-06-03 14:00+00', '2024-06-03', "
+        "'2024-06-03 15:30+00', true, 1.5, 4, 'met', false), "
+        "('hubspot:2', 'hubspot:41629779', '2024-06-04 14:00+00', '2024-06-04', "
+        "'2024-06-05 15:00+00', true, 9, 4, 'breached', false), "
+        "('hubspot:3', 'hubspot:41629779', '2024-06-05 14:00+00', '2024-06-05', "
+        "null, false, null, 4, 'breached', false), "
+        "('hubspot:4', 'hubspot:41629779', '2024-06-06 14:00+00', '2024-06-06', "
+        "null, false, null, 4, 'breached', true)"
+    )
+    conn.execute(
+        "insert into analytics_build.rpt_lead_response values "
+        "('2024-06-01', 'paid_search', 'hubspot:41629779', 2, 2, 1), "
+        "('2024-06-01', 'organic_search', 'hubspot:41629779', 1, 0, 1)"
+    )
+
+
 def create_activities(conn: psycopg.Connection) -> None:
     """Raw activities of both CRMs (a deleted HubSpot call and Salesforce task among them) and
     the fct_activities dbt would build from them: one mart row per live raw row."""
@@ -611,6 +642,7 @@ def create_activities(conn: psycopg.Connection) -> None:
         ("hubspot", "emails"): ["e1"],
         ("hubspot", "meetings"): ["m1"],
         ("hubspot", "tasks"): [],
+        ("hubspot", "notes"): [],
         ("salesforce", "tasks"): ["00T1", "00T2"],
         ("salesforce", "events"): ["00U1"],
     }

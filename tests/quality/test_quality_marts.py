@@ -30,9 +30,9 @@ def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
 def test_reconciled_marts_pass(marts: Database) -> None:
     report = validate_marts(marts.url, "run-marts")
 
-    # 12 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
+    # 14 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
     # ECB and CRM recomputations skip: no raw rates here)
-    assert (report.passed, report.failed, report.warnings) == (21, 0, 0)
+    assert (report.passed, report.failed, report.warnings) == (23, 0, 0)
     assert {result.table_name for result in report.results} == {
         "analytics_build.fct_ad_spend_daily",
         "analytics_build.fct_deals",
@@ -40,8 +40,9 @@ def test_reconciled_marts_pass(marts: Database) -> None:
         "analytics_build.fct_quota_attainment",
         "analytics_build.fct_quota_months",
         "analytics_build.rpt_landing_page_performance",
+        "analytics_build.rpt_lead_response",
     }
-    assert len(marts.results("run-marts")) == 21
+    assert len(marts.results("run-marts")) == 23
 
 
 def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
@@ -116,6 +117,33 @@ def test_missing_mart_fails_and_unloaded_source_is_skipped(marts: Database) -> N
         | {"MART-FXDEAL-001", "MART-FXDEAL-002"},
         {"MART-DEAL-003", "MART-FXDEAL-004"},
     )
+
+
+def test_lead_response_report_and_sla_status_must_agree(marts: Database) -> None:
+    # the report drops the unanswered breach; a lead answered in 1.5 business hours is marked
+    # breached and another is answered before it arrived
+    marts.conn.execute(
+        "update analytics_build.rpt_lead_response set sla_breached_leads = 0 "
+        "where channel = 'organic_search'"
+    )
+    marts.conn.execute(
+        "update analytics_build.fct_lead_response set sla_status = 'breached' "
+        "where lead_key = 'hubspot:1'"
+    )
+    marts.conn.execute(
+        "update analytics_build.fct_lead_response set first_outbound_at = '2024-06-04 13:00+00' "
+        "where lead_key = 'hubspot:2'"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-leads")
+
+    assert failing(raised.value) == ({"MART-LEAD-001", "MART-LEAD-002"}, set())
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.critical_failures}
+    assert [row["lead_key"] for row in samples["MART-LEAD-002"]] == ["hubspot:1", "hubspot:2"]
+    # fct: hubspot:1 (now), hubspot:2 and the unanswered hubspot:3; the report: 1
+    bad = samples["MART-LEAD-001"][0]
+    assert (bad["breached"], bad["fact_breached"]) == ("1", 3)
 
 
 def test_unknown_owner_or_account_fails(marts: Database) -> None:
