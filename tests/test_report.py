@@ -125,6 +125,20 @@ insert into analytics.dim_sales_reps values
     ('hubspot:2', 'hubspot', 'Alan Turing', 'hubspot:10', 'East', true),
     ('hubspot:3', 'hubspot', 'Gone Rep', 'hubspot:10', 'East', false),
     ('salesforce:005A', 'salesforce', 'Ada Lovelace', 'salesforce:00E1', 'East', true);
+create table analytics.fct_lead_response (
+    team_name text, channel text, arrived_date date, is_deleted boolean, is_answered boolean,
+    business_hours_to_first_touch numeric, is_sla_met boolean, is_sla_breached boolean,
+    has_meeting boolean, is_opportunity boolean, is_won boolean
+);
+insert into analytics.fct_lead_response values
+    ('East', 'paid_search', '2026-03-01', false, true, 2, true, false, true, true, false),
+    ('East', 'paid_search', '2026-03-02', false, true, 6, false, true, false, false, false),
+    ('East', 'paid_search', '2026-03-03', false, true, 4, true, false, true, false, false),
+    ('East', 'paid_search', '2026-03-04', false, false, null, false, true, false, false, false),
+    ('East', 'paid_search', '2026-03-05', false, false, null, false, false, false, false, false),
+    ('East', 'paid_search', '2026-03-06', true, true, 1, true, false, true, true, true),
+    ('East', 'organic', '2025-12-01', false, true, 10, false, true, false, false, false),
+    ('West', 'organic', '2026-02-20', false, true, 3, true, false, true, true, true);
 create table analytics.rpt_rep_activity_scorecard (
     sales_rep_id text, week_start date, activities bigint, calls bigint,
     calls_connected bigint, emails bigint, meetings_held bigint, contacts_first_reached bigint,
@@ -296,6 +310,24 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
         ("https://x.example/c", "0", "2", "1.00", "", ""),
     ]
 
+    # Leads of the last 90 days (not the deleted one, nor December's): the median of 2, 6 and
+    # 4 hours; 2 breaches (one answered late, one still waiting) of 4 decided, 1 pending.
+    speed = read_csv(site, "speed_to_lead")
+    shown = ("team", "channel", "leads", "answered", "median_business_hours")
+    shown += ("sla_breached", "sla_breach_rate")
+    assert [tuple(r[column] for column in shown) for r in speed] == [
+        ("East", "paid_search", "5", "3", "4.00", "2", "0.5000"),
+        ("West", "organic", "1", "1", "3.00", "0", "0.0000"),
+    ]
+    # Answered leads with a decided SLA, all time: December's late answer counts here.
+    gap = read_csv(site, "sla_conversion_gap")
+    shown = ("team", "follow_up", "leads", "meeting_rate", "opportunity_rate", "win_rate")
+    assert [tuple(r[column] for column in shown) for r in gap] == [
+        ("East", "within SLA", "2", "1.0000", "0.5000", "0.0000"),
+        ("East", "after SLA", "2", "0.0000", "0.0000", "0.0000"),
+        ("West", "within SLA", "1", "1.0000", "1.0000", "1.0000"),
+    ]
+
     # The weeks starting in the 28 days up to the run's day (2026-02-09 is one day too old).
     activity = read_csv(site, "rep_activity")
     assert [
@@ -403,7 +435,7 @@ def test_missing_tables_are_noted_not_fatal(fresh_database: str, tmp_path: Path)
     assert "Not available in this warehouse: analytics.rpt_channel_performance" in page
     assert "Not available in this warehouse: analytics.fct_attribution" in page
     assert "Not available in this warehouse: analytics.fct_quota_attainment" in page
-    assert "Not available in this warehouse: analytics.rpt_rep_activity_scorecard" in page
+    assert "Not available in this warehouse: analytics.fct_lead_response" in page
     assert page.count("Not available in this warehouse") == 6
     assert "No rows yet." in page  # the funnel exists but is empty: no chart, a note
     assert 'id="chart-quality_by_suite"' in page  # ops sections still drawn

@@ -423,6 +423,94 @@ REP_ACTIVITY = Chart(
     """,
 )
 
+LEAD_WINDOW_DAYS = 90
+
+SPEED_TO_LEAD = Chart(
+    "speed_to_lead",
+    f"Speed to lead per team and channel, the last {LEAD_WINDOW_DAYS} days",
+    "Leads that arrived (became MQLs, or were created where the CRM has no MQL) in the 90 "
+    "days up to the report's day: median business hours of the rep's team to the first "
+    "outbound sales touch, and the share of leads whose SLA is decided that breached it "
+    "(answered late, or still waiting past it).",
+    f"""
+    with leads as (
+        select *
+        from analytics.fct_lead_response
+        where
+            not is_deleted
+            and arrived_date <= %(as_of)s
+            and arrived_date > cast(%(as_of)s as date) - {LEAD_WINDOW_DAYS}
+    ),
+
+    final as (
+        select
+            coalesce(team_name, 'no team') as team,
+            channel,
+            count(*) as leads,
+            count(*) filter (where is_answered) as answered,
+            round(
+                cast(
+                    percentile_cont(0.5) within group (order by business_hours_to_first_touch)
+                    as numeric
+                ),
+                2
+            ) as median_business_hours,
+            count(*) filter (where is_sla_breached) as sla_breached,
+            round(
+                cast(count(*) filter (where is_sla_breached) as numeric)
+                / nullif(count(*) filter (where is_sla_met or is_sla_breached), 0),
+                4
+            ) as sla_breach_rate
+        from leads
+        group by 1, 2
+    )
+
+    select * from final
+    order by team, leads desc, channel
+    """,
+    lambda result: charts.bars_by(
+        result, "channel", "team", "median_business_hours", "median business hours"
+    ),
+)
+
+SLA_CONVERSION_GAP = Chart(
+    "sla_conversion_gap",
+    "What fast follow-up is worth: leads answered within the SLA vs after it",
+    "Every lead answered so far, per team: the share that got a meeting, became an "
+    "opportunity and was won, for those answered within the team's SLA and those answered "
+    "after it (unanswered leads are in neither).",
+    """
+    with answered as (
+        select
+            coalesce(team_name, 'no team') as team,
+            case when is_sla_met then 'within SLA' else 'after SLA' end as follow_up,
+            has_meeting,
+            is_opportunity,
+            is_won
+        from analytics.fct_lead_response
+        where not is_deleted and is_answered and (is_sla_met or is_sla_breached)
+    ),
+
+    final as (
+        select
+            team,
+            follow_up,
+            count(*) as leads,
+            round(avg(case when has_meeting then 1.0 else 0 end), 4) as meeting_rate,
+            round(avg(case when is_opportunity then 1.0 else 0 end), 4) as opportunity_rate,
+            round(avg(case when is_won then 1.0 else 0 end), 4) as win_rate
+        from answered
+        group by 1, 2
+    )
+
+    select * from final
+    order by team, follow_up desc
+    """,
+    lambda result: charts.bars_by(
+        result, "team", "follow_up", "opportunity_rate", "opportunity rate"
+    ),
+)
+
 _ATTAINMENT_AS_OF = """
     as_of as (
         select max(date_day) as date_day
@@ -809,9 +897,14 @@ SECTIONS = (
     Section(
         "handoff",
         "Hand-off: how sales follows up marketing's leads",
-        "What each rep did with the leads: activities, meetings and the deals they decided.",
-        ("analytics.rpt_rep_activity_scorecard", "analytics.dim_sales_reps"),
-        (REP_ACTIVITY,),
+        "How fast each team answers the leads marketing hands over, whether it keeps its "
+        "SLA, what answering late costs, and what each rep did with the leads.",
+        (
+            "analytics.fct_lead_response",
+            "analytics.rpt_rep_activity_scorecard",
+            "analytics.dim_sales_reps",
+        ),
+        (SPEED_TO_LEAD, SLA_CONVERSION_GAP, REP_ACTIVITY),
     ),
     Section(
         "health",
