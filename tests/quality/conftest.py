@@ -18,7 +18,7 @@ import pytest
 from tests.quality import quality_data as data
 
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-SCHEMAS = ("raw_hubspot", "raw_google_ads", "analytics_build", "ops")
+SCHEMAS = ("raw_hubspot", "raw_google_ads", "raw_salesforce", "analytics_build", "ops")
 
 
 def _server_url(request: pytest.FixtureRequest) -> str:
