@@ -1218,9 +1218,12 @@ def build_hubspot_activities(config: WorldConfig, data: HubSpotData) -> HubSpotA
     }
     deals_of: dict[int, int] = {}
     for deal_id, contact_id in data.deal_contacts:
-        # HubSpot drops a deleted deal's associations without touching the engagement's
-        # hs_lastmodifieddate, so a link to a deal deleted later would change on a re-read
-        # that no incremental night makes; and no rep meets on a deal made by mistake.
+        # [inferred] HubSpot drops a deleted deal's associations without touching the
+        # engagement's hs_lastmodifieddate (no HubSpot page says an association change moves
+        # it; Airbyte reads HubSpot associations as full refresh for that reason,
+        # https://github.com/airbytehq/airbyte/pull/85019), so a link to a deal deleted later
+        # would change on a re-read that no incremental night makes; and no rep meets on a
+        # deal made by mistake.
         if deal_id not in data.mistaken_deals:
             deals_of.setdefault(contact_id, deal_id)
     records: dict[str, list[CrmRecord]] = {kind: [] for kind in ENGAGEMENT_TYPES}
