@@ -12,6 +12,7 @@ from bench import (
     extract,
     markov,
     memory,
+    pipeline,
     report_queries,
     sales_models,
     transform,
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "sales_models": sales_models.main,
     "company": company.main,
     "markov": markov.main,
+    "pipeline": pipeline.main,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -1303,27 +1303,57 @@ inner join stage_dates on deals.deal_index = stage_dates.deal_index
 """
 
 # What the stage-history stream reads for each deal modified in the window: the deal with
-# every time its dealstage was set, newest first.
+# every value its dealstage, amount and closedate took, newest first (a value is logged when
+# it changes).
 HUBSPOT_STAGE_HISTORY = f"""
 with deals as ({DEAL_STATES.format(crm="hubspot")}),
-histories as (
+events as (
     select
-        plan_deal_events.deal_index,
-        jsonb_agg(jsonb_build_object(
-            'value', plan_deal_events.stage_id,
-            'timestamp', pg_temp.iso(plan_deal_events.at),
-            'sourceType', 'CRM_UI',
-            'sourceId', 'userId:' || owners.user_id,
-            'updatedByUserId', owners.user_id
-        ) order by plan_deal_events.at desc, plan_deal_events.event_no desc) as entries
+        plan_deal_events.*,
+        owners.user_id,
+        lag(plan_deal_events.amount) over deal_events as previous_amount,
+        lag(plan_deal_events.close_date) over deal_events as previous_close_date
     from plan_deal_events
     inner join plan_deals
         on plan_deal_events.crm = plan_deals.crm
         and plan_deal_events.deal_index = plan_deals.deal_index
     {_owner("hubspot", "plan_deals.seat", "plan_deals.created_at")}
-    where plan_deal_events.crm = 'hubspot' and plan_deal_events.sets_stage
-        and plan_deal_events.at < %(as_of)s
-    group by plan_deal_events.deal_index
+    where plan_deal_events.crm = 'hubspot' and plan_deal_events.at < %(as_of)s
+    window deal_events as (
+        partition by plan_deal_events.deal_index
+        order by plan_deal_events.at, plan_deal_events.event_no
+    )
+),
+entries as (
+    select
+        deal_index,
+        at,
+        event_no,
+        sets_stage,
+        stage_id,
+        amount is distinct from previous_amount as sets_amount,
+        amount::text as amount,
+        close_date is distinct from previous_close_date as sets_close_date,
+        pg_temp.iso(close_date::timestamp at time zone 'UTC') as close_date,
+        jsonb_build_object(
+            'timestamp', pg_temp.iso(at),
+            'sourceType', 'CRM_UI',
+            'sourceId', 'userId:' || user_id,
+            'updatedByUserId', user_id
+        ) as change
+    from events
+),
+histories as (
+    select
+        deal_index,
+        jsonb_agg(change || jsonb_build_object('value', stage_id)
+            order by at desc, event_no desc) filter (where sets_stage) as stages,
+        jsonb_agg(change || jsonb_build_object('value', amount)
+            order by at desc, event_no desc) filter (where sets_amount) as amounts,
+        jsonb_agg(change || jsonb_build_object('value', close_date)
+            order by at desc, event_no desc) filter (where sets_close_date) as close_dates
+    from entries
+    group by deal_index
 )
 select
     deals.deal_id::bigint as deal_id,
@@ -1334,12 +1364,17 @@ select
             'pipeline', deals.pipeline,
             'hs_lastmodifieddate', pg_temp.iso(deals.modified_at)
         ),
-        'propertiesWithHistory', jsonb_build_object('dealstage', histories.entries)
+        'propertiesWithHistory', jsonb_build_object(
+            'dealstage', histories.stages,
+            'amount', coalesce(histories.amounts, '[]'::jsonb),
+            'closedate', coalesce(histories.close_dates, '[]'::jsonb)
+        )
     ) as record,
     false as is_deleted,
     deals.modified_at
 from deals
 inner join histories on deals.deal_index = histories.deal_index
+where histories.stages is not null
 """
 
 # The contact the deal came from; a quarter also have the next contact, if it existed by then.

@@ -142,13 +142,19 @@ def test_deals_have_stage_amount_and_close_date_history(
     hubspot = row(
         url,
         """
-        select count(*), count(*) filter (where
-            jsonb_array_length(record -> 'propertiesWithHistory' -> 'dealstage') > 1)
-        from raw_hubspot.deal_stage_history
+        select count(*),
+            count(*) filter (where jsonb_array_length(histories -> 'dealstage') > 1),
+            count(*) filter (where jsonb_array_length(histories -> 'amount') > 1),
+            count(*) filter (where jsonb_array_length(histories -> 'closedate') > 1)
+        from (
+            select record -> 'propertiesWithHistory' as histories
+            from raw_hubspot.deal_stage_history
+        ) as deals
         """,
     )
     assert hubspot[0] == scalar(url, "select count(*) from raw_hubspot.deals")
-    assert hubspot[1] > 0
+    # stage moves, discounts and pushed close dates, each in its property's history
+    assert all(count > 0 for count in hubspot[1:]), hubspot
     outcomes = scalar(
         url,
         "select count(distinct record ->> 'StageName') from raw_salesforce.opportunities"
