@@ -154,6 +154,7 @@ SOAP_TYPES = {
     "percent": "xsd:double",
     "date": "xsd:date",
     "datetime": "xsd:dateTime",
+    "anyType": "xsd:anyType",
     "address": "urn:address",
 }
 ORGANIZATION_TYPES = {
