@@ -1281,9 +1281,7 @@ def _plan_revisions(config: WorldConfig, org: _Org) -> dict[str, Timeline]:
     histories: dict[str, list[_Plan]] = {}
     for row in org.plans["OpportunityHistory"]:
         histories.setdefault(row.base["OpportunityId"], []).append(row)
-    names = {
-        user_id: f"{owner.first_name} {owner.last_name}" for owner, user_id in org.users
-    }
+    names = {user_id: f"{owner.first_name} {owner.last_name}" for owner, user_id in org.users}
     timelines = {}
     for opportunity in list(org.plans["Opportunity"]):
         if opportunity.deleted_ms is None:
@@ -1387,9 +1385,7 @@ def _revise(
         current |= change
         new_events.append((at_ms, change))
         rows += 1
-        org.plans["OpportunityHistory"].append(
-            _history_row(opportunity, at_ms, current, rows)
-        )
+        org.plans["OpportunityHistory"].append(_history_row(opportunity, at_ms, current, rows))
     opportunity.events += new_events
 
 

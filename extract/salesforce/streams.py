@@ -1,8 +1,9 @@
 """Salesforce streams: one SOQL object per raw_salesforce table, merged on its 18-character Id.
 
-Every stream (merge, cursor = ``SystemModstamp``, which every object but field history has and
-which moves on every change, system ones included) reads ``SELECT <fields> FROM <Object> WHERE SystemModstamp
->= start AND SystemModstamp < end ORDER BY SystemModstamp ASC`` through ``queryAll``, so
+Every stream (merge, cursor = ``SystemModstamp``, which moves on every change, system ones
+included; field history, whose rows are never edited and have no SystemModstamp, is read on
+``CreatedDate``) reads ``SELECT <fields> FROM <Object> WHERE SystemModstamp >= start AND
+SystemModstamp < end ORDER BY SystemModstamp ASC`` through ``queryAll``, so
 deleted records (``IsDeleted = true``, in the Recycle Bin) arrive and are flagged
 ``is_deleted`` instead of being lost. A record changed while the query is paged shows up
 twice: each query's records are de-duplicated by Id, keeping the latest ``SystemModstamp``,
