@@ -241,6 +241,11 @@ def test_the_stand_in_serves_field_history_on_created_date(
             },
             headers=headers,
         )
+        unfiltered = client.get(
+            url,
+            params={"q": "SELECT Id FROM OpportunityFieldHistory WHERE NewValue = 'x'"},
+            headers=headers,
+        )
     expected = [r.record_id for r in changes if r.fields["CreatedDate"][:19] + "Z" >= cutoff]
     assert [r["Id"] for r in body["records"]] == expected
     assert body["records"][0]["Id"].startswith("017")
@@ -260,3 +265,7 @@ def test_the_stand_in_serves_field_history_on_created_date(
     assert describe["keyPrefix"] == "017"
     assert modstamp.status_code == 400  # no SystemModstamp on field history
     assert modstamp.json()[0]["errorCode"] == "INVALID_FIELD"
+    assert not fields["NewValue"]["filterable"] and fields["NewValue"]["sortable"]
+    assert describe["replicateable"]
+    assert unfiltered.status_code == 400
+    assert unfiltered.json()[0]["errorCode"] == "INVALID_FIELD"
