@@ -85,6 +85,7 @@ KEY_PREFIXES = {
     "Contact": "003",
     "Opportunity": "006",
     "OpportunityHistory": "008",
+    "OpportunityFieldHistory": "017",  # [inferred]: the prefix every field history object shares
     "OpportunityContactRole": "00K",
     "Campaign": "701",
     "CampaignMember": "00v",
@@ -189,6 +190,20 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "CreatedById",
         "CreatedDate",
         "SystemModstamp",
+        "IsDeleted",
+    ),
+    # Field history (https://developer.salesforce.com/docs/platform/field-reference/references/
+    # field-reference/salesforce-field-reference-opportunityfieldhistory.html): no
+    # SystemModstamp, no LastModifiedDate; rows are never edited.
+    "OpportunityFieldHistory": (
+        "Id",
+        "OpportunityId",
+        "Field",
+        "DataType",
+        "OldValue",
+        "NewValue",
+        "CreatedById",
+        "CreatedDate",
         "IsDeleted",
     ),
     "OpportunityContactRole": (
@@ -305,6 +320,8 @@ FIELD_TYPES = {
     "ActualCost": "currency",
     "Probability": "percent",
     "ConversionRate": "double",
+    "OldValue": "anyType",
+    "NewValue": "anyType",
     "DecimalPlaces": "int",
     "CallDurationInSeconds": "int",
     "DurationInMinutes": "int",
@@ -340,6 +357,8 @@ FIELD_TYPES = {
             "TaskSubtype",
             "EventSubtype",
             "CallType",
+            "Field",
+            "DataType",
         ),
         "picklist",
     ),
@@ -449,11 +468,63 @@ class SObject:
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """An opportunity's plan: its fields at creation, then every change (some after ``end``)."""
+
+    record_id: str
+    created_ms: int
+    base: dict[str, Any]
+    events: tuple[tuple[int, dict[str, Any]], ...]  # in time order
+    deleted_ms: int | None
+
+    def as_of(self, moment_ms: int) -> dict[str, Any] | None:
+        """The opportunity's fields just before ``moment_ms`` (None: not created yet)."""
+        if self.created_ms >= moment_ms:
+            return None
+        values = dict(self.base)
+        for at_ms, changes in self.events:
+            if at_ms < moment_ms:
+                values.update(changes)
+        return values
+
+
+@dataclass(frozen=True)
 class SalesforceData:
     objects: dict[str, tuple[SObject, ...]]  # by object name, in id order
+    # every planned opportunity created before ``end``, by Id (the truth of past pipelines)
+    timelines: dict[str, Timeline] = field(default_factory=dict)
+    as_of_ms: int = 0
 
     def of(self, sobject: str) -> tuple[SObject, ...]:
         return self.objects[sobject]
+
+    def pipeline_as_of(self, day: date) -> list[dict[str, Any]]:
+        """Every opportunity open at the end of ``day`` (UTC) and not deleted as of ``end``,
+        with the values it had then, from the plan (not from the projected records).
+
+        Nothing after ``end`` is known: a day at or after ``end`` reads the org as of ``end``."""
+        moment = min(day_start_ms(day + timedelta(days=1)), self.as_of_ms)
+        open_ = []
+        for record_id, timeline in sorted(self.timelines.items()):
+            if timeline.deleted_ms is not None and timeline.deleted_ms < self.as_of_ms:
+                continue
+            values = timeline.as_of(moment)
+            if values is None or values["IsClosed"]:
+                continue
+            open_.append(
+                {
+                    "opportunity_id": record_id,
+                    "stage": values["StageName"],
+                    "amount": f"{values['Amount']:.2f}",
+                    "currency": values["CurrencyIsoCode"],
+                    "close_date": values["CloseDate"],
+                    "owner_id": values["OwnerId"],
+                    # OpportunityHistory's value (API name) and the opportunity's (label)
+                    "forecast_category": _forecast_api_name(values["ForecastCategoryName"]),
+                    "forecast_category_name": values["ForecastCategoryName"],
+                }
+            )
+        return open_
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows per raw table as a full ``queryAll`` extract lands them: live and deleted."""
@@ -533,6 +604,7 @@ RAW_TABLES = {
     "Account": "accounts",
     "Opportunity": "opportunities",
     "OpportunityHistory": "opportunity_histories",
+    "OpportunityFieldHistory": "opportunity_field_histories",
     "OpportunityContactRole": "opportunity_contact_roles",
     "User": "users",
     "Campaign": "campaigns",
@@ -633,13 +705,19 @@ def build_salesforce(config: WorldConfig, hubspot: HubSpotData) -> SalesforceDat
         )
         for at_ms in arrivals:
             _plan_lead(org, rnd, at_ms, campaigns)
+    timelines = _plan_revisions(config, org)
     as_of = config.as_of_ms
     objects = {}
     for sobject, plans in org.plans.items():
         records = ((plan, plan.project(as_of)) for plan in plans)
         custom = (_with_custom(config, plan, record) for plan, record in records if record)
         objects[sobject] = tuple(sorted(custom, key=lambda r: r.record_id))
-    return SalesforceData(objects | build_rates(config, objects))
+    visible = {
+        record_id: timeline
+        for record_id, timeline in timelines.items()
+        if timeline.created_ms < as_of
+    }
+    return SalesforceData(objects | build_rates(config, objects), visible, as_of)
 
 
 def build_rates(
@@ -1150,7 +1228,7 @@ def _history(
     org: _Org, opportunity: _Plan, at_ms: int, values: dict[str, Any], owner: str
 ) -> _Plan:
     """One OpportunityHistory row: the opportunity's stage, amount and close date at ``at_ms``."""
-    forecast = next(k for k, v in FORECAST_NAMES.items() if v == values["ForecastCategoryName"])
+    forecast = _forecast_api_name(values["ForecastCategoryName"])
     return org.new(
         "OpportunityHistory",
         at_ms,
@@ -1165,6 +1243,213 @@ def _history(
         },
         opportunity.region,
     )
+
+
+def _forecast_api_name(label: str) -> str:
+    return next(k for k, v in FORECAST_NAMES.items() if v == label)
+
+
+# Revisions of open opportunities, planted after the org is built, each kind from a generator
+# of its own (seed, kind, opportunity Id), so no earlier draw, stage move, outcome, close time
+# or final amount changes:
+# * the expected CloseDate pushed later (once or twice) or pulled in before it arrives;
+# * the Amount revised up or down while open (a closing move restores the planned final
+#   amount, so closed opportunities keep theirs);
+# * the ForecastCategoryName set by hand to another open category, in the same edit as a
+#   close date or amount revision (a stage move sets the stage's default category again);
+# * the owner reassigned to another active rep of the same team.
+# OpportunityHistory "represents the history of a change to the Amount, Probability, Stage, or
+# Close Date fields of an Opportunity" (https://developer.salesforce.com/docs/atlas.en-us.192.0.
+# object_reference.meta/object_reference/sforce_api_objects_opportunityfieldhistory.htm), each
+# row holding the values after the change; a forecast override rides on a close date or amount
+# edit, so its row records it. [inferred] A hand-set category alone writes no
+# OpportunityHistory row: no page found says whether it does, so the world never plants one.
+# An owner change is logged in OpportunityFieldHistory (field history tracking on Owner):
+# [inferred] as two rows of the same moment, Field ``Owner``, one with DataType ``EntityId``
+# and the User ids as OldValue/NewValue, one with DataType ``Text`` and the users' names
+# (widely reported of lookup fields' history; not found in the searched documentation).
+# New rows' Ids come from their opportunity's number, so no existing Id moves.
+PUSH_RATE, PULL_RATE, AMOUNT_RATE, OVERRIDE_RATE, REASSIGN_RATE = 0.35, 0.12, 0.3, 0.35, 0.1
+AMOUNT_FACTORS = ("0.80", "0.90", "1.10", "1.25", "1.50")
+OPEN_WINDOW_DAYS = 120  # revisions of an opportunity that never closes fall in its first days
+_REVISION_NUMBER = 10_000_000  # Id numbers of planted history rows: above any sequential one
+
+
+def _plan_revisions(config: WorldConfig, org: _Org) -> dict[str, Timeline]:
+    """Plant the revisions above into every opportunity not deleted on creation; the
+    opportunities' timelines (every planned change, in time order) by Id."""
+    histories: dict[str, list[_Plan]] = {}
+    for row in org.plans["OpportunityHistory"]:
+        histories.setdefault(row.base["OpportunityId"], []).append(row)
+    names = {user_id: f"{owner.first_name} {owner.last_name}" for owner, user_id in org.users}
+    timelines = {}
+    for opportunity in list(org.plans["Opportunity"]):
+        if opportunity.deleted_ms is None:
+            _revise(config, org, opportunity, histories[opportunity.record_id], names)
+        timelines[opportunity.record_id] = Timeline(
+            opportunity.record_id,
+            opportunity.created_ms,
+            dict(opportunity.base),
+            tuple(sorted(opportunity.events, key=lambda event: event[0])),
+            opportunity.deleted_ms,
+        )
+    return timelines
+
+
+def _revise(
+    config: WorldConfig,
+    org: _Org,
+    opportunity: _Plan,
+    history: list[_Plan],
+    names: dict[str, str],
+) -> None:
+    record_id = opportunity.record_id
+    moves = sorted(opportunity.events, key=lambda event: event[0])
+    closing = next((at for at, changes in moves if changes.get("IsClosed")), None)
+    end_ms = closing or opportunity.created_ms + OPEN_WINDOW_DAYS * DAY_MS
+    busy = {opportunity.created_ms, *(at for at, _ in moves)}
+
+    def moment(rnd: random.Random, low: float = 0.05, high: float = 0.95) -> int | None:
+        span = end_ms - opportunity.created_ms
+        at_ms = opportunity.created_ms + round(span * rnd.uniform(low, high) / 1000) * 1000
+        if at_ms in busy or at_ms >= end_ms:
+            return None
+        busy.add(at_ms)
+        return at_ms
+
+    edits: list[tuple[int, str, Any]] = []  # (moment, kind, argument)
+    dates = rng(config, "salesforce", "close-date", record_id)
+    if dates.random() < PUSH_RATE:
+        for _ in range(1 if dates.random() < 0.6 else 2):
+            if (at_ms := moment(dates)) is not None:
+                edits.append((at_ms, "push", dates.randint(14, 60)))
+    if dates.random() < PULL_RATE and (at_ms := moment(dates)) is not None:
+        edits.append((at_ms, "pull", dates.random()))
+    amounts = rng(config, "salesforce", "amount", record_id)
+    if amounts.random() < AMOUNT_RATE and (at_ms := moment(amounts)) is not None:
+        edits.append((at_ms, "amount", Decimal(amounts.choice(AMOUNT_FACTORS))))
+    overrides = rng(config, "salesforce", "forecast-override", record_id)
+    override = overrides.random() < OVERRIDE_RATE
+    owners = rng(config, "salesforce", "reassignment", record_id)
+    if owners.random() < REASSIGN_RATE and (at_ms := moment(owners, 0.1, 0.8)) is not None:
+        edits.append((at_ms, "owner", owners.random()))
+    if not edits:
+        return
+    final_amount = opportunity.base["Amount"]
+    for _, changes in moves:
+        final_amount = changes.get("Amount", final_amount)
+
+    current = dict(opportunity.base)
+    planned = iter(history[1:])  # the rows of the planned stage moves, in order
+    new_events: list[tuple[int, dict[str, Any]]] = []
+    rows = 0
+    timeline = sorted([(at, "move", changes) for at, changes in moves] + edits, key=lambda e: e[0])
+    for at_ms, kind, argument in timeline:
+        if kind == "move":
+            changes = dict(argument)
+            if changes.get("IsClosed") and current["Amount"] != final_amount:
+                changes.setdefault("Amount", final_amount)
+            if changes != argument:
+                argument.clear()
+                argument.update(changes)
+            current |= changes
+            row = next(planned)
+            row.base |= _history_values(current)
+            continue
+        if kind == "owner":
+            change = _reassign(org, opportunity, current["OwnerId"], at_ms, argument, names)
+            if change is not None:
+                current |= change
+                new_events.append((at_ms, change))
+            continue
+        if kind == "amount":
+            amount = (current["Amount"] * argument).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            change = {"Amount": amount}
+        else:
+            expected = date.fromisoformat(current["CloseDate"])
+            today = datetime.fromtimestamp(at_ms / 1000, tz=UTC).date()
+            if kind == "push":
+                moved = max(expected, today) + timedelta(days=argument)
+            else:  # pulled in: still ahead of the edit, before the expected date
+                room = (expected - today).days - 1
+                if room < 2:
+                    continue
+                moved = today + timedelta(days=1 + int(argument * room))
+            change = {"CloseDate": moved.isoformat()}
+        if override:
+            override = False
+            label = current["ForecastCategoryName"]
+            others = [FORECAST_NAMES[k] for k in ("Pipeline", "BestCase", "Commit")]
+            others = [name for name in others if name != label]
+            change["ForecastCategoryName"] = overrides.choice(others)
+        current |= change
+        new_events.append((at_ms, change))
+        rows += 1
+        org.plans["OpportunityHistory"].append(_history_row(opportunity, at_ms, current, rows))
+    opportunity.events += new_events
+
+
+def _history_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "StageName": values["StageName"],
+        "Amount": values["Amount"],
+        "CloseDate": values["CloseDate"],
+        "Probability": values["Probability"],
+        "ForecastCategory": _forecast_api_name(values["ForecastCategoryName"]),
+        "CreatedById": values["OwnerId"],
+    }
+
+
+def _history_row(opportunity: _Plan, at_ms: int, values: dict[str, Any], n: int) -> _Plan:
+    number = _REVISION_NUMBER + _id_number(opportunity.record_id) * 8 + n
+    row = _Plan(
+        "OpportunityHistory",
+        sf_id("OpportunityHistory", number),
+        at_ms,
+        {"OpportunityId": opportunity.record_id, **_history_values(values)},
+    )
+    row.region = opportunity.region
+    return row
+
+
+def _reassign(
+    org: _Org, opportunity: _Plan, owner: str, at_ms: int, draw: float, names: dict[str, str]
+) -> dict[str, Any] | None:
+    """Move the opportunity to another active rep of its team; log both OpportunityFieldHistory
+    rows. None when the team has no one else."""
+    team = "EMEA Sales" if opportunity.region == "EU" else "NA Sales"
+    pool = [
+        user_id
+        for o, user_id in org.users
+        if o.team_name == team
+        and user_id != owner
+        and o.created_ms < at_ms
+        and (o.archived_ms is None or o.archived_ms > at_ms)
+    ]
+    if not pool:
+        return None
+    new_owner = pool[int(draw * len(pool))]
+    manager = next(user_id for o, user_id in org.users if o.team_name == team)
+    base_number = _id_number(opportunity.record_id) * 4
+    for k, (data_type, old, new) in enumerate(
+        (("EntityId", owner, new_owner), ("Text", names[owner], names[new_owner]))
+    ):
+        row = _Plan(
+            "OpportunityFieldHistory",
+            sf_id("OpportunityFieldHistory", base_number + k),
+            at_ms,
+            {
+                "OpportunityId": opportunity.record_id,
+                "Field": "Owner",
+                "DataType": data_type,
+                "OldValue": old,
+                "NewValue": new,
+                "CreatedById": manager,  # [inferred] the team's manager reassigns
+            },
+        )
+        row.region = opportunity.region
+        org.plans["OpportunityFieldHistory"].append(row)
+    return {"OwnerId": new_owner}
 
 
 def _unique(org: _Org, email: str) -> str:

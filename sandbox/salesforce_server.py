@@ -41,6 +41,14 @@ Modelled on Salesforce's documentation, not on Thinline's connector:
   (``hidden_objects``) looks the same to that user: Describe Global lists the objects
   "available in the org and to the logged-in user" (below). [inferred]: that a denied object
   answers exactly like a missing one.
+* ``OpportunityFieldHistory``: one row per tracked field change (the Owner changes here),
+  never edited, with no SystemModstamp or LastModifiedDate; ``OldValue`` and ``NewValue`` are
+  ``anyType``, sortable but not filterable (the object reference lists their properties as
+  "Nillable, Sort"; https://developer.salesforce.com/docs/atlas.en-us.264.0.object_reference.meta/
+  object_reference/sforce_api_objects_opportunityfieldhistory.htm), so a WHERE on one answers
+  400 ``INVALID_FIELD`` "field 'NewValue' can not be filtered in query call" ([inferred]: the
+  text is not in the searched documentation). Supported calls include getUpdated() and
+  getDeleted(): replicateable.
 * ``GET /services/data/vNN.N/sobjects/`` (Describe Global): ``{"encoding", "maxBatchSize",
   "sobjects": [{"name", "label", "keyPrefix", "queryable", …}]}``, the objects "available in
   the org and to the logged-in user"
@@ -154,6 +162,7 @@ SOAP_TYPES = {
     "percent": "xsd:double",
     "date": "xsd:date",
     "datetime": "xsd:dateTime",
+    "anyType": "xsd:anyType",
     "address": "urn:address",
 }
 ORGANIZATION_TYPES = {
@@ -509,9 +518,10 @@ class SalesforceServer(StandInServer):
             "precision": 18 if number else 0,
             "scale": (6 if name == "ConversionRate" else 2) if number else 0,
             "digits": 9 if kind == "int" else 0,
-            "filterable": kind != "address",
+            "filterable": kind not in ("address", "anyType"),
             "sortable": kind != "address",
-            "groupable": kind not in ("address", "datetime", "double", "currency", "percent"),
+            "groupable": kind
+            not in ("address", "anyType", "datetime", "double", "currency", "percent"),
             "referenceTo": list(REFERENCES.get(name, ())),
             "relationshipName": name.removesuffix("Id") if kind == "reference" else None,
             "picklistValues": [
@@ -639,6 +649,9 @@ def parse(soql: str, schema: dict[str, tuple[str, ...]] | None = None) -> Query:
                 raise SoqlError(400, "MALFORMED_QUERY", f"unexpected token: {part.strip()!r}")
             name, operator, literal = condition.groups()
             name = _field(soql, known, sobject, name)
+            if _field_type(sobject, name) == "anyType":  # OldValue/NewValue: Sort, no Filter
+                message = f"field '{name}' can not be filtered in query call"
+                raise SoqlError(400, "INVALID_FIELD", message)
             conditions.append((name, operator, _literal(name, literal)))
     order = _field(soql, known, sobject, match["order"]) if match["order"] else None
     descending = (match["direction"] or "").lower() == "desc"

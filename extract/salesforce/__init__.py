@@ -1,5 +1,6 @@
 """Salesforce REST (SOQL ``queryAll``) → ``raw_salesforce``: leads, contacts, accounts,
-opportunities and their history and contact roles, users, campaigns and campaign members, and
+opportunities, their history (OpportunityHistory; the owner changes of OpportunityFieldHistory)
+and contact roles, users, campaigns and campaign members, and
 the org's Organization row (its default currency).
 
 Cursors and grain per stream are documented in :mod:`extract.salesforce.streams`, the fields

@@ -1,8 +1,9 @@
 """Salesforce streams: one SOQL object per raw_salesforce table, merged on its 18-character Id.
 
-Every stream (merge, cursor = ``SystemModstamp``, which every object has and which moves on
-every change, system ones included) reads ``SELECT <fields> FROM <Object> WHERE SystemModstamp
->= start AND SystemModstamp < end ORDER BY SystemModstamp ASC`` through ``queryAll``, so
+Every stream (merge, cursor = ``SystemModstamp``, which moves on every change, system ones
+included; field history, whose rows are never edited and have no SystemModstamp, is read on
+``CreatedDate``) reads ``SELECT <fields> FROM <Object> WHERE SystemModstamp >= start AND
+SystemModstamp < end ORDER BY SystemModstamp ASC`` through ``queryAll``, so
 deleted records (``IsDeleted = true``, in the Recycle Bin) arrive and are flagged
 ``is_deleted`` instead of being lost. A record changed while the query is paged shows up
 twice: each query's records are de-duplicated by Id, keeping the latest ``SystemModstamp``,
@@ -74,14 +75,17 @@ class SObjectType:
     # The org feature the object exists with (None: every org has it); an org without it
     # yields no rows, with one info line.
     needs: str | None = None
+    # The window's field: SystemModstamp, or CreatedDate for rows never edited that have no
+    # SystemModstamp (field history).
+    cursor: str = CURSOR
 
     def query(self, fields: list[str] | tuple[str, ...], start: datetime, end: datetime) -> str:
         head = f"SELECT {', '.join(fields)} FROM {self.name}"
         if not self.windowed:
             return head
         return (
-            f"{head} WHERE {CURSOR} >= {soql_datetime(start)} "
-            f"AND {CURSOR} < {soql_datetime(end)} ORDER BY {CURSOR} ASC"
+            f"{head} WHERE {self.cursor} >= {soql_datetime(start)} "
+            f"AND {self.cursor} < {soql_datetime(end)} ORDER BY {self.cursor} ASC"
         )
 
 
@@ -209,6 +213,30 @@ OBJECTS = (
             "IsDeleted",
         ),
         required=("Id", "OpportunityId", "StageName", "Amount", "CloseDate", *_REQUIRED_AUDIT),
+    ),
+    # Field history (https://developer.salesforce.com/docs/atlas.en-us.264.0.object_reference.meta/
+    # object_reference/sforce_api_objects_opportunityfieldhistory.htm): rows are never edited
+    # and have no SystemModstamp, so the window is on CreatedDate. Thinline reads the Owner
+    # changes (two rows per change: DataType EntityId with User ids, Text with names).
+    # Deleting an opportunity deletes its rows without moving CreatedDate: a later run does
+    # not see the flag, and the models drop the rows of deleted opportunities anyway.
+    SObjectType(
+        "OpportunityFieldHistory",
+        "opportunity_field_histories",
+        "opportunity_field_history_id",
+        (
+            "Id",
+            "OpportunityId",
+            "Field",
+            "DataType",
+            "OldValue",
+            "NewValue",
+            "CreatedById",
+            "CreatedDate",
+            "IsDeleted",
+        ),
+        required=("Id", "OpportunityId", "Field", "OldValue", "NewValue", "CreatedDate"),
+        cursor="CreatedDate",
     ),
     SObjectType(
         "OpportunityContactRole",
@@ -449,7 +477,7 @@ def fetch_object(
                 if end - start <= 1:
                     raise SourceError(
                         f"salesforce: more than {api.settings.max_window_records} {sobject.name} "
-                        f"records share one second of {CURSOR} — raise "
+                        f"records share one second of {sobject.cursor} — raise "
                         "THINLINE_SALESFORCE__MAX_WINDOW_RECORDS"
                     )
                 middle = (start + end) // 2
@@ -494,7 +522,7 @@ def _read_part(
             record_id = record.get("Id")
             if record_id is None:
                 unkeyed.append(record)
-            elif _not_older(record, latest.get(str(record_id))):
+            elif _not_older(record, latest.get(str(record_id)), sobject.cursor):
                 latest[str(record_id)] = record
     api.log.info(
         "salesforce: %s [%s, %s): %d records in %d pages",
@@ -507,11 +535,13 @@ def _read_part(
     return [*latest.values(), *unkeyed]
 
 
-def _not_older(record: dict[str, Any], previous: dict[str, Any] | None) -> bool:
+def _not_older(
+    record: dict[str, Any], previous: dict[str, Any] | None, cursor: str = CURSOR
+) -> bool:
     """True if ``record`` should replace ``previous`` (later in an ascending read wins ties)."""
     if previous is None:
         return True
-    new, old = parse_datetime(record.get(CURSOR)), parse_datetime(previous.get(CURSOR))
+    new, old = parse_datetime(record.get(cursor)), parse_datetime(previous.get(cursor))
     return new is None or old is None or new >= old
 
 

@@ -20,6 +20,7 @@ SCHEMA = "raw_salesforce"
 RECORD_ID = "record->>'Id'"
 DATE = r"^[0-9][0-9][0-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 EMAIL = r"^[^@ ]+@[^@ ]+\.[^@ ]+$"
+USER_ID = "^005[0-9A-Za-z]+$"  # a User's Id: key prefix 005
 
 
 def value(name: str) -> str:
@@ -31,14 +32,23 @@ def jtype(name: str) -> str:
 
 
 def build_suite(
-    entity: str, prefix: str, key: str, expectations: list[gxe.Expectation]
+    entity: str,
+    prefix: str,
+    key: str,
+    expectations: list[gxe.Expectation],
+    cursor: str = "SystemModstamp",
 ) -> gx.ExpectationSuite:
-    """The raw-layout checks, the cursor and creation-time rules, then ``expectations``."""
+    """The raw-layout checks, the cursor and creation-time rules, then ``expectations``.
+
+    A table whose cursor is CreatedDate (field history: no SystemModstamp) has 010 alone."""
     common = [
         *raw_table_expectations(prefix, {key: "text"}, {key: RECORD_ID}),
-        datetime_rule(f"{prefix}-010", key, "SystemModstamp", "the merge cursor"),
-        datetime_rule(f"{prefix}-011", key, "CreatedDate", "when the record was created"),
+        datetime_rule(f"{prefix}-010", key, cursor, "the merge cursor"),
     ]
+    if cursor != "CreatedDate":
+        common.append(
+            datetime_rule(f"{prefix}-011", key, "CreatedDate", "when the record was created")
+        )
     return gx.ExpectationSuite(name=f"{SCHEMA}.{entity}", expectations=[*common, *expectations])
 
 
@@ -168,6 +178,33 @@ def build_opportunity_histories_suite() -> gx.ExpectationSuite:
             *money_rules(prefix, 14, key, "Amount"),
             date_rule(f"{prefix}-016", WARNING, key, "CloseDate", required=False),
         ],
+    )
+
+
+def build_opportunity_field_histories_suite() -> gx.ExpectationSuite:
+    """OpportunityFieldHistory: Thinline reads the Owner rows (two per change: DataType
+    EntityId with User ids, Text with names); a change without its new value cannot say who
+    owned the opportunity after it."""
+    prefix, key = "SF-OPPFIELDHIST", "opportunity_field_history_id"
+    return build_suite(
+        "opportunity_field_histories",
+        prefix,
+        key,
+        [
+            present_rule(f"{prefix}-012", CRITICAL, key, "OpportunityId", "Field"),
+            rows_check(
+                f"{prefix}-013",
+                WARNING,
+                "an Owner change by id (DataType EntityId) names its old and new User ids",
+                f"select {key}, {value('OldValue')} as old_value, "
+                f"{value('NewValue')} as new_value from {{batch}} "
+                f"where {LIVE} and {value('Field')} = 'Owner' "
+                f"and {value('DataType')} = 'EntityId' "
+                f"and (coalesce({value('OldValue')}, '') !~ '{USER_ID}' "
+                f"or coalesce({value('NewValue')}, '') !~ '{USER_ID}')",
+            ),
+        ],
+        cursor="CreatedDate",
     )
 
 
@@ -462,6 +499,7 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     f"{SCHEMA}.accounts": build_accounts_suite,
     f"{SCHEMA}.opportunities": build_opportunities_suite,
     f"{SCHEMA}.opportunity_histories": build_opportunity_histories_suite,
+    f"{SCHEMA}.opportunity_field_histories": build_opportunity_field_histories_suite,
     f"{SCHEMA}.opportunity_contact_roles": build_opportunity_contact_roles_suite,
     f"{SCHEMA}.users": build_users_suite,
     f"{SCHEMA}.campaigns": build_campaigns_suite,
@@ -481,6 +519,10 @@ HEALTH: dict[str, Health] = {
     "raw_salesforce.accounts": Health("SF-ACCOUNT", SF_STAMP, CRM),
     "raw_salesforce.opportunities": Health("SF-OPP", SF_STAMP, CRM),
     "raw_salesforce.opportunity_histories": Health("SF-OPPHIST", SF_STAMP, CRM),
+    # an owner change is rare: a quiet week is no sign of a broken feed (no freshness rule)
+    "raw_salesforce.opportunity_field_histories": Health(
+        "SF-OPPFIELDHIST", json_day("record->>'CreatedDate'")
+    ),
     "raw_salesforce.opportunity_contact_roles": Health("SF-OCR", SF_STAMP, CRM),
     "raw_salesforce.users": Health("SF-USER", SF_STAMP),
     "raw_salesforce.campaigns": Health("SF-CAMPAIGN", SF_STAMP),

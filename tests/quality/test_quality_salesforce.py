@@ -125,6 +125,21 @@ def test_broken_rows_fail_exactly_their_rules(loaded: tuple[str, psycopg.Connect
         "008BAD000000001AAA",
         variant(history, "008BAD000000001AAA", OpportunityId=None),  # SF-OPPHIST-012
     )
+    change = first_record(conn, "opportunity_field_histories")
+    insert(
+        conn,
+        "opportunity_field_histories",
+        "017BAD000000001AAA",
+        variant(change, "017BAD000000001AAA", Field=None),  # SF-OPPFIELDHIST-012
+    )
+    insert(
+        conn,
+        "opportunity_field_histories",
+        "017BAD000000002AAA",
+        variant(  # SF-OPPFIELDHIST-013 (warning): a name where the User id belongs
+            change, "017BAD000000002AAA", Field="Owner", DataType="EntityId", NewValue="Kai Moreau"
+        ),
+    )
     member = first_record(conn, "campaign_members")
     insert(
         conn,
@@ -165,10 +180,15 @@ def test_broken_rows_fail_exactly_their_rules(loaded: tuple[str, psycopg.Connect
         "SF-OPP-017",
         "SF-LEAD-001",
         "SF-OPPHIST-012",
+        "SF-OPPFIELDHIST-012",
         "SF-CAMPMEMBER-013",
         "SF-USER-012",
     }
-    assert codes(report, "warning") == {"SF-CONTACT-012", "SF-CAMPAIGN-014"}
+    assert codes(report, "warning") == {
+        "SF-CONTACT-012",
+        "SF-CAMPAIGN-014",
+        "SF-OPPFIELDHIST-013",
+    }
     (amount,) = [r for r in report.results if r.rule == "SF-OPP-012"]
     assert amount.sample_bad_values == [{"opportunity_id": fake(1), "amount": "12,500.00"}]
     (email,) = [r for r in report.results if r.rule == "SF-CONTACT-012"]
