@@ -39,9 +39,9 @@ open_deals as (
 
 ),
 
--- each week-end observation whose period has ended by the build date, and whether the deal
--- was won by the period end: the state in force at the end of that day is won, closing in
--- the period
+-- each week-end observation and whether the deal was won by the period end: the state in
+-- force at the end of that day is won, closing in the period (an observation whose period has
+-- not ended counts on no as-of day: it becomes known on the period end, after the build date)
 observations as (
 
     select
@@ -62,7 +62,7 @@ observations as (
                 states.valid_to is null
                 or {{ to_utc_date('states.valid_to') }} > open_deals.period_end
             )
-    where open_deals.is_week_end and open_deals.period_end <= {{ as_of_date() }}
+    where open_deals.is_week_end
     group by
         {%- for column in fine_cell %}
             open_deals.{{ column }},
