@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Which forecast fct_quota_attainment.projected uses (models/marts/sales/README_forecast.md):
 -- the method with the lowest MAPE over the company's backtest (rpt_forecast_accuracy, every
 -- as-of week of every ended quarter where all methods made a forecast and the actual was not
