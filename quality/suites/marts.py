@@ -495,6 +495,54 @@ def build_quota_suite() -> gx.ExpectationSuite:
     )
 
 
+def build_forecast_accuracy_suite() -> gx.ExpectationSuite:
+    """The backtest scores against what was booked: every row's actual is fct_deals' won
+    amount in its quarter (a team's: its reps' deals), and a statistical interval holds its
+    forecast."""
+    return gx.ExpectationSuite(
+        name="marts.rpt_forecast_accuracy",
+        expectations=[
+            rows_check(
+                "MART-FCST-001",
+                CRITICAL,
+                "every row's actual (each as-of week and method) equals the amount_reporting of "
+                "fct_deals' won deals closing in its quarter: the company's all of them, a "
+                "team's those of reps with its dim_sales_reps.team_key",
+                "with accuracy as (select * from {batch} as batch_rows), "
+                "quarters as (select distinct period_start, period_end from accuracy), "
+                "won as (select 'company' as owner_type, 'company' as owner_id, "
+                "quarters.period_start, sum(deals.amount_reporting) as amount from quarters "
+                "inner join fct_deals as deals on deals.is_won "
+                "and deals.close_date between quarters.period_start and quarters.period_end "
+                "group by quarters.period_start "
+                "union all select 'team', reps.team_key, quarters.period_start, "
+                "sum(deals.amount_reporting) from quarters "
+                "inner join fct_deals as deals on deals.is_won "
+                "and deals.close_date between quarters.period_start and quarters.period_end "
+                "inner join dim_sales_reps as reps on reps.sales_rep_id = deals.sales_rep_id "
+                "where reps.team_key is not null group by reps.team_key, quarters.period_start) "
+                "select accuracy.owner_type, accuracy.owner_id, accuracy.period_start, "
+                "accuracy.as_of_date, accuracy.forecast_method, accuracy.actual, "
+                "coalesce(won.amount, 0) as fct_deals_won from accuracy "
+                "left join won on won.owner_type = accuracy.owner_type "
+                "and won.owner_id = accuracy.owner_id and won.period_start = accuracy.period_start "
+                "where accuracy.actual <> coalesce(won.amount, 0) "
+                "order by 1, 2, 3, 4, 5",
+            ),
+            rows_check(
+                "MART-FCST-002",
+                WARNING,
+                "a statistical forecast lies within its interval (forecast_lower <= forecast "
+                "<= forecast_upper)",
+                "select owner_type, owner_id, as_of_date, forecast_lower, forecast, "
+                "forecast_upper from {batch} where forecast_method = 'statistical' "
+                "and (forecast_lower > forecast or forecast > forecast_upper) "
+                "order by owner_type, owner_id, as_of_date",
+            ),
+        ],
+    )
+
+
 def build_lead_response_suite() -> gx.ExpectationSuite:
     """Speed to lead: the report loses and double counts no lead of fct_lead_response, and
     each lead's SLA status agrees with its business hours and its team's SLA."""
@@ -672,6 +720,9 @@ SUITES: dict[str, MartSuite] = {
         "rpt_landing_page_performance", build_landing_page_suite, (), CRM_DEALS
     ),
     "fct_quota_attainment": MartSuite("fct_quota_attainment", build_quota_suite, (), CRM_DEALS),
+    "rpt_forecast_accuracy": MartSuite(
+        "rpt_forecast_accuracy", build_forecast_accuracy_suite, (), CRM_DEALS
+    ),
     "rpt_lead_response": MartSuite("rpt_lead_response", build_lead_response_suite, (), CRM_LEADS),
     "fct_activities.hubspot": MartSuite(
         "fct_activities",

@@ -198,7 +198,11 @@ def published(published_company: dict) -> dict:
         rows = conn.execute(
             "select owner_type, owner_id, date_day, period_type, period_start, period_end, "
             "quota, booked_to_date, attainment, expected_to_date, pacing, projected, "
-            "elapsed_share from analytics.fct_quota_attainment"
+            "elapsed_share, projected_method from analytics.fct_quota_attainment"
+        ).fetchall()
+        accuracy = conn.execute(
+            "select as_of_date, forecast_method, absolute_percentage_error "
+            "from analytics.rpt_forecast_accuracy where owner_type = 'company'"
         ).fetchall()
         deals = conn.execute(
             "select sales_rep_id, is_won, close_date, amount_reporting, created_at, closed_at "
@@ -211,11 +215,13 @@ def published(published_company: dict) -> dict:
     columns = [
         "owner_type", "owner_id", "date_day", "period_type", "period_start", "period_end",
         "quota", "booked", "attainment", "expected", "pacing", "projected", "elapsed_share",
+        "projected_method",
     ]  # fmt: skip
     return {
         "rows": [dict(zip(columns, row, strict=True)) for row in rows],
         "deals": deals,
         "reps": [Rep(*rep) for rep in reps],
+        "accuracy": accuracy,
     }
 
 
@@ -340,8 +346,30 @@ def test_pacing_columns_follow_from_quota_booked_and_working_days(published: dic
             assert row["pacing"] is None
         else:
             assert abs(row["pacing"] - booked / (quota * share)) <= RATIO, row
-        if share == 0:
+        if row["projected_method"] != "run_rate":
+            # the backtest's choice (test_projected_uses_the_best_scoring_method): quarters only
+            assert row["period_type"] == "quarter", row
+            assert row["projected"] >= booked, row
+        elif share == 0:
             assert row["projected"] is None
         else:
             assert abs(row["projected"] - booked / share) <= CENT, row
         assert row["attainment"] is None or row["attainment"] >= 0
+
+
+def test_projected_uses_the_best_scoring_method(published: dict) -> None:
+    """README_forecast.md: the method with the lowest company MAPE over the as-of weeks where
+    every method was scored; ties to run_rate, commit, statistical; none scored: run_rate."""
+    errors: dict[date, dict[str, Decimal | None]] = {}
+    for as_of_date, method, error in published["accuracy"]:
+        errors.setdefault(as_of_date, {})[method] = error
+    scored = [week for week in errors.values() if all(e is not None for e in week.values())]
+    order = ["run_rate", "commit", "statistical"]
+    chosen = "run_rate"
+    if scored:
+        mape = {m: sum(week[m] for week in scored) / len(scored) for m in order}
+        chosen = min(order, key=lambda m: (mape[m], order.index(m)))
+    methods = {row["projected_method"] for row in published["rows"]}
+    assert methods <= {"run_rate", chosen}
+    if chosen != "run_rate":
+        assert chosen in methods

@@ -61,7 +61,14 @@ create table analytics_build.fct_deals (
     close_date date, created_date date, reporting_currency_code text,
     fx_rate_to_reporting numeric, fx_conversion_date date, fx_rate_date date, fx_rate_source text
 );
-create table analytics_build.dim_sales_reps (sales_rep_id text, crm text, owner_id text);
+create table analytics_build.dim_sales_reps (
+    sales_rep_id text, crm text, owner_id text, team_key text
+);
+create table analytics_build.rpt_forecast_accuracy (
+    as_of_date date, owner_type text, owner_id text, period_start date, period_end date,
+    forecast_method text, forecast numeric, forecast_lower numeric, forecast_upper numeric,
+    actual numeric
+);
 create table analytics_build.dim_accounts (account_key text, crm text, account_id text);
 create table analytics_build.fct_attribution (
     conversion_id text, conversion_type text, deal_id text, deal_key text, touchpoint_id text,
@@ -597,6 +604,7 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
                 )
     create_landing_pages(conn)
     create_lead_response(conn)
+    create_forecast_accuracy(conn)
     conn.execute(
         "insert into analytics_build.fct_quota_attainment values "
         "('rep', 'hubspot:41629779', '2024-06-01', 'month', 10000, 13750, 1.375), "
@@ -668,3 +676,33 @@ def create_activities(conn: psycopg.Connection) -> None:
                 f"insert into raw_{crm}.{table} values (%s, '{{}}', true)",
                 (deleted[crm, table],),
             )
+
+
+def create_forecast_accuracy(conn: psycopg.Connection) -> None:
+    """The won deal closes on 2024-05-20 and its rep is in team hubspot:1; the backtest of that
+    quarter (two as-of weeks, three methods, company and team) has it as the actual."""
+    conn.execute("update analytics_build.fct_deals set close_date = '2024-05-20' where is_won")
+    conn.execute("update analytics_build.dim_sales_reps set team_key = 'hubspot:1'")
+    actual = Decimal("12500") * USD_PER_EUR
+    for as_of_date, owner_type, owner_id, method in itertools.product(
+        ("2024-04-07", "2024-04-14"),
+        ("company", "team"),
+        ("company", "hubspot:1"),
+        ("statistical", "commit", "run_rate"),
+    ):
+        if (owner_type == "company") != (owner_id == "company"):
+            continue
+        statistical = method == "statistical"
+        conn.execute(
+            "insert into analytics_build.rpt_forecast_accuracy values "
+            "(%s, %s, %s, '2024-04-01', '2024-06-30', %s, 10000, %s, %s, %s)",
+            (
+                as_of_date,
+                owner_type,
+                owner_id,
+                method,
+                8000 if statistical else None,
+                12000 if statistical else None,
+                actual,
+            ),
+        )

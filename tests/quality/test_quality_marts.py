@@ -30,9 +30,9 @@ def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
 def test_reconciled_marts_pass(marts: Database) -> None:
     report = validate_marts(marts.url, "run-marts")
 
-    # 14 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
+    # 16 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
     # ECB and CRM recomputations skip: no raw rates here)
-    assert (report.passed, report.failed, report.warnings) == (23, 0, 0)
+    assert (report.passed, report.failed, report.warnings) == (25, 0, 0)
     assert {result.table_name for result in report.results} == {
         "analytics_build.fct_ad_spend_daily",
         "analytics_build.fct_deals",
@@ -41,8 +41,9 @@ def test_reconciled_marts_pass(marts: Database) -> None:
         "analytics_build.fct_quota_months",
         "analytics_build.rpt_landing_page_performance",
         "analytics_build.rpt_lead_response",
+        "analytics_build.rpt_forecast_accuracy",
     }
-    assert len(marts.results("run-marts")) == 23
+    assert len(marts.results("run-marts")) == 25
 
 
 def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
@@ -111,10 +112,10 @@ def test_missing_mart_fails_and_unloaded_source_is_skipped(marts: Database) -> N
         f"MART-FXDEAL-00{n}" for n in (1, 2, 4)
     }
     assert {result.observed_value for result in deals} == {"table does not exist"}
-    # attribution reconciles against fct_deals, so it cannot pass without it either
+    # attribution and the backtest reconcile against fct_deals, so they cannot pass without it
     assert failing(raised.value) == (
         {"MART-DEAL-001", "MART-DEAL-002", "MART-DEAL-007", "MART-DEAL-008", "MART-ATTR-001"}
-        | {"MART-FXDEAL-001", "MART-FXDEAL-002"},
+        | {"MART-FXDEAL-001", "MART-FXDEAL-002", "MART-FCST-001"},
         {"MART-DEAL-003", "MART-FXDEAL-004"},
     )
 
@@ -221,6 +222,47 @@ def test_landing_pages_must_hand_out_the_credit_and_carry_the_spend(marts: Datab
     samples = {r.rule: r.sample_bad_values for r in raised.value.report.results if not r.passed}
     assert [row["model"] for row in samples["MART-LP-001"]] == ["linear"]
     assert [row["model"] for row in samples["MART-LP-002"]] == ["first_touch"]
+
+
+def test_a_backtest_actual_off_fct_deals_fails_an_inverted_interval_warns(
+    marts: Database,
+) -> None:
+    marts.conn.execute(
+        "update analytics_build.rpt_forecast_accuracy set actual = actual - 0.01 "
+        "where owner_type = 'team' and as_of_date = '2024-04-14' and forecast_method = 'commit'"
+    )
+    marts.conn.execute(
+        "update analytics_build.rpt_forecast_accuracy set forecast_lower = 10001 "
+        "where owner_type = 'company' and as_of_date = '2024-04-07' "
+        "and forecast_method = 'statistical'"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-forecast")
+
+    assert failing(raised.value) == ({"MART-FCST-001"}, {"MART-FCST-002"})
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.results if not r.passed}
+    assert [
+        (row["owner_id"], row["as_of_date"], row["forecast_method"])
+        for row in samples["MART-FCST-001"]
+    ] == [("hubspot:1", "2024-04-14", "commit")]
+    assert [row["as_of_date"] for row in samples["MART-FCST-002"]] == ["2024-04-07"]
+
+
+def test_a_won_deal_moved_out_of_the_quarter_fails_the_backtest_actual(marts: Database) -> None:
+    marts.conn.execute(
+        "update analytics_build.fct_deals set close_date = '2024-07-01' where is_won"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-forecast-moved")
+
+    assert failing(raised.value) == ({"MART-FCST-001"}, set())
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.results if not r.passed}
+    # every row of the quarter fails (2 weeks x 3 methods x company and team; the sample
+    # shows the first 10, company and team)
+    assert {row["owner_type"] for row in samples["MART-FCST-001"]} == {"company", "team"}
+    assert {row["fct_deals_won"] for row in samples["MART-FCST-001"]} == {"0"}
 
 
 def test_negative_attainment_fails_negative_quota_warns(marts: Database) -> None:

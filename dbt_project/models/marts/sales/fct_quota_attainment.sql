@@ -41,6 +41,20 @@ owner_bookings as (
 
 ),
 
+-- the forecast method projected uses (README_forecast.md) and every forecast made at a week end
+method_choice as (
+
+    select * from {{ ref('int_forecast_method_choice') }}
+
+),
+
+predictions as (
+
+    select * from {{ ref('int_forecast_predictions') }}
+    where is_week_end
+
+),
+
 calendar_periods as (
 
     {{ quota_periods() }}
@@ -302,6 +316,65 @@ booked_to_date as (
 
 ),
 
+-- projected: the run rate, except on quarter rows when the backtest chose another method
+-- (int_forecast_method_choice): then that method's forecast made at the end of the latest week
+-- ending on or before the day inside the quarter (an owner without a row that day had nothing
+-- booked or open: 0), never under booked_to_date. Days before the quarter's first week end, or
+-- outside the weeks forecast, and a statistical forecast without history keep the run rate.
+forecast_weeks as (
+
+    select
+        min(as_of_date) as first_as_of_date,
+        max(as_of_date) as last_as_of_date
+    from predictions
+
+),
+
+projections as (
+
+    select
+        booked_to_date.*,
+        case
+            when method_choice.forecast_method = 'statistical'
+                then coalesce(
+                        predictions.statistical_forecast,
+                        case when predictions.owner_id is null then 0 end
+                    )
+            when method_choice.forecast_method = 'commit'
+                then coalesce(predictions.commit_forecast, 0)
+        end as forecast,
+        method_choice.forecast_method
+    from booked_to_date
+    cross join forecast_weeks
+    left join method_choice
+        on
+            method_choice.is_chosen
+            and method_choice.forecast_method != 'run_rate'
+            and booked_to_date.period_type = 'quarter'
+            and {{ dbt.dateadd(
+                'day',
+                '- mod(cast(extract(isodow from booked_to_date.date_day) as integer), 7)',
+                'booked_to_date.date_day'
+            ) }} >= booked_to_date.period_start
+            and {{ dbt.dateadd(
+                'day',
+                '- mod(cast(extract(isodow from booked_to_date.date_day) as integer), 7)',
+                'booked_to_date.date_day'
+            ) }} between forecast_weeks.first_as_of_date and forecast_weeks.last_as_of_date
+    left join predictions
+        on
+            method_choice.forecast_method is not null
+            and booked_to_date.owner_type = predictions.owner_type
+            and booked_to_date.owner_id = predictions.owner_id
+            and {{ dbt.dateadd(
+                'day',
+                '- mod(cast(extract(isodow from booked_to_date.date_day) as integer), 7)',
+                'booked_to_date.date_day'
+            ) }} = predictions.as_of_date
+    where booked_to_date.is_owner_row
+
+),
+
 final as (
 
     select
@@ -316,11 +389,15 @@ final as (
         round(booked_to_date / nullif(quota, 0), 4) as attainment,
         round(quota * elapsed_share, 2) as expected_to_date,
         round(booked_to_date / nullif(quota * elapsed_share, 0), 4) as pacing,
-        round(booked_to_date / nullif(elapsed_share, 0), 2) as projected,
+        case
+            when forecast is not null then round(greatest(forecast, booked_to_date), 2)
+            else round(booked_to_date / nullif(elapsed_share, 0), 2)
+        end as projected,
         round(elapsed_share, 6) as elapsed_share,
-        {{ currency_var('reporting_currency') }} as reporting_currency_code
-    from booked_to_date
-    where is_owner_row
+        {{ currency_var('reporting_currency') }} as reporting_currency_code,
+        case when forecast is not null then forecast_method else 'run_rate' end
+            as projected_method
+    from projections
 
 )
 
