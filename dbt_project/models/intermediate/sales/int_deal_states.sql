@@ -84,6 +84,35 @@ mapped as (
 
 ),
 
+-- runs of consecutive states in one stage: a new run starts where pipeline or stage changes
+stage_changes as (
+
+    select
+        *,
+        case
+            when
+                lag(stage_id) over deal_states is not distinct from stage_id
+                and lag(pipeline_id) over deal_states is not distinct from pipeline_id
+                and lag(deal_key) over deal_states is not null
+                then 0
+            else 1
+        end as starts_stage_run
+    from mapped
+    window deal_states as (partition by deal_key order by valid_from)
+
+),
+
+stage_runs as (
+
+    select
+        *,
+        sum(starts_stage_run) over (
+            partition by deal_key order by valid_from rows between unbounded preceding and current row
+        ) as stage_run
+    from stage_changes
+
+),
+
 final as (
 
     select
@@ -117,8 +146,11 @@ final as (
             else 'pipeline'
         end as forecast_category,
         crm_forecast_category,
-        created_at
-    from mapped
+        created_at,
+        -- when the deal entered this state's stage: the first state of its run of states in
+        -- the same pipeline and stage (a change of amount or owner does not restart it)
+        min(valid_from) over (partition by deal_key, stage_run) as stage_entered_at
+    from stage_runs
     window deal_states as (partition by deal_key order by valid_from)
 
 )
