@@ -11,13 +11,14 @@
 
 select *
 from {{ model }}
-where
+-- a null anywhere fails too
+where not coalesce(
     opening_pipeline
     {%- for flow in flows %}
         + {{ flow }}
     {%- endfor %}
-    != closing_pipeline
-    or closing_pipeline is null
-    or opening_pipeline is null
+    = closing_pipeline,
+    false
+)
 
 {% endtest %}
