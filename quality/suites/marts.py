@@ -543,7 +543,6 @@ def build_lead_response_suite() -> gx.ExpectationSuite:
     )
 
 
-
 PIPELINE_FLOWS = (
     "created",
     "reopened",

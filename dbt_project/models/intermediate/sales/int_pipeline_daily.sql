@@ -78,9 +78,10 @@ state_days as (
         open_states.*,
         open_states.first_day + day_offsets.day_offset as date_day
     from open_states
-    cross join lateral generate_series(
-        0, open_states.last_day - open_states.first_day
-    ) as day_offsets (day_offset)
+    cross join
+        lateral generate_series(
+            0, open_states.last_day - open_states.first_day
+        ) as day_offsets (day_offset)
     where open_states.last_day >= open_states.first_day
 
 ),

@@ -44,10 +44,18 @@ dates as (
 -- the day's periods of each type
 day_periods as (
 
-    select date_day, 'week' as period_type, week_start_date as period_start, week_end_date as period_end
+    select
+        date_day,
+        'week' as period_type,
+        week_start_date as period_start,
+        week_end_date as period_end
     from dates
     union all
-    select date_day, 'month' as period_type, month_start_date as period_start, month_end_date as period_end
+    select
+        date_day,
+        'month' as period_type,
+        month_start_date as period_start,
+        month_end_date as period_end
     from dates
     union all
     select
@@ -135,11 +143,17 @@ open_transitions as (
             as previous_amount,
         case when open_days.previous_day = open_days.date_day - 1 then open_days.previous_value end
             as previous_value,
-        case when open_days.previous_day = open_days.date_day - 1 then open_days.previous_close_date end
+        case
+            when open_days.previous_day = open_days.date_day - 1 then open_days.previous_close_date
+        end
             as previous_close_date,
-        case when open_days.previous_day = open_days.date_day - 1 then open_days.previous_rep_key end
+        case
+            when open_days.previous_day = open_days.date_day - 1 then open_days.previous_rep_key
+        end
             as previous_rep_key,
-        case when open_days.previous_day = open_days.date_day - 1 then open_days.previous_team_key end
+        case
+            when open_days.previous_day = open_days.date_day - 1 then open_days.previous_team_key
+        end
             as previous_team_key,
         'open' as current_status,
         false as is_won,
@@ -154,13 +168,13 @@ open_transitions as (
         on open_days.deal_key = first_closed_days.deal_key
     -- a day that changed nothing moves no flow
     where not (
-        open_days.previous_day = open_days.date_day - 1
-        and open_days.previous_value = open_days.pipeline_value
-        and open_days.previous_amount is not distinct from open_days.amount
-        and open_days.previous_close_date is not distinct from open_days.close_date
-        and open_days.previous_rep_key = open_days.rep_key
-        and open_days.previous_team_key = open_days.team_key
-    )
+            open_days.previous_day = open_days.date_day - 1
+            and open_days.previous_value = open_days.pipeline_value
+            and open_days.previous_amount is not distinct from open_days.amount
+            and open_days.previous_close_date is not distinct from open_days.close_date
+            and open_days.previous_rep_key = open_days.rep_key
+            and open_days.previous_team_key = open_days.team_key
+        )
 
 ),
 
@@ -202,7 +216,9 @@ exit_transitions as (
         states.close_date as current_close_date,
         coalesce(states.sales_rep_id, 'unassigned') as current_rep_key,
         coalesce(
-            case when reps.team_id is not null then {{ key_from(['reps.crm', 'reps.team_id']) }} end,
+            case
+                when reps.team_id is not null then {{ key_from(['reps.crm', 'reps.team_id']) }}
+            end,
             'unassigned'
         ) as current_team_key
     from exit_days
@@ -210,7 +226,9 @@ exit_transitions as (
         on
             exit_days.deal_key = states.deal_key
             and {{ to_utc_date('states.valid_from') }} <= exit_days.date_day
-            and (states.valid_to is null or {{ to_utc_date('states.valid_to') }} > exit_days.date_day)
+            and (
+                states.valid_to is null or {{ to_utc_date('states.valid_to') }} > exit_days.date_day
+            )
     left join fx_rates
         on
             exit_days.date_day = fx_rates.date_day
@@ -249,12 +267,14 @@ placed as (
         end as current_owner_key,
         coalesce(
             transitions.previous_status = 'open'
-            and transitions.previous_close_date between day_periods.period_start and day_periods.period_end,
+            and transitions.previous_close_date
+            between day_periods.period_start and day_periods.period_end,
             false
         ) as was_in_period,
         coalesce(
             transitions.current_status = 'open'
-            and transitions.current_close_date between day_periods.period_start and day_periods.period_end,
+            and transitions.current_close_date
+            between day_periods.period_start and day_periods.period_end,
             false
         ) as is_in_period,
         transitions.previous_status,
@@ -329,7 +349,7 @@ contributions as (
     from periods
     inner join pipeline_days
         on
-            pipeline_days.date_day = periods.closing_date
+            periods.closing_date = pipeline_days.date_day
             and pipeline_days.close_date between periods.period_start and periods.period_end
     cross join owner_levels
 
@@ -361,7 +381,12 @@ contributions as (
         end as reassigned_out,
         -- won at the amount it was won at: a change on the winning day is increased/decreased
         case when is_won_out then -current_value else 0 end as won,
-        case when was_in_period and current_status = 'closed' and not is_won then -previous_value else 0 end
+        case
+            when
+                was_in_period and current_status = 'closed' and not is_won
+                then -previous_value
+            else 0
+        end
             as lost,
         {{ zero }} as closing_pipeline
     from classified
