@@ -591,6 +591,67 @@ def build_lead_response_suite() -> gx.ExpectationSuite:
     )
 
 
+PIPELINE_FLOWS = (
+    "created",
+    "reopened",
+    "pulled_in",
+    "reassigned_in",
+    "increased",
+    "decreased",
+    "fx_movement",
+    "pushed_out",
+    "reassigned_out",
+    "won",
+    "lost",
+)
+
+
+def build_pipeline_suite() -> gx.ExpectationSuite:
+    """The pipeline waterfall (models/marts/sales/README.md, "Pipeline over time"): each
+    team's closing pipeline is fct_pipeline_daily's on the closing day, and every row adds
+    up (opening + every flow = closing, outflows negative)."""
+    flows = " + ".join(PIPELINE_FLOWS)
+    return gx.ExpectationSuite(
+        name="marts.rpt_pipeline_waterfall",
+        expectations=[
+            rows_check(
+                "MART-PIPE-001",
+                CRITICAL,
+                "per period and team, the closing pipeline equals fct_pipeline_daily's open "
+                "deals on the closing day whose close date falls in the period",
+                "select coalesce(report.period_type, fact.period_type) as period_type, "
+                "coalesce(report.period_start, fact.period_start) as period_start, "
+                "coalesce(report.owner_key, fact.owner_key) as team_key, "
+                "report.closing_pipeline, fact.closing_pipeline as fact_closing_pipeline "
+                "from (select period_type, period_start, owner_key, closing_pipeline "
+                "from {batch} as rpt where owner_level = 'team') as report "
+                "full outer join (select periods.period_type, periods.period_start, "
+                "coalesce(daily.team_key, 'unassigned') as owner_key, "
+                "sum(coalesce(daily.amount_reporting, 0)) as closing_pipeline "
+                "from (select distinct period_type, period_start, period_end, closing_date "
+                "from {batch} as rpt) as periods "
+                "inner join fct_pipeline_daily as daily on daily.date_day = periods.closing_date "
+                "and daily.close_date between periods.period_start and periods.period_end "
+                "group by 1, 2, 3) as fact "
+                "on report.period_type = fact.period_type "
+                "and report.period_start = fact.period_start "
+                "and report.owner_key = fact.owner_key "
+                "where coalesce(report.closing_pipeline, 0) <> coalesce(fact.closing_pipeline, 0) "
+                "order by 1, 2, 3",
+            ),
+            rows_check(
+                "MART-PIPE-002",
+                CRITICAL,
+                "every row adds up: opening + every flow = closing, exactly",
+                "select period_type, period_start, owner_level, owner_key, opening_pipeline, "
+                f"{flows.replace(' + ', ', ')}, closing_pipeline from {{batch}} "
+                f"where not coalesce(opening_pipeline + {flows} = closing_pipeline, false) "
+                "order by period_type, period_start, owner_level, owner_key",
+            ),
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class MartSuite:
     table: str  # the mart it checks
@@ -724,6 +785,9 @@ SUITES: dict[str, MartSuite] = {
         "rpt_forecast_accuracy", build_forecast_accuracy_suite, (), CRM_DEALS
     ),
     "rpt_lead_response": MartSuite("rpt_lead_response", build_lead_response_suite, (), CRM_LEADS),
+    "rpt_pipeline_waterfall": MartSuite(
+        "rpt_pipeline_waterfall", build_pipeline_suite, (), CRM_DEALS
+    ),
     "fct_activities.hubspot": MartSuite(
         "fct_activities",
         partial(build_activities_suite, HUBSPOT, "MART-ACT-001", HUBSPOT_ACTIVITIES),

@@ -92,6 +92,17 @@ create table analytics_build.rpt_lead_response (
     arrived_month date, channel text, sales_rep_id text, leads bigint, answered_leads bigint,
     sla_breached_leads bigint
 );
+create table analytics_build.fct_pipeline_daily (
+    deal_key text, date_day date, amount numeric, amount_reporting numeric, close_date date,
+    sales_rep_id text, team_key text
+);
+create table analytics_build.rpt_pipeline_waterfall (
+    period_type text, period_start date, period_end date, closing_date date,
+    owner_level text, owner_key text, opening_pipeline numeric, created numeric,
+    reopened numeric, pulled_in numeric, reassigned_in numeric, increased numeric,
+    decreased numeric, fx_movement numeric, pushed_out numeric, reassigned_out numeric,
+    won numeric, lost numeric, closing_pipeline numeric
+);
 create table analytics_build.fct_quota_months (
     quota_month_key text, quota_amount numeric, currency_code text,
     quota_amount_reporting numeric, reporting_currency_code text, fx_rate_to_reporting numeric,
@@ -605,6 +616,7 @@ def create_sales_marts(conn: psycopg.Connection) -> None:
     create_landing_pages(conn)
     create_lead_response(conn)
     create_forecast_accuracy(conn)
+    create_pipeline(conn)
     conn.execute(
         "insert into analytics_build.fct_quota_attainment values "
         "('rep', 'hubspot:41629779', '2024-06-01', 'month', 10000, 13750, 1.375), "
@@ -639,6 +651,28 @@ def create_lead_response(conn: psycopg.Connection) -> None:
         "insert into analytics_build.rpt_lead_response values "
         "('2024-06-01', 'paid_search', 'hubspot:41629779', 2, 2, 1), "
         "('2024-06-01', 'organic_search', 'hubspot:41629779', 1, 0, 1)"
+    )
+
+
+def create_pipeline(conn: psycopg.Connection) -> None:
+    """The pipeline on 2024-06-30: deal a (team 1, close 06-15, 1000), b (team 1, close
+    09-01: another quarter) and c (no team, close 06-20, 200); the second quarter's waterfall
+    adds up to it for team 1 (800 + 300 created + 100 increased - 200 won), the unassigned
+    team (200 created) and the company."""
+    conn.execute(
+        "insert into analytics_build.fct_pipeline_daily values "
+        "('hubspot:a', '2024-06-30', 1000, 1000, '2024-06-15', 'hubspot:1', 'hubspot:t1'), "
+        "('hubspot:b', '2024-06-30', 500, 500, '2024-09-01', 'hubspot:1', 'hubspot:t1'), "
+        "('hubspot:c', '2024-06-30', 200, 200, '2024-06-20', 'hubspot:2', null)"
+    )
+    conn.execute(
+        "insert into analytics_build.rpt_pipeline_waterfall values "
+        "('quarter', '2024-04-01', '2024-06-30', '2024-06-30', 'team', 'hubspot:t1', "
+        "800, 300, 0, 0, 0, 100, 0, 0, 0, 0, -200, 0, 1000), "
+        "('quarter', '2024-04-01', '2024-06-30', '2024-06-30', 'team', 'unassigned', "
+        "0, 200, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200), "
+        "('quarter', '2024-04-01', '2024-06-30', '2024-06-30', 'company', 'company', "
+        "800, 500, 0, 0, 0, 100, 0, 0, 0, 0, -200, 0, 1200)"
     )
 
 

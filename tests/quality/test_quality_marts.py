@@ -30,9 +30,9 @@ def failing(error: QualityGateError) -> tuple[set[str], set[str]]:
 def test_reconciled_marts_pass(marts: Database) -> None:
     report = validate_marts(marts.url, "run-marts")
 
-    # 16 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
+    # 18 reconciliations and 9 currency rules (MART-FXDEAL/-FXSPEND/-FXQUOTA 001, 002, 004; the
     # ECB and CRM recomputations skip: no raw rates here)
-    assert (report.passed, report.failed, report.warnings) == (25, 0, 0)
+    assert (report.passed, report.failed, report.warnings) == (27, 0, 0)
     assert {result.table_name for result in report.results} == {
         "analytics_build.fct_ad_spend_daily",
         "analytics_build.fct_deals",
@@ -42,8 +42,9 @@ def test_reconciled_marts_pass(marts: Database) -> None:
         "analytics_build.rpt_landing_page_performance",
         "analytics_build.rpt_lead_response",
         "analytics_build.rpt_forecast_accuracy",
+        "analytics_build.rpt_pipeline_waterfall",
     }
-    assert len(marts.results("run-marts")) == 25
+    assert len(marts.results("run-marts")) == 27
 
 
 def test_broken_reconciliations_fail_the_gate(marts: Database) -> None:
@@ -145,6 +146,31 @@ def test_lead_response_report_and_sla_status_must_agree(marts: Database) -> None
     # fct: hubspot:1 (now), hubspot:2 and the unanswered hubspot:3; the report: 1
     bad = samples["MART-LEAD-001"][0]
     assert (bad["breached"], bad["fact_breached"]) == ("1", 3)
+
+
+def test_pipeline_waterfall_must_add_up_to_the_daily_pipeline(marts: Database) -> None:
+    # team 1's won loses 5 (the row no longer adds up); the unassigned team's opening and
+    # closing both gain 10 (it adds up, but no longer closes at the daily pipeline)
+    marts.conn.execute(
+        "update analytics_build.rpt_pipeline_waterfall set won = won - 5 "
+        "where owner_key = 'hubspot:t1'"
+    )
+    marts.conn.execute(
+        "update analytics_build.rpt_pipeline_waterfall set opening_pipeline = 10, "
+        "closing_pipeline = 210 where owner_key = 'unassigned'"
+    )
+
+    with pytest.raises(QualityGateError) as raised:
+        validate_marts(marts.url, "run-pipeline")
+
+    assert failing(raised.value) == ({"MART-PIPE-001", "MART-PIPE-002"}, set())
+    samples = {r.rule: r.sample_bad_values for r in raised.value.report.critical_failures}
+    assert [(row["team_key"], row["closing_pipeline"]) for row in samples["MART-PIPE-001"]] == [
+        ("unassigned", "210")
+    ]
+    assert [(row["owner_key"], row["won"]) for row in samples["MART-PIPE-002"]] == [
+        ("hubspot:t1", "-205")
+    ]
 
 
 def test_unknown_owner_or_account_fails(marts: Database) -> None:

@@ -68,8 +68,9 @@ mapped as (
         keyed.currency_code,
         keyed.close_date,
         keyed.owner_id,
-        case when keyed.owner_id is not null then {{ key_from(['keyed.crm', 'keyed.owner_id']) }} end
-            as sales_rep_id,
+        case
+            when keyed.owner_id is not null then {{ key_from(['keyed.crm', 'keyed.owner_id']) }}
+        end as sales_rep_id,
         keyed.forecast_category as crm_forecast_category,
         deals.created_at
     from keyed
@@ -81,6 +82,47 @@ mapped as (
             keyed.crm = stage_mapping.crm
             and keyed.pipeline_id is not distinct from stage_mapping.pipeline_id
             and keyed.stage_id = stage_mapping.stage_id
+
+),
+
+-- runs of consecutive states in one stage: a new run starts where pipeline or stage changes
+previous_states as (
+
+    select
+        *,
+        lag(valid_from) over deal_states as previous_valid_from,
+        lag(pipeline_id) over deal_states as previous_pipeline_id,
+        lag(stage_id) over deal_states as previous_stage_id
+    from mapped
+    window deal_states as (partition by deal_key order by valid_from)
+
+),
+
+stage_changes as (
+
+    select
+        *,
+        case
+            when previous_valid_from is null then 1
+            -- no stage or pipeline id is empty: '' stands for null (Salesforce has no pipeline)
+            when coalesce(previous_pipeline_id, '') != coalesce(pipeline_id, '') then 1
+            when coalesce(previous_stage_id, '') != coalesce(stage_id, '') then 1
+            else 0
+        end as starts_stage_run
+    from previous_states
+
+),
+
+stage_runs as (
+
+    select
+        *,
+        sum(starts_stage_run) over (
+            partition by deal_key
+            order by valid_from
+            rows between unbounded preceding and current row
+        ) as stage_run
+    from stage_changes
 
 ),
 
@@ -117,8 +159,11 @@ final as (
             else 'pipeline'
         end as forecast_category,
         crm_forecast_category,
-        created_at
-    from mapped
+        created_at,
+        -- when the deal entered this state's stage: the first state of its run of states in
+        -- the same pipeline and stage (a change of amount or owner does not restart it)
+        min(valid_from) over (partition by deal_key, stage_run) as stage_entered_at
+    from stage_runs
     window deal_states as (partition by deal_key order by valid_from)
 
 )

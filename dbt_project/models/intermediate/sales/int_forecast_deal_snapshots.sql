@@ -77,7 +77,7 @@ state_spans as (
         stage_runs.*,
         min(stage_runs.valid_from) over (
             partition by stage_runs.deal_key, stage_runs.stage_run_number
-        ) as stage_entered_at,
+        ) as run_entered_at,
         case
             when stage_runs.is_closed
                 then least(
@@ -155,7 +155,7 @@ snapshots as (
         state_spans.close_date,
         state_spans.sales_rep_id,
         state_spans.forecast_category,
-        state_spans.stage_entered_at,
+        state_spans.run_entered_at as stage_entered_at,
         -- a closed deal converts at its close date's rate (as fct_deals does), an open one at
         -- the as-of day's
         case
