@@ -153,7 +153,7 @@ insert into analytics.rpt_rep_activity_scorecard values
 create table analytics.fct_quota_attainment (
     owner_type text, owner_id text, date_day date, period_type text, period_start date,
     period_end date, quota numeric, booked_to_date numeric, attainment numeric,
-    expected_to_date numeric, pacing numeric, projected numeric
+    expected_to_date numeric, pacing numeric, projected numeric, projected_method text
 );
 insert into analytics.fct_quota_attainment values
     ('rep', 'hubspot:1', '2026-03-10', 'month', '2026-03-01', '2026-03-31',
@@ -172,6 +172,66 @@ insert into analytics.fct_quota_attainment values
         500, 500, 1, 250, 2, 1550),
     ('rep', 'hubspot:1', '2026-03-11', 'month', '2026-03-01', '2026-03-31',
         1000, 900, 0.9, 300, 3, 2500);
+insert into analytics.fct_quota_attainment values
+    ('team', 'hubspot:10', '2026-03-10', 'quarter', '2026-01-01', '2026-03-31',
+        6000, 4000, 0.6667, 5000, 0.8, 5200, 'statistical'),
+    ('team', 'salesforce:00E1', '2026-03-10', 'quarter', '2026-01-01', '2026-03-31',
+        1500, 500, 0.3333, 1250, 0.4, 600, 'run_rate');
+create table analytics.rpt_pipeline_waterfall (
+    period_type text, period_start date, period_end date, closing_date date, owner_level text,
+    owner_key text, opening_pipeline numeric, created numeric, reopened numeric,
+    pulled_in numeric, reassigned_in numeric, increased numeric, decreased numeric,
+    fx_movement numeric, pushed_out numeric, reassigned_out numeric, won numeric,
+    lost numeric, closing_pipeline numeric
+);
+insert into analytics.rpt_pipeline_waterfall values
+    ('quarter', '2026-01-01', '2026-03-31', '2026-03-10', 'company', 'company',
+        1000, 500, 0, 200, 0, 100, -50, 10, -300, 0, -400, -60, 1000),
+    ('quarter', '2026-01-01', '2026-03-31', '2026-03-10', 'team', 'hubspot:10',
+        800, 400, 0, 200, 30, 100, -50, 0, -300, 0, -400, -60, 720),
+    ('quarter', '2026-01-01', '2026-03-31', '2026-03-10', 'rep', 'hubspot:1',
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 12),
+    ('quarter', '2025-10-01', '2025-12-31', '2025-12-31', 'company', 'company',
+        9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 108),
+    ('month', '2026-03-01', '2026-03-31', '2026-03-10', 'company', 'company',
+        9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 108);
+create table analytics.fct_pipeline_daily (
+    date_day date, deal_key text, forecast_category text, amount_reporting numeric
+);
+insert into analytics.fct_pipeline_daily values
+    ('2026-03-08', 'hubspot:1', 'commit', 100),
+    ('2026-03-08', 'hubspot:2', 'pipeline', 30),
+    ('2026-03-08', 'hubspot:3', 'pipeline', 20),
+    ('2026-03-10', 'hubspot:1', 'commit', 120),
+    ('2026-03-04', 'hubspot:1', 'commit', 999),
+    ('2025-11-30', 'hubspot:1', 'commit', 999);
+create table analytics.rpt_pipeline_forecast (
+    owner_type text, owner_id text, owner_name text, period_name text, period_start date,
+    period_end date, booked_amount numeric, commit_forecast numeric,
+    statistical_forecast numeric, statistical_forecast_lower numeric,
+    statistical_forecast_upper numeric
+);
+insert into analytics.rpt_pipeline_forecast values
+    ('team', 'hubspot:10', 'East', 'current', '2026-01-01', '2026-03-31',
+        4000, 4500, 5100, 4700, 5500),
+    ('team', 'hubspot:10', 'East', 'next', '2026-04-01', '2026-06-30', 0, 9, 9, 9, 9),
+    ('team', 'salesforce:00E1', 'East', 'current', '2026-01-01', '2026-03-31',
+        500, 500, null, null, null),
+    ('company', 'company', 'Company', 'current', '2026-01-01', '2026-03-31',
+        4500, 5000, 5600, 5100, 6100),
+    ('rep', 'hubspot:1', 'Ada Lovelace', 'current', '2026-01-01', '2026-03-31',
+        9, 9, 9, 9, 9);
+create table analytics.rpt_forecast_accuracy_summary (
+    owner_type text, owner_id text, owner_name text, period_start date, period_end date,
+    forecast_method text, scored_weeks bigint, mape numeric, bias numeric
+);
+insert into analytics.rpt_forecast_accuracy_summary values
+    ('team', 'hubspot:10', 'East', '2025-07-01', '2025-09-30', 'statistical', 10, 0.2, 0.1),
+    ('team', 'hubspot:10', 'East', '2025-10-01', '2025-12-31', 'statistical', 30, 0.4, -0.1),
+    ('team', 'hubspot:10', 'East', '2025-04-01', '2025-06-30', 'statistical', 0, null, null),
+    ('team', 'hubspot:10', 'East', '2026-01-01', '2026-03-31', 'statistical', 5, 0.9, 0.9),
+    ('team', 'hubspot:10', 'East', '2025-10-01', '2025-12-31', 'run_rate', 30, 0.5, -0.5),
+    ('company', 'company', 'Company', '2025-10-01', '2025-12-31', 'commit', 12, 0.25, -0.25);
 create table analytics.rpt_sales_rep_performance (
     sales_rep_id text, period_type text, period_start date, as_of_date date,
     open_pipeline_reporting numeric, remaining_quota_reporting numeric,
@@ -368,7 +428,9 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
     teams = read_csv(site, "quota_pacing_teams")
     assert [(r["team"], r["period_type"], r["booked_to_date"]) for r in teams] == [
         ("East (hubspot)", "month", "525"),
+        ("East (hubspot)", "quarter", "4000"),
         ("East (salesforce)", "month", "500"),
+        ("East (salesforce)", "quarter", "500"),
     ]
 
     coverage = read_csv(site, "pipeline_coverage")  # this quarter; the idle rep left out
@@ -379,6 +441,38 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
     teams_coverage = read_csv(site, "pipeline_coverage_teams")
     assert [(r["team"], r["open_pipeline"], r["pipeline_coverage"]) for r in teams_coverage] == [
         ("East (hubspot)", "2675", "1.8136")  # (1800 + 875) / (600 + 875)
+    ]
+
+    # Pipeline: this quarter's company and team waterfalls, company first.
+    waterfall = read_csv(site, "pipeline_waterfall")
+    assert [
+        (r["owner"], r["opening_pipeline"], r["won"], r["closing_pipeline"]) for r in waterfall
+    ] == [
+        ("company", "1000", "-400", "1000"),
+        ("East (hubspot)", "800", "-400", "720"),
+    ]
+    # Sundays and the report's day of the last 13 weeks, by forecast category.
+    trend = read_csv(site, "pipeline_trend")
+    assert [(r["date_day"], r["forecast_category"], r["open_pipeline"]) for r in trend] == [
+        ("2026-03-08", "commit", "100"),
+        ("2026-03-08", "pipeline", "50"),
+        ("2026-03-10", "commit", "120"),
+    ]
+    forecast = read_csv(site, "forecast_vs_quota")
+    assert [
+        (r["team"], r["quota"], r["booked"], r["statistical_forecast"], r["projected_method"])
+        for r in forecast
+    ] == [
+        ("East (hubspot)", "6000", "4000", "5100", "statistical"),
+        ("East (salesforce)", "1500", "500", "", "run_rate"),
+        ("company", "7500", "4500", "5600", ""),
+    ]
+    # Completed quarters with scored weeks, MAPE and bias weighted by the weeks.
+    accuracy = read_csv(site, "forecast_accuracy")
+    assert [(r["team"], r["method"], r["quarters"], r["mape"], r["bias"]) for r in accuracy] == [
+        ("East (hubspot)", "run_rate", "1", "0.5000", "-0.5000"),
+        ("East (hubspot)", "statistical", "2", "0.3500", "-0.0500"),
+        ("company", "commit", "1", "0.2500", "-0.2500"),
     ]
 
     # Latest quality run only.
@@ -436,7 +530,7 @@ def test_missing_tables_are_noted_not_fatal(fresh_database: str, tmp_path: Path)
     assert "Not available in this warehouse: analytics.fct_attribution" in page
     assert "Not available in this warehouse: analytics.fct_quota_attainment" in page
     assert "Not available in this warehouse: analytics.fct_lead_response" in page
-    assert page.count("Not available in this warehouse") == 6
+    assert page.count("Not available in this warehouse") == 7
     assert "No rows yet." in page  # the funnel exists but is empty: no chart, a note
     assert 'id="chart-quality_by_suite"' in page  # ops sections still drawn
 

@@ -188,3 +188,25 @@ def funnel(stages: list[str], counts: list[Any]) -> go.Figure:
     layout(figure)
     figure.update_layout(xaxis={"tickangle": 0})
     return figure
+
+
+def waterfall(result: Result, steps: dict[str, str], first: str, last: str) -> go.Figure:
+    """The first row of ``result`` as a waterfall: ``first`` and ``last`` are totals (drawn
+    from zero), every column of ``steps`` ({column: label}) a signed step between them."""
+    record = next(iter(result.records()), None)
+    columns = [first, *steps, last]
+    labels = [first.replace("_", " "), *steps.values(), last.replace("_", " ")]
+    values = [_number(record[column]) if record else None for column in columns]
+    measures = ["absolute", *["relative"] * len(steps), "total"]
+    figure = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=[0.0 if value is None else value for value in values],
+            measure=measures,
+            connector={"line": {"color": "#9ca3af", "width": 1}},
+            increasing={"marker": {"color": "#2ca02c"}},
+            decreasing={"marker": {"color": "#d62728"}},
+            totals={"marker": {"color": "#1f77b4"}},
+        )
+    )
+    return layout(figure)

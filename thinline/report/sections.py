@@ -8,39 +8,22 @@ Parameters: ``as_of`` (the run's day) and ``window_end`` (the end of the run's i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-import plotly.graph_objects as go
-
 from thinline.attribution_models import ATTRIBUTION_MODELS
 from thinline.report import charts
 from thinline.report.data import Result
+from thinline.report.pipeline import (
+    FORECAST_ACCURACY,
+    FORECAST_VS_QUOTA,
+    PIPELINE_TREND,
+    PIPELINE_WATERFALL,
+)
+from thinline.report.spec import LABELS as _LABELS
+from thinline.report.spec import Chart, Section
 
 MODEL_ORDER = "array[" + ", ".join(f"'{model}'" for model in ATTRIBUTION_MODELS) + "]"
 PERIODS = ("day", "week", "month", "quarter", "year")
 PERIOD_ORDER = "array[" + ", ".join(f"'{period}'" for period in PERIODS) + "]"
 TARGET_COVERAGE = 3.0  # the usual rule of thumb: open pipeline three times the quota left
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One figure (or, without ``draw``, one table) and the query behind it."""
-
-    chart_id: str
-    title: str
-    caption: str
-    sql: str
-    draw: Callable[[Result], go.Figure] | None = None
-
-
-@dataclass(frozen=True)
-class Section:
-    section_id: str
-    title: str
-    intro: str
-    requires: tuple[str, ...]
-    charts: tuple[Chart, ...]
 
 
 # -- marketing -------------------------------------------------------------------------------
@@ -337,40 +320,7 @@ TOP_LANDING_PAGES = Chart(
 
 # Labels for reps and teams: the same person in two CRMs is two reps (and a team name may
 # exist in both), so a name shared by two keys gets its CRM added.
-_LABELS = """
-    teams as (
-        select distinct
-            team_key,
-            team_name,
-            crm
-        from analytics.dim_sales_reps
-        where team_key is not null
-    ),
 
-    team_labels as (
-        select
-            team_key,
-            case
-                when count(*) over (partition by team_name) > 1
-                    then coalesce(team_name, team_key) || ' (' || crm || ')'
-                else coalesce(team_name, team_key)
-            end as team
-        from teams
-    ),
-
-    rep_labels as (
-        select
-            reps.sales_rep_id,
-            coalesce(team_labels.team, 'no team') as team,
-            case
-                when count(*) over (partition by reps.rep_name) > 1
-                    then coalesce(reps.rep_name, reps.sales_rep_id) || ' (' || reps.crm || ')'
-                else coalesce(reps.rep_name, reps.sales_rep_id)
-            end as rep
-        from analytics.dim_sales_reps as reps
-        left join team_labels on reps.team_key = team_labels.team_key
-    ),
-"""
 
 # -- hand-off: marketing's leads meet sales ---------------------------------------------------
 
@@ -905,6 +855,21 @@ SECTIONS = (
             "analytics.dim_sales_reps",
         ),
         (SPEED_TO_LEAD, SLA_CONVERSION_GAP, REP_ACTIVITY),
+    ),
+    Section(
+        "pipeline",
+        "Pipeline over time and the forecast",
+        "How this quarter's pipeline moved, how the open pipeline has trended, and what the "
+        "forecasts say against quota, with the error each made when backtested.",
+        (
+            "analytics.rpt_pipeline_waterfall",
+            "analytics.fct_pipeline_daily",
+            "analytics.rpt_pipeline_forecast",
+            "analytics.rpt_forecast_accuracy_summary",
+            "analytics.fct_quota_attainment",
+            "analytics.dim_sales_reps",
+        ),
+        (PIPELINE_WATERFALL, PIPELINE_TREND, FORECAST_VS_QUOTA, FORECAST_ACCURACY),
     ),
     Section(
         "health",
