@@ -43,6 +43,8 @@ INCREMENTAL = (
     "int_attribution_hubspot_touchpoints",
     "int_attribution_salesforce_touchpoints",
     "int_attribution_touchpoints",
+    # every open deal per day: a night rewrites the deals whose states changed (issue 19)
+    "int_pipeline_daily",
 )
 # when a row was derived differs between two builds by design
 NOT_COMPARED = {"_derived_at"}
