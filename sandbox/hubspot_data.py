@@ -1209,24 +1209,27 @@ def _plan_close_dates(portal: _Portal, deal: _History, horizon: int) -> None:
 
 
 def _plan_amount_change(portal: _Portal, deal: _History, horizon: int, settles: bool) -> None:
-    """The amount changed up or down while open (``AMOUNT_CHANGE_RATE``); on a deal that is
-    decided, set back at the next stage move to what the plan has then, so it closes at its
-    planned amount (a stage move and an amount change at one moment)."""
+    """The deal's scope changes while open (``AMOUNT_CHANGE_RATE``): amount and list price
+    scaled up or down together, so a discount stays the rep's; on a deal that is decided, set
+    back at the next stage move to what the plan has then, so it closes at its planned amount
+    (a stage move and an amount change at one moment)."""
     rnd = random.Random(f"{portal.seed}|hubspot|amount-change|{deal.object_id}")
     if rnd.random() >= AMOUNT_CHANGE_RATE:
         return
     at_ms = deal.created_ms + round((horizon - deal.created_ms) * rnd.uniform(0.1, 0.9))
     factor = Decimal(rnd.choice(("0.7", "0.8", "0.9", "1.1", "1.25", "1.5")))
-    changed = (Decimal(deal.value_at("amount", at_ms) or 0) * factor).quantize(
-        Decimal("0.01"), ROUND_HALF_UP
-    )
+    names = ("amount", "list_amount")
+    changed: Properties = {}
+    for name in names:
+        value = Decimal(deal.value_at(name, at_ms) or 0) * factor
+        changed[name] = f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):.2f}"
     following = next(
         (ms for ms, changes in deal.timeline() if ms > at_ms and "dealstage" in changes), None
     )
-    restored = deal.value_at("amount", following) if following is not None else None
-    deal.events.append((at_ms, {"amount": f"{changed:.2f}"}))
-    if settles and following is not None:
-        deal.events.append((following, {"amount": restored}))
+    restored = {name: deal.value_at(name, following) for name in names} if following else {}
+    deal.events.append((at_ms, changed))
+    if settles and restored and following is not None:
+        deal.events.append((following, restored))
 
 
 def _plan_owner_change(portal: _Portal, deal: _History, horizon: int, settles: bool) -> None:
