@@ -21,7 +21,8 @@ or pulled in before they arrive; amounts changed while open, up or down, as scop
 (list price too; set back at the next stage move on deals that close); open deals that never
 close reassigned for good to another rep of the team (their owner left, or a territory move),
 and some deals that close covered by a colleague for a while and handed back before they are
-decided; the forecast category following the stage, with some manual overrides. ``HubSpotData.pipeline_as_of`` replays the plan: the open pipeline of any past day.
+decided; the forecast category following the stage, with some manual overrides.
+``HubSpotData.pipeline_as_of`` replays the plan: the open pipeline of any past day.
 
 The portal's currency settings (``exchange_rates``): company currency USD, EUR added, one
 EUR rate a month taken from the ECB's reference rates (``sandbox/ecb_rates.py``).
