@@ -9,10 +9,20 @@ Ad clicks of every platform the world has (Google Ads, Meta, LinkedIn: each plat
 planted: ``CHANNEL_RATES`` sets each channel's funnel rates and deal size, and each sales
 rep has a planted win probability and discount habit (``RepProfile``).
 
-Deals keep every ``dealstage`` value with its time (``CrmRecord.history``, what HubSpot's
-``propertiesWithHistory`` serves). Some deals step back a stage and forward again, and some
-won deals are reopened and won again (``REGRESSION_RATE``, ``REOPEN_RATE``): only the history
-shows every entry, as ``hs_v2_date_entered_<stage>`` keeps the latest.
+Deals keep every value of ``dealstage``, ``amount``, ``closedate``, ``hubspot_owner_id`` and
+the forecast category ``hs_manual_forecast_category`` with its time (``CrmRecord.history``,
+what HubSpot's ``propertiesWithHistory`` serves; ``HISTORY_PROPERTIES``). Some deals step back
+a stage and forward again, and some won deals are reopened and won again (``REGRESSION_RATE``,
+``REOPEN_RATE``): only the history shows every entry, as ``hs_v2_date_entered_<stage>`` keeps
+the latest. What forecasting needs is planted on top, each kind from per-deal generators of
+its own (``_plan_forecast_history``), before the deal is decided, so closed deals keep their
+outcome, close time and final amount: expected close dates set at a stage move, pushed later
+or pulled in before they arrive; amounts changed while open, up or down, as scope changes
+(list price too; set back at the next stage move on deals that close); open deals that never
+close reassigned for good to another rep of the team (their owner left, or a territory move),
+and some deals that close covered by a colleague for a while and handed back before they are
+decided; the forecast category following the stage, with some manual overrides.
+``HubSpotData.pipeline_as_of`` replays the plan: the open pipeline of any past day.
 
 The portal's currency settings (``exchange_rates``): company currency USD, EUR added, one
 EUR rate a month taken from the ECB's reference rates (``sandbox/ecb_rates.py``).
@@ -133,7 +143,17 @@ REFERENCE_WIN_PROBABILITY = 0.5  # the rep skill CHANNEL_RATES.opportunity_to_wo
 MAX_WIN_PROBABILITY = 0.95
 STALL_RATE = 0.15  # opportunities that stall at some open stage and never close
 DISCOUNT_HABITS = ((5, 10), (10, 15), (10, 15, 20), (15, 20, 25), (5, 10, 15, 20))
-HISTORY_PROPERTIES = ("dealstage",)  # properties whose every value a record keeps (deals')
+# The deal's forecast category (Settings > Objects > Forecast maps each stage of a pipeline to
+# a category; a rep may override it on the deal:
+# https://blog.wthubspot.com/knowledge/forecast/set-up-the-forecast-tool, a copy of HubSpot's
+# knowledge base article). [inferred] The internal name hs_manual_forecast_category and the
+# option values OMIT ("Not forecasted"), PIPELINE, BEST_CASE, COMMIT, CLOSED come from public
+# client code and API fixtures, not from a HubSpot page found. A stage change re-maps the
+# category, overwriting a manual pick (https://www.man.digital/blog/hubspot-forecasting).
+FORECAST_PROPERTY = "hs_manual_forecast_category"
+# properties whose every value a record keeps (deals'); the history holds a value when it
+# changes (a property never set has none)
+HISTORY_PROPERTIES = ("dealstage", "amount", "closedate", "hubspot_owner_id", FORECAST_PROPERTY)
 REGRESSION_RATE = 0.10  # deals past the 2nd open stage that step back a stage, then forward
 REOPEN_RATE = 0.08  # won deals reopened a few days after the win, then won again
 
@@ -216,6 +236,37 @@ PIPELINES = (
     ),
 )
 TEAMS = {"US": ("1001", "NA Sales"), "EU": ("1002", "EMEA Sales")}
+# Each stage's forecast category: early stages pipeline, proposal best case, negotiation
+# (contract out) commit, won closed, lost not forecasted.
+FORECAST_CATEGORIES = {
+    "appointmentscheduled": "PIPELINE",
+    "qualifiedtobuy": "PIPELINE",
+    "presentationscheduled": "BEST_CASE",
+    "decisionmakerboughtin": "BEST_CASE",
+    "contractsent": "COMMIT",
+    "closedwon": "CLOSED",
+    "closedlost": "OMIT",
+    "75318643": "PIPELINE",
+    "75318644": "BEST_CASE",
+    "75318645": "COMMIT",
+    "75318646": "CLOSED",
+    "75318647": "OMIT",
+}
+# What a rep's manual override may set instead of the stage's category.
+FORECAST_OVERRIDES = {
+    "PIPELINE": ("BEST_CASE", "OMIT"),
+    "BEST_CASE": ("COMMIT", "PIPELINE"),
+    "COMMIT": ("BEST_CASE",),
+}
+CLOSE_DATE_SET_RATE = 0.7  # open deals without an expected close date that get one at a move
+CLOSE_DATE_MOVE_RATE = 0.4  # deals whose expected close date moves (once or twice) before it
+PULL_IN_SHARE = 0.3  # of those moves, the share that pull the date in (the rest push it out)
+AMOUNT_CHANGE_RATE = 0.25  # deals whose amount changes while open, up or down
+OWNER_LEFT_RATE = 0.8  # never-closing open deals of a rep who left, reassigned days after
+TERRITORY_MOVE_RATE = 0.25  # other never-closing open deals moved to a colleague of the team
+COVER_RATE = 0.1  # deals that are decided, covered by a colleague for a while before that
+FORECAST_OVERRIDE_RATE = 0.2  # deals whose rep overrides the stage's forecast category once
+OPEN_HORIZON_DAYS = 120  # a never-decided deal's changes fall within this many days of creation
 
 CONTACT_PROPERTIES = _words(
     "email firstname lastname jobtitle country createdate lastmodifieddate hs_object_id "
@@ -236,7 +287,7 @@ DEAL_PROPERTIES = (
     *_words(
         "dealname amount list_amount deal_currency_code dealstage pipeline dealtype closedate "
         "createdate hs_lastmodifieddate hubspot_owner_id hs_is_closed hs_is_closed_won "
-        "hs_object_id deal_region"
+        "hs_object_id deal_region hs_manual_forecast_category"
     ),
     *(
         f"hs_v2_date_{kind}_{s.stage_id}"
@@ -340,6 +391,46 @@ class HubSpotData:
     # Salesforce org, the activities) is as it was
     committee_contacts: tuple[CrmRecord, ...] = ()
     committee_deal_contacts: tuple[tuple[int, int], ...] = ()
+    # each deal's plan of HISTORY_PROPERTIES up to ``as_of_ms``: (epoch ms, the values set
+    # then), in time order, its values at creation first; the truth of pipeline_as_of
+    deal_plans: Mapping[int, tuple[tuple[int, Properties], ...]] = field(
+        default_factory=dict, repr=False
+    )
+    as_of_ms: int | None = None  # the world's cut-off (exclusive)
+
+    def pipeline_as_of(self, day: date) -> list[dict[str, Any]]:
+        """Every deal open at the end of ``day`` (UTC) and not deleted as of the world's end,
+        replayed from the plan (not from ``CrmRecord.history``): its stage, amount (a Decimal,
+        deal currency), currency, expected close date (UTC date or None), owner id and
+        forecast category (HubSpot's value), in deal id order."""
+        cutoff = day_start_ms(day + timedelta(days=1))
+        if self.as_of_ms is None or cutoff > self.as_of_ms:
+            raise ValueError(f"{day} ends after the world's cut-off")
+        open_stages = {s.stage_id for p in self.pipelines for s in p.open_stages}
+        rows = []
+        for deal in self.deals:
+            if deal.archived_ms is not None:
+                continue
+            state: Properties = {}
+            for at_ms, changes in self.deal_plans.get(deal.object_id, ()):
+                if at_ms >= cutoff:
+                    break
+                state |= changes
+            if state.get("dealstage") not in open_stages:
+                continue
+            amount, close = state.get("amount"), state.get("closedate")
+            rows.append(
+                {
+                    "deal_id": str(deal.object_id),
+                    "stage": state["dealstage"],
+                    "amount": Decimal(amount) if amount is not None else None,
+                    "currency": deal.properties["deal_currency_code"],
+                    "close_date": _utc_date(parse_ms(close)) if close else None,
+                    "owner_id": state.get("hubspot_owner_id"),
+                    "forecast_category": state.get(FORECAST_PROPERTY),
+                }
+            )
+        return rows
 
     def with_committees(self) -> HubSpotData:
         """The portal with the planted colleagues among its contacts and deal associations."""
@@ -407,23 +498,27 @@ class _History:
     region: str = "US"
     company_id: int | None = None
 
-    def project(self, as_of_ms: int, modified_key: str) -> CrmRecord | None:
+    def project(
+        self, as_of_ms: int, modified_key: str, tracked: tuple[str, ...] = ()
+    ) -> CrmRecord | None:
+        """The record as of ``as_of_ms``, keeping the history of the ``tracked`` properties."""
         if self.created_ms >= as_of_ms:
             return None
         archived = self.archived_ms if self.archived_ms and self.archived_ms < as_of_ms else None
         frozen_at = archived if archived is not None else as_of_ms - 1
         props, last = dict(self.base), self.created_ms
-        history = {
-            name: [(self.created_ms, self.base[name])]
-            for name in HISTORY_PROPERTIES
+        history: dict[str, list[tuple[int, str | None]]] = {
+            name: [(self.created_ms, self.base[name])] if self.base[name] is not None else []
+            for name in tracked
             if name in self.base
         }
-        for at_ms, changes in sorted(self.events, key=lambda event: event[0]):
+        for at_ms, changes in self.timeline():
             if at_ms <= frozen_at:
                 props.update(changes)
                 last = max(last, at_ms)
                 for name, values in history.items():
-                    if name in changes:
+                    # a value set again unchanged is no new version
+                    if name in changes and (not values or values[-1][1] != changes[name]):
                         values.append((at_ms, changes[name]))
         last = max(last, archived or last)
         props.update(
@@ -431,8 +526,22 @@ class _History:
             hs_object_id=str(self.object_id),
             **{modified_key: iso(last)},
         )
-        tracked = {name: tuple(values) for name, values in history.items()}
+        tracked = {name: tuple(values) for name, values in history.items() if values}
         return CrmRecord(self.object_id, props, self.created_ms, last, archived, tracked)
+
+    def timeline(self) -> list[tuple[int, Properties]]:
+        """The planned changes in time order (changes planned for the same moment keep the
+        order they were planned in, and form one state)."""
+        return sorted(self.events, key=lambda event: event[0])
+
+    def value_at(self, name: str, at_ms: int) -> str | None:
+        """The property's planned value just after every change at or before ``at_ms``."""
+        value = self.base.get(name)
+        for changed_ms, changes in self.timeline():
+            if changed_ms > at_ms:
+                break
+            value = changes.get(name, value)
+        return value
 
 
 @dataclass
@@ -543,11 +652,13 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
     committee = _plan_committees(portal)
     as_of = config.as_of_ms
 
-    def project(histories: list[_History], modified_key: str) -> tuple[CrmRecord, ...]:
-        records = (h.project(as_of, modified_key) for h in histories)
+    def project(
+        histories: list[_History], modified_key: str, tracked: tuple[str, ...] = ()
+    ) -> tuple[CrmRecord, ...]:
+        records = (h.project(as_of, modified_key, tracked) for h in histories)
         return tuple(sorted((r for r in records if r), key=lambda r: r.object_id))
 
-    deals = project(portal.deals, "hs_lastmodifieddate")
+    deals = project(portal.deals, "hs_lastmodifieddate", HISTORY_PROPERTIES)
     live_deals = {d.object_id for d in deals if d.archived_ms is None}
     owners = tuple(
         replace(o, archived_ms=gone if gone and gone < as_of else None) for o, gone in portal.owners
@@ -566,6 +677,8 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
         ad_contacts=tuple(p for p in portal.ad_contacts if p[0] in existing),
         rep_profiles=tuple(portal.reps.values()),
         mistaken_deals=frozenset(d.object_id for d in portal.deals if d.archived_ms is not None),
+        deal_plans={d.object_id: _tracked_plan(d, as_of) for d in portal.deals},
+        as_of_ms=as_of,
         committee_contacts=committee_contacts,
         committee_deal_contacts=tuple(
             sorted(
@@ -575,6 +688,20 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
             )
         ),
     )
+
+
+def _tracked_plan(deal: _History, as_of_ms: int) -> tuple[tuple[int, Properties], ...]:
+    """The deal's planned values of HISTORY_PROPERTIES before ``as_of_ms``, in time order."""
+    entries = [(deal.created_ms, {name: deal.base[name] for name in HISTORY_PROPERTIES})]
+    entries += [
+        (at_ms, {name: value for name, value in changes.items() if name in HISTORY_PROPERTIES})
+        for at_ms, changes in deal.timeline()
+    ]
+    return tuple((at_ms, changes) for at_ms, changes in entries if changes and at_ms < as_of_ms)
+
+
+def _utc_date(at_ms: int) -> date:
+    return date(1970, 1, 1) + timedelta(days=at_ms // DAY_MS)
 
 
 def _plan_committees(portal: _Portal) -> list[tuple[int, _History]]:
@@ -677,7 +804,8 @@ def _plan_owners(config: WorldConfig) -> list[tuple[Owner, int | None]]:
     for index in range(min(40, 6 + round(2 * config.scale))):
         first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
         team_id, team_name = TEAMS["US" if index % 2 == 0 else "EU"]
-        # Two reps leave during the period; their deals keep pointing at them.
+        # Two reps leave during the period; their deals keep pointing at them, but for some
+        # open ones that never close (_plan_owner_change).
         gone_day = {2: 20, 5: 55}.get(index)
         gone = (
             None
@@ -968,6 +1096,7 @@ def _plan_deal(
                 )
             )
     _plan_stage_detours(portal, deal, path)
+    _plan_forecast_history(portal, deal, path)
 
 
 def _stage_path(
@@ -1034,6 +1163,124 @@ def _reopening(
     ]
 
 
+def _plan_forecast_history(
+    portal: _Portal, deal: _History, path: list[tuple[int, Stage, Stage]]
+) -> None:
+    """What forecasting reads, changing while the deal is open: each kind from a generator of
+    its own (seed and deal id), placed before the deal is first decided (or within its first
+    ``OPEN_HORIZON_DAYS`` if it never is), so no other draw, outcome, close time or final
+    amount changes."""
+    decided = next((at_ms for at_ms, stage, _ in path if stage.is_closed), None)
+    horizon = decided if decided is not None else deal.created_ms + OPEN_HORIZON_DAYS * DAY_MS
+    _plan_close_dates(portal, deal, horizon)
+    _plan_amount_change(portal, deal, horizon, settles=decided is not None)
+    _plan_owner_change(portal, deal, horizon, settles=decided is not None)
+    _plan_forecast_override(portal, deal, horizon)
+
+
+def _plan_close_dates(portal: _Portal, deal: _History, horizon: int) -> None:
+    """An expected close date set at a stage move on a deal without one
+    (``CLOSE_DATE_SET_RATE``), then moved once or twice before it arrives
+    (``CLOSE_DATE_MOVE_RATE``): pushed later, or pulled in (``PULL_IN_SHARE``)."""
+    rnd = random.Random(f"{portal.seed}|hubspot|close-date|{deal.object_id}")
+    moves = [at_ms for at_ms, changes in deal.timeline() if "dealstage" in changes]
+    moves = [at_ms for at_ms in moves if at_ms < horizon]
+    expected = deal.base["closedate"]
+    set_ms = deal.created_ms
+    if expected is None:
+        if rnd.random() >= CLOSE_DATE_SET_RATE or not moves:
+            return
+        set_ms = rnd.choice(moves)
+        expected_day = _utc_date(set_ms) + timedelta(days=rnd.randint(14, 60))
+        deal.events.append((set_ms, {"closedate": iso(day_start_ms(expected_day))}))
+    else:
+        expected_day = _utc_date(parse_ms(expected))
+    if rnd.random() >= CLOSE_DATE_MOVE_RATE:
+        return
+    for _ in range(rnd.choice((1, 1, 2))):
+        latest = min(day_start_ms(expected_day), horizon)  # before it arrives or is decided
+        if latest - set_ms < 2 * DAY_MS:
+            return
+        set_ms += round((latest - set_ms) * rnd.uniform(0.3, 0.9))
+        room = (expected_day - _utc_date(set_ms)).days
+        if rnd.random() < PULL_IN_SHARE and room >= 3:
+            expected_day = _utc_date(set_ms) + timedelta(days=rnd.randint(1, room - 1))
+        else:
+            expected_day += timedelta(days=rnd.randint(7, 45))
+        deal.events.append((set_ms, {"closedate": iso(day_start_ms(expected_day))}))
+
+
+def _plan_amount_change(portal: _Portal, deal: _History, horizon: int, settles: bool) -> None:
+    """The deal's scope changes while open (``AMOUNT_CHANGE_RATE``): amount and list price
+    scaled up or down together, so a discount stays the rep's; on a deal that is decided, set
+    back at the next stage move to what the plan has then, so it closes at its planned amount
+    (a stage move and an amount change at one moment)."""
+    rnd = random.Random(f"{portal.seed}|hubspot|amount-change|{deal.object_id}")
+    if rnd.random() >= AMOUNT_CHANGE_RATE:
+        return
+    at_ms = deal.created_ms + round((horizon - deal.created_ms) * rnd.uniform(0.1, 0.9))
+    factor = Decimal(rnd.choice(("0.7", "0.8", "0.9", "1.1", "1.25", "1.5")))
+    names = ("amount", "list_amount")
+    changed: Properties = {}
+    for name in names:
+        value = Decimal(deal.value_at(name, at_ms) or 0) * factor
+        changed[name] = f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):.2f}"
+    following = next(
+        (ms for ms, changes in deal.timeline() if ms > at_ms and "dealstage" in changes), None
+    )
+    restored = {name: deal.value_at(name, following) for name in names} if following else {}
+    deal.events.append((at_ms, changed))
+    if settles and restored and following is not None:
+        deal.events.append((following, restored))
+
+
+def _plan_owner_change(portal: _Portal, deal: _History, horizon: int, settles: bool) -> None:
+    """Another active rep of the owner's team takes the deal: for good on a deal that never
+    closes, days after its owner left (``OWNER_LEFT_RATE``) or in a territory move
+    (``TERRITORY_MOVE_RATE``); on a deal that is decided only while the owner is away
+    (``COVER_RATE``), handed back before the decision, so the rep who decides it, and whose
+    planted skill and discount habit drew its outcome, is its owner at the end."""
+    rnd = random.Random(f"{portal.seed}|hubspot|owner-change|{deal.object_id}")
+    owner_id = deal.base["hubspot_owner_id"]
+    owner, gone = next((o, g) for o, g in portal.owners if str(o.owner_id) == owner_id)
+    back_ms = None
+    if settles:
+        if rnd.random() >= COVER_RATE or (gone is not None and gone <= horizon):
+            return
+        at_ms = deal.created_ms + round((horizon - deal.created_ms) * rnd.uniform(0.1, 0.5))
+        back_ms = at_ms + round((horizon - at_ms) * rnd.uniform(0.3, 0.8))
+    elif gone is not None and gone > deal.created_ms:
+        if rnd.random() >= OWNER_LEFT_RATE:
+            return
+        at_ms = _later(rnd, gone, 0.5, 5)
+    elif rnd.random() < TERRITORY_MOVE_RATE:
+        at_ms = _later(rnd, deal.created_ms, 5, 60)
+    else:
+        return
+    colleagues = [
+        o
+        for o, g in portal.owners
+        if o.team_id == owner.team_id and o is not owner and (g is None or g > (back_ms or at_ms))
+    ]
+    if not colleagues:
+        return
+    deal.events.append((at_ms, {"hubspot_owner_id": str(rnd.choice(colleagues).owner_id)}))
+    if back_ms is not None:
+        deal.events.append((back_ms, {"hubspot_owner_id": owner_id}))
+
+
+def _plan_forecast_override(portal: _Portal, deal: _History, horizon: int) -> None:
+    """The rep overrides the stage's forecast category once (``FORECAST_OVERRIDE_RATE``);
+    the next stage move maps it back to the stage's."""
+    rnd = random.Random(f"{portal.seed}|hubspot|forecast-override|{deal.object_id}")
+    if rnd.random() >= FORECAST_OVERRIDE_RATE:
+        return
+    at_ms = deal.created_ms + round((horizon - deal.created_ms) * rnd.uniform(0.05, 0.95))
+    choices = FORECAST_OVERRIDES.get(deal.value_at(FORECAST_PROPERTY, at_ms) or "")
+    if choices:
+        deal.events.append((at_ms, {FORECAST_PROPERTY: rnd.choice(choices)}))
+
+
 def _reentered(stage: Stage, previous: Stage, at_ms: int) -> Properties:
     """A move into a stage the deal was in before: its entry date becomes the latest entry (as
     HubSpot keeps it) and its exit date is cleared, since the current stage has none."""
@@ -1046,6 +1293,7 @@ def _stage_props(stage: Stage, previous: Stage | None, at_ms: int) -> Properties
         "hs_is_closed": str(stage.is_closed).lower(),
         "hs_is_closed_won": str(stage.is_won).lower(),
         f"hs_v2_date_entered_{stage.stage_id}": iso(at_ms),
+        FORECAST_PROPERTY: FORECAST_CATEGORIES[stage.stage_id],
     }
     if previous:
         props[f"hs_v2_date_exited_{previous.stage_id}"] = iso(at_ms)

@@ -7,8 +7,16 @@ paging uses an opaque ``after`` and drops ``paging`` on the last page, search pa
 numeric offset and fails with 400 once ``after`` reaches the 10,000-result cap.
 
 Batch read serves ``propertiesWithHistory`` newest first, but only for the properties the
-world tracks (``HISTORY_PROPERTIES``: deals' ``dealstage``). Other requested names are left
-out of a result's ``propertiesWithHistory``, where HubSpot would list their values.
+world tracks (``HISTORY_PROPERTIES``: deals' ``dealstage``, ``amount``, ``closedate``,
+``hubspot_owner_id`` and ``hs_manual_forecast_category``). Other requested names are left out
+of a result's ``propertiesWithHistory``, where HubSpot would list their values. An entry is
+``{"value", "timestamp", "sourceType", "sourceId", "updatedByUserId"}`` (HubSpot's
+PropertyHistory schema, also ``sourceLabel``, which the stand-in leaves out:
+https://raw.githubusercontent.com/api-evangelist/hubspot/refs/heads/main/json-schema/engagement-calls-api-property-history-schema.json;
+``sourceId`` is ``userId:<id>`` for a change made in the app:
+https://developers.hubspot.com/changelog/crm-property-change-source-will-show-owner-id-instead-of-owner-email).
+[inferred] Every entry is attributed to the deal's current owner, as a UI edit (``CRM_UI``);
+a property never set has no entry, and a value set again unchanged is no new entry.
 
 What HubSpot's docs say, and the stand-in does:
 
@@ -186,6 +194,7 @@ ENUMERATION_PROPERTIES = {
     "hs_analytics_source",
     "hs_latest_source",
     "deal_currency_code",
+    "hs_manual_forecast_category",
 }
 # v3 list ``associations=`` support: (from, to) -> association type name
 ASSOCIATION_TYPES = {

@@ -1,4 +1,5 @@
-"""HubSpot CRM → ``raw_hubspot``: contacts, companies, deals (and their stage history),
+"""HubSpot CRM → ``raw_hubspot``: contacts, companies, deals (and the history of their stage,
+amount, close date, owner and forecast category),
 owners, pipelines, associations, at a date-versioned API version (``versions.toml``).
 
 Cursors and grain per stream are documented in :mod:`extract.hubspot.streams`; the

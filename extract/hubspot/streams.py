@@ -28,11 +28,15 @@ version (``/crm/objects/2026-09/…``) or ``legacy`` (``/crm/v3/…`` and ``/crm
 * deal_contact_associations (merge): association batch read for the deals modified in the
   window.
 * deal_stage_history (merge, one row per deal): ``POST .../deals/batch/read`` with
-  ``propertiesWithHistory=dealstage`` for the deals modified in the window, in batches of
-  ``HISTORY_BATCH``. HubSpot returns every value the stage ever took, newest first, so the
-  row a later run merges replaces the deal's whole history. A deal archived between the search
-  and the batch read comes back in the 207's ``errors`` and is skipped: the deals stream flags
-  it deleted.
+  ``propertiesWithHistory`` = ``HISTORY_PROPERTIES`` (``dealstage``, ``amount``,
+  ``closedate``, ``hubspot_owner_id``, ``hs_manual_forecast_category``: what forecasting
+  needs) for the deals modified in the window, in batches of ``HISTORY_BATCH``. The table
+  keeps its first name, but its record carries every requested property's history:
+  ``record.propertiesWithHistory.<property>`` is the list of every value that property took,
+  newest first (``value``, ``timestamp``, ``sourceType``, ``sourceId``, ``updatedByUserId``;
+  a property never set, or one the portal lacks, has no list), so the row a later run merges
+  replaces the deal's whole history. A deal archived between the search and the batch read
+  comes back in the 207's ``errors`` and is skipped: the deals stream flags it deleted.
 * currencies (snapshot, one row per currency the portal uses) and exchange_rates (snapshot,
   one row per rate the portal has set): the settings API (``settings/currencies``, scope
   ``settings.currencies.read``). ``exchange-rates/current`` is read first: a portal without
@@ -82,7 +86,16 @@ from extract.hubspot.settings import HubSpotSettings
 ASSOCIATION_BATCH = 100  # the association batch endpoints accept at most 100 inputs
 ARCHIVED_BATCH = 100  # batch read takes at most 100 inputs
 HISTORY_BATCH = 50  # HubSpot pages property history 50 records at a time on its reads
-HISTORY_PROPERTIES = ("dealstage",)
+# the deal properties whose history is read: stage, amount, close date, owner and the forecast
+# category (HubSpot's hs_manual_forecast_category: OMIT, PIPELINE, BEST_CASE, COMMIT, CLOSED;
+# see sandbox/hubspot_data.py for what is known of it)
+HISTORY_PROPERTIES = (
+    "dealstage",
+    "amount",
+    "closedate",
+    "hubspot_owner_id",
+    "hs_manual_forecast_category",
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _T = TypeVar("_T")
 
@@ -181,6 +194,7 @@ DEALS = CrmObject(
         "hubspot_owner_id",
         "hs_is_closed",
         "hs_is_closed_won",
+        "hs_manual_forecast_category",
     ),
     custom=("list_amount",),
 )
@@ -493,7 +507,8 @@ def fetch_deal_contacts(client: Callable[[], HubSpotClient], window: Window) -> 
 def fetch_deal_stage_history(
     client: Callable[[], HubSpotClient], window: Window
 ) -> Iterator[RawRow]:
-    """The full ``dealstage`` history of each deal modified in the window, a row per deal."""
+    """The full history of each of ``HISTORY_PROPERTIES`` of each deal modified in the
+    window, a row per deal."""
     with client() as api:
         batches = deals = missing = 0
         for chunk in chunked(modified_deal_ids(api, window), HISTORY_BATCH):

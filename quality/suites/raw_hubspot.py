@@ -267,7 +267,79 @@ def build_deal_stage_history_suite() -> gx.ExpectationSuite:
                 f"from {{batch}} where {LIVE} and jsonb_array_length({history}) > 0 "
                 f"and {newest} is distinct from {prop('dealstage')}",
             ),
+            rows_check(
+                f"{prefix}-013",
+                CRITICAL,
+                "every amount, closedate, owner and forecast category history entry has an ISO "
+                "date-time timestamp",
+                "select deal_id, tracked.name as property, entry "
+                f"from {history_entries(TRACKED_HISTORY)} "
+                f"where {LIVE} and not {is_datetime(stamp)}",
+            ),
+            history_value_rule(
+                f"{prefix}-014",
+                CRITICAL,
+                "amount",
+                "every amount history value is a number when set",
+                f"{{value}} !~ '{NUMBER}'",
+            ),
+            history_value_rule(
+                f"{prefix}-015",
+                WARNING,
+                "closedate",
+                "every closedate history value is a date-time when set",
+                f"not {is_datetime('{value}')}",
+            ),
+            history_value_rule(
+                f"{prefix}-016",
+                WARNING,
+                "hubspot_owner_id",
+                "every hubspot_owner_id history value is a numeric owner id when set",
+                "{value} !~ '^[0-9]+$'",
+            ),
+            history_value_rule(
+                f"{prefix}-017",
+                WARNING,
+                "hs_manual_forecast_category",
+                "every forecast category history value is one of "
+                + ", ".join(FORECAST_CATEGORIES)
+                + " when set",
+                "{value} not in (" + ", ".join(f"'{c}'" for c in FORECAST_CATEGORIES) + ")",
+            ),
         ],
+    )
+
+
+# The deal properties whose history deal_stage_history carries besides dealstage, and the
+# forecast category's values (sandbox/hubspot_data.py says what is known of them).
+TRACKED_HISTORY = ("amount", "closedate", "hubspot_owner_id", "hs_manual_forecast_category")
+FORECAST_CATEGORIES = ("OMIT", "PIPELINE", "BEST_CASE", "COMMIT", "CLOSED")
+
+
+def history_entries(names: tuple[str, ...]) -> str:
+    """SQL FROM items: ``tracked.name`` and each ``entry`` of those properties' histories (a
+    property without a history list has none)."""
+    listed = ", ".join(f"('{name}')" for name in names)
+    history = "record->'propertiesWithHistory'->tracked.name"
+    return (
+        f"{{batch}}, (values {listed}) as tracked (name), jsonb_array_elements("
+        f"case when jsonb_typeof({history}) = 'array' then {history} else '[]'::jsonb end"
+        ") as entry"
+    )
+
+
+def history_value_rule(
+    rule: str, severity: str, name: str, description: str, bad_value: str
+) -> gxe.UnexpectedRowsExpectation:
+    """Rows of ``name``'s history entries whose set value (``value``, text) is ``bad_value``."""
+    value = "nullif(btrim(entry->>'value'), '')"
+    bad = bad_value.replace("{value}", value)
+    return rows_check(
+        rule,
+        severity,
+        description,
+        f"select deal_id, entry from {history_entries((name,))} "
+        f"where {LIVE} and {value} is not null and {bad}",
     )
 
 

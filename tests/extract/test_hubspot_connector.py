@@ -17,7 +17,7 @@ from extract.api_versions import default_version
 from extract.base import ConfigError, RawRow, SourceError, Stream, Window
 from extract.hubspot import HubSpotSettings, build_connector
 from extract.hubspot.client import TOKEN_HINT
-from extract.hubspot.streams import HISTORY_BATCH
+from extract.hubspot.streams import HISTORY_BATCH, HISTORY_PROPERTIES
 from extract.preflight import Level
 from sandbox import Faults, serve
 from sandbox.clock import iso
@@ -250,12 +250,22 @@ def test_deal_stage_history_is_every_stage_change_of_the_modified_deals(
     assert {row.keys[0] for row in rows} == set(live) - {gone}
     assert not any(row.is_deleted for row in rows)
     for row in rows:
+        deal = live[row.keys[0]]
+        # every tracked property's history (a property never set has none), newest first
+        assert set(row.record["propertiesWithHistory"]) == set(deal.history)
+        assert set(deal.history) <= set(HISTORY_PROPERTIES)
+        for name, planted in deal.history.items():
+            history = row.record["propertiesWithHistory"][name]
+            assert [(entry["timestamp"], entry["value"]) for entry in reversed(history)] == [
+                (iso(at_ms), value) for at_ms, value in planted
+            ]
         history = row.record["propertiesWithHistory"]["dealstage"]
-        planted = live[row.keys[0]].history["dealstage"]
-        assert [(entry["timestamp"], entry["value"]) for entry in reversed(history)] == [
-            (iso(at_ms), value) for at_ms, value in planted
-        ]
         assert history[0]["value"] == row.record["properties"]["dealstage"]  # newest first
+    # the planted forecasting changes reach the raw table
+    assert any(len(r.record["propertiesWithHistory"].get("closedate", [])) > 1 for r in rows)
+    assert any(len(r.record["propertiesWithHistory"]["hubspot_owner_id"]) > 1 for r in rows)
+    assert any(len(r.record["propertiesWithHistory"]["amount"]) > 2 for r in rows)
+    assert all(r.record["propertiesWithHistory"]["hs_manual_forecast_category"] for r in rows)
     assert len(batches) == -(-len(live) // HISTORY_BATCH)  # 50 deals per call
     assert all(r.status in (200, 207) for r in batches)
     assert "hubspot: 1 deals were gone before their history was read" in caplog.text

@@ -295,17 +295,52 @@ def test_deal_stage_history_rules(warehouse: Database) -> None:
         ],
     )
     stale["properties"]["dealstage"] = "closedlost"  # moved after the history was read
+    # the other tracked properties: a good deal, then one bad entry of each kind
+    tracked = data.stage_history_object("8078784228", [("2024-05-02T09:12:44.120Z", "closedwon")])
+
+    def entry(value: str, at: str = "2024-05-02T09:12:44.120Z") -> dict:
+        return {"value": value, "timestamp": at, "sourceType": "CRM_UI"}
+
+    tracked["propertiesWithHistory"] |= {
+        "amount": [entry("1200.50"), entry("")],  # a cleared amount is fine
+        "closedate": [entry("2024-05-02T09:12:44.120Z"), entry("1714641164120")],
+        "hubspot_owner_id": [entry("41002916")],
+        "hs_manual_forecast_category": [entry("CLOSED"), entry("BEST_CASE")],
+    }
+    bad = data.stage_history_object("8078784229", [("2024-05-02T09:12:44.120Z", "closedwon")])
+    bad["propertiesWithHistory"] |= {
+        "amount": [entry("1,200.50"), entry("900", at="last week")],
+        "closedate": [entry("next quarter")],
+        "hubspot_owner_id": [entry("Jonas Meyer")],
+        "hs_manual_forecast_category": [entry("MOST_LIKELY")],
+    }
     data.insert_rows(
         warehouse.conn,
-        [Row(table, (int(r["id"]),), r) for r in (empty, unstamped, stale)],
+        [Row(table, (int(r["id"]),), r) for r in (empty, unstamped, stale, tracked, bad)],
     )
 
     with pytest.raises(QualityGateError) as raised:
         validate_raw(warehouse.url, "run-history", tables=[table])
 
     report = raised.value.report
-    assert codes(report, "critical") == {"HS-STAGEHIST-010", "HS-STAGEHIST-011"}
-    assert codes(report, "warning") == {"HS-STAGEHIST-012"}
+    assert codes(report, "critical") == {
+        "HS-STAGEHIST-010",
+        "HS-STAGEHIST-011",
+        "HS-STAGEHIST-013",
+        "HS-STAGEHIST-014",
+    }
+    assert codes(report, "warning") == {
+        "HS-STAGEHIST-012",
+        "HS-STAGEHIST-015",
+        "HS-STAGEHIST-016",
+        "HS-STAGEHIST-017",
+    }
+    for rule in (13, 14, 15, 16, 17):
+        assert {row["deal_id"] for row in sample(report, f"HS-STAGEHIST-0{rule}")} == {
+            8078784229
+        }, rule
+    assert [row["property"] for row in sample(report, "HS-STAGEHIST-013")] == ["amount"]
+    assert [row["entry"]["value"] for row in sample(report, "HS-STAGEHIST-014")] == ["1,200.50"]
     assert [row["deal_id"] for row in sample(report, "HS-STAGEHIST-010")] == [8078784225]
     assert [row["deal_id"] for row in sample(report, "HS-STAGEHIST-011")] == [8078784226]
     assert sample(report, "HS-STAGEHIST-012") == [

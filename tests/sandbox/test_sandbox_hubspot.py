@@ -373,7 +373,7 @@ def test_batch_read_returns_properties_and_newest_first_stage_history(
         hubspot,
         [d.object_id for d in sample],
         properties=["dealstage", "amount", "hs_lastmodifieddate"],
-        propertiesWithHistory=["dealstage", "amount"],
+        propertiesWithHistory=["dealstage", "amount", "dealname"],
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -385,10 +385,14 @@ def test_batch_read_returns_properties_and_newest_first_stage_history(
         assert result["properties"] == {
             name: deal.properties[name] for name in ("dealstage", "amount", "hs_lastmodifieddate")
         }
-        assert set(result["propertiesWithHistory"]) == {"dealstage"}  # amount is not tracked
+        # dealname is not tracked by the world: left out
+        assert set(result["propertiesWithHistory"]) == {"dealstage", "amount"}
+        for name in ("dealstage", "amount"):
+            served = result["propertiesWithHistory"][name]
+            expected = [[iso(ms), value] for ms, value in reversed(deal.history[name])]
+            assert [[e["timestamp"], e["value"]] for e in served] == expected
+            assert served[0]["value"] == result["properties"][name]  # newest is current
         history = result["propertiesWithHistory"]["dealstage"]
-        expected = [[iso(ms), value] for ms, value in reversed(deal.history["dealstage"])]
-        assert [[e["timestamp"], e["value"]] for e in history] == expected
         assert history[0]["value"] == result["properties"]["dealstage"]  # newest is current
         assert history[-1]["timestamp"] == result["createdAt"]  # oldest is the creation value
         user_id = user_ids[deal.properties["hubspot_owner_id"]]

@@ -1,30 +1,13 @@
 {{ config(enabled=source_enabled('hubspot')) }}
--- Unnests the deal's dealstage property history (propertiesWithHistory, newest first in the
--- record): one row per time the stage was set, with when and by whom.
+-- The deal's dealstage property history (propertiesWithHistory, newest first in the record):
+-- one row per time the stage was set, with when and by whom. A filter of
+-- stg_hubspot__deal_property_history.
 with
 
-source as (
+property_history as (
 
-    select * from {{ source('hubspot', 'deal_stage_history') }}
-
-),
-
-history_entries as (
-
-    select
-        source.deal_id,
-        source.is_deleted,
-        source._loaded_at,
-        stage_change.entry
-    from source
-    cross join
-        lateral jsonb_array_elements(
-            case
-                when jsonb_typeof(source.record -> 'propertiesWithHistory' -> 'dealstage') = 'array'
-                    then source.record -> 'propertiesWithHistory' -> 'dealstage'
-                else '[]'::jsonb
-            end
-        ) as stage_change (entry)
+    select * from {{ ref('stg_hubspot__deal_property_history') }}
+    where property_name = 'dealstage'
 
 ),
 
@@ -33,20 +16,20 @@ renamed as (
     select
         -- ids
         deal_id,
-        nullif(btrim(entry ->> 'value'), '') as stage_id,
-        {{ string_to_number("entry ->> 'updatedByUserId'", 'bigint') }} as changed_by_user_id,
+        property_value as stage_id,
+        changed_by_user_id,
 
         -- change
-        entry ->> 'sourceType' as change_source_type,
+        change_source_type,
 
         -- timestamps
-        {{ string_to_timestamp("entry ->> 'timestamp'") }} as changed_at,
+        changed_at,
 
         -- flags and load metadata
         is_deleted,
         _loaded_at
 
-    from history_entries
+    from property_history
 
 )
 

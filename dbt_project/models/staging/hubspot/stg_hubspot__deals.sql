@@ -27,6 +27,9 @@ renamed as (
             as currency_code,
         {{ string_to_boolean("record -> 'properties' ->> 'hs_is_closed'") }} as is_closed,
         {{ string_to_boolean("record -> 'properties' ->> 'hs_is_closed_won'") }} as is_won,
+        -- the forecast category (HubSpot's value: OMIT, PIPELINE, BEST_CASE, COMMIT, CLOSED)
+        nullif(btrim(record -> 'properties' ->> 'hs_manual_forecast_category'), '')
+            as forecast_category,
 
         -- timestamps
         -- closedate: the actual close for closed deals, the expected close for open ones
