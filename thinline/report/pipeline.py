@@ -204,5 +204,4 @@ FORECAST_ACCURACY = Chart(
     select * from final
     order by team = 'company', team, method
     """,
-    lambda result: charts.bars_by(result, "team", "method", "mape", "MAPE"),
 )
