@@ -169,27 +169,17 @@ final as (
         ) as best_case_forecast,
         -- the statistical forecast is for the quarter containing the build date only; an
         -- owner with nothing booked or open has 0
-        case
-            when quarters.period_name = 'current'
-                then cast(coalesce(
-                        predictions.statistical_forecast,
-                        case when predictions.owner_id is null then 0 end
-                    ) as numeric(38, 2))
-        end as statistical_forecast,
-        case
-            when quarters.period_name = 'current'
-                then cast(coalesce(
-                        predictions.statistical_forecast_lower,
-                        case when predictions.owner_id is null then 0 end
-                    ) as numeric(38, 2))
-        end as statistical_forecast_lower,
-        case
-            when quarters.period_name = 'current'
-                then cast(coalesce(
-                        predictions.statistical_forecast_upper,
-                        case when predictions.owner_id is null then 0 end
-                    ) as numeric(38, 2))
-        end as statistical_forecast_upper,
+        {%- for column in [
+            'statistical_forecast', 'statistical_forecast_lower', 'statistical_forecast_upper'
+        ] %}
+            case
+                when quarters.period_name = 'current'
+                    then cast(coalesce(
+                            predictions.{{ column }},
+                            case when predictions.owner_id is null then 0 end
+                        ) as numeric(38, 2))
+            end as {{ column }},
+        {%- endfor %}
         {{ currency_var('reporting_currency') }} as reporting_currency_code
     from owners
     cross join quarters
