@@ -39,6 +39,9 @@ class SourceManifest:
     # imported only by the quality runner (it imports Great Expectations);
     # default quality.suites.raw_<name>
     raw_suites: str = ""
+    # "module:function" building the source's offline-conversion uploader from its settings
+    # (thinline/conversions/model.py: Uploader); None for a source that takes none
+    conversion_uploader: str | None = None
 
     def __post_init__(self) -> None:
         if not self.raw_suites:
