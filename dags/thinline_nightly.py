@@ -10,8 +10,9 @@ its own watermarks, into `raw_<source>`; at most
 a critical failure stops the run) → `transform` (dbt seed + build into `analytics_build`,
 models tested as they build) → `validate_marts` (GX reconciliations) → `publish` (atomic swap
 into `analytics`, write the run summary, emit the Asset `thinline_analytics`) → `digest`
-(the night's quality warnings in one message). The report site is built by `thinline_report`,
-scheduled on that Asset.
+(the night's quality warnings in one message) and `send_conversions` (published outcomes to
+the ad platforms whose uploads are on; thinline/conversions/README.md). The report site is
+built by `thinline_report`, scheduled on that Asset.
 
 Manual runs whose interval is empty cover the previous full day. Configuration comes from
 `THINLINE_*` environment variables (see README); this file only wires tasks together.
@@ -132,10 +133,19 @@ def thinline_nightly() -> None:
 
         return send_digest(summary["run_id"])
 
+    @task
+    def send_conversions(summary: dict, **context) -> dict:
+        from thinline.interval import window_from_context
+        from thinline.pipeline import send_conversions as send
+
+        return send(summary["run_id"], window_from_context(context))
+
     extracts = extract_group()
     raw_quality = validate_raw(extracts)
     marts_quality = validate_marts(transform(raw_quality))
-    digest(publish(marts_quality, extracts, raw_quality))
+    summary = publish(marts_quality, extracts, raw_quality)
+    digest(summary)
+    send_conversions(summary)
 
 
 thinline_nightly()

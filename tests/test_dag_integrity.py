@@ -51,6 +51,7 @@ def test_nightly_runs_its_gates_in_order(dagbag) -> None:
     ids = set(dag.task_ids)
     assert {"extract.extract_hubspot", "extract.extract_google_ads"} <= ids
     chain = ["validate_raw", "transform", "validate_marts", "publish", "digest"]
+    assert "publish" in dag.get_task("send_conversions").upstream_task_ids
     for upstream, downstream in itertools.pairwise(chain):
         assert upstream in dag.get_task(downstream).upstream_task_ids
     for task_id in ("extract.extract_hubspot", "extract.extract_google_ads"):

@@ -34,6 +34,11 @@ report_app = typer.Typer(help="The nightly report (static HTML site).", no_args_
 app.add_typer(report_app, name="report")
 quarantine_app = typer.Typer(help="Records held back from raw (ops.quarantine).")
 app.add_typer(quarantine_app, name="quarantine")
+conversions_app = typer.Typer(
+    help="Offline conversions sent to the ad platforms (thinline/conversions).",
+    no_args_is_help=True,
+)
+app.add_typer(conversions_app, name="conversions")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -611,6 +616,79 @@ def reset(
         )
     if not resets:
         typer.echo(f"no watermark of {source} was after {day}: nothing to reset")
+
+
+# -- thinline conversions ---------------------------------------------------------------------
+
+DEMO_OPTION = typer.Option("--demo", help="Use the local demo sources (synthetic company).")
+AS_OF_OPTION = typer.Option(
+    "--date", help="Decide as at the end of this UTC day (YYYY-MM-DD); default now."
+)
+
+
+def _as_of(day: str | None) -> datetime:
+    if day is None:
+        return datetime.now(UTC)
+    return datetime.combine(parse_day(day, "--date") + timedelta(days=1), datetime.min.time(), UTC)
+
+
+@contextmanager
+def _conversion_settings(demo: bool) -> Iterator[Any]:
+    """Settings with the demo sources' when ``--demo`` (served for the command's length)."""
+    from thinline.settings import load_settings
+
+    settings = _settings()
+    if not demo:
+        yield settings
+        return
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    sources = ",".join(_sources(settings, demo))
+    with (
+        _demo_sources(settings, yesterday) as source_env,
+        _environment({**source_env, "THINLINE_SOURCES": sources}),
+    ):
+        yield load_settings()
+
+
+@conversions_app.command("preview")
+@clear_errors
+def conversions_preview(
+    demo: Annotated[bool, DEMO_OPTION] = False,
+    day: Annotated[str | None, AS_OF_OPTION] = None,
+) -> None:
+    """Print what would be sent to each ad platform (counts, value, skips, hashed samples);
+    sends nothing."""
+    from thinline.conversions.preview import preview, render
+    from thinline.conversions.send import build_uploaders, enabled_platforms, uploader_platforms
+    from thinline.state import warehouse_url
+
+    now = _as_of(day)
+    with _conversion_settings(demo) as settings:
+        platforms = [name for name in uploader_platforms() if name in settings.source_names()]
+        uploaders = build_uploaders(settings, platforms)
+        url = warehouse_url(settings)
+        render(preview(url, uploaders, enabled_platforms(settings), now), now, typer.echo)
+
+
+@conversions_app.command("send")
+@clear_errors
+def conversions_send(
+    demo: Annotated[bool, DEMO_OPTION] = False,
+    day: Annotated[str | None, AS_OF_OPTION] = None,
+) -> None:
+    """Send what is due now (what the nightly task send_conversions does after publish)."""
+    from thinline.conversions.send import send_conversions
+    from thinline.run_lock import task_lock
+    from thinline.state import warehouse_url
+
+    now = _as_of(day)
+    with _conversion_settings(demo) as settings:
+        url = warehouse_url(settings)
+        with task_lock(url, "thinline conversions send"):
+            sent = send_conversions(url, settings, now)
+    typer.echo(sent.summary_line())
+    if sent.errors:
+        fail("; ".join(sent.errors), 1)
 
 
 @quarantine_app.command("resolve")

@@ -13,9 +13,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
+
 from extract.base import Window
 from extract.runner import extract_source
 from thinline.alerts import send_warning_digest
+from thinline.conversions.ledger import ensure_ledger
 from thinline.dbt import BUILD_SCHEMA, run_dbt
 from thinline.publish import publish
 from thinline.roles import bi_reader_password
@@ -166,6 +169,8 @@ def transform(run_id: str, window: Window | None = None) -> dict[str, Any]:
     url, sources = warehouse_url(settings), settings.source_names()
     as_of = (window.end - timedelta(microseconds=1)).astimezone(UTC).date() if window else None
     with task_lock(url, f"transform of {run_id}", run_id):
+        with psycopg.connect(url, autocommit=True) as conn:  # rpt_conversion_sync reads it
+            ensure_ledger(conn)
         run_dbt(["seed"], url, sources=sources)
         output = run_dbt(build_args(settings), url, sources=sources, as_of=as_of)
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
@@ -255,6 +260,22 @@ def send_digest(run_id: str) -> list[str]:
     if sent := send_warning_digest(settings, warehouse_url(settings), run_id):
         log.info("thinline | quality warnings sent to %s", ", ".join(sent))
     return sent
+
+
+def send_conversions(run_id: str, window: Window) -> dict[str, Any]:
+    """Send tonight's published outcomes to the ad platforms whose uploads are on
+    (thinline/conversions/send.py); the platform's counts. ``window``'s end is "now" for the
+    platforms' acceptance windows, so a rerun of the night decides as the first run did."""
+    from thinline.conversions.send import UploadFailed
+    from thinline.conversions.send import send_conversions as send
+
+    settings = load_settings()
+    url = warehouse_url(settings)
+    with task_lock(url, f"send_conversions of {run_id}", run_id):
+        sent = send(url, settings, window.end)
+    if sent.errors:
+        raise UploadFailed("; ".join(sent.errors))
+    return sent.to_dict()
 
 
 def report(summary: dict[str, Any] | None) -> str:

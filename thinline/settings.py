@@ -127,6 +127,15 @@ class CoreSettings(BaseSettings):
         pattern=r"^[0-9]+(kB|MB|GB)$",
         description="work_mem of dbt's connections (default: sized for the machine).",
     )
+    conversions_max_attempts: int = Field(
+        default=5, ge=1, description="Attempts before an offline conversion is recorded failed."
+    )
+    conversions_attempts_per_run: int = Field(
+        default=3, ge=1, description="Attempts per night for a conversion a platform refused."
+    )
+    conversions_retry_wait_seconds: float = Field(
+        default=30.0, ge=0, description="Wait before a night's second attempt (then doubles)."
+    )
     # Read where they are used (thinline.roles, the DAG file, the analyst's tools); declared
     # here so they are known settings with their documentation in one place.
     bi_reader_password: SecretStr | None = Field(

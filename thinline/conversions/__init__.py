@@ -6,7 +6,7 @@ The flow (docs: thinline/conversions/README.md):
   closed_won, ...) goes to which platform destination, per platform account, with its value
   rule and currency.
 * ``analytics.fct_offline_conversions`` (dbt, published, checked) holds one row per
-  conversion × mapped destination whose person carries that platform's click id and
+  conversion and mapped destination whose person carries that platform's click id and
   consents: hashed identifiers only (:class:`~thinline.conversions.model.Conversion`).
 * :mod:`thinline.conversions.send`, after ``publish``, reads those rows, skips what the
   platform would refuse (:meth:`Uploader.skip_reason`), sends the rest through each

@@ -1,4 +1,4 @@
-"""``ops.conversion_uploads``: one row per platform × destination × conversion, ever.
+"""``ops.conversion_uploads``: one row per platform, destination and conversion, ever.
 
 The ledger is what makes sending safe to repeat: a conversion whose row is final (accepted,
 rejected, failed, skipped) is never sent again, whatever reruns, retries or backfills ask;
