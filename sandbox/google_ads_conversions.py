@@ -376,21 +376,12 @@ def _identifier_error(identifiers: Any) -> RowError | None:
     """Only ``hashedEmail`` / ``hashedPhoneNumber``, each 64 lower-case hex (a SHA-256)."""
     if identifiers is None:
         return None
+    hashed_keys = {"hashedEmail", "hashedPhoneNumber"}
     for item in identifiers if isinstance(identifiers, list) else [identifiers]:
-        hashed = (
-            [item.get(k) for k in ("hashedEmail", "hashedPhoneNumber")]
-            if isinstance(item, dict)
-            else []
-        )
-        others = (
-            set(item) - {"hashedEmail", "hashedPhoneNumber", "userIdentifierSource"}
-            if (isinstance(item, dict))
-            else {"?"}
-        )
-        if others:
+        if not isinstance(item, dict) or set(item) - hashed_keys - {"userIdentifierSource"}:
             return _upload_error("UNSUPPORTED_USER_IDENTIFIER", "user_identifiers")
-        for value in hashed:
-            if value is not None and not (isinstance(value, str) and SHA256_HEX.fullmatch(value)):
+        for key in hashed_keys & set(item):
+            if not (isinstance(item[key], str) and SHA256_HEX.fullmatch(item[key])):
                 return _upload_error("INVALID_USER_IDENTIFIER", "user_identifiers")
     return None
 

@@ -249,6 +249,21 @@ def test_a_whole_request_failing_transiently_retries_every_row(world, sleeps) ->
     assert len(sleeps) == 2
 
 
+def test_an_upload_whose_answer_was_lost_is_accepted_on_the_retry(world, sleeps) -> None:
+    # Google took the rows but the answer came back truncated: the client's retry meets
+    # ORDER_ID_ALREADY_IN_USE, which means the conversion is in Google Ads
+    with GoogleAdsServer(world, faults=Faults(malformed_pages=1)) as server:
+        click = clicks_between(server, timedelta(days=3), timedelta(days=60))[0]
+        uploader = build_uploader(settings_for(server), sleep=sleeps)
+        (outcome,) = uploader.upload(str(click.customer_id), [conversion(click)])
+        assert server.faults_fired()[Fault.MALFORMED] == 1
+        assert len(server.conversion_bodies) == 2
+        assert len(server.accepted_conversions) == 1
+    assert outcome.status is Status.ACCEPTED
+    assert "ORDER_ID_ALREADY_IN_USE" in (outcome.message or "")
+    assert len(sleeps) == 1
+
+
 def test_rate_limits_are_waited_out(world, sleeps) -> None:
     with GoogleAdsServer(world, faults=Faults(rate_limit=2, retry_after_seconds=7)) as server:
         click = clicks_between(server, timedelta(days=3), timedelta(days=60))[0]
