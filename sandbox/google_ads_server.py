@@ -35,6 +35,12 @@ What it models of Google, each from Google's pages rather than from the connecto
   wire (https://cloud.google.com/apis/docs/http "streaming"; googleapis/gapic-showcase#1377).
 * ``GET /{version}/customers:listAccessibleCustomers``: the accounts the OAuth user reaches
   directly (``ListAccessibleCustomersResponse.resource_names``): the manager.
+* ``POST /{version}/customers/{id}:uploadClickConversions``: offline click conversions,
+  validated and answered by :mod:`sandbox.google_ads_conversions` against the world's clicks,
+  with the world's as-of moment as "now" (``conversions_now``). It records every body as
+  received (``conversion_bodies``) and what it took (``accepted_conversions``); a click id in
+  ``transient_click_ids`` fails its row with ``internalError: INTERNAL_ERROR`` every time.
+  Faults reach it as the other methods, answered as a unary method: ``{"error": Status}``.
 """
 
 from __future__ import annotations
@@ -45,13 +51,14 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 from sandbox.clock import utc_today
 from sandbox.faults import Fault, Faults
 from sandbox.gaql import GaqlError, parse
+from sandbox.google_ads_conversions import UPLOAD, ConversionUploads, Refusal
 from sandbox.google_ads_report import field_mask, run
 from sandbox.http import Request, Response, StandInServer, json_array_stream, json_response
 from sandbox.world import World
@@ -141,6 +148,7 @@ class GoogleAdsServer(StandInServer):
         access_level: str = "STANDARD",
         inactive_customers: Mapping[int, str] | None = None,
         stream_error_after: int | None = None,
+        conversions_now: datetime | None = None,
     ) -> None:
         super().__init__(faults)
         if access_level not in ACCESS_LEVELS:
@@ -160,6 +168,13 @@ class GoogleAdsServer(StandInServer):
         self._tokens: set[str] = set()
         self._token_lock = threading.Lock()
         self._issued = itertools.count(1)
+        # Offline conversions are judged at the world's as-of moment: its clicks are that old.
+        self.conversions = ConversionUploads(
+            self.data, conversions_now or datetime.combine(self.today, time.min, UTC)
+        )
+        self.conversion_bodies = self.conversions.bodies
+        self.accepted_conversions = self.conversions.accepted
+        self.transient_click_ids = self.conversions.transient_click_ids
 
     @property
     def api_today(self) -> date:
@@ -198,7 +213,8 @@ class GoogleAdsServer(StandInServer):
             return _not_found(request.path)  # never released, or older than anyone serves
         search = SEARCH_STREAM.fullmatch(request.path) if request.method == "POST" else None
         accessible = ACCESSIBLE.fullmatch(request.path) if request.method == "GET" else None
-        if not (search or accessible):
+        upload = UPLOAD.fullmatch(request.path) if request.method == "POST" else None
+        if not (search or accessible or upload):
             return _not_found(request.path)
         request_id = _request_id()
         try:
@@ -206,10 +222,12 @@ class GoogleAdsServer(StandInServer):
                 raise AdsError(400, {"requestError": "UNKNOWN"}, DEPRECATED.format(version=version))
             if accessible:
                 return self._accessible_customers(request, request_id)
+            if upload:
+                return self._upload_click_conversions(request, upload[1], upload[2], request_id)
             return self._search_stream(request, search[1], search[2], request_id)
         except AdsError as error:
-            if accessible:  # a unary method: the Status alone, not in an array
-                body = _error_body(accessible[1], request_id, error)
+            if search is None:  # a unary method: the Status alone, not in an array
+                body = _error_body(str(version), request_id, error)
                 return json_response(error.code, body, {"request-id": request_id})
             return _error(search[1], request_id, error)
 
@@ -291,6 +309,20 @@ class GoogleAdsServer(StandInServer):
             batches = [*batches[:broken], _error_body(version, request_id, failure)]
         return Response(200, json_array_stream(batches), {"request-id": request_id})
 
+    # POST /{version}/customers/{id}:uploadClickConversions
+    def _upload_click_conversions(
+        self, request: Request, version: str, customer_id: str, request_id: str
+    ) -> Response:
+        self._authenticate(request)
+        self._authorize(request, version, customer_id)
+        if self.data.customer(int(customer_id)) is None:
+            raise AdsError(403, {"authorizationError": "USER_PERMISSION_DENIED"}, PERMISSION_DENIED)
+        try:
+            answer = self.conversions.upload(version, int(customer_id), request.body, request_id)
+        except Refusal as refusal:
+            raise AdsError(refusal.http_status, refusal.error_code, refusal.message) from refusal
+        return json_response(200, answer, {"request-id": request_id})
+
     def _authenticate(self, request: Request) -> None:
         """The OAuth bearer, and before the developer-token sunset, the developer token."""
         header = request.headers.get("Authorization", "")
@@ -371,12 +403,18 @@ class GoogleAdsServer(StandInServer):
             error = AdsError(
                 401, {"authenticationError": "OAUTH_TOKEN_EXPIRED"}, "OAuth token expired."
             )
+        if UPLOAD.fullmatch(request.path):  # a unary method: the Status alone
+            request_id = _request_id()
+            body = _error_body(version, request_id, error)
+            return json_response(error.code, body, {"request-id": request_id})
         return _error(version, _request_id(), error)
 
 
 def _error_body(version: str, request_id: str, error: AdsError) -> dict[str, Any]:
     """``{"error": google.rpc.Status}`` carrying one GoogleAdsFailure."""
     status, message = TOP_MESSAGES[error.code]
+    if not error.error_code:  # refused before Google Ads read it (bad JSON): no GoogleAdsFailure
+        return {"error": {"code": error.code, "message": error.message, "status": status}}
     failure: dict[str, Any] = {"errorCode": error.error_code, "message": error.message}
     if error.details:
         failure["details"] = error.details

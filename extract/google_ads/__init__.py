@@ -1,7 +1,8 @@
 """Google Ads REST (searchStream) → ``raw_google_ads``: accounts, campaigns, daily metrics, clicks.
 
 Cursors and grain per stream are documented in :mod:`extract.google_ads.streams`; the
-pre-flight checks (``thinline doctor``) in :mod:`extract.google_ads.preflight`.
+pre-flight checks (``thinline doctor``) in :mod:`extract.google_ads.preflight`; offline
+conversions sent back (``upload_conversions``) in :mod:`extract.google_ads.conversions`.
 """
 
 from __future__ import annotations
@@ -19,5 +20,6 @@ MANIFEST = SourceManifest(
     build_streams,
     preflight,
     "sandbox.google_ads_server:GoogleAdsServer",
+    conversion_uploader="extract.google_ads.conversions:build_uploader",
 )
 build_connector = MANIFEST.build_connector

@@ -20,6 +20,7 @@ from extract.base import SourceError
 from extract.google_ads.settings import DEVELOPER_TOKEN_SUNSET, GoogleAdsSettings
 from extract.http import (
     ApiSession,
+    Classifier,
     Failure,
     FailureKind,
     HttpClient,
@@ -152,15 +153,22 @@ class GoogleAdsClient(ApiSession):
     """One HTTP session against the Google Ads API; use as a context manager."""
 
     def __init__(
-        self, settings: GoogleAdsSettings, token: AccessToken, *, sleep: Sleep = time.sleep
+        self,
+        settings: GoogleAdsSettings,
+        token: AccessToken,
+        *,
+        sleep: Sleep = time.sleep,
+        classifier: Classifier = classify,
     ) -> None:
+        """``classifier`` defaults to :func:`classify`; a caller that must know how a request
+        failed (the conversion uploader: transient or not) wraps it."""
         settings.check_credentials()
         self.settings = settings
         self.customer_ids = settings.customer_id_list()
         self.token = token
         self.http = HttpClient(
             settings,
-            classify=classify,
+            classify=classifier,
             auth_hint=REFRESH_HINT,
             headers=self._headers,
             refresh_auth=self.sign_in,

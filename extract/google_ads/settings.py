@@ -45,8 +45,19 @@ class GoogleAdsSettings(SourceSettings):
     login_customer_id: str | None = None  # the manager (MCC) account, when reading through one
     lookback_days: int = Field(default=30, ge=0)  # conversions restate inside this window
     days_per_request: int = Field(default=31, ge=1)  # bounds one searchStream response
+    # Offline conversions (extract/google_ads/conversions.py): off unless set. Sends each click's
+    # conversions to the conversion actions named in dbt_project/seeds/conversion_map.csv
+    # (type UPLOAD_CLICKS) with the same OAuth client (scope .../auth/adwords).
+    upload_conversions: bool = False
+    # The account that owns the conversion actions when cross-account conversion tracking is
+    # on (customer.conversion_tracking_setting.google_ads_conversion_customer, usually the
+    # manager); unset: each conversion goes to its click's own account.
+    conversion_customer_id: str | None = None
+    # The conversion actions' click-through window (ConversionAction.
+    # click_through_lookback_window_days, at most 90): older clicks are skipped, not sent.
+    conversion_click_window_days: int = Field(default=90, ge=1, le=90)
 
-    @field_validator("customer_ids", "login_customer_id", mode="before")
+    @field_validator("customer_ids", "login_customer_id", "conversion_customer_id", mode="before")
     @classmethod
     def _strip_hyphens(cls, value: Any) -> Any:
         if isinstance(value, int):
