@@ -229,6 +229,28 @@ def test_server_errors_are_retried_in_process(world, sleeps) -> None:
     assert sleeps == [0.25, 0.5]
 
 
+def test_a_malformed_answer_is_resent_and_counted_once(world, sleeps) -> None:
+    sent = [conversion(c) for c in recent_clicks(world, 2)]
+    with stand_in(world, faults=Faults(malformed_pages=1)) as server:
+        outcomes = uploader(server, sleeps).upload(sent[0].account_id, sent)
+        assert server.faults_fired() == Counter({Fault.MALFORMED: 1})
+        bodies, accepted = list(server.conversion_bodies), list(server.accepted_conversions)
+    # The first answer was cut short after LinkedIn took the events: the resent batch is
+    # de-duplicated by eventId, so nothing is counted twice.
+    assert [o.status for o in outcomes] == [Status.ACCEPTED] * 2
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+    assert [a["event_id"] for a in accepted] == [c.event_id for c in sent]
+
+
+def test_an_expired_token_is_refreshed_once(world, sleeps) -> None:
+    sent = [conversion(c) for c in recent_clicks(world, 1)]
+    with stand_in(world, faults=Faults(expired_tokens=1)) as server:
+        outcomes = uploader(server, sleeps).upload(sent[0].account_id, sent)
+        paths = [r.path for r in server.requests]
+    assert [o.status for o in outcomes] == [Status.ACCEPTED]
+    assert paths == ["/rest/conversionEvents", "/oauth/v2/accessToken", "/rest/conversionEvents"]
+
+
 def test_the_daily_limit_gives_retry_without_waiting(world, sleeps) -> None:
     sent = [conversion(c) for c in recent_clicks(world, 1)]
     with stand_in(world, faults=Faults(daily_quota_exhausted=True)) as server:
