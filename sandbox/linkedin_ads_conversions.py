@@ -8,8 +8,10 @@ From LinkedIn's pages:
   (https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads-reporting/conversions-api;
   a failed element is ``{"status", "error"}``, as LinkedIn's client reads batch results:
   github.com/linkedin-developers/linkedin-api-python-client,
-  linkedin_api/clients/restli/response_formatter.py). Needs ``rw_conversions`` (or the token
-  is refused 403).
+  linkedin_api/clients/restli/response_formatter.py; the batch request and its 200 answer as
+  in LinkedIn's Postman collection ("Stream multiple conversion events"), mirrored at
+  https://developers.qodex.ai/linkedin-marketing-solutions-versioned-apis/conversions-api/conversion-events-streaming-workflow/10-stream-multiple-conversion-events-to-the-conversion-rule).
+  Needs ``rw_conversions`` (or the token is refused 403).
 * An element: ``conversion`` = ``urn:lla:llaPartnerConversion:{id}`` of a rule of the account
   (this world's: :data:`sandbox.conversion_destinations.LINKEDIN_CONVERSION_RULES`);
   ``conversionHappenedAt`` epoch milliseconds; optional ``conversionValue``
@@ -29,8 +31,10 @@ midnight 90 days before the API day), an event after the API day refused; a SHA2
 is not 64 lower-case hex characters refused; each element validated on its own (a bad one
 fails alone, 400 ``ILLEGAL_ARGUMENT``); an unknown rule fails its element 404 ``NOT_FOUND``;
 a repeated (rule, eventId) answered 201 again and counted once; the transient per-element
-error a 500; the messages' wording; an li_fat_id not checked against the world's clicks
-(LinkedIn does not say it refuses an unknown one; it just matches nothing).
+error a 500; a request over the minute or day limit a 429 with the throttle wording of the
+server's other 429s and no Retry-After; the messages' wording; an li_fat_id not checked
+against the world's clicks (LinkedIn does not say it refuses an unknown one; it just matches
+nothing).
 """
 
 from __future__ import annotations
