@@ -9,6 +9,9 @@ Wire format per ``reference/source_apis.md`` §5:
   ``/rest/adAccounts/{id}/adCampaigns?q=search``, ``…/adCampaignGroups?q=search`` and
   ``…/creatives?q=criteria`` (the latter needs ``X-RestLi-Method: FINDER``).
 * ``GET /rest/adAccounts/{id}``; ``POST /oauth/v2/accessToken`` (refresh-token grant).
+* ``POST /rest/conversionEvents`` (offline conversions, needs ``rw_conversions``):
+  :mod:`sandbox.linkedin_ads_conversions`. The server keeps ``conversion_bodies`` (each body
+  as received, faulted ones included), ``accepted_conversions`` and ``transient_click_ids``.
 Every ``/rest`` call needs ``Authorization: Bearer``, a live ``LinkedIn-Version: YYYYMM`` and
 ``X-Restli-Protocol-Version: 2.0.0``. Errors are ``{"status", "serviceErrorCode", "code",
 "message"}``.
@@ -63,8 +66,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from sandbox.clock import day_start_ms, utc_today
+from sandbox.conversion_destinations import LINKEDIN_CONVERSION_RULES
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
+from sandbox.linkedin_ads_conversions import PATH as CONVERSIONS_PATH
+from sandbox.linkedin_ads_conversions import PER_DAY, PER_MINUTE, ConversionEvents
 from sandbox.linkedin_ads_data import (
     Campaign,
     Creative,
@@ -102,7 +108,7 @@ SUNSETS: dict[str, date] = {
     "202606": date(2027, 6, 15),
     "202607": date(2027, 7, 15),
 }
-SCOPES = ("r_ads", "r_ads_reporting")
+SCOPES = ("r_ads", "r_ads_reporting", "rw_conversions")
 TOKEN_PATH = "/oauth/v2/accessToken"
 ACCOUNT = re.compile(r"/rest/adAccounts/(\d+)")
 FINDER = re.compile(r"/rest/adAccounts/(\d+)/(adCampaigns|adCampaignGroups|creatives)")
@@ -219,6 +225,8 @@ class LinkedInAdsServer(StandInServer):
         api_today: date | None = None,
         scopes: Iterable[str] = SCOPES,
         account_status: str = "ACTIVE",  # or CANCELED, DRAFT, PENDING_DELETION, REMOVED
+        conversion_requests_per_minute: int = PER_MINUTE,
+        conversion_requests_per_day: int = PER_DAY,
     ) -> None:
         super().__init__(faults)
         self.data: LinkedInAdsData = world.linkedin_ads
@@ -230,6 +238,16 @@ class LinkedInAdsServer(StandInServer):
         self._tokens = {self.credentials.access_token}
         self._token_lock = threading.Lock()
         self._issued = itertools.count(1)
+        # The demo account's conversion rules; the conversion uploads' state and records.
+        self.conversions = ConversionEvents(
+            set(LINKEDIN_CONVERSION_RULES.values()),
+            self.today,
+            per_minute=conversion_requests_per_minute,
+            per_day=conversion_requests_per_day,
+        )
+        self.conversion_bodies = self.conversions.bodies
+        self.accepted_conversions = self.conversions.accepted
+        self.transient_click_ids = self.conversions.transient_click_ids
 
     def env(self) -> dict[str, str]:
         """The ``THINLINE_LINKEDIN_ADS__*`` settings that reach this server."""
@@ -258,10 +276,17 @@ class LinkedInAdsServer(StandInServer):
     def takes_faults(self, request: Request) -> bool:
         return request.path != TOKEN_PATH  # faults model the Marketing API, not OAuth
 
+    def _respond(self, request: Request) -> tuple[Response, Fault | None]:
+        if request.path == CONVERSIONS_PATH and request.method == "POST":
+            self.conversions.received(request.body)  # before faults: every body is seen
+        return super()._respond(request)
+
     def route(self, request: Request) -> Response:
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request)
         try:
+            if request.path == CONVERSIONS_PATH and request.method == "POST":
+                return self._conversion_events(request)
             if not request.path.startswith("/rest/") or request.method != "GET":
                 raise ApiError(404, "NOT_FOUND", f"No sandbox route for {request.path}")
             self._check_headers(request)
@@ -469,10 +494,21 @@ class LinkedInAdsServer(StandInServer):
             "lastModifiedAt": modified,
         }
 
-    def _require_scope(self, *accepted: str, resource: str) -> None:
+    def _require_scope(self, *accepted: str, resource: str, method: str = "GET") -> None:
         if not self.scopes & set(accepted):
-            message = f"Not enough permissions to access: {resource}.GET"
+            message = f"Not enough permissions to access: {resource}.{method}"
             raise ApiError(403, "ACCESS_DENIED", message)
+
+    # POST /rest/conversionEvents
+    def _conversion_events(self, request: Request) -> Response:
+        self._check_headers(request)
+        method = (request.headers.get("X-RestLi-Method") or "CREATE").upper()
+        self._require_scope("rw_conversions", resource="conversionEvents", method=method)
+        limit = self.conversions.over_limit()
+        if limit is not None:
+            message = DAY_THROTTLE if limit == "day" else THROTTLE
+            raise ApiError(429, "TOO_MANY_REQUESTS", message, 101)
+        return self.conversions.create(request)
 
     # GET /rest/adAnalytics?q=analytics
     def _analytics(self, request: Request) -> Response:

@@ -1,5 +1,6 @@
 """LinkedIn Marketing API (versioned ``/rest``) → ``raw_linkedin_ads``: ad accounts, campaigns,
-creatives and daily creative analytics.
+creatives and daily creative analytics; and back to it, offline conversions
+(:mod:`extract.linkedin_ads.conversions`, when ``THINLINE_LINKEDIN_ADS__UPLOAD_CONVERSIONS``).
 
 Cursors and grain per stream are documented in :mod:`extract.linkedin_ads.streams`.
 """
@@ -19,5 +20,6 @@ MANIFEST = SourceManifest(
     build_streams,
     run_preflight,
     "sandbox.linkedin_ads_server:LinkedInAdsServer",
+    conversion_uploader="extract.linkedin_ads.conversions:build_uploader",
 )
 build_connector = MANIFEST.build_connector

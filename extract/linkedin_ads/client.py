@@ -22,7 +22,16 @@ from urllib.parse import quote
 import httpx
 
 from extract.base import SourceError
-from extract.http import ApiSession, Failure, FailureKind, HttpClient, RecordPath, Sleep, one_line
+from extract.http import (
+    ApiSession,
+    Classifier,
+    Failure,
+    FailureKind,
+    HttpClient,
+    RecordPath,
+    Sleep,
+    one_line,
+)
 from extract.linkedin_ads.settings import ACCOUNT_URN, LinkedInAdsSettings
 from extract.oauth import AccessToken
 
@@ -103,13 +112,19 @@ class LinkedInAdsClient(ApiSession):
     """One HTTP session against the Marketing API; use as a context manager."""
 
     def __init__(
-        self, settings: LinkedInAdsSettings, token: AccessToken, *, sleep: Sleep = time.sleep
+        self,
+        settings: LinkedInAdsSettings,
+        token: AccessToken,
+        *,
+        sleep: Sleep = time.sleep,
+        classify: Classifier = classify,  # another endpoint's reading of its errors
     ) -> None:
         settings.check_credentials()
         self.settings = settings
         self.account_ids = settings.account_id_list()
         self._token = token
-        self._finder = False  # finders also send X-RestLi-Method: FINDER (creatives need it)
+        # X-RestLi-Method of the request being sent: finders send FINDER (creatives need it)
+        self._method: str | None = None
         refreshable = settings.can_refresh()
         self.http = HttpClient(
             settings,
@@ -183,11 +198,20 @@ class LinkedInAdsClient(ApiSession):
     ) -> Any:
         """``records_at``: where the body's records are, kept as the JSON text LinkedIn sent."""
         query = "&".join(f"{name}={value}" for name, value in (params or {}).items())
-        self._finder = finder
+        self._method = "FINDER" if finder else None
         try:
             return self.http.get(f"{path}?{query}" if query else path, records_at=records_at)
         finally:
-            self._finder = False
+            self._method = None
+
+    def batch_create(self, path: str, elements: list[dict[str, Any]]) -> Any:
+        """A Rest.li ``BATCH_CREATE``: POST ``{"elements": [...]}``; LinkedIn answers one
+        ``{"status", "error"?}`` per element, in order (200 ``{"elements": [...]}``)."""
+        self._method = "BATCH_CREATE"
+        try:
+            return self.http.post(path, {"elements": elements})
+        finally:
+            self._method = None
 
     def refresh(self) -> float | None:
         """Trade the refresh token for a new access token (the streams share it); return the
@@ -203,8 +227,8 @@ class LinkedInAdsClient(ApiSession):
             "X-Restli-Protocol-Version": "2.0.0",
             "Accept": "application/json",
         }
-        if self._finder:
-            headers["X-RestLi-Method"] = "FINDER"
+        if self._method:
+            headers["X-RestLi-Method"] = self._method
         return headers
 
     @staticmethod

@@ -11,6 +11,7 @@ from extract.base import ConfigError
 from extract.settings import SourceSettings
 
 ACCOUNT_URN = "urn:li:sponsoredAccount:"
+POST_CLICK_WINDOWS = (1, 7, 30, 90, 365)  # a conversion rule's postClickAttributionWindowSize
 
 
 class LinkedInAdsSettings(SourceSettings):
@@ -36,6 +37,12 @@ class LinkedInAdsSettings(SourceSettings):
     element_cap: int = Field(default=15_000, ge=1)  # adAnalytics truncates silently at this
     # Entity finders: LinkedIn's documented default; capped per finder (creatives take 100).
     page_size: int = Field(default=100, ge=1, le=1000)
+    # Offline conversions (extract/linkedin_ads/conversions.py): off unless set; the token then
+    # also needs rw_conversions, and each conversion rule conversionMethod CONVERSIONS_API.
+    upload_conversions: bool = False
+    # The rules' postClickAttributionWindowSize (1, 7, 30, 90 or 365 days; LinkedIn's default
+    # 30): a conversion later than this after its click, with no hashed email, is not sent.
+    post_click_window_days: int = 90
 
     @field_validator("account_ids", mode="before")
     @classmethod
@@ -45,6 +52,16 @@ class LinkedInAdsSettings(SourceSettings):
         if isinstance(value, str):
             parts = (part.strip().removeprefix(ACCOUNT_URN) for part in value.split(","))
             return ",".join(part for part in parts if part) or None
+        return value
+
+    @field_validator("post_click_window_days")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        if value not in POST_CLICK_WINDOWS:
+            raise ValueError(
+                f"THINLINE_LINKEDIN_ADS__POST_CLICK_WINDOW_DAYS must be one of "
+                f"{', '.join(map(str, POST_CLICK_WINDOWS))} (a rule's window); got {value}"
+            )
         return value
 
     def can_refresh(self) -> bool:
