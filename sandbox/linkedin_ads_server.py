@@ -61,7 +61,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -227,6 +227,7 @@ class LinkedInAdsServer(StandInServer):
         account_status: str = "ACTIVE",  # or CANCELED, DRAFT, PENDING_DELETION, REMOVED
         conversion_requests_per_minute: int = PER_MINUTE,
         conversion_requests_per_day: int = PER_DAY,
+        conversions_today: date | None = None,
     ) -> None:
         super().__init__(faults)
         self.data: LinkedInAdsData = world.linkedin_ads
@@ -239,9 +240,12 @@ class LinkedInAdsServer(StandInServer):
         self._token_lock = threading.Lock()
         self._issued = itertools.count(1)
         # The demo account's conversion rules; the conversion uploads' state and records.
+        # Conversions are judged on the world's as-of day (the day after its end), as Google's
+        # stand-in judges them: the world's events are that old, whatever the API's calendar.
+        as_of = conversions_today or world.config.end + timedelta(days=1)
         self.conversions = ConversionEvents(
             set(LINKEDIN_CONVERSION_RULES.values()),
-            self.today,
+            lambda: as_of,
             per_minute=conversion_requests_per_minute,
             per_day=conversion_requests_per_day,
         )

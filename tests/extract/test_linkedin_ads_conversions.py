@@ -42,7 +42,9 @@ def noon(day: date) -> datetime:
 
 @contextmanager
 def stand_in(world: World, **server_args: Any) -> Iterator[LinkedInAdsServer]:
-    with LinkedInAdsServer(world, api_today=api_day(world), **server_args) as server:
+    with LinkedInAdsServer(
+        world, api_today=api_day(world), conversions_today=api_day(world), **server_args
+    ) as server:
         yield server
 
 
