@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from thinline.conversions.ledger import ensure_ledger
 from thinline.conversions.model import Uploader
@@ -41,7 +40,7 @@ def preview(
     url: str, uploaders: dict[str, Uploader], enabled: list[str], now: datetime
 ) -> list[PlatformPreview]:
     """What a send at ``now`` would do on each platform of ``uploaders``."""
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         ensure_ledger(conn)
         due = read_due(conn, list(uploaders), now)
     previews = {name: PlatformPreview(name, name in enabled) for name in uploaders}

@@ -142,7 +142,7 @@ def policy_of(settings: Any) -> Policy:
 def read_due(conn: psycopg.Connection, platforms: Sequence[str], now: datetime) -> list[Due]:
     """The fact's rows of ``platforms`` the ledger has not answered for good."""
     columns = ", ".join(f"fact.{name}" for name in CONVERSION_FIELDS)
-    rows = conn.execute(
+    rows = conn.cursor(row_factory=dict_row).execute(
         f"select {columns}, fact.has_marketing_consent, coalesce(ledger.attempts, 0) as attempts"
         f" from {FACT} as fact"
         " left join ops.conversion_uploads as ledger"
@@ -250,7 +250,7 @@ def send_conversions(
         return report
     policy = policy_of(settings)
     uploaders = uploaders if uploaders is not None else build_uploaders(settings, platforms)
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         ensure_ledger(conn)
         due = read_due(conn, platforms, now)
         ledger = Ledger(conn, now)
