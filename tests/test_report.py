@@ -195,6 +195,16 @@ insert into analytics.rpt_pipeline_waterfall values
         9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 108),
     ('month', '2026-03-01', '2026-03-31', '2026-03-10', 'company', 'company',
         9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 108);
+create table analytics.rpt_conversion_sync (
+    sync_date date, platform text, conversion_type text, currency_code text, sent_count bigint,
+    accepted_count bigint, rejected_count bigint, failed_count bigint,
+    retry_pending_count bigint, skipped_count bigint, value_sent numeric
+);
+insert into analytics.rpt_conversion_sync values
+    ('2026-03-10', 'google_ads', 'closed_won', 'USD', 4, 3, 1, 0, 0, 2, 4500),
+    ('2026-03-09', 'google_ads', 'sql', null, 5, 5, 0, 0, 0, 0, 0),
+    ('2026-03-10', 'meta_ads', 'closed_won', 'EUR', 2, 1, 0, 1, 0, 7, 900),
+    ('2026-01-02', 'meta_ads', 'closed_won', 'EUR', 50, 50, 0, 0, 0, 0, 99999);
 create table analytics.fct_pipeline_daily (
     date_day date, deal_key text, forecast_category text, amount_reporting numeric
 );
@@ -475,6 +485,20 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
         ("company", "commit", "1", "0.2500", "-0.2500"),
     ]
 
+    # Offline conversions of the last 30 days: per platform, and per day, newest first.
+    outcomes = read_csv(site, "conversion_outcomes")
+    assert [
+        (r["platform"], r["accepted_count"], r["rejected_count"], r["failed_count"])
+        + (r["skipped_count"],)
+        for r in outcomes
+    ] == [("google_ads", "8", "1", "0", "2"), ("meta_ads", "1", "0", "1", "7")]
+    days = read_csv(site, "conversion_sync_days")
+    assert [(r["sync_date"], r["platform"], r["currency"], r["value_sent"]) for r in days] == [
+        ("2026-03-10", "google_ads", "USD", "4500"),
+        ("2026-03-10", "meta_ads", "EUR", "900"),
+        ("2026-03-09", "google_ads", "", "0"),
+    ]
+
     # Latest quality run only.
     suites = {row["suite"]: row for row in read_csv(site, "quality_by_suite")}
     assert {name: (r["passed"], r["warnings"], r["failed"]) for name, r in suites.items()} == {
@@ -530,7 +554,8 @@ def test_missing_tables_are_noted_not_fatal(fresh_database: str, tmp_path: Path)
     assert "Not available in this warehouse: analytics.fct_attribution" in page
     assert "Not available in this warehouse: analytics.fct_quota_attainment" in page
     assert "Not available in this warehouse: analytics.fct_lead_response" in page
-    assert page.count("Not available in this warehouse") == 7
+    assert "Not available in this warehouse: analytics.rpt_conversion_sync" in page
+    assert page.count("Not available in this warehouse") == 8
     assert "No rows yet." in page  # the funnel exists but is empty: no chart, a note
     assert 'id="chart-quality_by_suite"' in page  # ops sections still drawn
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from thinline.attribution_models import ATTRIBUTION_MODELS
 from thinline.report import charts
+from thinline.report.conversions import CONVERSION_OUTCOMES, CONVERSION_SYNC_DAYS
 from thinline.report.data import Result
 from thinline.report.pipeline import (
     FORECAST_ACCURACY,
@@ -870,6 +871,14 @@ SECTIONS = (
             "analytics.dim_sales_reps",
         ),
         (PIPELINE_WATERFALL, PIPELINE_TREND, FORECAST_VS_QUOTA, FORECAST_ACCURACY),
+    ),
+    Section(
+        "conversions",
+        "Outcomes sent back to the ad platforms",
+        "The sales outcomes sent to Google Ads, Meta and LinkedIn as offline conversions, so "
+        "they bid for pipeline and revenue: what each platform took and what it refused.",
+        ("analytics.rpt_conversion_sync",),
+        (CONVERSION_OUTCOMES, CONVERSION_SYNC_DAYS),
     ),
     Section(
         "health",
