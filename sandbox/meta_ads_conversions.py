@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -133,22 +133,20 @@ def invalid(subcode: int | None, title: str, detail: str) -> Refusal:
     )
 
 
-@dataclass
 class ConversionsEndpoint:
     """The stand-in's conversion state: what tests read, and what Meta remembers to de-dup."""
 
-    datasets: frozenset[str] = frozenset({META_DATASET_ID})
-
-    def __post_init__(self) -> None:
-        self.conversion_bodies: list[bytes] = []
+    def __init__(self, datasets: frozenset[str] = frozenset({META_DATASET_ID})) -> None:
+        self.datasets = datasets
+        self.conversion_bodies: list[bytes] = []  # filled by the server, faulted requests too
         self.accepted_conversions: list[dict[str, Any]] = []
         self.test_events: list[dict[str, Any]] = []  # sent with a test_event_code
         self.transient_click_ids: set[str] = set()
         self._seen: dict[tuple[str, str, str], datetime] = {}  # (dataset, name, id) -> received
+        self._lock = threading.Lock()  # the server answers requests on many threads
 
     def post(self, request: Request, dataset_id: str, now: datetime) -> dict[str, Any]:
         """Validate and take one request; the answer's body, or raise :class:`Refusal`."""
-        self.conversion_bodies.append(request.body)
         if dataset_id not in self.datasets:
             raise Refusal(
                 400,
@@ -164,8 +162,9 @@ class ConversionsEndpoint:
         if any(_click_id(event) in self.transient_click_ids for event in events):
             raise Refusal(503, 2, TRANSIENT, is_transient=True, type="GraphMethodException")
         test_code = form.get("test_event_code")
-        for event in events:
-            self._take(dataset_id, event, now, test_code)
+        with self._lock:
+            for event in events:
+                self._take(dataset_id, event, now, test_code)
         return {"events_received": len(events), "messages": []}
 
     def _take(self, dataset_id: str, event: dict[str, Any], now: datetime, test_code: Any) -> None:

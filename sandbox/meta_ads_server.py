@@ -574,6 +574,13 @@ class MetaAdsServer(StandInServer):
         return headers
 
     # Faults.
+    def _respond(self, request: Request) -> tuple[Response, Fault | None]:
+        """Every Conversions API body is recorded as it arrived, before any fault or check."""
+        if request.method == "POST" and EVENTS_ROUTE.fullmatch(request.path):
+            with self._lock:
+                self.conversion_bodies.append(request.body)
+        return super()._respond(request)
+
     def takes_faults(self, request: Request) -> bool:
         """With ``fault_accounts``, faults hit only the requests for those ad accounts: Meta's
         errors and throttles are per ad account (``x-business-use-case-usage`` is keyed by

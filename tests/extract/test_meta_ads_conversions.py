@@ -228,6 +228,7 @@ def test_throttling_and_server_errors_are_retried_then_accepted(small_world, sle
 
     assert outcomes[0].status is Status.ACCEPTED
     assert [r.status for r in server.requests] == [400, 500, 200, 200]
+    assert len(server.conversion_bodies) == 4 and len(set(server.conversion_bodies)) == 1
     assert len(server.accepted_conversions) == 1  # the malformed answer's resend is a duplicate
 
 
@@ -419,7 +420,7 @@ def test_the_stand_in_refuses_bad_requests(server, small_world) -> None:
     )
     assert expired.json()["error"]["code"] == 2500
     assert server.accepted_conversions == []
-    assert len(server.conversion_bodies) == 4  # every body that reached the endpoint
+    assert len(server.conversion_bodies) == 6  # every body that reached the endpoint
 
 
 def test_the_stand_in_dedups_within_48_hours(small_world) -> None:
