@@ -157,8 +157,8 @@ class ConversionsEndpoint:
             )
         form = _form(request)
         events = _events(form.get("data"))
-        for index, event in enumerate(events):
-            _check_event(event, index, now)
+        for event in events:
+            _check_event(event, now)
         if any(_click_id(event) in self.transient_click_ids for event in events):
             raise Refusal(503, 2, TRANSIENT, is_transient=True, type="GraphMethodException")
         test_code = form.get("test_event_code")
@@ -225,23 +225,20 @@ def _events(data: Any) -> list[dict[str, Any]]:
     return data
 
 
-def _check_event(event: dict[str, Any], index: int, now: datetime) -> None:
-    """Raise the refusal Meta gives ``event`` (the ``index``-th of ``data``), if any."""
-    where = f"data[{index}]"
+def _check_event(event: dict[str, Any], now: datetime) -> None:
+    """Raise the refusal Meta gives ``event``, if any."""
     name = event.get("event_name")
     if not isinstance(name, str) or not name.strip():
-        raise invalid(None, "Missing event name", f"{where}: event_name is required.")
+        raise invalid(None, "Missing event name", "event_name is required.")
     seconds = event.get("event_time")
     if isinstance(seconds, bool) or not isinstance(seconds, int):
-        raise invalid(
-            None, "Invalid event time", f"{where}: event_time must be a Unix time in seconds."
-        )
+        raise invalid(None, "Invalid event time", "event_time must be a Unix time in seconds.")
     source = event.get("action_source")
     if source not in ACTION_SOURCES:
         raise invalid(
             None,
             "Invalid action source",
-            f"{where}: action_source must be one of {', '.join(sorted(ACTION_SOURCES))}.",
+            f"action_source must be one of {', '.join(sorted(ACTION_SOURCES))}.",
         )
     moment = datetime.fromtimestamp(seconds, UTC)
     window = STORE_WINDOW if source == "physical_store" else EVENT_WINDOW
@@ -249,30 +246,30 @@ def _check_event(event: dict[str, Any], index: int, now: datetime) -> None:
         raise invalid(
             2804003,
             "Event Timestamp Too Old",
-            f"{where}: The timestamp for this event is too far in the past. Events need to be "
+            f"The timestamp for this event is too far in the past. Events need to be "
             f"sent from your server within {window.days} days of when they occurred.",
         )
     if moment - now > FUTURE_SLACK:
         raise invalid(
             2804004,
             "Event Timestamp In The Future",
-            f"{where}: The timestamp for this event is in the future.",
+            "The timestamp for this event is in the future.",
         )
+    _check_user_data(event.get("user_data"), seconds)
     if source == "website" and not (
         event.get("event_source_url") and (event.get("user_data") or {}).get("client_user_agent")
     ):
         raise invalid(
             None,
             "Missing website parameters",
-            f"{where}: website events require event_source_url and client_user_agent.",
+            "website events require event_source_url and client_user_agent.",
         )
-    _check_user_data(event.get("user_data"), where, seconds)
-    _check_custom_data(event.get("custom_data"), name, where)
+    _check_custom_data(event.get("custom_data"), name)
     if "event_id" in event and not isinstance(event["event_id"], str | int):
-        raise invalid(None, "Invalid event ID", f"{where}: event_id must be a string.")
+        raise invalid(None, "Invalid event ID", "event_id must be a string.")
 
 
-def _check_user_data(user_data: Any, where: str, event_seconds: int) -> None:
+def _check_user_data(user_data: Any, event_seconds: int) -> None:
     if not isinstance(user_data, dict) or not CUSTOMER_KEYS.intersection(user_data):
         raise invalid(
             2804050,
@@ -287,8 +284,7 @@ def _check_user_data(user_data: Any, where: str, event_seconds: int) -> None:
             raise invalid(
                 None,
                 "Unhashed customer information",
-                f"{where}: user_data.{key} must be hashed with SHA-256 (64 lower-case hex "
-                "characters).",
+                f"user_data.{key} must be hashed with SHA-256 (64 lower-case hex characters).",
             )
     if "fbc" in user_data:
         match = FBC.fullmatch(str(user_data["fbc"]))
@@ -296,37 +292,36 @@ def _check_user_data(user_data: Any, where: str, event_seconds: int) -> None:
             raise invalid(
                 None,
                 "Invalid fbc parameter",
-                f"{where}: user_data.fbc must be fb.<subdomain index>.<creation time in ms>."
-                "<fbclid>.",
+                "user_data.fbc must be fb.<subdomain index>.<creation time in ms>.<fbclid>.",
             )
         if int(match[2]) > event_seconds * 1000 + 999:
             raise invalid(
                 None,
                 "Invalid fbc parameter",
-                f"{where}: the fbc creation time is later than the event time.",
+                "the fbc creation time is later than the event time.",
             )
 
 
-def _check_custom_data(custom: Any, event_name: str, where: str) -> None:
+def _check_custom_data(custom: Any, event_name: str) -> None:
     if custom is None:
         custom = {}
     if not isinstance(custom, dict):
-        raise invalid(None, "Invalid custom data", f"{where}: custom_data must be an object.")
+        raise invalid(None, "Invalid custom data", "custom_data must be an object.")
     has_value = custom.get("value") is not None
     currency = custom.get("currency")
     if has_value and _decimal(custom["value"]) is None:
-        raise invalid(None, "Invalid value", f"{where}: custom_data.value must be a number.")
+        raise invalid(None, "Invalid value", "custom_data.value must be a number.")
     if has_value and not (isinstance(currency, str) and CURRENCY.fullmatch(currency)):
         raise invalid(
             None,
             "Invalid currency",
-            f"{where}: custom_data.currency must be a three-letter ISO 4217 code with a value.",
+            "custom_data.currency must be a three-letter ISO 4217 code with a value.",
         )
     if event_name == "Purchase" and not has_value:
         raise invalid(
             None,
             "Missing value and currency",
-            f"{where}: Purchase events require custom_data.value and custom_data.currency.",
+            "Purchase events require custom_data.value and custom_data.currency.",
         )
 
 

@@ -74,6 +74,7 @@ from extract.meta_ads.client import VersionWarning, auth_params, classify
 from extract.meta_ads.settings import MetaAdsSettings
 from thinline.conversions.model import Conversion, Outcome, Status
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_EVENTS = 1000  # "You can send up to 1,000 events in data" (using-the-api page above)
 EVENT_WINDOW = timedelta(days=7)  # event_time at most 7 days before it is sent
 FUTURE_SLACK = timedelta(minutes=1)  # [inferred] Meta refuses events from the future
@@ -253,7 +254,8 @@ def build_uploader(
 
 def fbc(click_id: str, clicked_at: datetime) -> str:
     """Meta's click id parameter, ``fb.1.{ms}.{fbclid}``: the fbclid as it came (case matters)."""
-    return f"fb.1.{int(_utc(clicked_at).timestamp() * 1000)}.{click_id}"
+    millis = (_utc(clicked_at) - EPOCH) // timedelta(milliseconds=1)  # exact, unlike a float
+    return f"fb.1.{millis}.{click_id}"
 
 
 def _event_refusal(error: dict[str, Any]) -> bool:
