@@ -27,13 +27,15 @@ From Meta's pages (each rule names its source; **[inferred]** where none says it
   (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/fbp-and-fbc/);
   **[inferred]** another shape, or a creation time after the event, is refused. The fbclid is
   not checked against Meta's clicks: Meta matches what it can and refuses nothing for it.
-* ``custom_data.value`` a number with ``currency`` (ISO 4217); both required on ``Purchase``
-  (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/custom-data).
+* ``custom_data.value`` a number with ``currency`` (ISO 4217,
+  https://developers.facebook.com/documentation/ads-commerce/conversions-api/guides/value-optimization);
+  **[inferred]** a value without a currency, or a ``Purchase`` without both, is refused.
 * One invalid event refuses the whole request, HTTP 400, and none of its events is kept
   (event_time rule above; https://developers.facebook.com/documentation/ads-commerce/conversions-api/support:
   "If invalid, a 4xx HTTP response code is returned"). **[inferred]** the same for every rule.
 * De-duplication on ``event_name`` + ``event_id`` within 48 hours: "we only consider the first
-  one" (server-event page). **[inferred]** a duplicate still counts in ``events_received``.
+  one" (server-event page, about a browser and a server event). **[inferred]** two server
+  events are de-duplicated alike, and a duplicate still counts in ``events_received``.
 * The answer: ``{"events_received": n, "messages": [], "fbtrace_id": ...}`` (``EventResponse``
   in the Python business SDK).
 

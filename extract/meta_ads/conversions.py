@@ -11,8 +11,9 @@ as the ``access_token`` query parameter, with ``appsecret_proof`` when the app s
 * ``event_name``: the destination (the demo's ``QualifiedLead``, ``Opportunity``, ``Purchase``:
   standard or custom event names; Meta creates a custom event on first sight);
 * ``event_time``: Unix seconds (GMT) of the conversion; ``event_id``: the conversion's
-  ``event_id``, Meta's de-duplication key together with ``event_name`` (events with the same
-  pair within 48 hours count once, so a resent batch is harmless);
+  ``event_id``, Meta's de-duplication key together with ``event_name`` ("If we find a match
+  between events sent within 48 hours of each other, we only consider the first one";
+  **[inferred]** that this holds for two server events too, so a resent batch is harmless);
 * ``action_source``: ``system_generated`` ("conversion happened automatically": a CRM stage
   change, not a visit; ``website`` would need the visitor's user agent and page URL, which a
   CRM outcome has not; the values are ``ActionSource`` in Meta's Python business SDK,
@@ -22,8 +23,10 @@ as the ``access_token`` query parameter, with ``appsecret_proof`` when the app s
   without its ``_fbc`` cookie (subdomain index 1, the time the fbclid was first seen, the
   fbclid unchanged: https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/fbp-and-fbc);
 * ``custom_data``: ``value`` and ``currency`` (ISO 4217) when the conversion has a value
-  (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/custom-data:
-  both are required on ``Purchase``).
+  (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/custom-data;
+  https://developers.facebook.com/documentation/ads-commerce/conversions-api/guides/value-optimization:
+  "Currency must be a valid ISO 4217 three-digit currency code"). **[inferred]** Meta refuses
+  a ``Purchase`` without them rather than keeping it without a value.
 
 The windows (:meth:`MetaConversionUploader.skip_reason`, counted from the sender's ``now``):
 an event more than 7 days old refuses the whole request ("If any event_time in data is greater
@@ -50,8 +53,10 @@ What a real account sets up first: a dataset (pixel) in Events Manager, its id i
 a token that may send to it, either generated in Events Manager (the dataset's Settings >
 Conversions API > Generate access token) or a system user's token with ``ads_management``
 whose system user is assigned to the dataset, in ``THINLINE_META_ADS__CONVERSIONS_ACCESS_TOKEN``
-(else ``THINLINE_META_ADS__ACCESS_TOKEN``, whose ``ads_read`` alone cannot send events;
-https://developers.facebook.com/documentation/ads-commerce/conversions-api/get-started);
+(else ``THINLINE_META_ADS__ACCESS_TOKEN``;
+https://developers.facebook.com/documentation/ads-commerce/conversions-api/get-started, whose
+two ways to a token are these; **[inferred]** that the permission is ``ads_management``, the
+Marketing API's write permission, and that the extractor's ``ads_read`` alone cannot send);
 custom conversions in Events Manager for ``QualifiedLead`` and ``Opportunity`` if campaigns
 should optimise for them. Then ``THINLINE_META_ADS__UPLOAD_CONVERSIONS=true``.
 """
