@@ -44,7 +44,8 @@ parameter" with ``error_user_title`` / ``error_user_msg``), and none of its even
 the batch is halved and sent again until the refused event is alone, which is REJECTED with
 Meta's words while the others are ACCEPTED. Throttling (codes 4, 17, 80004, ...), Meta's
 transient codes (1, 2, ``is_transient``), 5xx and lost connections are retried in-process by
-:class:`extract.http.HttpClient`, then every event of the request is RETRY for the sender. A
+:class:`extract.http.HttpClient`, then every event of the request is RETRY for the sender (at
+once when Meta says the block is not transient or lasts longer than a wait is worth). A
 bad token (190), a dataset that does not exist or the token may not use (100/33), an expired
 version (2635) raise :class:`~extract.base.SourceError`.
 
