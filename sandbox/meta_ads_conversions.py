@@ -39,7 +39,7 @@ From Meta's pages (each rule names its source; **[inferred]** where none says it
 * The answer: ``{"events_received": n, "messages": [], "fbtrace_id": ...}`` (``EventResponse``
   in the Python business SDK).
 
-The window is counted from the stand-in's own now (:meth:`MetaAdsServer.now`).
+The window is counted from the stand-in's own now (``MetaAdsServer.conversions_now``).
 """
 
 from __future__ import annotations

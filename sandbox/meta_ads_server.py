@@ -45,10 +45,12 @@ What Meta does that a client may not expect, from Meta's pages:
 * Faults (``sandbox/faults.py``) can be aimed at some ad accounts only (``fault_accounts``),
   or at a Conversions API dataset (its id in ``fault_accounts``).
 * **Conversions API**: ``POST /{v}/{dataset_id}/events`` (:mod:`sandbox.meta_ads_conversions`),
-  with its windows counted from :meth:`MetaAdsServer.now`. Tests read ``conversion_bodies``,
-  ``accepted_conversions`` and ``test_events``, and fill ``transient_click_ids``: a request
-  with such a click id gets Meta's transient error (503, code 2, ``is_transient``) every time,
-  for the whole request, as Meta reports errors per request.
+  with its windows counted from ``conversions_now`` (default: the world's as-of moment, the
+  midnight after its last day, as the other ad stand-ins count theirs). Tests read
+  ``conversion_bodies``, ``accepted_conversions`` and ``test_events``, and fill
+  ``transient_click_ids``: a request with such a click id gets Meta's transient error (503,
+  code 2, ``is_transient``) every time, for the whole request, as Meta reports errors per
+  request.
 * **Ads with their creative**: ``GET /act_{id}/ads?fields=...,creative{id,name,url_tags,
   object_story_spec{page_id,link_data{link,message,name}}}``. Field expansion
   (``field{subfield,...}``, nestable) per https://developers.facebook.com/docs/graph-api/guides/field-expansion;
@@ -75,7 +77,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -187,7 +189,7 @@ class MetaAdsServer(StandInServer):
         permissions: Iterable[str] = GRANTED,
         account_statuses: Mapping[int, int] | None = None,
         fault_accounts: Iterable[int] | None = None,
-        api_now: datetime | None = None,
+        conversions_now: datetime | None = None,
     ) -> None:
         super().__init__(faults)
         self.data: MetaAdsData = world.meta_ads
@@ -200,7 +202,12 @@ class MetaAdsServer(StandInServer):
         self.permissions = tuple(permissions)
         self.account_statuses = dict(account_statuses or {})
         self.fault_accounts = None if fault_accounts is None else frozenset(fault_accounts)
-        self.api_now = api_now
+        # Conversions are judged at the world's as-of moment (midnight after its last day), as
+        # the Google Ads and LinkedIn stand-ins judge theirs: the world's events are that old,
+        # whatever the API's calendar (api_today: versions only).
+        self.conversions_now = conversions_now or datetime.combine(
+            world.config.end + timedelta(days=1), time.min, UTC
+        )
         self.conversions = ConversionsEndpoint()
         self.conversion_bodies = self.conversions.conversion_bodies
         self.accepted_conversions = self.conversions.accepted_conversions
@@ -240,14 +247,8 @@ class MetaAdsServer(StandInServer):
         return self.api_today or utc_today()
 
     def now(self) -> datetime:
-        """The moment the Conversions API's windows count from: ``api_now``, else noon (UTC)
-        of ``api_today`` (**[inferred]**: a day's middle, so a test's day has slack both ways),
-        else the wall clock."""
-        if self.api_now is not None:
-            return self.api_now
-        if self.api_today is not None:
-            return datetime.combine(self.api_today, time(12), tzinfo=UTC)
-        return utc_now()
+        """The moment the Conversions API's windows count from (``conversions_now``)."""
+        return self.conversions_now
 
     def live_versions(self) -> list[str]:
         """The versions callable on ``today()``, oldest first."""

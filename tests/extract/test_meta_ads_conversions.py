@@ -35,7 +35,7 @@ def small_world() -> World:
 
 @pytest.fixture
 def server(small_world: World) -> Iterator[MetaAdsServer]:
-    with MetaAdsServer(small_world, api_now=NOW) as running:
+    with MetaAdsServer(small_world, conversions_now=NOW) as running:
         yield running
 
 
@@ -222,7 +222,7 @@ def test_a_transient_error_is_retry_for_every_event_of_the_request(
 
 def test_throttling_and_server_errors_are_retried_then_accepted(small_world, sleeps) -> None:
     faults = Faults(rate_limit=1, server_errors=1, malformed_pages=1)
-    with MetaAdsServer(small_world, api_now=NOW, faults=faults) as server:
+    with MetaAdsServer(small_world, conversions_now=NOW, faults=faults) as server:
         click = clicks(small_world)[0]
         outcomes = uploader(server, sleeps).upload(META_DATASET_ID, [conversion(click)])
 
@@ -233,7 +233,9 @@ def test_throttling_and_server_errors_are_retried_then_accepted(small_world, sle
 
 
 def test_a_daily_block_is_retry_not_an_error(small_world, sleeps) -> None:
-    with MetaAdsServer(small_world, api_now=NOW, faults=Faults(daily_quota_exhausted=True)) as s:
+    with MetaAdsServer(
+        small_world, conversions_now=NOW, faults=Faults(daily_quota_exhausted=True)
+    ) as s:
         outcomes = uploader(s, sleeps).upload(META_DATASET_ID, [conversion(clicks(small_world)[0])])
 
     assert outcomes[0].status is Status.RETRY and "User request limit" in (
@@ -264,7 +266,7 @@ def test_an_unknown_dataset_or_a_bad_token_raises(server, small_world, sleeps) -
 
 def test_a_separate_conversions_token_and_the_app_secret_proof(small_world, sleeps) -> None:
     with MetaAdsServer(
-        small_world, api_now=NOW, token="EAABcapi0token", require_app_secret=True
+        small_world, conversions_now=NOW, token="EAABcapi0token", require_app_secret=True
     ) as server:
         env = {**server.env(), "THINLINE_META_ADS__ACCESS_TOKEN": "EAABads0read0only"}
         settings = settings_from_env(
@@ -425,14 +427,30 @@ def test_the_stand_in_refuses_bad_requests(server, small_world) -> None:
     assert len(server.conversion_bodies) == 6  # every body that reached the endpoint
 
 
+def test_the_stand_in_judges_at_the_worlds_as_of_moment(small_world) -> None:
+    click = clicks(small_world)[0]
+    as_of = datetime(2026, 2, 16, tzinfo=UTC)  # midnight after the world's last day
+    by_email = {"em": [EMAIL_SHA256]}
+    with MetaAdsServer(small_world) as server:
+        assert server.now() == as_of
+        week = int(as_of.timestamp()) - 7 * 86400
+        week_old = post(server, [good_event(click, event_time=week, user_data=by_email)])
+        too_old = post(server, [good_event(click, event_time=week - 1, user_data=by_email)])
+
+    assert week_old.status_code == 200
+    assert too_old.json()["error"]["error_subcode"] == 2804003
+
+
 def test_the_stand_in_dedups_within_48_hours(small_world) -> None:
     click = clicks(small_world)[0]
     event = good_event(click, event_time=int(NOW.timestamp()) - 3600)
-    with MetaAdsServer(small_world, api_now=NOW) as server:
+    with MetaAdsServer(small_world, conversions_now=NOW) as server:
         assert post(server, [event, event]).json()["events_received"] == 2
         renamed = post(server, [event | {"event_name": "QualifiedLead"}])
         assert renamed.status_code == 200
-        server.api_now = NOW + timedelta(hours=49)  # past the de-dup window, still in 7 days
+        server.conversions_now = NOW + timedelta(
+            hours=49
+        )  # past the de-dup window, still in 7 days
         post(server, [event])
         accepted = [(r["event_id"], r["destination"]) for r in server.accepted_conversions]
 
