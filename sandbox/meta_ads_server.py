@@ -42,7 +42,15 @@ What Meta does that a client may not expect, from Meta's pages:
   8 PENDING_SETTLEMENT, 9 IN_GRACE_PERIOD, 100 PENDING_CLOSURE, 101 CLOSED;
   https://developers.facebook.com/docs/marketing-api/reference/ad-account/) can be set per
   account with ``account_statuses``.
-* Faults (``sandbox/faults.py``) can be aimed at some ad accounts only (``fault_accounts``).
+* Faults (``sandbox/faults.py``) can be aimed at some ad accounts only (``fault_accounts``),
+  or at a Conversions API dataset (its id in ``fault_accounts``).
+* **Conversions API**: ``POST /{v}/{dataset_id}/events`` (:mod:`sandbox.meta_ads_conversions`),
+  with its windows counted from ``conversions_now`` (default: the world's as-of moment, the
+  midnight after its last day, as the other ad stand-ins count theirs). Tests read
+  ``conversion_bodies``, ``accepted_conversions`` and ``test_events``, and fill
+  ``transient_click_ids``: a request with such a click id gets Meta's transient error (503,
+  code 2, ``is_transient``) every time, for the whole request, as Meta reports errors per
+  request.
 * **Ads with their creative**: ``GET /act_{id}/ads?fields=...,creative{id,name,url_tags,
   object_story_spec{page_id,link_data{link,message,name}}}``. Field expansion
   (``field{subfield,...}``, nestable) per https://developers.facebook.com/docs/graph-api/guides/field-expansion;
@@ -69,20 +77,23 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from sandbox.clock import utc_now, utc_today
+from sandbox.conversion_destinations import META_DATASET_ID
 from sandbox.faults import Fault, Faults
 from sandbox.http import Request, Response, StandInServer, json_response
+from sandbox.meta_ads_conversions import ConversionsEndpoint, Refusal
 from sandbox.meta_ads_data import LEAD, PURCHASE, Ad, AdSet, Campaign, InsightDay, MetaAdsData
 from sandbox.world import World
 
 TOKEN = "EAABsandboxMETA0ads0long0lived0token0000000000ZDZD"
 APP_SECRET = "sandbox0meta0app0secret0000000000"
 ROUTE = re.compile(r"/(v\d+\.\d+)/act_([^/]+)(?:/(insights|campaigns|adsets|ads))?/?")
+EVENTS_ROUTE = re.compile(r"/(v\d+\.\d+)/([^/]+)/events/?")
 ME_ROUTE = re.compile(r"/(v\d+\.\d+)/me(/permissions)?/?")
 # Meta's Marketing API lifecycle (release, expiry or None for "TBD"), from the versions table
 # cited above as read on 2026-12-05. The stand-in keeps its own copy: it models Meta.
@@ -178,6 +189,7 @@ class MetaAdsServer(StandInServer):
         permissions: Iterable[str] = GRANTED,
         account_statuses: Mapping[int, int] | None = None,
         fault_accounts: Iterable[int] | None = None,
+        conversions_now: datetime | None = None,
     ) -> None:
         super().__init__(faults)
         self.data: MetaAdsData = world.meta_ads
@@ -190,6 +202,16 @@ class MetaAdsServer(StandInServer):
         self.permissions = tuple(permissions)
         self.account_statuses = dict(account_statuses or {})
         self.fault_accounts = None if fault_accounts is None else frozenset(fault_accounts)
+        # Conversions are judged at the world's as-of moment (midnight after its last day), as
+        # the Google Ads and LinkedIn stand-ins judge theirs: the world's events are that old,
+        # whatever the API's calendar (api_today: versions only).
+        self.conversions_now = conversions_now or datetime.combine(
+            world.config.end + timedelta(days=1), time.min, UTC
+        )
+        self.conversions = ConversionsEndpoint()
+        self.conversion_bodies = self.conversions.conversion_bodies
+        self.accepted_conversions = self.conversions.accepted_conversions
+        self.test_events = self.conversions.test_events
         campaigns = {c.campaign_id: c for c in self.data.campaigns}
         self._campaigns = campaigns
         self._ad_sets = {s.ad_set_id: s for s in self.data.ad_sets}
@@ -206,13 +228,27 @@ class MetaAdsServer(StandInServer):
             "THINLINE_META_ADS__ACCOUNT_IDS": ",".join(
                 f"act_{account.account_id}" for account in self.data.accounts
             ),
+            # the demo's Conversions API dataset (sandbox/conversion_destinations.py)
+            "THINLINE_META_ADS__CONVERSIONS_DATASET_ID": META_DATASET_ID,
         }
         if self.require_app_secret:
             env["THINLINE_META_ADS__APP_SECRET"] = self.app_secret
         return env
 
+    @property
+    def transient_click_ids(self) -> set[str]:
+        return self.conversions.transient_click_ids
+
+    @transient_click_ids.setter
+    def transient_click_ids(self, click_ids: set[str]) -> None:
+        self.conversions.transient_click_ids = set(click_ids)
+
     def today(self) -> date:
         return self.api_today or utc_today()
+
+    def now(self) -> datetime:
+        """The moment the Conversions API's windows count from (``conversions_now``)."""
+        return self.conversions_now
 
     def live_versions(self) -> list[str]:
         """The versions callable on ``today()``, oldest first."""
@@ -226,6 +262,9 @@ class MetaAdsServer(StandInServer):
 
     def route(self, request: Request) -> Response:
         try:
+            events = EVENTS_ROUTE.fullmatch(request.path)
+            if events and request.method == "POST":
+                return self._events(request, events[1], events[2])
             if request.method != "GET":
                 raise GraphError(400, 100, f"Unsupported {request.method.lower()} request.")
             if me := ME_ROUTE.fullmatch(request.path):
@@ -248,6 +287,18 @@ class MetaAdsServer(StandInServer):
             return json_response(200, self._objects_page(request, account, edge), headers)
         except GraphError as error:
             return _error(error)
+
+    # POST /{dataset_id}/events (Conversions API)
+    def _events(self, request: Request, version: str, dataset_id: str) -> Response:
+        served = self._version(version, request.path)
+        self._authorize(request)
+        try:
+            answer = self.conversions.post(request, dataset_id, self.now())
+        except Refusal as refusal:
+            raise GraphError(
+                refusal.status, refusal.code, refusal.message, **refusal.extra
+            ) from refusal
+        return json_response(200, answer | {"fbtrace_id": _trace_id()}, served)
 
     # Version, auth and lookup.
     def _version(self, version: str, path: str) -> dict[str, str]:
@@ -524,6 +575,13 @@ class MetaAdsServer(StandInServer):
         return headers
 
     # Faults.
+    def _respond(self, request: Request) -> tuple[Response, Fault | None]:
+        """Every Conversions API body is recorded as it arrived, before any fault or check."""
+        if request.method == "POST" and EVENTS_ROUTE.fullmatch(request.path):
+            with self._lock:
+                self.conversion_bodies.append(request.body)
+        return super()._respond(request)
+
     def takes_faults(self, request: Request) -> bool:
         """With ``fault_accounts``, faults hit only the requests for those ad accounts: Meta's
         errors and throttles are per ad account (``x-business-use-case-usage`` is keyed by
@@ -531,6 +589,9 @@ class MetaAdsServer(StandInServer):
         one account can fail while the others answer."""
         if self.fault_accounts is None:
             return True
+        events = EVENTS_ROUTE.fullmatch(request.path)
+        if events:
+            return events[2].isdigit() and int(events[2]) in self.fault_accounts
         match = ROUTE.fullmatch(request.path)
         return bool(match and match[2].isdigit() and int(match[2]) in self.fault_accounts)
 
@@ -594,12 +655,16 @@ def _error(error: GraphError, headers: dict[str, str] | None = None) -> Response
         "type": extra.pop("type", default_type),
         "code": error.code,
         **extra,
-        "fbtrace_id": "A" + uuid.uuid4().hex[:22],
+        "fbtrace_id": _trace_id(),
     }
     headers = dict(headers or {})
     if error.status == 401:
         headers["WWW-Authenticate"] = 'OAuth "Facebook Platform" "invalid_token"'
     return json_response(error.status, {"error": body}, headers)
+
+
+def _trace_id() -> str:
+    return "A" + uuid.uuid4().hex[:22]
 
 
 def _object_fields(edge: str) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """Meta (Facebook) Marketing API → ``raw_meta_ads``: ad accounts, campaigns, ads (with
-their creative's landing page and URL tags), daily ad insights.
+their creative's landing page and URL tags), daily ad insights. Offline conversions go back
+through the Conversions API (:mod:`extract.meta_ads.conversions`).
 
 Cursors and grain per stream are documented in :mod:`extract.meta_ads.streams`.
 """
@@ -19,5 +20,6 @@ MANIFEST = SourceManifest(
     build_streams,
     run_preflight,
     "sandbox.meta_ads_server:MetaAdsServer",
+    conversion_uploader="extract.meta_ads.conversions:build_uploader",
 )
 build_connector = MANIFEST.build_connector

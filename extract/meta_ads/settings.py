@@ -28,6 +28,18 @@ class MetaAdsSettings(SourceSettings):
     lookback_days: int = Field(default=28, ge=0)  # Meta restates insights for 28 days
     days_per_request: int = Field(default=7, ge=1)  # halved further when Meta says "too much"
     page_size: int = Field(default=500, ge=1, le=5000)  # a smaller limit means more throttling
+    # Offline conversions (extract/meta_ads/conversions.py): sent through the Conversions API
+    # only when true (the sender asks every platform whose uploads are on).
+    upload_conversions: bool = False
+    # The dataset (pixel) id the conversions go to; when set, a conversion for another dataset
+    # is refused before anything is sent. Events Manager > Data sources > the dataset's id.
+    conversions_dataset_id: str | None = None
+    # A token that may send events to that dataset: generated in Events Manager (dataset >
+    # Settings > Conversions API > Generate access token) or a system user's token with
+    # ads_management that is assigned to the dataset. Unset: access_token is used.
+    conversions_access_token: SecretStr | None = None
+    # Events Manager > Test events: when set, events go to the Test Events tool only.
+    test_event_code: str | None = None
 
     @field_validator("account_ids", mode="before")
     @classmethod
