@@ -22,6 +22,7 @@ import psycopg
 import pytest
 
 from sandbox import WorldConfig, build_world, serve
+from sandbox.clock import parse_ms
 from sandbox.world import World
 from tests.conftest import create_database, drop_database
 
@@ -30,6 +31,17 @@ DAY = date(2026, 3, 10)
 WORLD = WorldConfig(seed=11, scale=1.0, start=date(2026, 1, 1), end=DAY)
 ALL_SOURCES = "hubspot,salesforce,google_ads,meta_ads,linkedin_ads,microsoft_ads,ecb"
 CRM_PREFIXES = ("THINLINE_HUBSPOT__", "THINLINE_SALESFORCE__")
+# Offline conversions on for the three ad platforms (thinline/conversions): two attempts in
+# all, both in the first night, so the always-failing click ends failed in one run.
+UPLOADS = ("google_ads", "meta_ads", "linkedin_ads")
+CONVERSION_UPLOADS = {
+    **{f"THINLINE_{name.upper()}__UPLOAD_CONVERSIONS": "true" for name in UPLOADS},
+    "THINLINE_CONVERSIONS_MAX_ATTEMPTS": "2",
+    "THINLINE_CONVERSIONS_ATTEMPTS_PER_RUN": "2",
+    "THINLINE_CONVERSIONS_RETRY_WAIT_SECONDS": "0",
+}
+SQL_DATE = "hs_lifecyclestage_salesqualifiedlead_date"
+CONSENT = "Freely given consent from contact"  # hs_legal_basis, the default granting value
 # The deployment's dbt vars, as a user sets them: custom CRM fields surfaced without editing a
 # model (test_custom_fields reads them back from analytics).
 DBT_VARS = (
@@ -148,17 +160,40 @@ def crm_credentials_as_airflow_connections(env: dict[str, str]) -> dict[str, str
     return moved
 
 
+def transient_gclid(world: World) -> str:
+    """A consenting contact's gclid whose SQL came after the click: Google's stand-in answers
+    its conversions with a transient error every time (test_conversions.py)."""
+    clicked = {click.gclid: click.at_ms for click in world.google_ads.paid_clicks}
+    for contact in world.hubspot.contacts:
+        properties = contact.properties
+        gclid, sql_at = properties.get("hs_google_click_id"), properties.get(SQL_DATE)
+        if (
+            gclid in clicked
+            and sql_at
+            and parse_ms(sql_at) > clicked[gclid]
+            and CONSENT in (properties.get("hs_legal_basis") or "")
+        ):
+            return gclid
+    raise AssertionError("the world holds no consenting contact with a gclid and an SQL")
+
+
 @pytest.fixture(scope="session")
 def published_company(home: Path, world: World) -> dict:
     """Run the nightly DAG twice for DAY; keep both outputs, the BI URL and both snapshots.
-    The CRMs' credentials come from Airflow connections, the ad platforms' from THINLINE_*."""
+    The CRMs' credentials come from Airflow connections, the ad platforms' from THINLINE_*.
+    Offline conversions are sent to the three ad platforms' stand-ins, one click of which
+    always fails; what each stand-in received after each run is kept."""
     with serve(world) as sources:
         env = {
             **crm_credentials_as_airflow_connections(sources.env),
             "THINLINE_SOURCES": ALL_SOURCES,
             "THINLINE_DBT_VARS": DBT_VARS,
+            **CONVERSION_UPLOADS,
         }
+        flaky = transient_gclid(world)
+        sources.google_ads.transient_click_ids.add(flaky)
         output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
+        received = {name: list(sources.running[name].conversion_bodies) for name in UPLOADS}
         url = run_thinline(home, "warehouse", "url").strip()
         before = snapshot(url)
         rerun_output = run_thinline(home, "run", "--date", DAY.isoformat(), extra_env=env)
@@ -170,4 +205,8 @@ def published_company(home: Path, world: World) -> dict:
         "home": home,
         "before": before,
         "after": after,
+        "env": env,
+        "sources": sources,
+        "received_first_run": received,
+        "transient_gclid": flaky,
     }

@@ -33,7 +33,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -142,18 +142,22 @@ def policy_of(settings: Any) -> Policy:
 def read_due(conn: psycopg.Connection, platforms: Sequence[str], now: datetime) -> list[Due]:
     """The fact's rows of ``platforms`` the ledger has not answered for good."""
     columns = ", ".join(f"fact.{name}" for name in CONVERSION_FIELDS)
-    rows = conn.cursor(row_factory=dict_row).execute(
-        f"select {columns}, fact.has_marketing_consent, coalesce(ledger.attempts, 0) as attempts"
-        f" from {FACT} as fact"
-        " left join ops.conversion_uploads as ledger"
-        " on ledger.platform = fact.platform and ledger.destination = fact.destination"
-        " and ledger.event_id = fact.event_id"
-        " where fact.platform = any(%s)"
-        " and (ledger.status is null or (ledger.status in ('retry', 'pending')"
-        " and coalesce(ledger.next_attempt_at, ledger.updated_at) <= %s))"
-        " order by fact.platform, fact.account_id, fact.occurred_at, fact.event_id",
-        (list(platforms), now),
-    ).fetchall()
+    rows = (
+        conn.cursor(row_factory=dict_row)
+        .execute(
+            f"select {columns}, fact.has_marketing_consent, coalesce(ledger.attempts, 0) as attempts"
+            f" from {FACT} as fact"
+            " left join ops.conversion_uploads as ledger"
+            " on ledger.platform = fact.platform and ledger.destination = fact.destination"
+            " and ledger.event_id = fact.event_id"
+            " where fact.platform = any(%s)"
+            " and (ledger.status is null or (ledger.status in ('retry', 'pending')"
+            " and coalesce(ledger.next_attempt_at, ledger.updated_at) <= %s))"
+            " order by fact.platform, fact.account_id, fact.occurred_at, fact.event_id",
+            (list(platforms), now),
+        )
+        .fetchall()
+    )
     return [
         Due(
             Conversion(**{name: row[name] for name in CONVERSION_FIELDS}),
@@ -169,7 +173,11 @@ def payload_hash(payload: dict[str, Any]) -> str:
 
 
 class Ledger:
-    """Writes to ``ops.conversion_uploads``, each call its own committed transaction."""
+    """Writes to ``ops.conversion_uploads``, each call its own committed transaction.
+
+    ``recorded_at``, ``updated_at`` and ``next_attempt_at`` are in the run's time (``now``, its
+    interval's end), like every decision of the night, so a rerun decides as the run did;
+    ``last_attempt_at`` is the wall clock's, when the request really went out."""
 
     def __init__(self, conn: psycopg.Connection, now: datetime) -> None:
         self.conn = conn
@@ -228,7 +236,8 @@ class Ledger:
                     "payload_sha256": payload_sha256,
                     "attempts": 1 if attempted else 0,
                     "now": self.now,
-                    "last_attempt_at": self.now if attempted else None,
+                    # the wall clock: when the request really went out
+                    "last_attempt_at": datetime.now(UTC) if attempted else None,
                     "next_attempt_at": next_attempt_at,
                 },
             )
