@@ -277,7 +277,7 @@ CONTACT_PROPERTIES = _words(
     "hs_analytics_first_timestamp hs_latest_source hs_latest_source_data_1 "
     "hs_latest_source_data_2 hs_latest_source_timestamp hs_google_click_id hs_facebook_click_id "
     "li_fat_id associatedcompanyid hubspot_owner_id hs_merged_object_ids "
-    "hs_sa_first_engagement_date lead_grade"
+    "hs_sa_first_engagement_date lead_grade hs_legal_basis"
 )
 COMPANY_PROPERTIES = _words(
     "name domain industry numberofemployees annualrevenue country createdate "
@@ -322,6 +322,20 @@ UNFILLED_PROPERTIES = {
     "deals": _words("description hs_deal_stage_probability"),
 }
 LEAD_GRADES = (("A", 15), ("B", 35), ("C", 30), ("D", 10), (None, 10))
+# hs_legal_basis, "Legal basis for processing contact's data": a HubSpot-defined multiple
+# checkbox property (values ';'-separated) whose options are these labels, en dash included
+# (https://knowledge.hubspot.com/articles/kcs_article/contacts/how-can-i-track-lawful-basis-of-processing-in-hubspot).
+# Most contacts consented on the form that created them; a planted minority (about 15 in 100)
+# are held on another basis or none, so they are never sent to an ad platform (issue 20).
+# The weights are [inferred]: no documentation says how a portal's contacts are spread.
+LEGAL_BASES = (
+    ("Freely given consent from contact", 82),
+    ("Legitimate interest – prospect/lead", 6),
+    ("Freely given consent from contact;Legitimate interest – existing customer", 3),
+    ("Performance of a contract", 2),
+    ("Not applicable", 2),
+    (None, 5),
+)
 
 
 @dataclass(frozen=True)
@@ -649,6 +663,7 @@ def build_hubspot(config: WorldConfig, google_ads: GoogleAdsData, *social_ads: A
                 _plan_duplicate(portal, rnd, day, earlier)
 
     _plan_custom_values(portal)
+    _plan_legal_basis(portal)
     committee = _plan_committees(portal)
     as_of = config.as_of_ms
 
@@ -778,6 +793,16 @@ def _plan_custom_values(portal: _Portal) -> None:
         rnd = random.Random(f"{portal.seed}|hubspot|deal-region|{deal.object_id}")
         home = "EMEA" if deal.base["deal_currency_code"] == "EUR" else "North America"
         deal.base["deal_region"] = "APAC" if rnd.random() < 0.1 else home
+
+
+def _plan_legal_basis(portal: _Portal) -> None:
+    """Each contact's ``hs_legal_basis`` (``LEGAL_BASES``), set when it was created, from a
+    generator of its own (seed and contact id), drawn last: no other value of the world
+    changes. Buying-committee colleagues (added later by sales) carry none."""
+    bases, weights = zip(*LEGAL_BASES, strict=True)
+    for contact in portal.contacts:
+        rnd = random.Random(f"{portal.seed}|hubspot|legal-basis|{contact.object_id}")
+        contact.base["hs_legal_basis"] = rnd.choices(bases, weights)[0]
 
 
 def _account_id(click: Any) -> int:

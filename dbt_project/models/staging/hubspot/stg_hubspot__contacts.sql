@@ -1,4 +1,17 @@
 {{ config(enabled=source_enabled('hubspot')) }}
+{#- The property holding marketing consent (var conversion_consent, read again by
+    int_conversion_consents): HubSpot's "Legal basis for processing contact's data". -#}
+{%- set consent = (var('conversion_consent', {}) or {}).get(
+    'hubspot_contacts', {'property': 'hs_legal_basis'}
+) or {} %}
+{%- set consent_property = consent.get('property') %}
+{%- set name_pattern = '[A-Za-z][A-Za-z0-9_]*' %}
+{%- if consent_property and modules.re.fullmatch(name_pattern, consent_property) is none %}
+    {{ exceptions.raise_compiler_error(
+        "var conversion_consent.hubspot_contacts.property: '" ~ consent_property
+        ~ "' is not a property name (letters, digits, _)"
+    ) }}
+{%- endif %}
 with
 
 source as (
@@ -44,6 +57,13 @@ renamed as (
         record -> 'properties' ->> 'hs_facebook_click_id' as facebook_click_id,
         -- portal-specific custom property: HubSpot has no standard LinkedIn click id
         record -> 'properties' ->> 'li_fat_id' as linkedin_click_id,
+
+        -- marketing consent: the configured property's value as HubSpot sent it
+        {% if consent_property -%}
+            record -> 'properties' ->> '{{ consent_property }}'
+        {%- else -%}
+            cast(null as text)
+        {%- endif %} as marketing_consent_basis,
 
         -- timestamps
         {{ string_to_timestamp("record -> 'properties' ->> 'hs_analytics_first_timestamp'") }}
