@@ -89,7 +89,7 @@ final as (
         coalesce(not {{ dbt.bool_or('not stated.is_granted') }}, false)
             as has_marketing_consent,
         count(stated.is_granted) as stated_record_count,
-        count(*) filter (where stated.is_granted) as granting_record_count
+        {{ count_where("stated.is_granted") }} as granting_record_count
     from records
     left join stated
         on records.record_key = stated.record_key

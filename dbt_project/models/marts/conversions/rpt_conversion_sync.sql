@@ -26,16 +26,16 @@ daily as (
         platform,
         conversion_type,
         currency as currency_code,
-        count(*) filter (where attempts > 0) as sent_count,
-        count(*) filter (where status = 'accepted') as accepted_count,
-        count(*) filter (where status = 'rejected') as rejected_count,
-        count(*) filter (where status = 'failed') as failed_count,
-        count(*) filter (where status = 'retry') as retry_pending_count,
-        count(*) filter (where status = 'skipped') as skipped_count,
-        count(*) filter (where status = 'pending') as pending_count,
+        {{ count_where("attempts > 0") }} as sent_count,
+        {{ count_where("status = 'accepted'") }} as accepted_count,
+        {{ count_where("status = 'rejected'") }} as rejected_count,
+        {{ count_where("status = 'failed'") }} as failed_count,
+        {{ count_where("status = 'retry'") }} as retry_pending_count,
+        {{ count_where("status = 'skipped'") }} as skipped_count,
+        {{ count_where("status = 'pending'") }} as pending_count,
         count(*) as conversion_count,
         cast(
-            coalesce(sum(value) filter (where status = 'accepted'), 0) as numeric(20, 6)
+            coalesce(sum(case when status = 'accepted' then value end), 0) as numeric(20, 6)
         ) as value_sent,
         max(updated_at) as last_updated_at
     from uploads
