@@ -487,11 +487,11 @@ def test_every_chart_drawn_with_its_numbers(warehouse: str, tmp_path: Path) -> N
 
     # Offline conversions of the last 30 days: per platform, and per day, newest first.
     outcomes = read_csv(site, "conversion_outcomes")
-    assert [
-        (r["platform"], r["accepted_count"], r["rejected_count"], r["failed_count"])
-        + (r["skipped_count"],)
-        for r in outcomes
-    ] == [("google_ads", "8", "1", "0", "2"), ("meta_ads", "1", "0", "1", "7")]
+    counts = ("accepted_count", "rejected_count", "failed_count", "skipped_count")
+    assert [(r["platform"], *(r[name] for name in counts)) for r in outcomes] == [
+        ("google_ads", "8", "1", "0", "2"),
+        ("meta_ads", "1", "0", "1", "7"),
+    ]
     days = read_csv(site, "conversion_sync_days")
     assert [(r["sync_date"], r["platform"], r["currency"], r["value_sent"]) for r in days] == [
         ("2026-03-10", "google_ads", "USD", "4500"),

@@ -145,7 +145,8 @@ def read_due(conn: psycopg.Connection, platforms: Sequence[str], now: datetime) 
     rows = (
         conn.cursor(row_factory=dict_row)
         .execute(
-            f"select {columns}, fact.has_marketing_consent, coalesce(ledger.attempts, 0) as attempts"
+            f"select {columns}, fact.has_marketing_consent,"
+            " coalesce(ledger.attempts, 0) as attempts"
             f" from {FACT} as fact"
             " left join ops.conversion_uploads as ledger"
             " on ledger.platform = fact.platform and ledger.destination = fact.destination"
