@@ -132,10 +132,8 @@ class MetaConversionUploader:
         occurred, clicked = _utc(conversion.occurred_at), _utc(conversion.clicked_at)
         age = now - occurred
         if age > EVENT_WINDOW:
-            return (
-                f"the conversion is {age.days} days old; Meta refuses events more than "
-                f"{EVENT_WINDOW.days} days old"
-            )
+            # one wording for every such row, so they count together (preview, the report)
+            return f"Meta refuses events more than {EVENT_WINDOW.days} days old"
         if occurred > now + FUTURE_SLACK:
             return "the conversion is in the future; Meta refuses events from the future"
         if clicked > occurred:
