@@ -2,7 +2,7 @@
     The non-converting paths of int_attribution_markov_transitions, kept from night to night
     (README_markov.md, "Incremental nights"). A contact's non-converting transitions depend
     only on its touches in the last lookback window and on the conversion types it has in each
-    scope. Contacts fall into MARKOV_BUCKETS buckets by a hash of their id; each bucket has a
+    scope. Contacts fall into 262,144 buckets by a hash of their id; each bucket has a
     fingerprint of everything its contacts' paths depend on. A night finds the buckets whose
     fingerprint changed (new, late, moved or deleted touches, touches that left the window,
     new or withdrawn conversions, committee changes), subtracts their stored paths'
@@ -18,11 +18,12 @@
     macro here, build with --full-refresh.
 -#}
 
-{#- 65,536 buckets: a day's changes (touches, conversions, the window's move) touch a few
-    thousand contacts, so a night re-reads a small share of the paths, and the fingerprints
-    are one hash aggregate into few enough groups to stay in memory. -#}
+{#- 262,144 buckets: a day of the 1M-journey benchmark's changes (new people, returning
+    visits, late touches, conversions, the window's move) touches about 15,000 contacts, so a
+    night re-derives about 5% of the paths (at 65,536 buckets it was 19%), and the
+    fingerprints are one hash aggregate of few enough groups to stay in memory. -#}
 {% macro markov_bucket(contact_id) -%}
-    (hashtext(coalesce({{ contact_id }}, '')) & 65535)
+    (hashtext(coalesce({{ contact_id }}, '')) & 262143)
 {%- endmacro %}
 
 
@@ -52,8 +53,12 @@
 {%- endmacro %}
 
 
-{#- The start of the last lookback window: the end of the data less the lookback. -#}
-{% macro markov_window_start() -%}
+{#- The start of the last lookback window: the end of the data less the lookback (read
+    from markov_window, which the pre-hook computes once: both maxima read a whole table). -#}
+{% macro markov_window_start(computed=true) -%}
+    {%- if computed and execute and this is not none -%}
+    (select window_start_at from markov_window)
+    {%- else -%}
     (
         select
             greatest(
@@ -61,6 +66,7 @@
                 (select max(converted_at) from {{ ref('int_attribution_conversions') }})
             ) - interval '1 day' * {{ var('attribution_lookback_days') }}
     )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -278,6 +284,8 @@
     {%- set counts = markov_beside('__open_counts') -%}
     {%- set buckets = markov_beside('__buckets') -%}
     {%- set state = incremental_state(['__open_paths', '__open_counts', '__buckets']) -%}
+    create temporary table markov_window on commit drop as
+    select {{ markov_window_start(computed=false) }} as window_start_at;
     {%- if state is none -%}
     drop table if exists {{ paths }};
     create table {{ paths }} as {{ markov_open_paths() }};
