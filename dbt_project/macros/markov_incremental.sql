@@ -53,20 +53,70 @@
 {%- endmacro %}
 
 
-{#- The start of the last lookback window: the end of the data less the lookback (read
-    from markov_window, which the pre-hook computes once: both maxima read a whole table). -#}
-{% macro markov_window_start(computed=true) -%}
-    {%- if computed and execute and this is not none -%}
-    (select window_start_at from markov_window)
+{#- The touches of the last lookback window (after the end of the data less the lookback):
+    markov_recent, which the pre-hook reads once per build, or (a unit test) read here. -#}
+{% macro markov_recent_touches() -%}
+    {%- if execute and this is not none -%}
+    markov_recent
     {%- else -%}
     (
-        select
-            greatest(
-                (select max(touched_at) from {{ ref('int_attribution_touchpoints') }}),
-                (select max(converted_at) from {{ ref('int_attribution_conversions') }})
-            ) - interval '1 day' * {{ var('attribution_lookback_days') }}
+        select contact_id, touchpoint_id, touched_at, channel
+        from {{ ref('int_attribution_touchpoints') }}
+        where touched_at > (
+            select
+                greatest(
+                    (select max(touched_at) from {{ ref('int_attribution_touchpoints') }}),
+                    (select max(converted_at) from {{ ref('int_attribution_conversions') }})
+                ) - interval '1 day' * {{ var('attribution_lookback_days') }}
+        )
     )
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook: markov_recent (the touches of the last window) and markov_window (its start),
+    reading int_attribution_touchpoints once. The touches after the last build's window start
+    (`since`) hold the latest touch whenever there is one, so the end of the data needs no
+    other pass; a window that moved back (the latest touches deleted) reads what it gained. -#}
+{% macro markov_read_window(since) -%}
+    {%- set touchpoints = ref('int_attribution_touchpoints') -%}
+    {%- set lookback = "interval '1 day' * " ~ var('attribution_lookback_days') -%}
+    {%- set conversions_end =
+        "(select max(converted_at) from " ~ ref('int_attribution_conversions') ~ ")" -%}
+    {%- if not since -%}
+    create temporary table markov_window on commit drop as
+    select
+        greatest((select max(touched_at) from {{ touchpoints }}), {{ conversions_end }})
+        - {{ lookback }} as window_start_at;
+    create temporary table markov_recent on commit drop as
+    select contact_id, touchpoint_id, touched_at, channel
+    from {{ touchpoints }}
+    where touched_at > (select window_start_at from markov_window);
+    {%- else -%}
+    {%- set after = "cast('" ~ since ~ "' as timestamptz)" -%}
+    create temporary table markov_recent on commit drop as
+    select contact_id, touchpoint_id, touched_at, channel
+    from {{ touchpoints }}
+    where touched_at > {{ after }};
+    create temporary table markov_window on commit drop as
+    select
+        greatest(
+            coalesce(
+                (select max(touched_at) from markov_recent),
+                (select max(touched_at) from {{ touchpoints }})
+            ),
+            {{ conversions_end }}
+        ) - {{ lookback }} as window_start_at;
+    delete from markov_recent where touched_at <= (select window_start_at from markov_window);
+    insert into markov_recent
+    select contact_id, touchpoint_id, touched_at, channel
+    from {{ touchpoints }}
+    where
+        (select window_start_at < {{ after }} from markov_window)
+        and touched_at > (select window_start_at from markov_window)
+        and touched_at <= {{ after }};
+    {%- endif %}
+    analyze markov_recent;
 {%- endmacro %}
 
 
@@ -86,12 +136,6 @@
 {% macro markov_open_paths(buckets=none) -%}
     with
 
-    window_start as (
-
-        select {{ markov_window_start() }} as window_start_at
-
-    ),
-
     paths as (
 
         select
@@ -101,10 +145,8 @@
             array_agg(
                 touchpoints.channel order by touchpoints.touched_at, touchpoints.touchpoint_id
             ) as path
-        from {{ ref('int_attribution_touchpoints') }} as touchpoints
-        where
-            touchpoints.touched_at > (select window_start_at from window_start)
-            and {{ markov_in_buckets('touchpoints.contact_id', buckets) }}
+        from {{ markov_recent_touches() }} as touchpoints
+        where {{ markov_in_buckets('touchpoints.contact_id', buckets) }}
         group by touchpoints.contact_id collate "C"
 
     ),
@@ -228,12 +270,6 @@
 {% macro markov_bucket_fingerprints() -%}
     with
 
-    window_start as (
-
-        select {{ markov_window_start() }} as window_start_at
-
-    ),
-
     elements as (
 
         select
@@ -248,8 +284,7 @@
                     1
                 )
             )) as element_hash
-        from {{ ref('int_attribution_touchpoints') }}
-        where touched_at > (select window_start_at from window_start)
+        from {{ markov_recent_touches() }} as recent
         union all
         select
             {{ markov_bucket('contact_id') }} as bucket,
@@ -284,8 +319,7 @@
     {%- set counts = markov_beside('__open_counts') -%}
     {%- set buckets = markov_beside('__buckets') -%}
     {%- set state = incremental_state(['__open_paths', '__open_counts', '__buckets']) -%}
-    create temporary table markov_window on commit drop as
-    select {{ markov_window_start(computed=false) }} as window_start_at;
+    {{ markov_read_window(state['loaded_through'].get('window_start') if state else none) }}
     {%- if state is none -%}
     drop table if exists {{ paths }};
     create table {{ paths }} as {{ markov_open_paths() }};

@@ -207,3 +207,30 @@ def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
     # the effects are a real solve: shares of a converting chain sum to 1
     lead_shares = [row[3] for row in full["effects"] if row[0] == "lead"]
     assert abs(sum(lead_shares) - 1) <= Decimal(len(lead_shares)) / 10**30
+
+
+def test_a_window_that_moves_back_reads_what_it_gained(fresh_database: str) -> None:
+    """The latest day's touches deleted: the end of the data and the window move back, so the
+    touches just before the last build's window start count again."""
+    url = fresh_database
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in WORLD.split(";\n"):
+            if statement.strip():
+                conn.execute(statement)
+    run_dbt(["run", "--select", *MODELS], url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "delete from intermediate.int_attribution_touchpoints where touched_at > ("
+            "select max(touched_at) - interval '5 days'"
+            " from intermediate.int_attribution_touchpoints)"
+        )
+    run_dbt(["run", "--select", *MODELS], url)
+    incremental = snapshot(url)
+    with psycopg.connect(url) as conn:
+        state = conn.execute(
+            "select obj_description('intermediate.int_attribution_markov_transitions'::regclass)"
+        ).fetchone()
+    assert '"window_start"' in state[0]
+
+    run_dbt(["run", "--full-refresh", "--select", *MODELS], url)
+    assert incremental == snapshot(url)

@@ -7,7 +7,7 @@
         "{{ markov_update_open_paths() }}",
         "{{ markov_forget_counts() }}",
     ],
-    post_hook=["{{ incremental_save_state({}) }}"],
+    post_hook=["{{ incremental_save_state({'window_start': 'markov_window'}, 'window_start_at') }}"],
 ) }}
 /*
     Transition counts of the data-driven (Markov removal-effect) model's chains, one chain per
@@ -28,7 +28,8 @@
     Non-converting paths are kept additively (macros/markov_incremental.sql, README_markov.md
     "Incremental nights"): the pre-hook subtracts the old transitions of the contacts whose
     touches in the window, conversion types or committees changed since the last build and adds
-    their new ones; a first build, --full-refresh or a changed model derives every path.
+    their new ones; a first build, --full-refresh or a changed model derives every path. The
+    state (table comment) keeps this build's window start: the next reads the touches after it.
     parallel_tuple_cost 0 (this transaction only): workers then share the scans.
 */
 with
