@@ -8,15 +8,22 @@ stopped again if it was not running; THINLINE_WAREHOUSE_URL points at another se
    1-8 times on 10 channels over three years and mostly convert (better on some channels),
    the rest touched the channels in the last month and never converted;
    `dbt run` builds int_attribution_journeys from them (untimed), then `analyze`;
-2. timed: `dbt run` of the Markov models (counting the transitions and the exact solve), one
-   thread, REPEATS times; each model's seconds from run_results.json, the fastest run;
-3. the same journeys as ChannelAttribution takes them (channels joined by '>'; once one row
+2. timed, the full recount: `dbt run --full-refresh` of the Markov models (counting the
+   transitions and the exact solve), one thread, REPEATS times; each model's seconds from
+   run_results.json, the fastest run;
+3. timed, the nightly step: NIGHTS nights, each one day of this company's changes (the day
+   after the end of the data: the contacts that start and end their journeys that day in the
+   world's proportions, returning visits of recent contacts, late touches, conversions of
+   recent contacts), int_attribution_journeys rebuilt (untimed: it is not the Markov step),
+   then `dbt run` of the Markov models, incremental; the fastest night. After the nights a
+   `--full-refresh` build must give the same transition counts and removal effects;
+4. the same journeys as ChannelAttribution takes them (channels joined by '>'; once one row
    per journey, once one row per distinct path with its conversions and non-conversions),
    written to a CSV; in the benchmark's own environment (BENCH_MARKOV_PYTHON, default
    `.bench-venv/bin/python`, made by `make bench-venv` with `channelattribution` and
    `matplotlib`, never in Thinline's runtime), `markov_model(order=1)` on them, REPEATS
    times, the fastest;
-4. the removal effects of both side by side (ChannelAttribution simulates, Thinline solves
+5. the removal effects of both side by side (ChannelAttribution simulates, Thinline solves
    exactly; they agree to the simulation's noise).
 """
 
@@ -39,6 +46,7 @@ from thinline.dbt import run_dbt
 CONTACTS = int(os.environ.get("BENCH_MARKOV_CONTACTS", "1160000"))
 CONVERTING_SHARE = 0.8
 REPEATS = 3
+NIGHTS = 3
 MARKOV_MODELS = ["int_attribution_markov_transitions", "int_attribution_removal_effects"]
 ROOT = Path(__file__).resolve().parent.parent
 PEER_PYTHON = os.environ.get("BENCH_MARKOV_PYTHON", str(ROOT / ".bench-venv" / "bin" / "python"))
@@ -193,10 +201,176 @@ def load_inputs(url: str) -> dict[str, int]:
     return dict(zip(["touchpoints", "conversions", "journey_touches"], counted, strict=True))
 
 
+# One day of the world's changes, the day after the end of the data (%(night)s numbers the
+# night): new contacts in the world's daily proportions (a converting one ends its journey
+# that day, a 1,095th of the converting contacts; a never-converting one touches for the first
+# time, a 29th of them, as the world spreads them over its last month), returning visits of
+# recent contacts, late touches (dated in the last month) and conversions of recent contacts.
+NIGHT = """
+create temporary table night_contacts on commit drop as
+select
+    'n' || %(night)s || ':' || number as contact_id,
+    number <= %(converting)s as converts,
+    (select max(touched_at) from intermediate.int_attribution_touchpoints) + interval '1 day'
+        as last_touch_at,
+    1 + least(7, floor(-ln(1 - random()) / 0.45))::integer as touches
+from generate_series(1, %(converting)s + %(opening)s) as number;
+
+insert into intermediate.int_attribution_touchpoints
+select
+    contacts.contact_id,
+    't' || contacts.contact_id || ':' || step,
+    contacts.last_touch_at - (contacts.touches - step) * interval '3 hours'
+    - random() * interval '2 hours',
+    weighted.picks[1 + floor(random() * cardinality(weighted.picks))::integer],
+    null,
+    null
+from night_contacts as contacts
+cross join lateral generate_series(1, contacts.touches) as step
+cross join (
+    select array_agg(channel) as picks
+    from intermediate.channels
+    cross join lateral generate_series(1, (weight * 2)::integer)
+) as weighted;
+
+insert into intermediate.int_attribution_conversions
+select
+    'lead:' || contact_id, 'lead', contact_id, last_touch_at + interval '1 hour',
+    last_touch_at + interval '1 hour', null, null, null
+from night_contacts
+where converts and random() < 0.8;
+
+-- recent contacts of the world (touched in its last month, not converted), in random order
+create temporary table recent_contacts on commit drop as
+select contact_id, row_number() over (order by random()) as number
+from (
+    select distinct contact_id
+    from intermediate.int_attribution_touchpoints
+    where
+        contact_id not like 'n%%'
+        and touched_at > (select max(last_touch_at) from night_contacts) - interval '30 days'
+        and not exists (
+            select from intermediate.int_attribution_conversions as conversions
+            where conversions.contact_id = int_attribution_touchpoints.contact_id
+        )
+) as recent
+order by random()
+limit %(returning)s + %(late)s + %(converted)s;
+
+-- returning visits on the day, then late touches dated in the last month
+insert into intermediate.int_attribution_touchpoints
+select
+    contacts.contact_id,
+    't' || contacts.contact_id || ':night' || %(night)s,
+    (select max(last_touch_at) from night_contacts) - case
+        when contacts.number <= %(returning)s then random() * interval '20 hours'
+        else interval '1 day' + random() * interval '29 days'
+    end,
+    weighted.picks[1 + floor(random() * cardinality(weighted.picks))::integer],
+    null,
+    null
+from recent_contacts as contacts
+cross join (
+    select array_agg(channel) as picks
+    from intermediate.channels
+    cross join lateral generate_series(1, (weight * 2)::integer)
+) as weighted
+where contacts.number <= %(returning)s + %(late)s;
+
+insert into intermediate.int_attribution_conversions
+select
+    'lead:' || contact_id, 'lead', contact_id,
+    (select max(last_touch_at) from night_contacts) + interval '2 hours',
+    (select max(last_touch_at) from night_contacts) + interval '2 hours', null, null, null
+from recent_contacts
+where number > %(returning)s + %(late)s
+"""
+# a day's changes in the world's proportions (converting contacts over 1,060 days, the others
+# over the last 29), and a few hundred returning visits, late touches and conversions
+RETURNING, LATE, CONVERTED = 2_000, 300, 300
+
+
 def timed_markov(url: str, target: Path) -> dict[str, float]:
-    args = ["run", "--select", *MARKOV_MODELS, "--threads", "1"]
+    """The full recount: the fastest of REPEATS --full-refresh builds."""
+    args = ["run", "--full-refresh", "--select", *MARKOV_MODELS, "--threads", "1"]
     best = fastest_dbt_runs(url, target, args, REPEATS)
     return {node.rsplit(".", 1)[-1]: round(seconds, 3) for node, seconds in best.items()}
+
+
+def one_night(url: str, night: int) -> dict[str, int]:
+    """Write one day's changes into the inputs and rebuild the journeys (untimed)."""
+    sizes = {
+        "night": night,
+        "converting": round(CONTACTS * CONVERTING_SHARE / 1060),
+        "opening": round(CONTACTS * (1 - CONVERTING_SHARE) / 29),
+        "returning": RETURNING,
+        "late": LATE,
+        "converted": CONVERTED,
+    }
+    with psycopg.connect(url) as conn:
+        conn.execute("select setseed(%s)", [0.15 + night / 100])
+        before = conn.execute(
+            "select (select count(*) from intermediate.int_attribution_touchpoints),"
+            " (select count(*) from intermediate.int_attribution_conversions)"
+        ).fetchone()
+        for statement in NIGHT.split(";\n"):
+            if statement.strip():
+                conn.execute(statement, sizes)
+        after = conn.execute(
+            "select (select count(*) from intermediate.int_attribution_touchpoints),"
+            " (select count(*) from intermediate.int_attribution_conversions)"
+        ).fetchone()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("analyze intermediate.int_attribution_touchpoints")
+        conn.execute("analyze intermediate.int_attribution_conversions")
+    run_dbt(["run", "--select", "int_attribution_journeys", "--threads", "1"], url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("analyze intermediate.int_attribution_journeys")
+    return {"new_touches": after[0] - before[0], "new_conversions": after[1] - before[1]}
+
+
+def timed_nights(url: str, target: Path) -> dict[str, Any]:
+    """NIGHTS nights, each timed incrementally; then a full refresh must count the same."""
+    args = ["run", "--select", *MARKOV_MODELS, "--threads", "1"]
+    run_dbt(args, url)  # the state the nights start from (the recount left it)
+    nights: list[dict[str, Any]] = []
+    for night in range(1, NIGHTS + 1):
+        changes = one_night(url, night)
+        models = fastest_dbt_runs(url, target, args, 1)
+        nights.append(
+            {
+                **changes,
+                "models_s": {node.rsplit(".", 1)[-1]: round(s, 3) for node, s in models.items()},
+                "markov_s": round(sum(models.values()), 3),
+            }
+        )
+        print(f"markov | night {night}: {nights[-1]}", flush=True)
+    incremental = markov_tables(url)
+    run_dbt(["run", "--full-refresh", "--select", *MARKOV_MODELS, "--threads", "1"], url)
+    return {"nights": nights, "incremental_equals_full_refresh": incremental == markov_tables(url)}
+
+
+def journey_count(url: str) -> int:
+    """Journeys the Markov chains count: converting ones and non-converting paths."""
+    with psycopg.connect(url) as conn:
+        counted = conn.execute(
+            "select sum(transition_count) from intermediate.int_attribution_markov_transitions"
+            " where from_channel is null and conversion_type = 'lead'"
+        ).fetchone()
+    return int(counted[0])
+
+
+def markov_tables(url: str) -> tuple[list[tuple[Any, ...]], ...]:
+    with psycopg.connect(url) as conn:
+        return (
+            conn.execute(
+                "select * from intermediate.int_attribution_markov_transitions"
+                " order by 1, 2, 3, 4, 5"
+            ).fetchall(),
+            conn.execute(
+                "select * from intermediate.int_attribution_removal_effects order by 1, 2"
+            ).fetchall(),
+        )
 
 
 def peer_paths(url: str, folder: Path) -> tuple[Path, dict[str, int]]:
@@ -243,36 +417,60 @@ def main() -> dict[str, Any]:
     target = Path(tempfile.mkdtemp(prefix="thinline-bench-dbt-"))
     os.environ["DBT_TARGET_PATH"] = str(target)  # run_results.json of this run only
     os.environ["DBT_LOG_PATH"] = str(target / "logs")
+    load_at_start = os.getloadavg()
     with bench_database("bench_markov") as url:
         started = time.perf_counter()
         rows = load_inputs(url)
         print(f"markov | inputs {rows} in {time.perf_counter() - started:.0f} s", flush=True)
         models = timed_markov(url, target)
-        print(f"markov | Thinline {models}", flush=True)
+        print(f"markov | Thinline, full recount {models}", flush=True)
+        full_shape = journey_count(url)
+        nightly = timed_nights(url, target)
         paths, shape = peer_paths(url, target)
         peers = {rows: run_peer(paths, rows) for rows in ("journeys", "paths")}
         for rows, peer in peers.items():
             print(f"markov | ChannelAttribution, one row per {rows[:-1]}: {peer['seconds']}")
         ours = thinline_effects(url)
+        with psycopg.connect(url) as conn:
+            server = str(conn.execute("show server_version").fetchone()[0])
     thinline_s = round(sum(models.values()), 3)
+    night_s = min(night["markov_s"] for night in nightly["nights"])
     peer_s = {rows: round(min(peer["seconds"]), 3) for rows, peer in peers.items()}
+
+    def ratios(seconds: float) -> dict[str, float]:
+        return {
+            "vs_one_row_per_journey": round(seconds / peer_s["journeys"], 2),
+            "vs_one_row_per_distinct_path": round(seconds / peer_s["paths"], 2),
+        }
+
     return {
         "benchmark": "data-driven attribution: Markov counting and solve vs ChannelAttribution",
-        "machine": {"cpu_count": os.cpu_count(), "load_average_at_end": os.getloadavg()},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "postgresql": server,
+            # the machine may be shared: how busy it was (1, 5 and 15 minutes)
+            "load_average_at_start": [round(load, 2) for load in load_at_start],
+            "load_average_at_end": [round(load, 2) for load in os.getloadavg()],
+        },
         "journeys": {
             **shape,
             "journeys": shape["converting_journeys"] + shape["non_converting_journeys"],
+            "journeys_at_full_recount": full_shape,
         },
         "inputs": rows,
-        "thinline_models_s": models,
-        "thinline_s": thinline_s,
+        "full_recount": {
+            "thinline_models_s": models,
+            "thinline_s": thinline_s,
+            "ratio": ratios(thinline_s),
+        },
+        "nightly": {
+            **nightly,
+            "thinline_s": night_s,
+            "ratio": ratios(night_s),
+        },
         "channelattribution_markov_model_s": {
             "one_row_per_journey": peer_s["journeys"],
             "one_row_per_distinct_path": peer_s["paths"],
-        },
-        "ratio": {
-            "vs_one_row_per_journey": round(thinline_s / peer_s["journeys"], 2),
-            "vs_one_row_per_distinct_path": round(thinline_s / peer_s["paths"], 2),
         },
         "target_ratio": 1.0,
         "removal_effects": {

@@ -55,3 +55,22 @@ def test_model_counts_what_the_peer_is_given(
     assert set(markov.thinline_effects(fresh_database)) == {
         channel for (_, channel, _) in expected if channel
     }
+
+
+def test_nights_are_a_day_of_changes_and_equal_a_full_refresh(
+    fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(markov, "CONTACTS", 3_000)
+    monkeypatch.setattr(markov, "NIGHTS", 2)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path))
+    markov.load_inputs(fresh_database)
+    run_dbt(["run", "--select", *markov.MARKOV_MODELS], fresh_database)
+    before = markov.journey_count(fresh_database)
+
+    nightly = markov.timed_nights(fresh_database, tmp_path)
+    assert nightly["incremental_equals_full_refresh"]
+    assert [night["new_conversions"] > 0 for night in nightly["nights"]] == [True, True]
+    # each night: the new contacts' touches and the returning and late ones
+    assert all(night["new_touches"] > 100 for night in nightly["nights"])
+    assert set(nightly["nights"][0]["models_s"]) >= set(markov.MARKOV_MODELS)
+    assert markov.journey_count(fresh_database) > before
