@@ -46,11 +46,12 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sandbox.conversion_destinations import GOOGLE_CONVERSION_ACTIONS
 from sandbox.google_ads_data import GoogleAdsData, PaidClick
+from sandbox.http import json_decimal
 
 UPLOAD = re.compile(r"/(v\d+)/customers/([^/]+):uploadClickConversions")
 MAX_CONVERSIONS = 2000
@@ -258,7 +259,7 @@ class ConversionUploads:
                 "currency_code",
                 str(currency),
             )
-        if "conversionValue" in row and _decimal(row["conversionValue"]) is None:
+        if "conversionValue" in row and json_decimal(row["conversionValue"]) is None:
             return RowError(
                 "requestError", "BAD_REQUEST_BODY", "conversion_value must be a number.", None
             )
@@ -313,7 +314,7 @@ class ConversionUploads:
             self._order_ids.add((action, str(order_id)))
         else:
             self._click_times.add((action, row["gclid"], occurred))
-        value = _decimal(row["conversionValue"]) if "conversionValue" in row else None
+        value = json_decimal(row["conversionValue"]) if "conversionValue" in row else None
         self.accepted.append(
             {
                 "event_id": str(order_id) if order_id else None,
@@ -360,16 +361,6 @@ def _date_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(f"{match[1]}{match[2]}").astimezone(UTC)
     except ValueError:
         return None
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def _identifier_error(identifiers: Any) -> RowError | None:

@@ -17,6 +17,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -264,3 +265,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log is ``StandInServer.requests``
+
+
+def json_decimal(value: Any) -> Decimal | None:
+    """A JSON number (or numeric string) of a request as an exact finite Decimal; None if it
+    is none (booleans, objects, NaN, infinity): the conversion stand-ins' value checks."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None

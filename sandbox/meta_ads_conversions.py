@@ -48,12 +48,12 @@ import json
 import re
 import threading
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
 from sandbox.conversion_destinations import META_DATASET_ID
-from sandbox.http import Request
+from sandbox.http import Request, json_decimal
 
 MAX_EVENTS = 1000
 EVENT_WINDOW = timedelta(days=7)
@@ -175,7 +175,7 @@ class ConversionsEndpoint:
             "event_id": event.get("event_id"),
             "destination": event["event_name"],
             "click_id": _click_id(event),
-            "value": _decimal(custom.get("value")) if "value" in custom else None,
+            "value": json_decimal(custom.get("value")) if "value" in custom else None,
             "currency": custom.get("currency"),
         }
         if test_code:
@@ -311,7 +311,7 @@ def _check_custom_data(custom: Any, event_name: str) -> None:
         raise invalid(None, "Invalid custom data", "custom_data must be an object.")
     has_value = custom.get("value") is not None
     currency = custom.get("currency")
-    if has_value and _decimal(custom["value"]) is None:
+    if has_value and json_decimal(custom["value"]) is None:
         raise invalid(None, "Invalid value", "custom_data.value must be a number.")
     if has_value and not (isinstance(currency, str) and CURRENCY.fullmatch(currency)):
         raise invalid(
@@ -331,13 +331,3 @@ def _click_id(event: dict[str, Any]) -> str | None:
     user_data = event.get("user_data") or {}
     match = FBC.fullmatch(str(user_data.get("fbc") or ""))
     return match[3] if match else None
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
