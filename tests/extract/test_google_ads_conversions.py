@@ -18,6 +18,7 @@ from extract.google_ads.conversions import GoogleAdsUploader, build_uploader
 from sandbox.faults import Fault, Faults
 from sandbox.google_ads_data import PaidClick
 from sandbox.google_ads_server import GoogleAdsServer
+from tests.extract.test_google_ads_connector import server_settings
 from thinline.conversions.model import Conversion, Status
 
 EMAIL = "Dana.Buyer@example.com"
@@ -28,20 +29,8 @@ UNKNOWN_GCLID = "Cj0KCQiA" + "x" * 40 + "_BwE"
 
 
 def settings_for(server: GoogleAdsServer, **overrides: Any) -> GoogleAdsSettings:
-    credentials = server.credentials
-    return GoogleAdsSettings(
-        **{
-            "base_url": server.url,
-            "token_url": f"{server.url}/token",
-            "client_id": credentials.client_id,
-            "client_secret": credentials.client_secret,
-            "refresh_token": credentials.refresh_token,
-            "customer_ids": ",".join(str(c.customer_id) for c in server.data.customers),
-            "login_customer_id": str(server.data.manager.customer_id),
-            "upload_conversions": True,
-            **overrides,
-        }
-    )
+    """The connector tests' settings for the stand-in, with uploads on."""
+    return server_settings(server, upload_conversions=True, **overrides)
 
 
 def clicked_at(click: PaidClick) -> datetime:
