@@ -20,8 +20,10 @@ $(INSTALLED): requirements.lock pyproject.toml
 run: $(INSTALLED)
 	$(BIN)/thinline run --demo
 
+# Two workers (2 cores); tests sharing an expensive fixture run on one (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: $(INSTALLED)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

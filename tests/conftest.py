@@ -19,11 +19,47 @@ import pytest
 
 from thinline.warehouse import EmbeddedWarehouse
 
-# Airflow reads its config on first import: give the test session its own home.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="thinline-airflow-"))
+# Airflow reads its config on first import: give the test session its own home (each
+# `pytest -n` worker its own: a worker inherits the controller's environment).
+if os.environ.get("PYTEST_XDIST_WORKER") or "AIRFLOW_HOME" not in os.environ:
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="thinline-airflow-")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+# Under `make test` (pytest -n 2 --dist loadgroup) each group runs on one worker, in order:
+# the readers of the shared published company with the tests that change it afterwards, the
+# users of the machine's PostgreSQL 15 (one cluster, whose roles are shared), and otherwise
+# each module (its module-scoped fixtures are built once).
+SHARED_FIXTURE_GROUPS = {"published_company": "published_company", "pg15_database": "pg15"}
+
+
+def xdist_group_of(item: pytest.Item) -> str:
+    if marker := item.get_closest_marker("xdist_group"):
+        return str(marker.args[0])
+    for fixture, group in SHARED_FIXTURE_GROUPS.items():
+        if fixture in getattr(item, "fixturenames", ()):
+            return group
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test its worker group; the long ones (integration) go first, so the short
+    ones fill the workers' last minutes."""
+    groups = {item.nodeid: xdist_group_of(item) for item in items}
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    shared_first = list(SHARED_FIXTURE_GROUPS.values())
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("integration") is None,
+            shared_first.index(groups[item.nodeid])
+            if groups[item.nodeid] in shared_first
+            else len(shared_first),
+        )
+    )
 
 
 @pytest.fixture(scope="session")

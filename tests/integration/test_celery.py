@@ -34,7 +34,7 @@ from tests.integration.conftest import run_thinline, snapshot, wait_for
 from thinline.airflow_local import LocalAirflow, _airflow, free_port, local_env
 from thinline.airflow_runner import DAG_ID, REPORT_DAG_ID
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("pg15")]  # a PostgreSQL 15 user
 
 SERVER = os.environ.get("THINLINE_TEST_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BROKER = "redis://127.0.0.1:6379/13"  # a database of its own, emptied before and after
