@@ -43,23 +43,24 @@ def xdist_group_of(item: pytest.Item) -> str:
     return item.nodeid.split("::")[0]
 
 
-@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Give every test its worker group (as it is collected: xdist reads the groups in its own
+    pytest_collection_modifyitems)."""
+    if not item.get_closest_marker("xdist_group"):
+        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give every test its worker group; the long ones (integration) go first, so the short
-    ones fill the workers' last minutes."""
-    groups = {item.nodeid: xdist_group_of(item) for item in items}
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    """The long tests (integration, the shared groups first) go first, so the short ones fill
+    the workers' last minutes."""
     shared_first = list(SHARED_FIXTURE_GROUPS.values())
-    items.sort(
-        key=lambda item: (
-            item.get_closest_marker("integration") is None,
-            shared_first.index(groups[item.nodeid])
-            if groups[item.nodeid] in shared_first
-            else len(shared_first),
-        )
-    )
+
+    def rank(item: pytest.Item) -> tuple[bool, int]:
+        group = xdist_group_of(item)
+        shared = shared_first.index(group) if group in shared_first else len(shared_first)
+        return item.get_closest_marker("integration") is None, shared
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")
