@@ -111,8 +111,7 @@
 
 {#- Post-hook: record the state this build reached. `inputs` maps each input's name to the
     relation whose `column` (_loaded_at of raw rows, _derived_at of incremental models) it
-    tracks, or to a mapping {'relation': ..., 'column': ...} for an input tracked by another
-    column. -#}
+    tracks. -#}
 {% macro incremental_save_state(inputs, column='_loaded_at') -%}
     {%- if execute -%}
     do $state$ begin
@@ -120,11 +119,7 @@
             'fingerprint', '{{ incremental_fingerprint() }}',
             'loaded_through', json_build_object(
                 {%- for name, relation in inputs.items() %}
-                {%- if relation is mapping and 'column' in relation and 'relation' in relation %}
-                '{{ name }}', (select max({{ relation['column'] }}) from {{ relation['relation'] }})
-                {%- else %}
-                '{{ name }}', (select max({{ column }}) from {{ relation }})
-                {%- endif %}{{ ',' if not loop.last }}
+                '{{ name }}', (select max({{ column }}) from {{ relation }}){{ ',' if not loop.last }}
                 {%- endfor %}
             )
         )::text);

@@ -10,10 +10,11 @@
     a changed model, channel mapping or lookback (the state's fingerprint), or a rebuilt
     int_attribution_touchpoints rebuilds every conversion.
 
-    Beside the table, __steps keeps each build's change to the converting journeys' Markov
-    steps (per scope, conversion type, channel and next channel: the old journeys' steps
-    subtracted, the new ones added; a whole build writes them all, is_reset), so
-    int_attribution_markov_transitions keeps its converting counts without reading the journeys.
+    Beside the table, __steps keeps the converting journeys' Markov steps (per scope,
+    conversion type, channel and next channel: how many touches, and how many of them first),
+    additively: a night subtracts the rebuilt conversions' old steps and adds their new ones,
+    so int_attribution_markov_transitions reads its converting counts from it (a few hundred
+    rows) and not from the journeys.
 -#}
 
 {% macro journeys_relations() -%}
@@ -56,18 +57,15 @@
 
 
 {#- The steps of the journeys of `where` (a condition on the table's rows), each counted
-    `sign` times, as one batch of __steps. -#}
-{% macro journeys_log_steps(where, sign, is_reset=false) -%}
-    insert into {{ journeys_relations()['steps'] }}
+    `sign` times. -#}
+{% macro journeys_steps(where, sign) -%}
     select
-        {{ dbt.current_timestamp() }},
-        {{ is_reset }},
         attribution_scope,
         conversion_type,
         channel,
         next_channel,
-        {{ sign }} * count(*),
-        {{ sign }} * count(*) filter (where touch_number = 1)
+        {{ sign }} * count(*) as step_count,
+        {{ sign }} * count(*) filter (where touch_number = 1) as first_count
     from {{ this }}
     where touchpoint_id is not null and {{ where }}
     group by attribution_scope, conversion_type, channel, next_channel
@@ -75,7 +73,8 @@
 
 
 {#- Pre-hook: find the conversions to rebuild (journeys_changed, journeys_changed_deals),
-    subtract their journeys' steps and delete their rows; or, for a whole build, start empty. -#}
+    keep their journeys' steps to subtract (journeys_step_changes) and delete their rows; or,
+    for a whole build, start empty. -#}
 {% macro journeys_forget_changed() -%}
     {%- if execute and this is not none -%}
     {%- set state = journeys_state() -%}
@@ -83,18 +82,7 @@
     {%- set conversions = ref('int_attribution_conversions') -%}
     {%- set committees = ref('int_attribution_buying_committees') -%}
     {%- set touchpoints = ref('int_attribution_touchpoints') -%}
-    create table if not exists {{ side['steps'] }} (
-        _derived_at timestamptz,
-        is_reset boolean,
-        attribution_scope text,
-        conversion_type text,
-        channel text,
-        next_channel text,
-        step_count bigint,
-        first_count bigint
-    );
     {%- if state is none %}
-    delete from {{ side['steps'] }};
     {%- if is_incremental() %}
     truncate {{ this }};
     {%- endif %}
@@ -150,15 +138,17 @@
             and changed_touches.touched_at > people.converted_at
             - interval '1 day' * {{ var('attribution_lookback_days') }};
     analyze journeys_changed;
-    {{ journeys_log_steps('conversion_id in (select conversion_id from journeys_changed)', -1) }};
+    create temporary table journeys_step_changes on commit drop as
+    {{ journeys_steps('conversion_id in (select conversion_id from journeys_changed)', -1) }};
     delete from {{ this }} where conversion_id in (select conversion_id from journeys_changed);
     {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- Post-hook: add the rebuilt journeys' steps, bring the copies up to date, forget the
-    replaced touches read, index the table by conversion. -#}
+{#- Post-hook: bring __steps up to date (the rebuilt journeys' old steps subtracted, their new
+    ones added; a step whose count reaches 0 is dropped) and the copies, forget the replaced
+    touches read, index the table by conversion. -#}
 {% macro journeys_save_changes() -%}
     {%- if execute and this is not none -%}
     {%- set state = journeys_state() -%}
@@ -166,7 +156,8 @@
     {%- set conversions = ref('int_attribution_conversions') -%}
     {%- set committees = ref('int_attribution_buying_committees') -%}
     {%- if state is none %}
-    {{ journeys_log_steps('true', 1, true) }};
+    drop table if exists {{ side['steps'] }};
+    create table {{ side['steps'] }} as {{ journeys_steps('true', 1) }};
     drop table if exists {{ side['conversions'] }};
     create table {{ side['conversions'] }} as
     select conversion_id, {{ journeys_conversion_columns() }} from {{ conversions }};
@@ -178,7 +169,25 @@
     create index {{ side['committees'].identifier }}__deal_key
         on {{ side['committees'] }} (deal_key);
     {%- else %}
-    {{ journeys_log_steps('conversion_id in (select conversion_id from journeys_changed)', 1) }};
+    insert into journeys_step_changes
+    {{ journeys_steps('conversion_id in (select conversion_id from journeys_changed)', 1) }};
+    create temporary table journeys_steps_now on commit drop as
+    select
+        attribution_scope,
+        conversion_type,
+        channel,
+        next_channel,
+        sum(step_count) as step_count,
+        sum(first_count) as first_count
+    from (
+        select * from {{ side['steps'] }}
+        union all
+        select * from journeys_step_changes
+    ) as steps
+    group by attribution_scope, conversion_type, channel, next_channel
+    having sum(step_count) != 0;
+    delete from {{ side['steps'] }};
+    insert into {{ side['steps'] }} select * from journeys_steps_now;
     delete from {{ side['conversions'] }}
     where conversion_id in (select conversion_id from journeys_changed);
     insert into {{ side['conversions'] }}

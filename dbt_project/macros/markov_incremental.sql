@@ -388,57 +388,15 @@
 {%- endmacro %}
 
 
-{#- The converting journeys' steps as int_attribution_journeys keeps them, a batch per build
-    (macros/journey_changes.sql). -#}
-{% macro markov_journey_steps() -%}
-    {%- set journeys = ref('int_attribution_journeys') -%}
-    {{ return(journeys.incorporate(path={'identifier': journeys.identifier ~ '__steps'})) }}
-{%- endmacro %}
 
-
-{#- Pre-hook: the converting journeys' steps (per chain, channel and next channel: how many
-    touches, and how many of them first), kept beside the model in __converting_steps: the
-    last build's plus the batches int_attribution_journeys logged since (each the rebuilt
-    conversions' old steps subtracted and their new ones added). A first build, a changed model
-    or a journeys build that started again (is_reset) sums the whole log instead: its batches
-    since the journeys' last whole build. -#}
-{% macro markov_update_converting() -%}
-    {%- if execute and this is not none -%}
-    {%- set kept = markov_beside('__converting_steps') -%}
-    {%- set steps = markov_journey_steps() -%}
-    {%- set state = incremental_state(['__converting_steps']) -%}
-    {%- set through = state['loaded_through'].get('journeys') if state else none -%}
-    {%- set columns = 'attribution_scope, conversion_type, channel, next_channel' -%}
-    create temporary table markov_converting on commit drop as
-    select {{ columns }}, sum(step_count) as step_count, sum(first_count) as first_count
-    from (
-        {%- if through %}
-        {%- set after = "_derived_at > cast('" ~ through ~ "' as timestamptz)" %}
-        {%- set restarted =
-            "exists (select from " ~ steps ~ " where is_reset and " ~ after ~ ")" %}
-        select {{ columns }}, step_count, first_count from {{ kept }}
-        where not {{ restarted }}
-        union all
-        select {{ columns }}, step_count, first_count from {{ steps }}
-        where {{ after }} or {{ restarted }}
-        {%- else %}
-        select {{ columns }}, step_count, first_count from {{ steps }}
-        {%- endif %}
-    ) as batches
-    group by {{ columns }}
-    having sum(step_count) != 0 or sum(first_count) != 0;
-    drop table if exists {{ kept }};
-    create table {{ kept }} as select * from markov_converting;
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- The converting journeys' steps: the table the pre-hook keeps, or (a unit test, which has
-    no tables beside the model) counted from the given journeys, one hash aggregate. -#}
+{#- The converting journeys' steps: the counts int_attribution_journeys keeps beside it
+    (__steps, macros/journey_changes.sql), or (a unit test, which has no tables beside the
+    models) counted from the given journeys, one hash aggregate. -#}
 {% macro markov_converting_steps() -%}
     {%- if execute and this is not none -%}
+        {%- set journeys = ref('int_attribution_journeys') -%}
         select attribution_scope, conversion_type, channel, next_channel, step_count, first_count
-        from {{ markov_beside('__converting_steps') }}
+        from {{ journeys.incorporate(path={'identifier': journeys.identifier ~ '__steps'}) }}
     {%- else -%}
         select
             attribution_scope,

@@ -5,15 +5,9 @@
     pre_hook=[
         "set local parallel_tuple_cost = 0",
         "{{ markov_update_open_paths() }}",
-        "{{ markov_update_converting() }}",
         "{{ markov_forget_counts() }}",
     ],
-    post_hook=[
-        "{{ incremental_save_state({
-            'window_start': 'markov_window',
-            'journeys': {'relation': markov_journey_steps(), 'column': '_derived_at'},
-        }, 'window_start_at') }}",
-    ],
+    post_hook=["{{ incremental_save_state({'window_start': 'markov_window'}, 'window_start_at') }}"],
 ) }}
 /*
     Transition counts of the data-driven (Markov removal-effect) model's chains, one chain per
@@ -28,16 +22,15 @@
     own; in account scope (opportunity and closed_won), conversions of any deal whose buying
     committee they are on. Paths without any touch are left out (they carry no channel).
 
-    Both are kept additively (README_markov.md "Incremental nights"). Converting journeys: the
-    pre-hook adds the batches of steps int_attribution_journeys logged since the last build
-    (the rebuilt conversions' old steps subtracted, their new ones added;
-    macros/journey_changes.sql) to __converting_steps, so a night does not read the journeys.
-    Non-converting paths (macros/markov_incremental.sql): the pre-hook subtracts the old
-    transitions of the contacts whose touches in the window, conversion types or committees
-    changed since the last build and adds their new ones. A first build, --full-refresh or a
-    changed model derives every path and sums the journeys' whole log of steps. The state
-    (table comment) keeps this build's window start (the next reads the touches after it) and
-    the latest batch of steps read.
+    Both are kept additively (README_markov.md "Incremental nights"). Converting journeys:
+    int_attribution_journeys keeps their steps beside it (__steps: a night subtracts the
+    rebuilt conversions' old steps and adds their new ones, macros/journey_changes.sql), read
+    here, a few hundred rows, instead of the journeys. Non-converting paths
+    (macros/markov_incremental.sql): the pre-hook subtracts the old transitions of the contacts
+    whose touches in the window, conversion types or committees changed since the last build
+    and adds their new ones; a first build, --full-refresh or a changed model derives every
+    path. The state (table comment) keeps this build's window start: the next reads the
+    touches after it.
     parallel_tuple_cost 0 (this transaction only): workers then share the scans.
 */
 with
