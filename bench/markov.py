@@ -14,7 +14,8 @@ stopped again if it was not running; THINLINE_WAREHOUSE_URL points at another se
 3. timed, the nightly step: NIGHTS nights, each one day of this company's changes (the day
    after the end of the data: the contacts that start and end their journeys that day in the
    world's proportions, returning visits of recent contacts, late touches, conversions of
-   recent contacts), int_attribution_journeys rebuilt (untimed: it is not the Markov step),
+   recent contacts), int_attribution_journeys built incrementally (untimed: it is not the
+   Markov step; it keeps the converting journeys' steps the Markov model reads),
    then `dbt run` of the Markov models, incremental; the fastest night. After the nights a
    `--full-refresh` build must give the same transition counts and removal effects;
 4. the same journeys as ChannelAttribution takes them (channels joined by '>'; once one row
@@ -85,7 +86,8 @@ select
     -- a channel drawn per touch, each as often as its weight
     weighted.picks[1 + floor(random() * cardinality(weighted.picks))::integer] as channel,
     cast(null as text) as campaign_key,
-    cast(null as text) as campaign_id
+    cast(null as text) as campaign_id,
+    now() as _derived_at
 from intermediate.bench_contacts as contacts
 cross join lateral generate_series(1, contacts.touches) as step
 cross join (
@@ -93,6 +95,11 @@ cross join (
     from intermediate.channels
     cross join lateral generate_series(1, (weight * 2)::integer)
 ) as weighted;
+-- the model's change markers: a touch inserted later is derived then; none is replaced here
+alter table intermediate.int_attribution_touchpoints alter column _derived_at set default now();
+create table intermediate.int_attribution_touchpoints__replaced (
+    touchpoint_id text, contact_id text, touched_at timestamptz, _derived_at timestamptz
+);
 
 -- no deal conversions here: no buying committee (account scope) either
 create table intermediate.int_attribution_buying_committees (deal_key text, contact_id text);

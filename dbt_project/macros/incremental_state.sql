@@ -36,11 +36,23 @@
 
 
 {#- What the rows depend on besides the data: this model's code, the code of the models and
-    seeds it reads (checksums of their files), and the compiled SQL of the views among them as
-    the database holds it (so a staging macro's change counts too). A macro this model calls
-    directly is not covered: after changing one, build with --full-refresh. -#}
+    seeds it reads (checksums of their files), the compiled SQL of the views among them as
+    the database holds it (so a staging macro's change counts too), and what the model's
+    `meta` names besides: `fingerprint_seeds` (seeds it depends on through a parent) and
+    `fingerprint_vars` (vars whose values it uses). A macro this model calls directly is not
+    covered: after changing one, build with --full-refresh. -#}
 {% macro incremental_fingerprint() -%}
     {%- set parts = [model.raw_code] -%}
+    {%- set meta = model.config.get('meta') or {} -%}
+    {%- for seed_name in meta.get('fingerprint_seeds', []) -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'seed' and node.name == seed_name -%}
+            {%- do parts.append(node.unique_id ~ ':' ~ node.checksum.checksum) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for var_name in meta.get('fingerprint_vars', []) -%}
+        {%- do parts.append('var ' ~ var_name ~ ': ' ~ var(var_name)) -%}
+    {%- endfor -%}
     {%- set views = [] -%}
     {%- for unique_id in model.depends_on.nodes | sort -%}
         {%- set node = graph.nodes.get(unique_id) -%}
@@ -59,6 +71,12 @@
         {%- do parts.append(definitions) -%}
     {%- endif -%}
     {{ return(local_md5(parts | join('\n'))) }}
+{%- endmacro %}
+
+
+{#- A table beside the model's: its name with `suffix`. -#}
+{% macro incremental_beside(suffix) -%}
+    {{ return(this.incorporate(path={'identifier': this.identifier ~ suffix})) }}
 {%- endmacro %}
 
 

@@ -28,7 +28,7 @@
 
 
 {% macro markov_beside(suffix) -%}
-    {{ return(this.incorporate(path={'identifier': this.identifier ~ suffix})) }}
+    {{ return(incremental_beside(suffix)) }}
 {%- endmacro %}
 
 
@@ -384,5 +384,29 @@
 {% macro markov_forget_counts() -%}
     {%- if execute and is_incremental() -%}
         delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+
+{#- The converting journeys' steps: the counts int_attribution_journeys keeps beside it
+    (__steps, macros/journey_changes.sql), or (a unit test, which has no tables beside the
+    models) counted from the given journeys, one hash aggregate. -#}
+{% macro markov_converting_steps() -%}
+    {%- if execute and this is not none -%}
+        {%- set journeys = ref('int_attribution_journeys') -%}
+        select attribution_scope, conversion_type, channel, next_channel, step_count, first_count
+        from {{ journeys.incorporate(path={'identifier': journeys.identifier ~ '__steps'}) }}
+    {%- else -%}
+        select
+            attribution_scope,
+            conversion_type,
+            channel,
+            next_channel,
+            count(*) as step_count,
+            count(*) filter (where touch_number = 1) as first_count
+        from {{ ref('int_attribution_journeys') }}
+        where touchpoint_id is not null
+        group by attribution_scope, conversion_type, channel, next_channel
     {%- endif -%}
 {%- endmacro %}

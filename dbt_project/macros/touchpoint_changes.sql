@@ -63,12 +63,44 @@
 {%- endmacro %}
 
 
-{#- Pre-hook: forget the rows this build re-derives. -#}
+{#- Beside the table: the touches this table's builds replaced or deleted, as they were
+    (touchpoint_id, contact_id, touched_at) and when (_derived_at), until
+    int_attribution_journeys has read them; a row without a touchpoint_id says the table was
+    rebuilt whole (every touch may have changed). -#}
+{% macro touchpoint_replaced() -%}
+    {{ return(api.Relation.create(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '__replaced'
+    )) }}
+{%- endmacro %}
+
+
+{#- Pre-hook: forget the rows this build re-derives, keeping what they were in __replaced (a
+    whole build says so with one row without a touchpoint_id). -#}
 {% macro touchpoints_forget_changed() -%}
+    {%- if execute and this is not none -%}
     {%- set state = incremental_state(['__identities']) -%}
-    {%- if state is not none -%}
+    create table if not exists {{ touchpoint_replaced() }} (
+        touchpoint_id text, contact_id text, touched_at timestamptz, _derived_at timestamptz
+    );
+    {%- if state is none %}
+    delete from {{ touchpoint_replaced() }};
+    insert into {{ touchpoint_replaced() }} values (null, null, null, {{ dbt.current_timestamp() }});
+    {%- else %}
+    with replaced as (
         delete from {{ this }} where {{ touchpoint_changed(state) }}
+        returning touchpoint_id, contact_id, touched_at
+    )
+    insert into {{ touchpoint_replaced() }}
+    select touchpoint_id, contact_id, touched_at, {{ dbt.current_timestamp() }} from replaced;
+    {%- endif %}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook: an index on _derived_at, so int_attribution_journeys finds a night's touches
+    without reading the table (created once, after the first build's rows are in). -#}
+{% macro touchpoints_derived_index() -%}
+    create index if not exists {{ this.identifier }}___derived_at on {{ this }} (_derived_at)
 {%- endmacro %}
 
 

@@ -37,9 +37,15 @@ select
     (array['paid_search', 'email', 'direct', 'events', 'display'])[1 + floor(random() * 5)::int]
         as channel,
     cast(null as text) as campaign_key,
-    cast(null as text) as campaign_id
+    cast(null as text) as campaign_id,
+    now() as _derived_at
 from generate_series(1, 1500) as contact
 cross join lateral generate_series(1, 1 + contact % 5) as step;
+-- what int_attribution_touchpoints keeps of the touches it replaces or deletes (a trigger,
+-- TOUCH_LOG, does here what the model's build does)
+create table intermediate.int_attribution_touchpoints__replaced (
+    touchpoint_id text, contact_id text, touched_at timestamptz, _derived_at timestamptz
+);
 
 create table intermediate.int_attribution_conversions as
 select
@@ -69,6 +75,28 @@ cross join generate_series(0, 2) as member
 where conversion_type = 'opportunity';
 analyze;
 """
+
+# int_attribution_touchpoints's change markers: a row's _derived_at is when it was derived
+# (inserted or changed), and a changed or deleted touch is kept as it was in __replaced
+TOUCH_LOG = [
+    "alter table intermediate.int_attribution_touchpoints alter column _derived_at"
+    " set default now()",
+    """
+create function intermediate.touchpoint_replaced() returns trigger language plpgsql as $$
+begin
+    insert into intermediate.int_attribution_touchpoints__replaced
+    values (old.touchpoint_id, old.contact_id, old.touched_at, now());
+    if tg_op = 'UPDATE' then
+        new._derived_at := now();
+        return new;
+    end if;
+    return old;
+end $$
+""",
+    "create trigger touchpoint_replaced before update or delete"
+    " on intermediate.int_attribution_touchpoints"
+    " for each row execute function intermediate.touchpoint_replaced()",
+]
 
 # contacts whose touches are all well inside the last window and not on the night's new day,
 # so only the change the night makes to each of them can make it counted again; ordered, so
@@ -137,9 +165,89 @@ analyze;
 """
 
 
+# a second night, changing converting journeys: a late touch inside a won deal's window, a
+# conversion moved, a touch of a converting journey removed, a committee member gone
+JOURNEY_NIGHT = """
+insert into intermediate.int_attribution_touchpoints
+select contact_id, 'late2:' || contact_id, converted_at - interval '2 days', 'events', null, null
+from intermediate.int_attribution_conversions
+where conversion_id = (
+    select min(conversion_id) from intermediate.int_attribution_conversions
+    where conversion_type = 'closed_won'
+);
+update intermediate.int_attribution_conversions
+set converted_at = converted_at - interval '5 days'
+where conversion_id = (
+    select min(conversion_id) from intermediate.int_attribution_conversions
+    where conversion_type = 'mql'
+);
+delete from intermediate.int_attribution_touchpoints
+where touchpoint_id = (
+    select max(touchpoints.touchpoint_id)
+    from intermediate.int_attribution_touchpoints as touchpoints
+    inner join intermediate.int_attribution_conversions as conversions
+        on touchpoints.contact_id = conversions.contact_id
+    where conversions.conversion_type = 'sql' and touchpoints.touchpoint_id like 't%%:2'
+);
+delete from intermediate.int_attribution_buying_committees
+where (deal_key, contact_id) = (
+    select deal_key, contact_id from intermediate.int_attribution_buying_committees
+    where contact_id != 'c' || substr(deal_key, 2)
+    order by deal_key desc, contact_id limit 1
+);
+analyze;
+"""
+
+# a changed channel mapping: int_attribution_touchpoints is built again whole (every row
+# derived again, and a row without a touchpoint in __replaced says so)
+REMAPPED = """
+alter table intermediate.int_attribution_touchpoints disable trigger touchpoint_replaced;
+update intermediate.int_attribution_touchpoints
+set channel = case when channel = 'display' then 'paid_social_meta' else channel end,
+    _derived_at = now();
+alter table intermediate.int_attribution_touchpoints enable trigger touchpoint_replaced;
+insert into intermediate.int_attribution_touchpoints__replaced values (null, null, null, now());
+analyze;
+"""
+
+
+def run_sql(url: str, script: str, parameters: dict[str, str] | None = None) -> None:
+    """Each statement of `script` (separated by ';' at a line's end)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in script.split(";\n"):
+            if statement.strip():
+                wanted = {k: v for k, v in (parameters or {}).items() if f"%({k})s" in statement}
+                conn.execute(statement, wanted or None)
+
+
+def build_world(url: str) -> None:
+    run_sql(url, WORLD)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in TOUCH_LOG:
+            conn.execute(statement)
+
+
+def journey_versions(url: str) -> dict[tuple[str, str], str]:
+    """Each conversion's journey rows' versions (xmin changes when a build rewrites them)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select conversion_id, attribution_scope, min(xmin::text)"
+            " from intermediate.int_attribution_journeys group by 1, 2"
+        ).fetchall()
+    return {(row[0], row[1]): row[2] for row in rows}
+
+
+def changed_keys(before: dict[Any, str], after: dict[Any, str]) -> set[Any]:
+    return {key for key, version in after.items() if before.get(key) != version}
+
+
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
     with psycopg.connect(url) as conn:
         return {
+            "journeys": conn.execute(
+                "select * from intermediate.int_attribution_journeys"
+                " order by conversion_id, attribution_scope, touch_number"
+            ).fetchall(),
             "counts": conn.execute(
                 "select attribution_scope, conversion_type, from_channel, to_channel,"
                 " is_converted, transition_count"
@@ -161,10 +269,7 @@ def open_path_versions(url: str) -> dict[str, str]:
 
 def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
     url = fresh_database
-    with psycopg.connect(url, autocommit=True) as conn:
-        for statement in WORLD.split(";\n"):
-            if statement.strip():
-                conn.execute(statement)
+    build_world(url)
     run_dbt(["run", "--select", *MODELS], url)
     first = snapshot(url)
     assert len(first["counts"]) > 100
@@ -176,21 +281,25 @@ def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
     assert snapshot(url) == first
     assert open_path_versions(url) == before
 
+    journeys_before = journey_versions(url)
     with psycopg.connect(url, autocommit=True) as conn:
         steady = conn.execute(STEADY).fetchall()
-        unconverted = [contact for contact, has_lead in steady if not has_lead]
-        roles = ["converts", "keeps", "merged", "deleted", "remapped", "joins"]
-        assert len(unconverted) > 5 * len(roles)
-        people = dict(zip(roles, unconverted[::5], strict=False))
-        people["withdrawn"] = next(contact for contact, has_lead in steady if has_lead)
-        for statement in NIGHT.split(";\n"):
-            if statement.strip():
-                conn.execute(
-                    statement, {k: v for k, v in people.items() if f"%({k})s" in statement}
-                )
+    unconverted = [contact for contact, has_lead in steady if not has_lead]
+    roles = ["converts", "keeps", "merged", "deleted", "remapped", "joins"]
+    assert len(unconverted) > 5 * len(roles)
+    people = dict(zip(roles, unconverted[::5], strict=False))
+    people["withdrawn"] = next(contact for contact, has_lead in steady if has_lead)
+    run_sql(url, NIGHT, people)
     run_dbt(["run", "--select", *MODELS], url)
     incremental = snapshot(url)
     after = open_path_versions(url)
+    journeys_after = journey_versions(url)
+    rebuilt = changed_keys(journeys_before, journeys_after)
+    assert ("lead:" + people["converts"], "contact") in rebuilt
+    assert ("lead:" + people["withdrawn"], "contact") not in journeys_after
+    late = max(key for key in journeys_after if key[0].startswith("lead:"))
+    assert late in rebuilt  # the late touch's conversion
+    assert 0 < len(rebuilt) < len(journeys_after) / 10  # a small minority of the journeys
 
     rewritten = {contact for contact, version in after.items() if before.get(contact) != version}
     for role in ["converts", "withdrawn", "keeps", "remapped", "joins"]:
@@ -201,6 +310,7 @@ def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
 
     run_dbt(["run", "--full-refresh", "--select", *MODELS], url)
     full = snapshot(url)
+    assert incremental["journeys"] == full["journeys"]
     assert incremental["counts"] == full["counts"]
     assert incremental["effects"] == full["effects"]
     assert open_path_versions(url).keys() == after.keys()
@@ -208,15 +318,40 @@ def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
     lead_shares = [row[3] for row in full["effects"] if row[0] == "lead"]
     assert abs(sum(lead_shares) - 1) <= Decimal(len(lead_shares)) / 10**30
 
+    # converting journeys change: each change rebuilds its conversions, and nothing else
+    journeys_before = journey_versions(url)
+    run_sql(url, JOURNEY_NIGHT)
+    run_dbt(["run", "--select", *MODELS], url)
+    incremental = snapshot(url)
+    journeys_after = journey_versions(url)
+    rebuilt = changed_keys(journeys_before, journeys_after)
+    with psycopg.connect(url) as conn:
+        moved, won = conn.execute(
+            "select min(conversion_id) filter (where conversion_type = 'mql'),"
+            " min(conversion_id) filter (where conversion_type = 'closed_won')"
+            " from intermediate.int_attribution_conversions"
+        ).fetchone()
+    assert (moved, "contact") in rebuilt and (won, "contact") in rebuilt
+    assert (won, "account") in rebuilt
+    assert 0 < len(rebuilt) < len(journeys_after) / 10
+    assert incremental != full
+    run_dbt(["run", "--full-refresh", "--select", *MODELS], url)
+    assert incremental == snapshot(url)
+
+    # a changed channel mapping rebuilds every journey
+    run_sql(url, REMAPPED)
+    run_dbt(["run", "--select", *MODELS], url)
+    incremental = snapshot(url)
+    assert not set(journey_versions(url).items()) & set(journeys_after.items())
+    run_dbt(["run", "--full-refresh", "--select", *MODELS], url)
+    assert incremental == snapshot(url)
+
 
 def test_a_window_that_moves_back_reads_what_it_gained(fresh_database: str) -> None:
     """The latest day's touches deleted: the end of the data and the window move back, so the
     touches just before the last build's window start count again."""
     url = fresh_database
-    with psycopg.connect(url, autocommit=True) as conn:
-        for statement in WORLD.split(";\n"):
-            if statement.strip():
-                conn.execute(statement)
+    build_world(url)
     run_dbt(["run", "--select", *MODELS], url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(

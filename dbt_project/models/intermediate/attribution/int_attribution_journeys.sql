@@ -1,4 +1,17 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    meta={
+        'fingerprint_seeds': ['channel_mapping'],
+        'fingerprint_vars': ['attribution_lookback_days'],
+    },
+    pre_hook=["{{ journeys_forget_changed() }}"],
+    post_hook=[
+        "{{ journeys_save_changes() }}",
+        "{{ incremental_save_state({'touches': ref('int_attribution_touchpoints')}, '_derived_at') }}",
+    ],
+) }}
 /*
     Every conversion with its journey, per attribution scope: one row per touchpoint in the
     lookback window (var attribution_lookback_days: touched_at in
@@ -13,12 +26,22 @@
     simultaneous touches keep a stable order; next_channel is the following touch's channel
     (null on the last), for the Markov chain. The w_shaped milestones are the last touch at
     or before the person's lead creation and at or before the deal's creation.
+
+    Incremental (macros/journey_changes.sql, README_markov.md "Incremental nights"): a night
+    rebuilds only the conversions whose row, buying committee or window's touches changed
+    (the pre-hook finds them, journeys_changed, and deletes their rows); a first build,
+    --full-refresh, a changed model, channel mapping or lookback, or a rebuilt
+    int_attribution_touchpoints rebuilds every conversion.
 */
+{%- set state = journeys_state() %}
 with
 
 conversions as (
 
     select * from {{ ref('int_attribution_conversions') }}
+    {%- if state is not none %}
+    where conversion_id in (select conversion_id from journeys_changed)
+    {%- endif %}
 
 ),
 

@@ -22,38 +22,24 @@
     own; in account scope (opportunity and closed_won), conversions of any deal whose buying
     committee they are on. Paths without any touch are left out (they carry no channel).
 
-    Converting journeys are counted whole every build, with one hash aggregate and no sort:
-    int_attribution_journeys (rebuilt every night) already holds each touch's next channel, and
-    reading it once to count is cheaper than reading it to find what changed.
-    Non-converting paths are kept additively (macros/markov_incremental.sql, README_markov.md
-    "Incremental nights"): the pre-hook subtracts the old transitions of the contacts whose
-    touches in the window, conversion types or committees changed since the last build and adds
-    their new ones; a first build, --full-refresh or a changed model derives every path. The
-    state (table comment) keeps this build's window start: the next reads the touches after it.
+    Both are kept additively (README_markov.md "Incremental nights"). Converting journeys:
+    int_attribution_journeys keeps their steps beside it (__steps: a night subtracts the
+    rebuilt conversions' old steps and adds their new ones, macros/journey_changes.sql), read
+    here, a few hundred rows, instead of the journeys. Non-converting paths
+    (macros/markov_incremental.sql): the pre-hook subtracts the old transitions of the contacts
+    whose touches in the window, conversion types or committees changed since the last build
+    and adds their new ones; a first build, --full-refresh or a changed model derives every
+    path. The state (table comment) keeps this build's window start: the next reads the
+    touches after it.
     parallel_tuple_cost 0 (this transaction only): workers then share the scans.
 */
 with
-
-journeys as (
-
-    select * from {{ ref('int_attribution_journeys') }}
-    where touchpoint_id is not null
-
-),
 
 -- each touch of a converting journey: into its channel (from start on the first touch) and,
 -- on the last, out into conversion
 converting_steps as (
 
-    select
-        attribution_scope,
-        conversion_type,
-        channel,
-        next_channel,
-        count(*) as step_count,
-        count(*) filter (where touch_number = 1) as first_count
-    from journeys
-    group by attribution_scope, conversion_type, channel, next_channel
+    {{ markov_converting_steps() }}
 
 ),
 

@@ -76,7 +76,13 @@ weighted as (
         sum(w_shaped_weight) over journey as w_shaped_total,
         sum(time_decay_weight) over journey as time_decay_total
     from raw_weights
-    window journey as (partition by conversion_id, attribution_scope)
+    -- summed in touch order: a float sum depends on its order, and a journey's rows need not
+    -- lie in the table in any order (int_attribution_journeys is built incrementally)
+    window journey as (
+        partition by conversion_id, attribution_scope
+        order by touch_number
+        rows between unbounded preceding and unbounded following
+    )
 
 ),
 

@@ -9,6 +9,7 @@
     post_hook=[
         "{{ incremental_save_state(touchpoint_sources(), '_derived_at') }}",
         "{{ touchpoints_save_identities() }}",
+        "{{ touchpoints_derived_index() }}",
     ],
 ) }}
 /*
@@ -18,8 +19,10 @@
 
     Incremental (README_incremental.md): a night re-derives the touches the per-source models
     derived since the last build and every touch of a record whose person or counting changed
-    (macros/touchpoint_changes.sql; the pre-hook deletes their old rows). A changed channel
-    mapping or model is a full build.
+    (macros/touchpoint_changes.sql; the pre-hook deletes their old rows and keeps what they
+    were in __replaced). _derived_at says when a row was derived: with __replaced, it tells
+    int_attribution_journeys which touches a night changed. A changed channel mapping or model
+    is a full build.
 */
 {%- set state = incremental_state(['__identities']) %}
 with
@@ -108,7 +111,8 @@ final as (
         end as campaign_key,
         touches.click_id,
         touches.is_click_matched,
-        touches.landing_page_url
+        touches.landing_page_url,
+        {{ dbt.current_timestamp() }} as _derived_at
     from live_touches as touches
     inner join records
         on touches.record_key = records.record_key
