@@ -51,14 +51,18 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests (integration, the shared groups first) go first, so the short ones fill
-    the workers' last minutes."""
+    """Whole groups are ordered, never the tests inside one: the shared groups first, then the
+    groups holding an integration test, so the short ones fill the workers' last minutes.
+    Inside a group, the tests that change the shared company run after its readers."""
     shared_first = list(SHARED_FIXTURE_GROUPS.values())
+    groups = {item.nodeid: xdist_group_of(item) for item in items}
+    long_groups = {groups[item.nodeid] for item in items if item.get_closest_marker("integration")}
 
-    def rank(item: pytest.Item) -> tuple[bool, int]:
-        group = xdist_group_of(item)
+    def rank(item: pytest.Item) -> tuple[int, bool, bool]:
+        group = groups[item.nodeid]
         shared = shared_first.index(group) if group in shared_first else len(shared_first)
-        return item.get_closest_marker("integration") is None, shared
+        changes = item.get_closest_marker("changes_shared_run") is not None
+        return shared, group not in long_groups, changes
 
     items.sort(key=rank)
 

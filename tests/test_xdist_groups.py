@@ -24,3 +24,11 @@ def test_the_readers_of_the_shared_company_form_one_group(request: pytest.Fixtur
     ]
     assert {xdist_group_of(item) for item in readers} <= {"published_company"}
     assert xdist_group_of(request.node) == "tests/test_xdist_groups.py"
+
+
+def test_the_tests_that_change_the_shared_company_run_after_its_readers(
+    request: pytest.FixtureRequest,
+) -> None:
+    shared = [item for item in request.session.items if xdist_group_of(item) == "published_company"]
+    changes = [bool(item.get_closest_marker("changes_shared_run")) for item in shared]
+    assert changes == sorted(changes), [item.nodeid for item in shared]

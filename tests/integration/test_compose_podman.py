@@ -42,6 +42,7 @@ import yaml
 from sandbox import WorldConfig, build_world, serve
 from tests.integration.conftest import wait_for as wait_every
 
+pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "tests" / "compose"
 PROJECT = "thinline-compose-test"

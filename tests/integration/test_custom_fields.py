@@ -8,8 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import psycopg
+import pytest
 
 from sandbox.world import World
+
+pytestmark = pytest.mark.integration
 
 
 def published(url: str, query: str) -> dict[str, dict]:
