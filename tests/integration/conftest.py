@@ -3,7 +3,8 @@
 `published_company` is shared by every integration module that only reads the result
 (attribution, sales, report, ...): one full Airflow run instead of one per module. Tests
 that change that warehouse afterwards carry the `changes_shared_run` marker and are moved
-after every other test of the session.
+after every reader of it (under `make test` all of them run on one worker, in that order:
+tests/conftest.py).
 """
 
 from __future__ import annotations
