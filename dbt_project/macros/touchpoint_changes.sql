@@ -68,9 +68,7 @@
     int_attribution_journeys has read them; a row without a touchpoint_id says the table was
     rebuilt whole (every touch may have changed). -#}
 {% macro touchpoint_replaced() -%}
-    {{ return(api.Relation.create(
-        database=this.database, schema=this.schema, identifier=this.identifier ~ '__replaced'
-    )) }}
+    {{ return(incremental_beside('__replaced')) }}
 {%- endmacro %}
 
 
