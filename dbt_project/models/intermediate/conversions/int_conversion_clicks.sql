@@ -1,3 +1,7 @@
+-- a table: fct_offline_conversions plans its joins on this model's real row count (as a
+-- view, its estimate of a few rows made every join above it a nested loop: hours at 50,000
+-- deals), and its tests read it without deriving it again
+{{ config(materialized='table') }}
 /*
     One row per conversion (int_attribution_conversions) x ad platform whose click id its
     person carries: the click an offline conversion is sent with. A person's clicks are its

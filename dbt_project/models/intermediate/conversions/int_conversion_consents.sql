@@ -1,3 +1,7 @@
+-- a table: fct_offline_conversions plans its joins on this model's real row count (as a
+-- view, its estimate of a few rows made every join above it a nested loop: hours at 50,000
+-- deals), and its tests read it without deriving it again
+{{ config(materialized='table') }}
 /*
     Marketing consent per person (contact_id of int_attribution_contact_records): may this
     person's conversions be sent to the ad platforms?

@@ -90,38 +90,19 @@ destined as (
 
 ),
 
--- deal_amount rows: the deal's amount, in the map's currency when it names another one
-deal_legs as (
-
-    select
-        destined.conversion_id,
-        destined.platform,
-        destined.destination,
-        deals.crm,
-        deals.fx_conversion_date,
-        deals.amount as deal_amount,
-        deals.currency_code as deal_currency_code,
-        coalesce(destined.map_currency_code, deals.currency_code) as value_currency_code,
-        coalesce(destined.map_currency_code != deals.currency_code, false) as is_converted
-    from destined
-    inner join deals
-        on destined.deal_key = deals.deal_key
-    where destined.value_rule = 'deal_amount'
-
-),
-
--- the cross rate deal currency -> value currency through the reporting currency, both legs
--- on the same day and from the deal's own CRM's scope (as fct_deals converts)
+-- deal_amount rows: the deal's amount, in the map's currency when it names another one, by
+-- the cross rate deal currency -> value currency through the reporting currency, both legs on
+-- the same day and from the deal's own CRM's scope (as fct_deals converts). One pass of left
+-- joins: joining a CTE of these values back to `destined` was a nested loop over two CTEs
+-- without statistics (quadratic at 50,000 deals).
 deal_values as (
 
     select
-        deal_legs.conversion_id,
-        deal_legs.platform,
-        deal_legs.destination,
-        deal_legs.deal_amount,
-        deal_legs.deal_currency_code,
-        deal_legs.value_currency_code,
-        deal_legs.is_converted,
+        destined.*,
+        deals.amount as deal_amount,
+        deals.currency_code as deal_currency_code,
+        coalesce(destined.map_currency_code, deals.currency_code) as deal_value_currency_code,
+        coalesce(destined.map_currency_code != deals.currency_code, false) as is_converted,
         cast(deal_rates.reporting_per_unit / value_rates.reporting_per_unit as numeric(20, 10))
             as cross_rate,
         least(deal_rates.fx_rate_date, value_rates.fx_rate_date) as cross_rate_date,
@@ -138,57 +119,56 @@ deal_values as (
                     "deal_rates.fx_rate_source", "'/'", "value_rates.fx_rate_source"
                 ]) }}
         end as cross_rate_source
-    from deal_legs
+    from destined
+    left join deals
+        on
+            destined.deal_key = deals.deal_key
+            and destined.value_rule = 'deal_amount'
     left join fx_rates as deal_rates
         on
-            deal_legs.crm = deal_rates.rate_scope
-            and deal_legs.fx_conversion_date = deal_rates.date_day
-            and deal_legs.deal_currency_code = deal_rates.currency_code
+            deals.crm = deal_rates.rate_scope
+            and deals.fx_conversion_date = deal_rates.date_day
+            and deals.currency_code = deal_rates.currency_code
     left join fx_rates as value_rates
         on
-            deal_legs.crm = value_rates.rate_scope
-            and deal_legs.fx_conversion_date = value_rates.date_day
-            and deal_legs.value_currency_code = value_rates.currency_code
+            deals.crm = value_rates.rate_scope
+            and deals.fx_conversion_date = value_rates.date_day
+            and coalesce(destined.map_currency_code, deals.currency_code)
+            = value_rates.currency_code
 
 ),
 
 valued as (
 
     select
-        destined.conversion_id,
-        destined.conversion_type,
-        destined.platform,
-        destined.account_id,
-        destined.destination,
-        destined.occurred_at,
-        destined.click_id,
-        destined.clicked_at,
-        destined.touchpoint_id,
-        destined.contact_id,
-        destined.deal_key,
-        destined.deal_id,
-        destined.value_rule,
-        deal_values.deal_amount,
-        deal_values.deal_currency_code,
-        case when deal_values.is_converted then deal_values.cross_rate end as fx_rate,
-        case when deal_values.is_converted then deal_values.cross_rate_date end as fx_rate_date,
-        case when deal_values.is_converted then deal_values.cross_rate_source end
-            as fx_rate_source,
+        conversion_id,
+        conversion_type,
+        platform,
+        account_id,
+        destination,
+        occurred_at,
+        click_id,
+        clicked_at,
+        touchpoint_id,
+        contact_id,
+        deal_key,
+        deal_id,
+        value_rule,
+        deal_amount,
+        deal_currency_code,
+        case when is_converted then cross_rate end as fx_rate,
+        case when is_converted then cross_rate_date end as fx_rate_date,
+        case when is_converted then cross_rate_source end as fx_rate_source,
         case
-            when destined.value_rule = 'fixed' then destined.fixed_value
-            when deal_values.is_converted then deal_values.deal_amount * deal_values.cross_rate
-            else deal_values.deal_amount
+            when value_rule = 'fixed' then fixed_value
+            when is_converted then deal_amount * cross_rate
+            else deal_amount
         end as conversion_value,
         case
-            when destined.value_rule = 'fixed' then destined.map_currency_code
-            else deal_values.value_currency_code
+            when value_rule = 'fixed' then map_currency_code
+            else deal_value_currency_code
         end as value_currency_code
-    from destined
-    left join deal_values
-        on
-            destined.conversion_id = deal_values.conversion_id
-            and destined.platform = deal_values.platform
-            and destined.destination = deal_values.destination
+    from deal_values
 
 ),
 
