@@ -53,7 +53,11 @@ moments as (
 
 ),
 
-localized as (
+-- materialized: its local_date is then a column, and the join below hashes on (team, day).
+-- Inlined, PostgreSQL joined the calendar days to the calendars first and hashed the moments
+-- on the team alone, comparing every moment with every day of its team (50 s at 320,000
+-- leads; about 1 s now).
+localized as materialized (
 
     select
         moments.lead_key,
