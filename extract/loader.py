@@ -319,7 +319,7 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
     """Create the raw table and its indexes where missing, with the load (a crashed first load
     leaves no table). Only then under the schema's DDL lock, which the load holds to its end:
     the loads of a night that find their tables in place do not wait for each other."""
-    indexes = [f"{stream.entity}_keys_idx"]
+    indexes = [f"{stream.entity}_keys_idx", f"{stream.entity}_loaded_idx"]
     if stream.day_column is not None:
         indexes.append(f"{stream.entity}_day_idx")
 
@@ -345,11 +345,16 @@ def _ensure_table(conn: psycopg.Connection, schema: str, stream: Stream) -> None
             table=table,
             keys=sql.SQL(", ").join(map(sql.Identifier, stream.key_columns)),
         ),
+        # the incremental models read the rows loaded since their last build (dbt_project's
+        # README_incremental.md): by index, not by reading the whole history each night
+        sql.SQL("create index if not exists {index} on {table} (_loaded_at)").format(
+            index=sql.Identifier(indexes[1]), table=table
+        ),
     ]
     if stream.day_column is not None:  # replace_days deletes the window's days: by index, so a
         statements.append(  # night's load does not read the whole history
             sql.SQL("create index if not exists {index} on {table} ({day})").format(
-                index=sql.Identifier(indexes[1]),
+                index=sql.Identifier(indexes[2]),
                 table=table,
                 day=sql.Identifier(stream.day_column),
             )
