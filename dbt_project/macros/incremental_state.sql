@@ -105,7 +105,37 @@
     replaces by index rather than by reading the whole table (created once, after the first
     build's rows are in: dbt's `indexes` config is applied only when it creates the table). -#}
 {% macro incremental_key_index(key) -%}
-    create unique index if not exists {{ this.identifier }}__{{ key }} on {{ this }} ({{ key }})
+    {{ ensure_index([key], unique=true) }}
+{%- endmacro %}
+
+
+{#- An index on `columns` of this model's table unless the table has one (unique, if asked).
+    Looked up by table and columns, not by name: after a --full-refresh, dbt's backup of the
+    old table still holds the old index's name when the post-hooks run, so `create index if
+    not exists <name>` skipped the new table's for a night. -#}
+{% macro ensure_index(columns, unique=false) -%}
+    {%- set table = this.include(database=false) -%}
+    do $index$ begin
+        if not exists (
+            select from pg_index
+            where
+                indrelid = '{{ table }}'::regclass
+                {%- if unique %}
+                and indisunique
+                {%- endif %}
+                and indkey::text = (
+                    select string_agg(attribute.attnum::text, ' ' order by wanted.position)
+                    from unnest(array['{{ columns | join("', '") }}'])
+                        with ordinality as wanted (name, position)
+                    inner join pg_attribute as attribute
+                        on
+                            attribute.attrelid = '{{ table }}'::regclass
+                            and attribute.attname = wanted.name
+                )
+        ) then
+            create {{ 'unique ' if unique }}index on {{ table }} ({{ columns | join(', ') }});
+        end if;
+    end $index$
 {%- endmacro %}
 
 

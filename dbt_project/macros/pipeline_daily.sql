@@ -62,7 +62,6 @@
         {%- set deals = pipeline_deals_relation() -%}
         drop table if exists {{ deals }};
         create table {{ deals }} as {{ pipeline_deal_fingerprints() }};
-        create unique index if not exists {{ this.identifier }}__deal_day
-            on {{ this }} (deal_key, date_day)
+        {{ ensure_index(['deal_key', 'date_day'], unique=true) }}
     {%- endif -%}
 {%- endmacro %}

@@ -98,7 +98,7 @@
 {#- Post-hook: an index on _derived_at, so int_attribution_journeys finds a night's touches
     without reading the table (created once, after the first build's rows are in). -#}
 {% macro touchpoints_derived_index() -%}
-    create index if not exists {{ this.identifier }}___derived_at on {{ this }} (_derived_at)
+    {{ ensure_index(['_derived_at']) }}
 {%- endmacro %}
 
 
