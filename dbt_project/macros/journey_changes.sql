@@ -15,6 +15,10 @@
     additively: a night subtracts the rebuilt conversions' old steps and adds their new ones,
     so int_attribution_markov_transitions reads its converting counts from it (a few hundred
     rows) and not from the journeys.
+
+    And __changes logs, for the models that read the journeys, which conversions each build
+    rebuilt and when (changed_at): a row without a conversion says every conversion may have
+    changed since then (a whole build; or entries older than it forgotten).
 -#}
 
 {% macro journeys_relations() -%}
@@ -23,6 +27,7 @@
         'conversions': incremental_beside('__conversions'),
         'committees': incremental_beside('__committees'),
         'steps': incremental_beside('__steps'),
+        'changes': incremental_beside('__changes'),
         'replaced': touchpoints.incorporate(
             path={'identifier': touchpoints.identifier ~ '__replaced'}
         ),
@@ -82,10 +87,13 @@
     {%- set conversions = ref('int_attribution_conversions') -%}
     {%- set committees = ref('int_attribution_buying_committees') -%}
     {%- set touchpoints = ref('int_attribution_touchpoints') -%}
+    create table if not exists {{ side['changes'] }} (conversion_id text, changed_at timestamptz);
     {%- if state is none %}
     {%- if is_incremental() %}
     truncate {{ this }};
     {%- endif %}
+    delete from {{ side['changes'] }};
+    insert into {{ side['changes'] }} values (null, {{ dbt.current_timestamp() }});
     {%- else %}
     create temporary table journeys_changed_deals on commit drop as
     select coalesce(members.deal_key, before.deal_key) as deal_key
@@ -138,6 +146,9 @@
             and changed_touches.touched_at > people.converted_at
             - interval '1 day' * {{ var('attribution_lookback_days') }};
     analyze journeys_changed;
+    insert into {{ side['changes'] }}
+    select conversion_id, {{ dbt.current_timestamp() }} from journeys_changed;
+    {{ journeys_forget_old_changes(side['changes']) }}
     create temporary table journeys_step_changes on commit drop as
     {{ journeys_steps('conversion_id in (select conversion_id from journeys_changed)', -1) }};
     delete from {{ this }} where conversion_id in (select conversion_id from journeys_changed);
@@ -199,10 +210,84 @@
     select deal_key, contact_id from {{ committees }}
     where deal_key in (select deal_key from journeys_changed_deals);
     {%- endif %}
-    {%- set replaced = side['replaced'] %}
-    {%- if adapter.get_relation(replaced.database, replaced.schema, replaced.identifier) %}
-    delete from {{ replaced }};
+    {#- asked of the database, not of dbt's cache of relations: on the first night the
+        touchpoints' pre-hook created it after the cache was filled, and the whole build's
+        marker, left in place, rebuilt every journey the night after -#}
+    {%- set replaced = side['replaced'].include(database=false) %}
+    do $replaced$ begin
+        if to_regclass('{{ replaced }}') is not null then
+            execute 'delete from {{ replaced }}';
+        end if;
+    end $replaced$;
+    {{ ensure_index(['conversion_id']) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Entries older than the horizon are forgotten, leaving a row without a conversion at the
+    horizon: a reader last built before it rebuilds whole. -#}
+{% macro journeys_forget_old_changes(changes, horizon_days=90) -%}
+    {%- set horizon = dbt.dateadd('day', -horizon_days, dbt.current_timestamp()) %}
+    with forgotten as (
+        delete from {{ changes }} where changed_at < {{ horizon }} returning 1
+    )
+    insert into {{ changes }}
+    select null, {{ horizon }} where exists (select from forgotten);
+{%- endmacro %}
+
+
+{#- For a model that reads the journeys and keeps its rows by conversion (README_markov.md,
+    "Incremental nights"): the journeys' change log. -#}
+{% macro journeys_change_log() -%}
+    {%- set journeys = ref('int_attribution_journeys') -%}
+    {{ return(journeys.incorporate(path={'identifier': journeys.identifier ~ '__changes'})) }}
+{%- endmacro %}
+
+
+{#- The reader's state, or none when it rebuilds every conversion: its own state is none
+    (incremental_state), or the journeys' log has no record of what it missed. -#}
+{% macro journeys_reader_state() -%}
+    {%- set state = incremental_state() -%}
+    {%- if state is none or state['loaded_through'].get('journeys') is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set log = journeys_change_log() -%}
+    {%- if adapter.get_relation(log.database, log.schema, log.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set rebuilt = run_query(
+        "select exists (select from " ~ log ~ " where conversion_id is null and "
+        ~ loaded_after('changed_at', state, 'journeys') ~ ")"
+    ).columns[0].values()[0] -%}
+    {{ return(none if rebuilt else state) }}
+{%- endmacro %}
+
+
+{#- The conversions the journeys rebuilt since the reader's last build. -#}
+{% macro journeys_changed_since(state) -%}
+    select conversion_id from {{ journeys_change_log() }}
+    where {{ loaded_after('changed_at', state, 'journeys') }}
+{%- endmacro %}
+
+
+{#- Reader's pre-hook: delete the rows of the conversions it derives again (or, for a whole
+    build of an existing table, every row). -#}
+{% macro journeys_reader_forget() -%}
+    {%- if execute and this is not none and is_incremental() -%}
+    {%- set state = journeys_reader_state() -%}
+    {%- if state is none %}
+    truncate {{ this }}
+    {%- else %}
+    delete from {{ this }} where conversion_id in ({{ journeys_changed_since(state) }})
     {%- endif %}
-    create index if not exists {{ this.identifier }}__conversion_id on {{ this }} (conversion_id)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Reader's post-hooks: its state (the log's latest entry read) and an index by conversion. -#}
+{% macro journeys_reader_save() -%}
+    {%- if execute and this is not none -%}
+    {{ incremental_save_state({'journeys': journeys_change_log()}, 'changed_at') }};
+    {{ ensure_index(['conversion_id']) }}
     {%- endif -%}
 {%- endmacro %}

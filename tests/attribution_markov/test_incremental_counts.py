@@ -20,6 +20,7 @@ from thinline.dbt import run_dbt
 
 MODELS = [
     "int_attribution_journeys",
+    "int_attribution_rule_credits",
     "int_attribution_markov_transitions",
     "int_attribution_removal_effects",
 ]
@@ -227,12 +228,14 @@ def build_world(url: str) -> None:
             conn.execute(statement)
 
 
-def journey_versions(url: str) -> dict[tuple[str, str], str]:
+def journey_versions(
+    url: str, table: str = "int_attribution_journeys"
+) -> dict[tuple[str, str], str]:
     """Each conversion's journey rows' versions (xmin changes when a build rewrites them)."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "select conversion_id, attribution_scope, min(xmin::text)"
-            " from intermediate.int_attribution_journeys group by 1, 2"
+            f" from intermediate.{table} group by 1, 2"
         ).fetchall()
     return {(row[0], row[1]): row[2] for row in rows}
 
@@ -247,6 +250,10 @@ def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
             "journeys": conn.execute(
                 "select * from intermediate.int_attribution_journeys"
                 " order by conversion_id, attribution_scope, touch_number"
+            ).fetchall(),
+            "credits": conn.execute(
+                "select conversion_id, attribution_scope, touchpoint_id, model, credit"
+                " from intermediate.int_attribution_rule_credits order by 1, 2, 3, 4"
             ).fetchall(),
             "counts": conn.execute(
                 "select attribution_scope, conversion_type, from_channel, to_channel,"
@@ -282,6 +289,7 @@ def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
     assert open_path_versions(url) == before
 
     journeys_before = journey_versions(url)
+    credits_before = journey_versions(url, "int_attribution_rule_credits")
     with psycopg.connect(url, autocommit=True) as conn:
         steady = conn.execute(STEADY).fetchall()
     unconverted = [contact for contact, has_lead in steady if not has_lead]
@@ -300,6 +308,10 @@ def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
     late = max(key for key in journeys_after if key[0].startswith("lead:"))
     assert late in rebuilt  # the late touch's conversion
     assert 0 < len(rebuilt) < len(journeys_after) / 10  # a small minority of the journeys
+    # the credits of exactly the rebuilt journeys are derived again
+    credits_after = journey_versions(url, "int_attribution_rule_credits")
+    assert changed_keys(credits_before, credits_after) == rebuilt
+    assert credits_after.keys() == journeys_after.keys()
 
     rewritten = {contact for contact, version in after.items() if before.get(contact) != version}
     for role in ["converts", "withdrawn", "keeps", "remapped", "joins"]:
@@ -313,6 +325,7 @@ def test_incremental_nights_equal_a_full_recount(fresh_database: str) -> None:
     assert incremental["journeys"] == full["journeys"]
     assert incremental["counts"] == full["counts"]
     assert incremental["effects"] == full["effects"]
+    assert incremental["credits"] == full["credits"]
     assert open_path_versions(url).keys() == after.keys()
     # the effects are a real solve: shares of a converting chain sum to 1
     lead_shares = [row[3] for row in full["effects"] if row[0] == "lead"]

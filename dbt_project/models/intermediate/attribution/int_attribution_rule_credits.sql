@@ -1,10 +1,29 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    meta={
+        'fingerprint_vars': [
+            'position_based_first_weight', 'position_based_last_weight',
+            'w_shaped_first_weight', 'w_shaped_lead_weight', 'w_shaped_opportunity_weight',
+            'time_decay_half_life_days',
+        ],
+    },
+    pre_hook=["{{ journeys_reader_forget() }}"],
+    post_hook=["{{ journeys_reader_save() }}"],
+) }}
 /*
     Credit of each touch of each conversion under the seven rule-based models, per
     attribution scope (README.md in models/marts/attribution has the weights). A conversion
     without touches gets one 'unattributed' row with credit 1 in every model; touches with
     zero credit are left out.
+
+    Incremental (macros/journey_changes.sql, README_markov.md "Incremental nights"): a
+    conversion's credits depend only on its own journey, so a night derives again only the
+    conversions int_attribution_journeys rebuilt since this table's last build (its change
+    log); a whole build of the journeys, a changed model or weight var rebuilds every one.
 */
+{%- set state = journeys_reader_state() %}
 {%- set first_weight = var('position_based_first_weight') %}
 {%- set last_weight = var('position_based_last_weight') %}
 {%- set w_first = var('w_shaped_first_weight') %}
@@ -15,6 +34,9 @@ with
 journeys as (
 
     select * from {{ ref('int_attribution_journeys') }}
+    {%- if state is not none %}
+    where conversion_id in ({{ journeys_changed_since(state) }})
+    {%- endif %}
 
 ),
 
