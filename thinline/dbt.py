@@ -98,10 +98,13 @@ def run_dbt(
     sources: list[str] | None = None,
     project: Path = PROJECT_DIR,
     as_of: date | None = None,
+    test_scope: str | None = None,
 ) -> str:
     """Run ``dbt <args>`` in a subprocess (on ``project``, a copy of the dbt project if not the
     checkout's); return its output or raise :class:`DbtError`. ``as_of``: the build's "today"
-    (macros/as_of_date.sql), the run's day rather than the clock's."""
+    (macros/as_of_date.sql), the run's day rather than the clock's. ``test_scope``: ``batch``
+    tests only the rows this build derived where a test opts in (macros/test_scope.sql);
+    ``full`` or none, every row."""
     command = [
         installed_script("dbt"),
         *args,
@@ -115,6 +118,7 @@ def run_dbt(
         **os.environ,
         **dbt_env(warehouse_url, schema, sources),
         **({"THINLINE_AS_OF_DATE": as_of.isoformat()} if as_of else {}),
+        **({"THINLINE_DBT_TEST_SCOPE": test_scope} if test_scope else {}),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     log.info("running dbt %s", " ".join(args))

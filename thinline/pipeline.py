@@ -136,7 +136,8 @@ FULL_CHECKS_WEEKDAY = 7  # Sunday's night (ISO weekday of the run's day) re-read
 
 
 def raw_check_scope(settings: Settings, window: Window | None) -> str:
-    """``batch`` (the rows this run loaded), or ``full`` once a week and on demand
+    """``batch`` (the rows this run loaded; for dbt's tests that opt in, the rows this run
+    derived: dbt_project/macros/test_scope.sql), or ``full`` once a week and on demand
     (``THINLINE_FULL_CHECKS``)."""
     weekly = window is not None and window.start.isoweekday() == FULL_CHECKS_WEEKDAY
     return "full" if settings.full_checks or weekly else "batch"
@@ -172,7 +173,13 @@ def transform(run_id: str, window: Window | None = None) -> dict[str, Any]:
         with psycopg.connect(url, autocommit=True) as conn:  # rpt_conversion_sync reads it
             ensure_ledger(conn)
         run_dbt(["seed"], url, sources=sources)
-        output = run_dbt(build_args(settings), url, sources=sources, as_of=as_of)
+        output = run_dbt(
+            build_args(settings),
+            url,
+            sources=sources,
+            as_of=as_of,
+            test_scope=raw_check_scope(settings, window),
+        )
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
     log.info("thinline | dbt: %s", done[-1].strip() if done else "done")
     return {"dbt": done[-1].split("Done. ", 1)[-1].strip() if done else ""}

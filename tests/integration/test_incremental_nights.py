@@ -30,7 +30,7 @@ import pytest
 from bench.company_data import Size, add_company_day, load_company
 from quality.results import RESULTS_DDL
 from tests.conftest import create_database, drop_database
-from thinline.dbt import BUILD_SCHEMA, PROJECT_DIR, run_dbt
+from thinline.dbt import BUILD_SCHEMA, PROJECT_DIR, DbtError, run_dbt
 from thinline.pipeline import build_args
 from thinline.settings import load_settings
 from thinline.warehouse import EmbeddedWarehouse
@@ -45,9 +45,15 @@ INCREMENTAL = (
     "int_attribution_touchpoints",
     # every open deal per day: a night rewrites the deals whose states changed (issue 19)
     "int_pipeline_daily",
+    # the conversions whose row, committee or window's touches changed (README_markov.md)
+    "int_attribution_journeys",
+    # the credits of the conversions the journeys rebuilt
+    "int_attribution_rule_credits",
 )
 # when a row was derived differs between two builds by design
 NOT_COMPARED = {"_derived_at"}
+# a history of the builds themselves: what each night rebuilt, and when
+NOT_COMPARED_TABLES = {"intermediate.int_attribution_journeys__changes"}
 COMPARED_SCHEMAS = (BUILD_SCHEMA, "intermediate")
 
 
@@ -96,7 +102,7 @@ def table_digests(url: str) -> dict[str, tuple[int, str]]:
             "order by 1, 2",
             (list(COMPARED_SCHEMAS),),
         ):
-            if column not in NOT_COMPARED:
+            if column not in NOT_COMPARED and table not in NOT_COMPARED_TABLES:
                 columns.setdefault(table, []).append(column)
         digests = {}
         for table, names in columns.items():
@@ -106,6 +112,17 @@ def table_digests(url: str) -> dict[str, tuple[int, str]]:
                 f"from (select row({row})::text as line from {table}) as rows"
             ).fetchone()
     return digests
+
+
+def table_indexes(url: str) -> set[str]:
+    """The intermediate tables' indexes, as "table: [unique ]using ..." (no index name)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select tablename, case when indexdef like 'CREATE UNIQUE %%' then 'unique ' "
+            "else '' end || regexp_replace(indexdef, '^.* USING ', 'using ') from pg_indexes "
+            "where schemaname = 'intermediate'"
+        ).fetchall()
+    return {f"{table}: {definition}" for table, definition in rows}
 
 
 def differing(left: dict[str, tuple[int, str]], right: dict[str, tuple[int, str]]) -> list[str]:
@@ -189,10 +206,12 @@ def nights(
         refreshed = dbt(full, project, *BUILD, "--full-refresh")
         yield {
             "url": url,
+            "project": project,
             "nights": [first, second, third],
             "refreshed": refreshed,
             "incremental": incremental,
             "full": table_digests(full),
+            "full_indexes": table_indexes(full),
         }
     finally:
         if full is not None:
@@ -211,6 +230,20 @@ def test_a_full_refresh_re_derives_every_row(nights: dict[str, Any]) -> None:
     for model in INCREMENTAL:
         rows = nights["full"][f"intermediate.{model}"][0]
         assert rows_written(nights["refreshed"], model) == rows > 0, model
+
+
+def test_a_full_refresh_keeps_the_incremental_indexes(nights: dict[str, Any]) -> None:
+    """dbt's backup of the replaced table still holds the old index's name when the post-hooks
+    run: the new table's index is found by its columns, not its name (ensure_index)."""
+    assert {
+        "int_attribution_touchpoints: unique using btree (touchpoint_id)",
+        "int_attribution_touchpoints: using btree (_derived_at)",
+        "int_attribution_salesforce_touchpoints: unique using btree (touchpoint_id)",
+        "int_attribution_hubspot_touchpoints: unique using btree (touchpoint_id)",
+        "int_attribution_journeys: using btree (conversion_id)",
+        "int_attribution_rule_credits: using btree (conversion_id)",
+        "int_pipeline_daily: unique using btree (deal_key, date_day)",
+    } <= nights["full_indexes"]
 
 
 def test_the_night_asks_dbt_for_a_full_refresh_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,3 +289,36 @@ def test_the_comparison_sees_a_single_changed_value(nights: dict[str, Any]) -> N
     assert differing(nights["incremental"], table_digests(url)) == [
         "intermediate.int_attribution_touchpoints"
     ]
+
+
+def test_a_weekday_night_tests_the_rows_it_derived(nights: dict[str, Any]) -> None:
+    """In batch scope (six nights of seven), the key tests of the incremental models read the
+    rows derived by this dbt invocation; in full scope, every row (macros/test_scope.sql)."""
+    url, project = nights["url"], nights["project"]
+    table = "intermediate.int_attribution_touchpoints"
+    with psycopg.connect(url, autocommit=True) as conn:
+        touch, derived_at = conn.execute(
+            f"select touchpoint_id, _derived_at from {table} order by touchpoint_id limit 1"
+        ).fetchone()
+    test = ["test", "--select", "int_attribution_touchpoints,test_type:data"]
+    try:
+        # an old row breaks the rule: a weekday night does not read it, Sunday's does
+        execute(url, f"update {table} set touchpoint_id = null where touchpoint_id = '{touch}'")
+        run_dbt(test, url, project=project, test_scope="batch")
+        with pytest.raises(DbtError, match="not_null_int_attribution_touchpoints_touchpoint_id"):
+            run_dbt(test, url, project=project, test_scope="full")
+        # the same row derived during the night: the weekday night reads it
+        execute(
+            url,
+            f"update {table} set _derived_at = now() + interval '1 hour' "
+            "where touchpoint_id is null",
+        )
+        with pytest.raises(DbtError, match="not_null_int_attribution_touchpoints_touchpoint_id"):
+            run_dbt(test, url, project=project, test_scope="batch")
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                f"update {table} set touchpoint_id = %s, _derived_at = %s "
+                "where touchpoint_id is null",
+                (touch, derived_at),
+            )

@@ -10,6 +10,7 @@
         "{{ incremental_save_state(touchpoint_sources(), '_derived_at') }}",
         "{{ touchpoints_save_identities() }}",
         "{{ touchpoints_derived_index() }}",
+        "{{ incremental_key_index('touchpoint_id') }}",
     ],
 ) }}
 /*
