@@ -215,7 +215,10 @@ def test_airflow_runs_the_schedule_on_loopback_and_nothing_outlives_it(
                 120,
             )
             assert f"analytics not published by 02:00 UTC ({run_id})" in late[0]
-            assert "extract.extract_hubspot_0: running" in late[0], late[0]
+            # The deadline has passed when the run is queued, so the alert may be composed
+            # before the scheduler has expanded the mapped extract: either state is the truth.
+            listed = re.search(r"extract\.extract_hubspot(_0: running|: not started)", late[0])
+            assert listed, late[0]
             assert "publish: not started" in late[0], late[0]
             assert SECRET not in late[0]
             wait_for(lambda: received.mail, "the deadline e-mail", 30)
