@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -99,12 +99,13 @@ def run_dbt(
     project: Path = PROJECT_DIR,
     as_of: date | None = None,
     test_scope: str | None = None,
+    tested_since: datetime | None = None,
 ) -> str:
     """Run ``dbt <args>`` in a subprocess (on ``project``, a copy of the dbt project if not the
     checkout's); return its output or raise :class:`DbtError`. ``as_of``: the build's "today"
     (macros/as_of_date.sql), the run's day rather than the clock's. ``test_scope``: ``batch``
-    tests only the rows this build derived where a test opts in (macros/test_scope.sql);
-    ``full`` or none, every row."""
+    tests only the rows derived since ``tested_since`` (else since this build began) where a
+    test opts in (macros/test_scope.sql, thinline/tested.py); ``full`` or none, every row."""
     command = [
         installed_script("dbt"),
         *args,
@@ -119,6 +120,7 @@ def run_dbt(
         **dbt_env(warehouse_url, schema, sources),
         **({"THINLINE_AS_OF_DATE": as_of.isoformat()} if as_of else {}),
         **({"THINLINE_DBT_TEST_SCOPE": test_scope} if test_scope else {}),
+        **({"THINLINE_DBT_TESTED_SINCE": tested_since.isoformat()} if tested_since else {}),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     log.info("running dbt %s", " ".join(args))

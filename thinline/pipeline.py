@@ -25,6 +25,7 @@ from thinline.roles import bi_reader_password
 from thinline.run_lock import task_lock
 from thinline.settings import Settings, load_settings
 from thinline.state import RunSummary, StateFolder, warehouse_url
+from thinline.tested import passed_through, record_passed
 from thinline.vacuum import vacuum_analyze_schema
 
 log = logging.getLogger(__name__)
@@ -170,16 +171,21 @@ def transform(run_id: str, window: Window | None = None) -> dict[str, Any]:
     url, sources = warehouse_url(settings), settings.source_names()
     as_of = (window.end - timedelta(microseconds=1)).astimezone(UTC).date() if window else None
     with task_lock(url, f"transform of {run_id}", run_id):
-        with psycopg.connect(url, autocommit=True) as conn:  # rpt_conversion_sync reads it
-            ensure_ledger(conn)
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_ledger(conn)  # rpt_conversion_sync reads it
+            # a weekday night tests the rows derived since the last build that passed
+            since = passed_through(conn) if raw_check_scope(settings, window) == "batch" else None
         run_dbt(["seed"], url, sources=sources)
         output = run_dbt(
             build_args(settings),
             url,
             sources=sources,
             as_of=as_of,
-            test_scope=raw_check_scope(settings, window),
+            test_scope="batch" if since else "full",
+            tested_since=since,
         )
+        with psycopg.connect(url, autocommit=True) as conn:
+            record_passed(conn)
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
     log.info("thinline | dbt: %s", done[-1].strip() if done else "done")
     return {"dbt": done[-1].split("Done. ", 1)[-1].strip() if done else ""}

@@ -21,6 +21,7 @@ import csv
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from tests.conftest import create_database, drop_database
 from thinline.dbt import BUILD_SCHEMA, PROJECT_DIR, DbtError, run_dbt
 from thinline.pipeline import build_args
 from thinline.settings import load_settings
+from thinline.tested import passed_through, record_passed
 from thinline.warehouse import EmbeddedWarehouse
 
 pytestmark = pytest.mark.integration
@@ -307,6 +309,16 @@ def test_a_weekday_night_tests_the_rows_it_derived(nights: dict[str, Any]) -> No
         run_dbt(test, url, project=project, test_scope="batch")
         with pytest.raises(DbtError, match="not_null_int_attribution_touchpoints_touchpoint_id"):
             run_dbt(test, url, project=project, test_scope="full")
+        # the last build that passed ended before the row was derived (a failed night, a
+        # retried transform): the weekday night reads it again
+        with pytest.raises(DbtError, match="not_null_int_attribution_touchpoints_touchpoint_id"):
+            run_dbt(
+                test,
+                url,
+                project=project,
+                test_scope="batch",
+                tested_since=derived_at - timedelta(seconds=1),
+            )
         # the same row derived during the night: the weekday night reads it
         execute(
             url,
@@ -322,3 +334,12 @@ def test_a_weekday_night_tests_the_rows_it_derived(nights: dict[str, Any]) -> No
                 "where touchpoint_id is null",
                 (touch, derived_at),
             )
+
+
+def test_the_boundary_is_the_last_build_that_passed(fresh_database: str) -> None:
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        assert passed_through(conn) is None  # no passing build on record: every row
+        record_passed(conn)
+        first = passed_through(conn)
+        record_passed(conn)
+        assert first is not None and passed_through(conn) >= first
